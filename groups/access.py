@@ -1,0 +1,56 @@
+"""Which savings groups a user may read and post to. Every view gets its group through here."""
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+
+from songkhla_network.models import Role
+
+from .models import LedgerEntry, Member, SavingsGroup
+
+
+def readable_groups(user):
+    if not user.is_authenticated:
+        return SavingsGroup.objects.none()
+    if user.reads_everything:
+        return SavingsGroup.objects.all()
+    if user.role == Role.TREASURER:
+        return user.treasurer_groups.all()
+    return SavingsGroup.objects.none()
+
+
+def can_post(user, group):
+    return user.is_leader or (user.role == Role.TREASURER and group.treasurers.filter(pk=user.pk).exists())
+
+
+def group_for_reading(user, pk):
+    """The group if the user may read it; 404 when it is not theirs to know about."""
+    return get_object_or_404(readable_groups(user).select_related("community"), pk=pk)
+
+
+def group_for_posting(user, pk):
+    """The group if the user may post money to it: leaders, and its own treasurers. Staff read
+    but never post (403); anyone else does not see the group at all (404)."""
+    group = group_for_reading(user, pk)
+    if not can_post(user, group):
+        raise PermissionDenied
+    return group
+
+
+def member_for_reading(user, group_pk, member_pk):
+    group = group_for_reading(user, group_pk)
+    member = get_object_or_404(Member.objects.select_related("person", "group"), pk=member_pk, group=group)
+    return group, member
+
+
+def member_for_posting(user, group_pk, member_pk):
+    group = group_for_posting(user, group_pk)
+    member = get_object_or_404(Member.objects.select_related("person", "group"), pk=member_pk, group=group)
+    return group, member
+
+
+def entry_for_posting(user, group_pk, entry_pk):
+    group = group_for_posting(user, group_pk)
+    entry = get_object_or_404(
+        LedgerEntry.objects.select_related("member__person", "reverses"), pk=entry_pk, group=group
+    )
+    return group, entry

@@ -1,0 +1,71 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from songkhla_network.admin import ThaiModelAdmin
+
+from .models import CollectionSheet, GroupStatusChange, LedgerEntry, Member, Officer, SavingsGroup
+
+
+class StatusChangeInline(admin.TabularInline):
+    model = GroupStatusChange
+    extra = 0
+    formfield_overrides = ThaiModelAdmin.formfield_overrides
+
+
+class OfficerInline(admin.TabularInline):
+    model = Officer
+    extra = 0
+    autocomplete_fields = ["person"]
+    formfield_overrides = ThaiModelAdmin.formfield_overrides
+
+
+@admin.register(SavingsGroup)
+class SavingsGroupAdmin(ThaiModelAdmin):
+    list_display = ["name", "community", "meeting_day", "default_commitment"]
+    list_filter = ["status_changes__status", "community"]
+    search_fields = ["name", "community__name"]
+    list_select_related = ["community"]
+    autocomplete_fields = ["community"]
+    filter_horizontal = ["treasurers"]
+    inlines = [StatusChangeInline, OfficerInline]
+
+
+@admin.register(Member)
+class MemberAdmin(ThaiModelAdmin):
+    list_display = ["number", "person", "group", "joined_on", "left_on", "commitment"]
+    list_display_links = ["number", "person"]
+    list_filter = ["group", "left_on"]
+    search_fields = ["person__first_name", "person__last_name", "group__name"]
+    list_select_related = ["person", "group"]
+    autocomplete_fields = ["person", "group"]
+
+
+class ReadOnlyMoneyAdmin(admin.ModelAdmin):
+    """Money rows are shown, never added, changed or deleted here: corrections are reversals,
+    made from the member's passbook."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyMoneyAdmin):
+    list_display = ["date", "member", "group", "kind", "month", "amount", "reverses", "posted_by", "posted_at"]
+    list_filter = ["kind", "group", "month"]
+    search_fields = ["member__person__first_name", "member__person__last_name", "group__name", "reason"]
+    list_select_related = ["member__person", "group", "posted_by", "reverses"]
+    date_hierarchy = "date"
+
+
+@admin.register(CollectionSheet)
+class CollectionSheetAdmin(ReadOnlyMoneyAdmin):
+    list_display = ["group", "month", "paid_on", "posted_by", "posted_at"]
+    list_filter = ["group", "month"]
+    search_fields = ["group__name"]
+    list_select_related = ["group", "posted_by"]

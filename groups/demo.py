@@ -1,0 +1,176 @@
+"""Demo savings groups that reproduce the network's report of 9 March 2565: 16 groups founded
+December 2564 – February 2565 in 16 communities, 1 revived, 6 still forming, and deposits of a
+little over 56,000 baht at the end of February 2565. Deposits go on, month by month, up to the
+month before the day the demo is created, so the current month's sheet is left for a treasurer
+to post. Every name is made up."""
+
+import datetime
+import random
+from decimal import Decimal
+
+from songkhla_network.models import Community, Person
+from songkhla_network.thai import add_months, month_range
+
+from .models import CollectionSheet, EntryKind, GroupStatus, GroupStatusChange, LedgerEntry, Member, Officer, SavingsGroup
+
+FIRST_NAMES = [
+    "สมศรี", "สมชาย", "มาลี", "ประเสริฐ", "วันดี", "สุนทร", "อำไพ", "บุญมี", "จำเนียร", "ละเอียด",
+    "สุดา", "ปรีชา", "นงลักษณ์", "ทวี", "พรทิพย์", "สมพงษ์", "กาญจนา", "ไพโรจน์", "รัตนา", "เสาวนีย์",
+    "อารีย์", "ฮาสนะ", "ยูโซะ", "รอฮานี", "สุไลมาน", "มารีแย", "อับดุลเลาะ", "ฟาตีเมาะ", "ชบา", "ลำดวน",
+]  # fmt: skip
+LAST_NAMES = [
+    "ใจดี", "ทองคำ", "ศรีสุข", "แก้วมณี", "บุญเรือง", "สายทอง", "หมัดอาดัม", "เพชรรัตน์", "ชูช่วย", "นิลสุวรรณ",
+    "ดำแก้ว", "สุวรรณโณ", "หลีเส็น", "มะหะหมัด", "ขุนทอง", "แสงจันทร์", "คงแก้ว", "ทองขาว", "รักษ์ชุมชน", "เส้งหวาน",
+]  # fmt: skip
+
+# (community, group founded on) — the 16 groups founded December 2564 – February 2565.
+FOUNDED = [
+    ("แหลมสนอ่อน", datetime.date(2021, 12, 5)),
+    ("เก้าเส้ง", datetime.date(2021, 12, 8)),
+    ("สวนหม่อน", datetime.date(2021, 12, 12)),
+    ("กุโบร์", datetime.date(2021, 12, 15)),
+    ("หัวป้อม", datetime.date(2021, 12, 19)),
+    ("บ้านบน", datetime.date(2021, 12, 26)),
+    ("ท่าสะอ้าน", datetime.date(2022, 1, 5)),
+    ("ศาลาเหลือง", datetime.date(2022, 1, 9)),
+    ("ริมทางรถไฟ", datetime.date(2022, 1, 12)),
+    ("ชลาทัศน์", datetime.date(2022, 1, 16)),
+    ("บ่อนวัว", datetime.date(2022, 1, 23)),
+    ("หลังสถานีรถไฟ", datetime.date(2022, 1, 30)),
+    ("ทะเลหลวง", datetime.date(2022, 2, 3)),
+    ("โรงสี", datetime.date(2022, 2, 6)),
+    ("พาณิชย์สำราญ", datetime.date(2022, 2, 13)),
+    ("บาลาเซาะห์", datetime.date(2022, 2, 20)),
+]
+REVIVED = ("ถนนไทรบุรี", datetime.date(2018, 6, 10), datetime.date(2020, 3, 15), datetime.date(2022, 2, 27))
+FORMING = [
+    ("ภูผาเบิก", datetime.date(2022, 1, 20)),
+    ("ท่านางหอม", datetime.date(2022, 1, 27)),
+    ("สะพานติณสูลานนท์", datetime.date(2022, 2, 2)),
+    ("มัสยิดบ้านบน", datetime.date(2022, 2, 10)),
+    ("ตลาดทรัพย์สิน", datetime.date(2022, 2, 17)),
+    ("วชิรา", datetime.date(2022, 2, 24)),
+]
+COMMITMENTS = [Decimal("100"), Decimal("100"), Decimal("150"), Decimal("200"), Decimal("200"), Decimal("300"), Decimal("50")]
+
+
+def group_name(community):
+    return f"กลุ่มสัจจะออมทรัพย์ชุมชน{community}"
+
+
+def _person(rng, community, used):
+    while True:
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        if (first, last) not in used:
+            used.add((first, last))
+            break
+    title = rng.choice(["นาง", "นาง", "นางสาว", "นาย"])
+    return Person(
+        title=title, first_name=first, last_name=last, community=community, phone=f"08{rng.randrange(10**7, 10**8)}"
+    )
+
+
+def _ensure_group(community_name, *, changes, rng, members_range):
+    community, _ = Community.objects.get_or_create(name=community_name)
+    group, created = SavingsGroup.objects.get_or_create(
+        name=group_name(community_name),
+        defaults={"community": community, "meeting_day": rng.randrange(1, 28), "default_commitment": Decimal("100")},
+    )
+    for status, day, note in changes:
+        GroupStatusChange.objects.get_or_create(group=group, date=day, defaults={"status": status, "note": note})
+    if created and members_range:
+        used = set()
+        people = Person.objects.bulk_create(_person(rng, community, used) for _ in range(rng.randrange(*members_range)))
+        joined = changes[-1][1]
+        Member.objects.bulk_create(
+            Member(group=group, person=p, number=i, joined_on=joined, commitment=rng.choice(COMMITMENTS))
+            for i, p in enumerate(people, start=1)
+        )
+        for position, person in zip(
+            [Officer.Position.CHAIR, Officer.Position.TREASURER, Officer.Position.SECRETARY], people, strict=False
+        ):
+            Officer.objects.create(group=group, person=person, position=position, since=joined)
+    return group
+
+
+def _paid(group, member, month, first_month):
+    """What a member paid for a month: usually the commitment; sometimes less, more or nothing.
+    Drawn from the member and the month alone, so the figures of a month never depend on the day
+    the demo was created."""
+    roll = random.Random(f"{group.name}:{member.number}:{month}").random()
+    if month == first_month and roll < 0.25:
+        return member.commitment * 2  # a joining gift to oneself: paid two months at once
+    if roll < 0.06:
+        return None
+    if roll < 0.12:
+        return member.commitment / 2
+    if roll < 0.16:
+        return member.commitment + Decimal("50")
+    return member.commitment
+
+
+def _post_history(group, *, first_month, last_month, user):
+    """Sheets for every month from first_month to last_month not posted yet."""
+    posted = set(group.sheets.values_list("month", flat=True))
+    members = list(group.members.all())
+    entries = []
+    for month in month_range(first_month, last_month):
+        if month in posted:
+            continue
+        meeting = month.replace(day=min(group.meeting_day or 5, 28))
+        sheet = CollectionSheet.objects.create(group=group, month=month, paid_on=meeting, posted_by=user)
+        for member in members:
+            amount = _paid(group, member, month, first_month)
+            if amount:
+                entries.append(
+                    LedgerEntry(
+                        group=group,
+                        member=member,
+                        kind=EntryKind.DEPOSIT,
+                        month=month,
+                        date=meeting,
+                        amount=amount,
+                        sheet=sheet,
+                        posted_by=user,
+                    )
+                )
+    LedgerEntry.objects.bulk_create(entries)
+    return len(entries)
+
+
+def seed(*, today, user, treasurer_a=None, treasurer_b=None):
+    """Create (or complete) the demo groups. Safe to run again: nothing is created twice."""
+    rng = random.Random(2565)
+    last_month = add_months(today.replace(day=1), -1)
+    founded = []
+    for community, day in FOUNDED:
+        group = _ensure_group(
+            community, changes=[(GroupStatus.FOUNDED, day, "")], rng=rng, members_range=(8, 14)
+        )
+        founded.append(group)
+    community, first_founded, dormant, revived_on = REVIVED
+    revived = _ensure_group(
+        community,
+        changes=[
+            (GroupStatus.FOUNDED, first_founded, ""),
+            (GroupStatus.DORMANT, dormant, "หยุดประชุมช่วงโควิด"),
+            (GroupStatus.REVIVED, revived_on, "ฟื้นฟูโดยเครือข่าย"),
+        ],
+        rng=rng,
+        members_range=(8, 12),
+    )
+    for community, day in FORMING:
+        _ensure_group(community, changes=[(GroupStatus.FORMING, day, "")], rng=rng, members_range=None)
+
+    rows = 0
+    for group in founded:
+        first = group.status_changes.order_by("date").first().date.replace(day=1)
+        rows += _post_history(group, first_month=first, last_month=last_month, user=user)
+    # The revived group starts its new ledger in March 2565, after its revival.
+    rows += _post_history(revived, first_month=datetime.date(2022, 3, 1), last_month=last_month, user=user)
+
+    if treasurer_a:
+        founded[0].treasurers.add(treasurer_a)
+    if treasurer_b:
+        founded[1].treasurers.add(treasurer_b)
+    return {"groups": SavingsGroup.objects.count(), "new_rows": rows}

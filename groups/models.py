@@ -1,0 +1,279 @@
+"""Commitment-savings groups (กลุ่มสัจจะออมทรัพย์): groups and their life, members, and the ledger
+of their deposits and withdrawals."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from songkhla_network.models import Community, Person, Role
+
+
+class GroupStatus(models.TextChoices):
+    FORMING = "forming", _("Forming")
+    FOUNDED = "founded", _("Founded")
+    DORMANT = "dormant", _("Dormant")
+    REVIVED = "revived", _("Revived")
+
+
+ACTIVE_STATUSES = (GroupStatus.FOUNDED, GroupStatus.REVIVED)
+
+
+class SavingsGroup(models.Model):
+    community = models.ForeignKey(
+        Community, verbose_name=_("community"), on_delete=models.PROTECT, related_name="savings_groups"
+    )
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    meeting_day = models.PositiveSmallIntegerField(
+        _("meeting day"),
+        null=True,
+        blank=True,
+        help_text=_("Day of the month the group meets, 1–31."),
+    )
+    default_commitment = models.DecimalField(
+        _("default monthly commitment"),
+        max_digits=12,
+        decimal_places=2,
+        help_text=_("The commitment (สัจจะ) a new member starts with, in baht per month."),
+    )
+    treasurers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("treasurer logins"),
+        blank=True,
+        related_name="treasurer_groups",
+        limit_choices_to={"role": Role.TREASURER},
+        help_text=_("Logins that may record this group's deposits and withdrawals."),
+    )
+    note = models.TextField(_("note"), blank=True)
+    history = HistoricalRecords(m2m_fields=[treasurers])
+
+    class Meta:
+        verbose_name = _("savings group")
+        verbose_name_plural = _("savings groups")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(meeting_day__isnull=True) | Q(meeting_day__gte=1, meeting_day__lte=31),
+                name="group_meeting_day_in_month",
+            ),
+            models.CheckConstraint(condition=Q(default_commitment__gt=0), name="group_commitment_positive"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def status_on(self, day):
+        """The group's status on a day, from its dated status changes (None before the first)."""
+        change = self.status_changes.filter(date__lte=day).order_by("-date", "-id").first()
+        return change.status if change else None
+
+
+class GroupStatusChange(models.Model):
+    """A step in a group's life. Counting these by date answers 'how many groups were founded,
+    revived, or still forming in this period'."""
+
+    group = models.ForeignKey(
+        SavingsGroup, verbose_name=_("group"), on_delete=models.CASCADE, related_name="status_changes"
+    )
+    status = models.CharField(_("status"), max_length=20, choices=GroupStatus.choices)
+    date = models.DateField(_("date"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("group status change")
+        verbose_name_plural = _("group status changes")
+        ordering = ["group", "date", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "date"], name="one_status_change_per_group_and_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.group}: {self.get_status_display()}"
+
+
+class Officer(models.Model):
+    class Position(models.TextChoices):
+        CHAIR = "chair", _("Chair")
+        TREASURER = "treasurer", _("Treasurer")
+        SECRETARY = "secretary", _("Secretary")
+        COMMITTEE = "committee", _("Committee member")
+
+    group = models.ForeignKey(SavingsGroup, verbose_name=_("group"), on_delete=models.CASCADE, related_name="officers")
+    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="offices")
+    position = models.CharField(_("position"), max_length=20, choices=Position.choices)
+    since = models.DateField(_("since"))
+    until = models.DateField(_("until"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("officer")
+        verbose_name_plural = _("officers")
+        ordering = ["group", "position", "since"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(until__isnull=True) | Q(until__gte=F("since")), name="officer_until_after_since"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_position_display()}: {self.person}"
+
+
+class Member(models.Model):
+    group = models.ForeignKey(SavingsGroup, verbose_name=_("group"), on_delete=models.PROTECT, related_name="members")
+    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="memberships")
+    number = models.PositiveIntegerField(_("member number"))
+    joined_on = models.DateField(_("joined on"))
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+    commitment = models.DecimalField(
+        _("monthly commitment"),
+        max_digits=12,
+        decimal_places=2,
+        help_text=_("The amount (สัจจะ) the member promised to save each month, in baht."),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        ordering = ["group", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "person"], name="member_once_per_group"),
+            models.UniqueConstraint(fields=["group", "number"], name="member_number_unique_in_group"),
+            models.CheckConstraint(condition=Q(commitment__gt=0), name="member_commitment_positive"),
+            models.CheckConstraint(
+                condition=Q(left_on__isnull=True) | Q(left_on__gte=F("joined_on")), name="member_left_after_joined"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.number}. {self.person}"
+
+    def active_in(self, month):
+        """Whether the member belongs to the group in the month starting on `month`."""
+        from songkhla_network.thai import month_end
+
+        return self.joined_on <= month_end(month) and (self.left_on is None or self.left_on >= month)
+
+
+class CollectionSheet(models.Model):
+    """One month's collection at a group meeting, posted once: the unique (group, month) pair is
+    what stops a double tap, the back button or a second phone from posting the month twice."""
+
+    group = models.ForeignKey(SavingsGroup, verbose_name=_("group"), on_delete=models.PROTECT, related_name="sheets")
+    month = models.DateField(_("month"))
+    paid_on = models.DateField(_("collected on"))
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("posted by"), on_delete=models.PROTECT, related_name="+"
+    )
+    posted_at = models.DateTimeField(_("posted at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("collection sheet")
+        verbose_name_plural = _("collection sheets")
+        ordering = ["group", "-month"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "month"], name="one_sheet_per_group_and_month"),
+            models.CheckConstraint(condition=Q(month__day=1), name="sheet_month_is_first_day"),
+        ]
+
+    def __str__(self):
+        from songkhla_network.thai import be_month
+
+        return f"{self.group} {be_month(self.month)}"
+
+
+class EntryKind(models.TextChoices):
+    DEPOSIT = "deposit", _("Deposit")
+    WITHDRAWAL = "withdrawal", _("Withdrawal")
+
+
+class LedgerEntryQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ValidationError(_("Money rows are never changed: post a reversal instead."))
+
+    def delete(self):
+        raise ValidationError(_("Money rows are never deleted: post a reversal instead."))
+
+
+class LedgerEntry(models.Model):
+    """A money row: deposits are positive, withdrawals negative. Rows are never edited or deleted;
+    a mistake is undone by a reversal row of the same kind and opposite sign that points to it,
+    so a member's balance is the sum of their rows and their paid commitment the sum of the
+    deposit rows."""
+
+    group = models.ForeignKey(SavingsGroup, verbose_name=_("group"), on_delete=models.PROTECT, related_name="entries")
+    member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField(_("kind"), max_length=20, choices=EntryKind.choices)
+    month = models.DateField(_("for month"), help_text=_("The commitment month the row counts for."))
+    date = models.DateField(_("date"))
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    sheet = models.ForeignKey(
+        CollectionSheet,
+        verbose_name=_("collection sheet"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="entries",
+    )
+    reverses = models.OneToOneField(
+        "self",
+        verbose_name=_("reverses"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversal",
+    )
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    request_key = models.UUIDField(
+        null=True, blank=True, unique=True, editable=False, help_text="Form token: a resubmitted form posts once."
+    )
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("posted by"), on_delete=models.PROTECT, related_name="+"
+    )
+    posted_at = models.DateTimeField(_("posted at"), auto_now_add=True)
+
+    objects = LedgerEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        ordering = ["date", "id"]
+        indexes = [
+            models.Index(fields=["member", "date", "id"], name="entry_member_date"),
+            models.Index(fields=["group", "month"], name="entry_group_month"),
+            models.Index(fields=["group", "date"], name="entry_group_date"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(reverses__isnull=True)
+                    & (Q(kind=EntryKind.DEPOSIT, amount__gt=0) | Q(kind=EntryKind.WITHDRAWAL, amount__lt=0))
+                )
+                | (
+                    Q(reverses__isnull=False)
+                    & ~Q(reason="")
+                    & (Q(kind=EntryKind.DEPOSIT, amount__lt=0) | Q(kind=EntryKind.WITHDRAWAL, amount__gt=0))
+                ),
+                name="entry_sign_matches_kind",
+            ),
+            models.CheckConstraint(condition=Q(month__day=1), name="entry_month_is_first_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.amount} ({self.member})"
+
+    @property
+    def is_reversal(self):
+        return self.reverses_id is not None
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise ValidationError(_("Money rows are never changed: post a reversal instead."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("Money rows are never deleted: post a reversal instead."))

@@ -1,0 +1,229 @@
+"""Reads that feed the savings pages. Each runs a fixed number of queries, whatever the number of
+members or rows."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, OuterRef, Q, Subquery, Sum, Value, Window
+from django.db.models.functions import Coalesce
+
+from songkhla_network.thai import month_end, months_between, to_satang
+
+from .models import ACTIVE_STATUSES, EntryKind, GroupStatus, GroupStatusChange, LedgerEntry, Member, SavingsGroup
+
+ZERO = Decimal("0.00")
+LEVY_RATE = Decimal("0.05")
+MONEY = DecimalField(max_digits=14, decimal_places=2)
+
+
+def _sum_of_entries(condition):
+    """A correlated subquery: the sum of a member's rows matching `condition`."""
+    rows = (
+        LedgerEntry.objects.filter(condition, member=OuterRef("pk"))
+        .order_by()
+        .values("member")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return Coalesce(Subquery(rows, output_field=MONEY), Value(ZERO), output_field=MONEY)
+
+
+def members_with_money(group, *, month=None, as_of=None):
+    """The group's members with `balance` (all rows up to `as_of`), and, when `month` is given,
+    `paid_this_month` (deposits for that month), `paid_to_date` (deposits for months up to it),
+    and `arrears` computed in Python from those."""
+    members = group.members.select_related("person").order_by("number")
+    balance_condition = Q(date__lte=as_of) if as_of else Q()
+    members = members.annotate(balance=_sum_of_entries(balance_condition))
+    if month is not None:
+        members = members.annotate(
+            paid_this_month=_sum_of_entries(Q(kind=EntryKind.DEPOSIT, month=month)),
+            paid_to_date=_sum_of_entries(Q(kind=EntryKind.DEPOSIT, month__lte=month)),
+        )
+    members = list(members)
+    if month is not None:
+        for member in members:
+            member.arrears = commitment_arrears(member, month)
+    return members
+
+
+def commitment_due(member, month):
+    """What the member promised from the month they joined to `month`, both included."""
+    last = month if member.left_on is None else min(month, member.left_on.replace(day=1))
+    return member.commitment * months_between(member.joined_on.replace(day=1), last)
+
+
+def commitment_arrears(member, month):
+    """Commitment due up to `month` minus the deposits made for those months (never negative)."""
+    return max(ZERO, commitment_due(member, month) - member.paid_to_date)
+
+
+def passbook(member):
+    """The member's rows in date order, each with the running balance after it."""
+    return list(
+        member.entries.select_related("reverses", "reversal", "posted_by")
+        .annotate(
+            running_balance=Window(Sum("amount"), order_by=["date", "id"]),
+        )
+        .order_by("date", "id")
+    )
+
+
+@dataclass
+class GroupMoney:
+    group: SavingsGroup
+    opening: Decimal = ZERO
+    deposits: Decimal = ZERO
+    withdrawals: Decimal = ZERO
+    closing: Decimal = ZERO
+    members: int = 0
+
+    @property
+    def levy(self):
+        return to_satang(self.deposits * LEVY_RATE)
+
+
+@dataclass
+class NetworkMoney:
+    first: object
+    last: object
+    groups: list = field(default_factory=list)
+
+    def _total(self, name):
+        return sum((getattr(g, name) for g in self.groups), ZERO)
+
+    @property
+    def opening(self):
+        return self._total("opening")
+
+    @property
+    def deposits(self):
+        return self._total("deposits")
+
+    @property
+    def withdrawals(self):
+        return self._total("withdrawals")
+
+    @property
+    def closing(self):
+        return self._total("closing")
+
+    @property
+    def levy(self):
+        return self._total("levy")
+
+    @property
+    def members(self):
+        return sum(g.members for g in self.groups)
+
+
+def network_money(first, last, groups=None):
+    """Per group and in total, for the months `first`..`last`: the balance before the first month,
+    deposits and withdrawals for the months (reversals netted against what they reverse), the
+    balance at the end of the last month, and the 5 % enterprise levy those deposits owe."""
+    groups = SavingsGroup.objects.all() if groups is None else groups
+    end = month_end(last)
+    rows = (
+        groups.select_related("community")
+        .annotate(
+            opening=Coalesce(Sum("entries__amount", filter=Q(entries__date__lt=first)), Value(ZERO), output_field=MONEY),
+            deposits=Coalesce(
+                Sum("entries__amount", filter=Q(entries__kind=EntryKind.DEPOSIT, entries__month__range=(first, last))),
+                Value(ZERO),
+                output_field=MONEY,
+            ),
+            withdrawals=Coalesce(
+                Sum(
+                    "entries__amount",
+                    filter=Q(entries__kind=EntryKind.WITHDRAWAL, entries__month__range=(first, last)),
+                ),
+                Value(ZERO),
+                output_field=MONEY,
+            ),
+            closing=Coalesce(Sum("entries__amount", filter=Q(entries__date__lte=end)), Value(ZERO), output_field=MONEY),
+        )
+        .order_by("name")
+    )
+    member_counts = dict(
+        Member.objects.filter(group__in=groups, joined_on__lte=end)
+        .filter(Q(left_on__isnull=True) | Q(left_on__gt=end))
+        .values_list("group")
+        .annotate(n=Count("id"))
+        .values_list("group", "n")
+    )
+    summary = NetworkMoney(first=first, last=last)
+    for group in rows:
+        if group.closing == ZERO and group.deposits == ZERO and group.opening == ZERO and not member_counts.get(group.pk):
+            continue
+        summary.groups.append(
+            GroupMoney(
+                group=group,
+                opening=group.opening,
+                deposits=group.deposits,
+                withdrawals=-group.withdrawals,
+                closing=group.closing,
+                members=member_counts.get(group.pk, 0),
+            )
+        )
+    return summary
+
+
+@dataclass
+class StatusCounts:
+    founded: list
+    revived: list
+    forming: list
+
+    @staticmethod
+    def communities(groups):
+        return len({g.community_id for g in groups})
+
+    @property
+    def founded_communities(self):
+        return self.communities(self.founded)
+
+    @property
+    def revived_communities(self):
+        return self.communities(self.revived)
+
+    @property
+    def forming_communities(self):
+        return self.communities(self.forming)
+
+
+def status_counts(first, last):
+    """Groups founded and revived with a dated change inside first..end of last, and groups whose
+    status at the end of the period is still 'forming', each with its community."""
+    end = month_end(last)
+    changes = list(
+        GroupStatusChange.objects.filter(date__lte=end).select_related("group__community").order_by("date", "id")
+    )
+    latest = {}
+    founded, revived = {}, {}
+    for change in changes:
+        latest[change.group_id] = change
+        if first <= change.date <= end:
+            if change.status == GroupStatus.FOUNDED:
+                founded[change.group_id] = change.group
+            elif change.status == GroupStatus.REVIVED:
+                revived[change.group_id] = change.group
+    forming = [c.group for c in latest.values() if c.status == GroupStatus.FORMING]
+
+    def by_name(groups):
+        return sorted(groups, key=lambda g: g.name)
+
+    return StatusCounts(
+        founded=by_name(founded.values()), revived=by_name(revived.values()), forming=by_name(forming)
+    )
+
+
+def current_statuses(groups):
+    """{group id: latest status change} for the groups, in one query."""
+    latest = {}
+    for change in GroupStatusChange.objects.filter(group__in=groups).order_by("date", "id"):
+        latest[change.group_id] = change
+    return latest
+
+
+def is_active(status_change):
+    return status_change is not None and status_change.status in ACTIVE_STATUSES

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "groups"
+
+urlpatterns = [
+    path("", views.group_list, name="list"),
+    path("summary/", views.network_summary, name="summary"),
+    path("<int:pk>/", views.group_detail, name="detail"),
+    path("<int:pk>/sheet/", views.sheet_choose, name="sheet_choose"),
+    path("<int:pk>/sheet/<str:month>/", views.sheet, name="sheet"),
+    path("<int:pk>/members/<int:member_pk>/", views.passbook, name="passbook"),
+    path("<int:pk>/members/<int:member_pk>/deposit/", views.deposit, name="deposit"),
+    path("<int:pk>/members/<int:member_pk>/withdraw/", views.withdraw, name="withdraw"),
+    path("<int:pk>/entries/<int:entry_pk>/reverse/", views.reverse_entry, name="reverse"),
+]

@@ -1,0 +1,70 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import forms as thai_forms
+from .models import Community, Person, User
+
+
+class ThaiModelAdmin(SimpleHistoryAdmin):
+    """Every admin page takes B.E. dates and baht amounts as the rest of the app does, and keeps
+    the history of what changed."""
+
+    formfield_overrides = {
+        models.DateField: {"form_class": thai_forms.BEDateField, "widget": thai_forms.BEDateInput},
+        models.DecimalField: {"form_class": thai_forms.MoneyField},
+    }
+
+
+@admin.register(Community)
+class CommunityAdmin(ThaiModelAdmin):
+    list_display = ["name", "district"]
+    list_filter = ["district"]
+    search_fields = ["name"]
+
+
+@admin.register(Person)
+class PersonAdmin(ThaiModelAdmin):
+    list_display = ["full_name", "community", "phone", "masked_national_id"]
+    list_filter = ["community"]
+    search_fields = ["first_name", "last_name", "phone", "national_id"]
+    list_select_related = ["community"]
+    autocomplete_fields = ["community"]
+    fields = ["title", "first_name", "last_name", "phone", "national_id", "community", "address"]
+
+    @admin.display(description=_("name"), ordering="first_name")
+    def full_name(self, obj):
+        return obj.full_name
+
+    @admin.display(description=_("national ID number"))
+    def masked_national_id(self, obj):
+        return obj.masked_national_id
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "national_id":
+            kwargs["form_class"] = thai_forms.NationalIdField
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin, ThaiModelAdmin):
+    list_display = ["username", "full_name", "role", "is_active", "last_login"]
+    list_filter = ["role", "is_active"]
+    search_fields = ["username", "first_name", "last_name"]
+    autocomplete_fields = ["person"]
+    fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        (_("Person"), {"fields": ["first_name", "last_name", "email", "person"]}),
+        (_("Role"), {"fields": ["role", "is_active"]}),
+        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["username", "role", "password1", "password2"]}),
+    ]
+    readonly_fields = ["last_login", "date_joined"]
+
+    @admin.display(description=_("name"))
+    def full_name(self, obj):
+        return obj.get_full_name()

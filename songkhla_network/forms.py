@@ -1,0 +1,182 @@
+"""Form fields that turn what a Thai user types into domain values: B.E. dates and months,
+baht amounts (with Thai digits and thousands separators allowed), national ID numbers."""
+
+import datetime
+import re
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import thai
+from .validators import validate_national_id
+
+MONEY_MAX = Decimal("9999999999.99")  # max_digits=12, decimal_places=2
+
+
+class BEDateInput(forms.TextInput):
+    """A text box showing and taking B.E. dates: phones' native date pickers show C.E. years."""
+
+    def __init__(self, attrs=None):
+        defaults = {"placeholder": _("d/m/yyyy (B.E.), e.g. 9/3/2565"), "autocomplete": "off"}
+        super().__init__({**defaults, **(attrs or {})})
+
+    def format_value(self, value):
+        if isinstance(value, datetime.date):
+            return thai.be_date_input(value)
+        return super().format_value(value)
+
+
+class BEDateField(forms.DateField):
+    widget = BEDateInput
+
+    def __init__(self, *, allow_future=True, **kwargs):
+        self.allow_future = allow_future
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime.datetime):
+            return value.date()
+        if isinstance(value, datetime.date):
+            return value
+        return thai.parse_be_date(str(value))
+
+    def validate(self, value):
+        super().validate(value)
+        if value and not self.allow_future and value > timezone.localdate():
+            raise ValidationError(_("This date is in the future."), code="future")
+
+
+class BEMonthWidget(forms.MultiWidget):
+    template_name = "songkhla_network/widgets/be_month.html"
+
+    def __init__(self, attrs=None):
+        month_choices = [("", _("month"))] + [(str(n), name) for n, name in thai.MONTHS]
+        super().__init__(
+            [
+                forms.Select(choices=month_choices, attrs={"class": "form-select", "aria-label": _("month")}),
+                forms.TextInput(
+                    attrs={
+                        "class": "form-control",
+                        "inputmode": "numeric",
+                        "size": 5,
+                        "placeholder": _("year (B.E.)"),
+                        "aria-label": _("year (B.E.)"),
+                    }
+                ),
+            ],
+            attrs,
+        )
+
+    def decompress(self, value):
+        if isinstance(value, datetime.date):
+            return [str(value.month), str(thai.be_year(value))]
+        return [None, None]
+
+
+class BEMonthField(forms.MultiValueField):
+    """A month chosen as a Thai month name and a B.E. year; cleans to the month's first day."""
+
+    widget = BEMonthWidget
+    default_error_messages = {
+        "invalid_year": _("Type the year in the Buddhist Era (พ.ศ.), e.g. 2565."),
+        "incomplete": _("Choose both the month and the year."),
+    }
+
+    def __init__(self, *, allow_future=True, **kwargs):
+        self.allow_future = allow_future
+        fields = (
+            forms.TypedChoiceField(choices=[(str(n), name) for n, name in thai.MONTHS], coerce=int),
+            forms.CharField(),
+        )
+        super().__init__(fields=fields, require_all_fields=False, **kwargs)
+
+    def compress(self, data_list):
+        if not data_list or all(v in self.empty_values for v in data_list):
+            return None
+        month, year_text = data_list
+        if month in self.empty_values or year_text in self.empty_values:
+            raise ValidationError(self.error_messages["incomplete"], code="incomplete")
+        year_text = thai.arabic_digits(year_text.strip())
+        if not year_text.isdigit():
+            raise ValidationError(self.error_messages["invalid_year"], code="invalid_year")
+        ce_year = thai.check_be_year(int(year_text))
+        return datetime.date(ce_year, int(month), 1)
+
+    def validate(self, value):
+        super().validate(value)
+        if value and not self.allow_future and value > thai.month_start(timezone.localdate()):
+            raise ValidationError(_("This month has not come yet."), code="future")
+
+
+class MoneyField(forms.DecimalField):
+    """Baht and satang: '1,500', '1500.5', '๑๕๐๐' all read as Decimal('1500.00')."""
+
+    widget = forms.TextInput  # a number input would refuse "1,500" and Thai digits
+    default_error_messages = {
+        "invalid": _("Enter an amount in baht, e.g. 1,500 or 1500.50."),
+        "not_positive": _("The amount must be more than 0 baht."),
+        "too_large": _("The amount is too large."),
+        "satang": _("Baht amounts have at most 2 digits after the point (satang)."),
+    }
+
+    def __init__(self, *, allow_zero=False, **kwargs):
+        self.allow_zero = allow_zero
+        kwargs.setdefault("max_digits", 12)
+        kwargs.setdefault("decimal_places", 2)
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        text = thai.arabic_digits(str(value)).strip().replace(",", "").replace(" ", "")
+        text = re.sub(r"(บาท|฿)$", "", text)
+        try:
+            amount = Decimal(text)
+        except InvalidOperation:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if not amount.is_finite():
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return amount
+
+    def validate(self, value):
+        forms.Field.validate(self, value)
+        if value is None:
+            return
+        if value < 0 or (value == 0 and not self.allow_zero):
+            raise ValidationError(self.error_messages["not_positive"], code="not_positive")
+        if value > MONEY_MAX:
+            raise ValidationError(self.error_messages["too_large"], code="too_large")
+        if value.as_tuple().exponent < -2 and value != value.quantize(thai.SATANG):
+            raise ValidationError(self.error_messages["satang"], code="satang")
+
+    def run_validators(self, value):
+        # Our own checks above say it in plain Thai; Django's decimal validators would repeat them.
+        pass
+
+    def clean(self, value):
+        value = super().clean(value)
+        return None if value is None else value.quantize(thai.SATANG)
+
+
+class NationalIdField(forms.CharField):
+    """13 digits, dashes and spaces allowed, Thai digits too; checked by its check digit."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 20)
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return re.sub(r"[\s\-]", "", thai.arabic_digits(value)) if value else value
+
+    def validate(self, value):
+        super().validate(value)
+        if value:
+            validate_national_id(value)

@@ -1,0 +1,73 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from groups import demo as groups_demo
+from songkhla_network.models import Role, User
+
+DEMO_PASSWORD = "songkhla-demo"
+# username, role, first name, last name
+DEMO_LOGINS = [
+    ("leader", Role.LEADER, "สุนีย์", "รักษ์ถิ่น"),
+    ("treasurer_a", Role.TREASURER, "มาลี", "ทองคำ"),
+    ("treasurer_b", Role.TREASURER, "ประเสริฐ", "ศรีสุข"),
+    ("collector", Role.COLLECTOR, "สมพงษ์", "ชูช่วย"),
+    ("staff", Role.STAFF, "กาญจนา", "แก้วมณี"),
+]
+IMPORT_USER = "import"
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the demo network that reproduces the report of 9 March 2565 (communities, savings "
+        "groups, members and their deposits) and, with DEBUG on, one demo login per role. Safe to "
+        "run again: nothing is created twice."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--dry-run", action="store_true", help="Show what would be created, then roll back.")
+
+    def handle(self, *args, dry_run=False, **options):
+        with transaction.atomic():
+            # Rows from before the app (the paper books) are posted by this account, which
+            # nobody can sign in with.
+            importer, _ = User.objects.get_or_create(
+                username=IMPORT_USER,
+                defaults={"role": Role.STAFF, "first_name": "ข้อมูลนำเข้า", "is_active": False},
+            )
+            if importer.has_usable_password():
+                importer.set_unusable_password()
+                importer.save()
+            logins = self._logins() if settings.DEBUG else {}
+            result = groups_demo.seed(
+                today=timezone.localdate(),
+                user=importer,
+                treasurer_a=logins.get("treasurer_a"),
+                treasurer_b=logins.get("treasurer_b"),
+            )
+            self.stdout.write(
+                f"Savings groups: {result['groups']} in all; {result['new_rows']} new deposit rows."
+            )
+            if dry_run:
+                transaction.set_rollback(True)
+                self.stdout.write("Dry run: nothing was saved.")
+                return
+        if not settings.DEBUG:
+            self.stdout.write(self.style.WARNING("DEBUG is off: no demo logins were created."))
+            return
+        self.stdout.write("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+        for username, role, *_ in DEMO_LOGINS:
+            self.stdout.write(f"  {username:<12} {Role(role).label}")
+
+    def _logins(self):
+        logins = {}
+        for username, role, first_name, last_name in DEMO_LOGINS:
+            user, created = User.objects.get_or_create(
+                username=username, defaults={"role": role, "first_name": first_name, "last_name": last_name}
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save()
+            logins[username] = user
+        return logins

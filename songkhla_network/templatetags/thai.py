@@ -1,0 +1,22 @@
+"""Template filters for Thai conventions, available in every template (see TEMPLATES builtins)."""
+
+from django import template
+
+from songkhla_network import thai
+from songkhla_network.validators import mask_national_id
+
+register = template.Library()
+
+register.filter("be_date", thai.be_date)
+register.filter("be_date_short", thai.be_date_short)
+register.filter("be_month", thai.be_month)
+register.filter("be_datetime", thai.be_datetime)
+register.filter("be_month_slug", thai.be_month_slug)
+register.filter("baht", thai.format_baht)
+register.filter("baht_words", thai.baht_words)
+register.filter("masked_id", mask_national_id)
+
+
+@register.filter
+def absolute(value):
+    return abs(value)

@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("ping/", views.ping, name="ping"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("groups/", include("groups.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "songkhla_network.views.bad_request"
+handler403 = "songkhla_network.views.permission_denied"
+handler404 = "songkhla_network.views.page_not_found"
+handler500 = "songkhla_network.views.server_error"

@@ -1,0 +1,62 @@
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.template import loader
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from .models import Role
+
+
+@login_required
+def home(request):
+    """Each role starts where its work is."""
+    user = request.user
+    if user.reads_everything:
+        return redirect("groups:summary")
+    if user.role == Role.TREASURER:
+        return redirect("groups:list")
+    return render(request, "songkhla_network/home.html")
+
+
+@require_GET
+def ping(request):
+    """The lightest page the app serves: no database, no template. `make bench` compares every
+    page with it."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def _error_page(status, title, message, request=None):
+    # The 500 page is rendered without the request: whatever broke (the database, say) must not
+    # break the error page too.
+    return HttpResponse(
+        loader.render_to_string(
+            "songkhla_network/error.html", {"title": title, "message": message, "status": status}, request
+        ),
+        status=status,
+    )
+
+
+def bad_request(request, exception=None):
+    return _error_page(400, _("Bad request"), _("The request could not be understood. Go back and try again."), request)
+
+
+def permission_denied(request, exception=None):
+    return _error_page(403, _("Not allowed"), _("Your role does not give access to this page."), request)
+
+
+def page_not_found(request, exception=None):
+    return _error_page(404, _("Page not found"), _("There is no such page, or it is not yours to see."), request)
+
+
+def server_error(request):
+    return _error_page(500, _("Something went wrong"), _("The app could not finish this request. Nothing half-done was saved; please try again."))
+
+
+def csrf_failure(request, reason=""):
+    return _error_page(
+        403,
+        _("The form has expired"),
+        _("This page was open too long or was sent twice. Go back, reload the page and send it again."),
+        request,
+    )
