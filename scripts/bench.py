@@ -1,0 +1,732 @@
+"""`make bench`: how fast the savings pages answer over a production-sized ledger.
+
+1. Migrates the database in DATABASE_URL (PostgreSQL only) and, unless it is already there, loads
+   a dataset the size of the network after ten years: 100 groups x 40 members x 120 months of
+   deposits (480,000 ledger rows, 12,000 collection sheets) plus withdrawals and reversals,
+   through COPY in one transaction; then ANALYZE.
+2. Runs collectstatic and serves the app with gunicorn on 127.0.0.1 as in production (DEBUG=0).
+3. Signs a treasurer and a leader in (sessions made directly) and loads each page in turn with a
+   small threaded HTTP client for --seconds, then posts a few collection sheets.
+4. Prints requests/s and latency per page next to the trivial /ping/ view, stops gunicorn, and
+   exits 1 if any request failed.
+
+All traffic goes to 127.0.0.1; every loop is bounded in time and count.
+"""
+
+import argparse
+import datetime
+import html
+import http.client
+import io
+import itertools
+import os
+import platform
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+HOST = "127.0.0.1"
+
+GROUPS = 100
+MEMBERS = 40
+MONTHS = 120
+PREFIX = "กลุ่มสัจจะออมทรัพย์ชุมชนทดสอบ "  # + 001..100: marks the benchmark's groups
+TREASURER = "bench-treasurer"
+LEADER = "bench-leader"
+COMMITMENTS = [Decimal("100"), Decimal("100"), Decimal("150"), Decimal("200"), Decimal("200"), Decimal("300"), Decimal("50")]
+FIRST_NAMES = [
+    "สมศรี", "สมชาย", "มาลี", "ประเสริฐ", "วันดี", "สุนทร", "อำไพ", "บุญมี", "จำเนียร", "ละเอียด",
+    "สุดา", "ปรีชา", "นงลักษณ์", "ทวี", "พรทิพย์", "สมพงษ์", "กาญจนา", "ไพโรจน์", "รัตนา", "เสาวนีย์",
+    "อารีย์", "ฮาสนะ", "ยูโซะ", "รอฮานี", "สุไลมาน", "มารีแย", "อับดุลเลาะ", "ฟาตีเมาะ", "ชบา", "ลำดวน",
+]  # fmt: skip
+LAST_NAMES = [
+    "ใจดี", "ทองคำ", "ศรีสุข", "แก้วมณี", "บุญเรือง", "สายทอง", "หมัดอาดัม", "เพชรรัตน์", "ชูช่วย", "นิลสุวรรณ",
+    "ดำแก้ว", "สุวรรณโณ", "หลีเส็น", "มะหะหมัด", "ขุนทอง", "แสงจันทร์", "คงแก้ว", "ทองขาว", "รักษ์ชุมชน", "เส้งหวาน",
+]  # fmt: skip
+
+
+def log(message):
+    print(message, flush=True)
+
+
+def parse_args():
+    cores = os.cpu_count() or 1
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=10.0, help="load time per page (default 10)")
+    parser.add_argument("--concurrency", type=int, default=8, help="client connections at once (default 8)")
+    parser.add_argument("--requests", type=int, default=200_000, help="at most this many requests per page")
+    parser.add_argument("--workers", type=int, default=2 * cores, help=f"gunicorn workers (default 2 x cores = {2 * cores})")
+    parser.add_argument("--sheet-posts", type=int, default=20, help="collection sheets to POST (default 20, 0: none)")
+    parser.add_argument("--slow-ms", type=float, default=100.0, help="flag pages whose p50 is above this (default 100)")
+    args = parser.parse_args()
+    if args.seconds <= 0 or args.seconds > 600:
+        parser.error("--seconds must be in (0, 600]")
+    if not 1 <= args.concurrency <= 256:
+        parser.error("--concurrency must be 1..256")
+    if not 1 <= args.workers <= 64:
+        parser.error("--workers must be 1..64")
+    return args
+
+
+# --- Environment: the same production settings for this process and for gunicorn ---------------
+
+
+def production_env():
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        sys.exit("bench: DATABASE_URL must name a PostgreSQL database (run it through `make bench`).")
+    return {
+        "DJANGO_SETTINGS_MODULE": "songkhla_network.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": HOST,
+        "SECURE_SSL_REDIRECT": "0",
+        "SECURE_COOKIES": "0",
+        "SECURE_HSTS_SECONDS": "0",
+        "DATABASE_URL": url,
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+# --- Dataset -------------------------------------------------------------------------------------
+
+
+def add_months(day, n):
+    index = day.year * 12 + day.month - 1 + n
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+class Copier:
+    """Rows for one table, written in chunks through COPY ... FROM STDIN (tab-separated text)."""
+
+    CHUNK = 50_000
+
+    def __init__(self, cursor, model, fields):
+        self.cursor = cursor
+        self.table = model._meta.db_table
+        self.columns = ", ".join(f'"{model._meta.get_field(f).column}"' for f in fields)
+        self.buffer = io.StringIO()
+        self.pending = 0
+        self.total = 0
+
+    @staticmethod
+    def text(value):
+        if value is None:
+            return r"\N"
+        if isinstance(value, bool):
+            return "t" if value else "f"
+        text = str(value)
+        assert not any(c in text for c in "\t\n\r\\"), text
+        return text
+
+    def add(self, *values):
+        self.buffer.write("\t".join(map(self.text, values)))
+        self.buffer.write("\n")
+        self.pending += 1
+        if self.pending >= self.CHUNK:
+            self.flush()
+
+    def flush(self):
+        if self.pending:
+            self.buffer.seek(0)
+            self.cursor.copy_expert(f"COPY {self.table} ({self.columns}) FROM STDIN", self.buffer)
+            self.total += self.pending
+            self.buffer = io.StringIO()
+            self.pending = 0
+        return self.total
+
+
+def next_ids(cursor, model):
+    """The first free id of the table; ids are assigned here so rows can point to each other."""
+    table = model._meta.db_table
+    cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+    cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}")
+    return itertools.count(cursor.fetchone()[0])
+
+
+def bench_groups():
+    from groups.models import SavingsGroup
+
+    return SavingsGroup.objects.filter(name__startswith=PREFIX)
+
+
+def build_dataset(this_month):
+    """Load the dataset in one transaction: a run stopped half-way leaves nothing behind."""
+    from django.core.management.color import no_style
+    from django.db import connection, transaction
+
+    from groups.models import (
+        CollectionSheet,
+        EntryKind,
+        GroupStatus,
+        GroupStatusChange,
+        LedgerEntry,
+        Member,
+        Officer,
+        SavingsGroup,
+    )
+    from songkhla_network.models import Community, Person, Role, User
+
+    first_month = add_months(this_month, -MONTHS)  # 120 posted months; this month is left to post
+    months = [add_months(first_month, i) for i in range(MONTHS)]
+    founded_on = add_months(first_month, -1).replace(day=20)
+    forming_on = add_months(first_month, -3).replace(day=10)
+    posted_at = "{} 19:30:00+07"
+
+    with transaction.atomic():
+        treasurer = User.objects.create(username=TREASURER, role=Role.TREASURER, first_name="เหรัญญิก", last_name="ทดสอบ")
+        leader = User.objects.create(username=LEADER, role=Role.LEADER, first_name="ผู้นำเครือข่าย", last_name="ทดสอบ")
+        for user in (treasurer, leader):
+            user.set_unusable_password()
+            user.save()
+        with connection.cursor() as cursor:
+            community_ids = next_ids(cursor, Community)
+            group_ids = next_ids(cursor, SavingsGroup)
+            person_ids = next_ids(cursor, Person)
+            member_ids = next_ids(cursor, Member)
+            sheet_ids = next_ids(cursor, CollectionSheet)
+            entry_ids = next_ids(cursor, LedgerEntry)
+            change_ids = next_ids(cursor, GroupStatusChange)
+            officer_ids = next_ids(cursor, Officer)
+
+            communities = Copier(cursor, Community, ["id", "name", "district", "note"])
+            groups = Copier(cursor, SavingsGroup, ["id", "community", "name", "meeting_day", "default_commitment", "note"])
+            changes = Copier(cursor, GroupStatusChange, ["id", "group", "status", "date", "note"])
+            people = Copier(
+                cursor, Person,
+                ["id", "title", "first_name", "last_name", "phone", "national_id", "community", "address"],
+            )  # fmt: skip
+            members = Copier(cursor, Member, ["id", "group", "person", "number", "joined_on", "left_on", "commitment"])
+            officers = Copier(cursor, Officer, ["id", "group", "person", "position", "since", "until"])
+            sheets = Copier(cursor, CollectionSheet, ["id", "group", "month", "paid_on", "posted_by", "posted_at"])
+            entry_fields = ["id", "group", "member", "kind", "month", "date", "amount", "sheet", "reverses", "reason",
+                            "request_key", "posted_by", "posted_at"]  # fmt: skip
+            entries = Copier(cursor, LedgerEntry, entry_fields)
+
+            first_group = None
+            for g in range(1, GROUPS + 1):
+                community_id, group_id = next(community_ids), next(group_ids)
+                first_group = first_group or group_id
+                poster = treasurer.pk if g == 1 else leader.pk
+                meeting_day = 1 + (g * 7) % 28
+                communities.add(community_id, f"ชุมชนทดสอบ {g:03d}", "เมืองสงขลา", "")
+                groups.add(group_id, community_id, f"{PREFIX}{g:03d}", meeting_day, "100.00", "")
+                changes.add(next(change_ids), group_id, GroupStatus.FORMING, forming_on, "")
+                changes.add(next(change_ids), group_id, GroupStatus.FOUNDED, founded_on, "")
+
+                member_rows = []  # (member id, number, commitment)
+                for number in range(1, MEMBERS + 1):
+                    person_id, member_id = next(person_ids), next(member_ids)
+                    k = g * MEMBERS + number
+                    people.add(
+                        person_id, ["นาง", "นางสาว", "นาย", "นาง"][k % 4], FIRST_NAMES[k % 30],
+                        f"{LAST_NAMES[(k // 30) % 20]}{g:03d}", f"08{k:08d}", "", community_id, f"{number} หมู่ {g}",
+                    )  # fmt: skip
+                    commitment = COMMITMENTS[k % len(COMMITMENTS)]
+                    members.add(member_id, group_id, person_id, number, founded_on, None, commitment)
+                    member_rows.append((member_id, number, commitment))
+                    if number <= 3:
+                        position = ["chair", "treasurer", "secretary"][number - 1]
+                        officers.add(next(officer_ids), group_id, person_id, position, founded_on, None)
+
+                # Two sheet deposits per group typed ten times too big, reversed a few days later
+                # and paid again; one withdrawal a year, each by a different member.
+                typos = {(0, 30): None, (1, 75): None}  # (member index, month index) -> entry id
+                withdrawals = {12 * y - 6: (3 * y + g) % MEMBERS for y in range(1, MONTHS // 12 + 1)}
+                for i, month in enumerate(months):
+                    paid_on = month.replace(day=meeting_day)
+                    sheet_id = next(sheet_ids)
+                    sheets.add(sheet_id, group_id, month, paid_on, poster, posted_at.format(paid_on))
+                    for m, (member_id, number, commitment) in enumerate(member_rows):
+                        roll = (g * 7919 + number * 104729 + i * 31) % 20
+                        amount = commitment / 2 if roll == 0 else commitment + 50 if roll == 1 else commitment
+                        entry_id = next(entry_ids)
+                        if (m, i) in typos:
+                            amount, typos[(m, i)] = amount * 10, (entry_id, amount)
+                        entries.add(
+                            entry_id, group_id, member_id, EntryKind.DEPOSIT, month, paid_on, f"{amount:.2f}",
+                            sheet_id, None, "", None, poster, posted_at.format(paid_on),
+                        )  # fmt: skip
+                    if i in withdrawals:
+                        member_id, _, commitment = member_rows[withdrawals[i]]
+                        day = month.replace(day=28)
+                        entries.add(
+                            next(entry_ids), group_id, member_id, EntryKind.WITHDRAWAL, month, day,
+                            f"{-commitment * 3:.2f}", None, None, "ค่าเทอมลูก", None, poster, posted_at.format(day),
+                        )  # fmt: skip
+                for (m, i), (typo_id, right) in typos.items():
+                    member_id, _, _ = member_rows[m]
+                    month = months[i]
+                    day = month.replace(day=meeting_day) + datetime.timedelta(days=3)
+                    stamp = posted_at.format(day)
+                    entries.add(
+                        next(entry_ids), group_id, member_id, EntryKind.DEPOSIT, month, day, f"{-right * 10:.2f}",
+                        None, typo_id, "พิมพ์ยอดเกินสิบเท่า", None, poster, stamp,
+                    )  # fmt: skip
+                    entries.add(
+                        next(entry_ids), group_id, member_id, EntryKind.DEPOSIT, month, day, f"{right:.2f}",
+                        None, None, "", None, poster, stamp,
+                    )  # fmt: skip
+
+            counts = {}
+            for name, copier in [
+                ("communities", communities), ("groups", groups), ("status changes", changes), ("people", people),
+                ("members", members), ("officers", officers), ("sheets", sheets), ("ledger rows", entries),
+            ]:  # fmt: skip
+                counts[name] = copier.flush()
+            models = [Community, SavingsGroup, GroupStatusChange, Person, Member, Officer, CollectionSheet, LedgerEntry]
+            for sql in connection.ops.sequence_reset_sql(no_style(), models):
+                cursor.execute(sql)
+        SavingsGroup.objects.get(pk=first_group).treasurers.add(treasurer)
+    return counts
+
+
+def ensure_dataset(this_month):
+    from django.db import connection
+
+    if bench_groups().count() == GROUPS:
+        log(f"dataset: reusing the {GROUPS} benchmark groups already in the database")
+        built = None
+    else:
+        if bench_groups().exists():
+            sys.exit("bench: the database holds an incomplete benchmark dataset; use a fresh database.")
+        log(f"dataset: building {GROUPS} groups x {MEMBERS} members x {MONTHS} months ...")
+        start = time.perf_counter()
+        counts = build_dataset(this_month)
+        built = time.perf_counter() - start
+        log("dataset: built in {:.1f} s ({})".format(built, ", ".join(f"{v:,} {k}" for k, v in counts.items())))
+    start = time.perf_counter()
+    with connection.cursor() as cursor:
+        # After a bulk load production tables would have been autovacuumed: set the visibility map
+        # and the planner's statistics the same way.
+        cursor.execute("VACUUM ANALYZE" if built is not None else "ANALYZE")
+    log(f"dataset: {'VACUUM ANALYZE' if built is not None else 'ANALYZE'} in {time.perf_counter() - start:.1f} s")
+    return built
+
+
+def dataset_summary():
+    from django.db import connection
+
+    from groups.models import CollectionSheet, LedgerEntry, Member, SavingsGroup
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_size_pretty(pg_database_size(current_database())), version()")
+        size, version = cursor.fetchone()
+    return {
+        "groups": SavingsGroup.objects.count(),
+        "members": Member.objects.count(),
+        "sheets": CollectionSheet.objects.count(),
+        "ledger rows": LedgerEntry.objects.count(),
+        "database size": size,
+        "postgres": version.split(" on ")[0].split(",")[0],
+    }
+
+
+# --- Sessions ------------------------------------------------------------------------------------
+
+
+def session_cookie(user):
+    """A signed-in session made the way django.contrib.auth.login makes one."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.set_expiry(3600)
+    session.save()
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+
+# --- gunicorn ------------------------------------------------------------------------------------
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, env, workers):
+        self.port = free_port()
+        self.workers = workers
+        log_dir = ROOT / ".bench"
+        log_dir.mkdir(exist_ok=True)
+        self.log_path = log_dir / "gunicorn.log"
+        self.command = [
+            str(Path(sys.executable).parent / "gunicorn"), "songkhla_network.wsgi",
+            "--workers", str(workers), "--bind", f"{HOST}:{self.port}",
+            "--timeout", "60", "--graceful-timeout", "5", "--error-logfile", str(self.log_path),
+        ]  # fmt: skip
+        self.env = {**os.environ, **env}
+        self.process = None
+
+    def start(self):
+        self.log_file = open(self.log_path, "w")
+        self.process = subprocess.Popen(
+            self.command, cwd=ROOT, env=self.env, stdout=self.log_file, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.process.returncode}:\n{self.log_tail()}")
+            try:
+                status, _, _ = request("GET", self.port, "/ping/", timeout=2)
+                if status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"gunicorn did not answer within 60 s:\n{self.log_tail()}")
+
+    def stop(self):
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)  # the group this script started
+            self.process.wait(timeout=5)
+        self.log_file.close()
+
+    def log_tail(self, lines=30):
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+
+# --- HTTP client ---------------------------------------------------------------------------------
+
+
+def request(method, port, path, *, headers=None, body=None, timeout=30, conn=None):
+    own = conn is None
+    conn = conn or http.client.HTTPConnection(HOST, port, timeout=timeout)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        data = response.read()
+        return response.status, response.headers, data
+    finally:
+        if own:
+            conn.close()
+
+
+class Page:
+    def __init__(self, name, path, cookie=None, check=None):
+        self.name, self.path, self.cookie, self.check = name, path, cookie, check
+        self.latencies, self.errors, self.samples, self.elapsed = [], 0, [], 0.0
+        self.alone = []  # latencies with one client and an otherwise idle server
+
+    @property
+    def headers(self):
+        return {"Cookie": self.cookie} if self.cookie else {}
+
+    def verify(self, port):
+        """One request before the load: the page answers 200 and is the page we mean."""
+        status, _, body = request("GET", port, self.path, headers=self.headers)
+        text = body.decode("utf-8", "replace")
+        problem = None
+        if status != 200:
+            problem = f"status {status}"
+        elif self.check:
+            problem = self.check(text)
+        if problem:
+            raise RuntimeError(f"{self.name} ({self.path}): {problem}")
+
+
+def load(page, port, *, seconds, concurrency, max_requests):
+    """`concurrency` threads, one connection each, GET the page back to back until `seconds`
+    have passed or `max_requests` were sent. Anything but a 200 is an error, counted on the
+    page. Returns the sorted latencies (s) and the wall time the whole run took."""
+    issued = itertools.count()
+    lock = threading.Lock()
+    per_thread = [[] for _ in range(concurrency)]
+    errors = [0] * concurrency
+    samples = []
+    headers = page.headers
+    start = time.perf_counter()
+    deadline = start + seconds
+
+    def worker(n):
+        conn = http.client.HTTPConnection(HOST, port, timeout=30)
+        latencies = per_thread[n]
+        try:
+            while time.perf_counter() < deadline and next(issued) < max_requests:
+                t0 = time.perf_counter()
+                try:
+                    conn.request("GET", page.path, headers=headers)
+                    response = conn.getresponse()
+                    response.read()
+                    status = response.status
+                except (OSError, http.client.HTTPException) as error:
+                    status = f"{type(error).__name__}: {error}"
+                    conn.close()
+                latencies.append(time.perf_counter() - t0)
+                if status != 200:
+                    errors[n] += 1
+                    with lock:
+                        if len(samples) < 5:
+                            samples.append(status)
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=worker, args=(n,), daemon=True) for n in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=seconds + 120)
+    page.errors += sum(errors)
+    page.samples += samples[: 5 - len(page.samples)]
+    return sorted(itertools.chain.from_iterable(per_thread)), time.perf_counter() - start
+
+
+def percentile(sorted_values, p):
+    if not sorted_values:
+        return float("nan")
+    index = max(0, min(len(sorted_values) - 1, round(p / 100 * len(sorted_values) + 0.5) - 1))
+    return sorted_values[index]
+
+
+# --- Sheet POSTs ---------------------------------------------------------------------------------
+
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+AMOUNT = re.compile(r'name="(amount_\d+)"[^>]*?value="([^"]*)"')
+
+
+def post_sheets(port, cookie, targets, *, seconds, paid_on):
+    """Post this month's sheet of each target group as a leader would: GET the form (CSRF cookie
+    and token), POST every member's prefilled commitment, expect the redirect back to the sheet.
+    Only the POST is timed. Sequential, one sheet at a time."""
+    result = Page("POST sheet, 40 deposits (leader)", "/groups/<pk>/sheet/<this month>/")
+    deadline = time.perf_counter() + seconds
+    start = time.perf_counter()
+    conn = http.client.HTTPConnection(HOST, port, timeout=30)
+    posted = []
+    try:
+        for group_pk, path in targets:
+            if time.perf_counter() >= deadline:
+                break
+            problem = None
+            status, headers, body = request("GET", port, path, headers={"Cookie": cookie}, conn=conn)
+            text = body.decode("utf-8", "replace")
+            token = TOKEN.search(text)
+            csrf_cookie = re.search(r"csrftoken=([^;]+)", "; ".join(headers.get_all("Set-Cookie") or []))
+            amounts = AMOUNT.findall(text)
+            if status != 200 or not token or not csrf_cookie or len(amounts) != MEMBERS:
+                problem = f"GET {path}: status {status}, {len(amounts)} amount fields"
+            else:
+                form = [("csrfmiddlewaretoken", html.unescape(token.group(1))), ("paid_on", paid_on)]
+                form += [(name, html.unescape(value)) for name, value in amounts]
+                t0 = time.perf_counter()
+                status, headers, _ = request(
+                    "POST", port, path, conn=conn, body=urllib.parse.urlencode(form),
+                    headers={
+                        "Cookie": f"{cookie}; csrftoken={csrf_cookie.group(1)}",
+                        "Content-Type": "application/x-www-form-urlencoded",
+                    },
+                )  # fmt: skip
+                result.latencies.append(time.perf_counter() - t0)
+                location = headers.get("Location", "")
+                if status != 302 or not location.endswith(path):
+                    problem = f"POST {path}: status {status}, Location {location!r}"
+                else:
+                    posted.append(group_pk)
+            if problem:
+                result.errors += 1
+                if len(result.samples) < 5:
+                    result.samples.append(problem)
+    finally:
+        conn.close()
+    result.elapsed = time.perf_counter() - start
+    result.latencies.sort()
+    return result, posted
+
+
+# --- Report --------------------------------------------------------------------------------------
+
+
+def report(pages, baseline, slow_ms):
+    head = (
+        f"{'page':<40} {'requests':>8} {'errors':>6} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8}"
+        f" {'p50 ratio':>9} {'req/s ratio':>11} {'1-client p50':>12}"
+    )
+    lines = [head, "-" * len(head)]
+    base_p50 = percentile(baseline.latencies, 50)
+    base_rps = len(baseline.latencies) / baseline.elapsed
+    slow = []
+    for page in pages:
+        n = len(page.latencies)
+        rps = n / page.elapsed if page.elapsed else float("nan")
+        p50, p95 = percentile(page.latencies, 50), percentile(page.latencies, 95)
+        alone = f"{percentile(page.alone, 50) * 1000:.1f}" if page.alone else "-"
+        flag = ""
+        if p50 * 1000 > slow_ms:
+            flag = " *"
+            slow.append(page.name)
+        lines.append(
+            f"{page.name:<40} {n:>8} {page.errors:>6} {rps:>8.1f} {p50 * 1000:>8.1f} {p95 * 1000:>8.1f}"
+            f" {p50 / base_p50:>8.1f}x {rps / base_rps:>11.3f} {alone:>12}{flag}"
+        )
+    return "\n".join(lines), slow
+
+
+def main():
+    args = parse_args()
+    env = production_env()
+    os.environ.update(env)
+    os.chdir(ROOT)
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    from groups.models import CollectionSheet, LedgerEntry
+    from songkhla_network.models import User
+    from songkhla_network.thai import be_date_input, be_month_slug, be_year, month_start
+
+    started = time.perf_counter()
+    log("migrate ...")
+    call_command("migrate", interactive=False, verbosity=0)
+    this_month = month_start(timezone.localdate())
+    build_seconds = ensure_dataset(this_month)
+    log("collectstatic ...")
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+    treasurer, leader = User.objects.get(username=TREASURER), User.objects.get(username=LEADER)
+    group = bench_groups().order_by("name").first()
+    member = group.members.get(number=1)
+    passbook_rows = member.entries.count()
+    posted_month = CollectionSheet.objects.filter(group=group).order_by("-month").values_list("month", flat=True)[0]
+    if CollectionSheet.objects.filter(group=group, month=this_month).exists():
+        sys.exit(f"bench: {group} already has a sheet for this month; the open-sheet page cannot be measured.")
+    year = be_year(this_month) - 1
+    treasurer_cookie, leader_cookie = session_cookie(treasurer), session_cookie(leader)
+    sheet_targets = [
+        (g.pk, f"/groups/{g.pk}/sheet/{be_month_slug(this_month)}/")
+        for g in bench_groups().exclude(pk=group.pk).exclude(sheets__month=this_month).order_by("name")[: args.sheet_posts]
+    ]
+    summary = dataset_summary()
+    connection.close()  # the load runs long; the server holds its own connections
+
+    def amount_fields(n):
+        return lambda text: None if text.count('name="amount_') == n else f"expected {n} amount fields"
+
+    def has(snippet):
+        return lambda text: None if snippet in text else f"{snippet!r} not in the page"
+
+    pages = [
+        Page("/ping/ (no database)", "/ping/"),
+        Page(
+            f"sheet, posted month {be_month_slug(posted_month)}",
+            f"/groups/{group.pk}/sheet/{be_month_slug(posted_month)}/", treasurer_cookie, amount_fields(0),
+        ),
+        Page(
+            f"sheet, open month {be_month_slug(this_month)} (form)",
+            f"/groups/{group.pk}/sheet/{be_month_slug(this_month)}/", treasurer_cookie, amount_fields(MEMBERS),
+        ),
+        Page(
+            f"passbook, {passbook_rows} rows",
+            f"/groups/{group.pk}/members/{member.pk}/", treasurer_cookie, has(f"/groups/{group.pk}/entries/"),
+        ),
+        Page(f"group page, {MEMBERS} members", f"/groups/{group.pk}/", treasurer_cookie, has(f"/members/{member.pk}/")),
+        Page(
+            f"network summary {year} (leader)",
+            f"/groups/summary/?first_0=1&first_1={year}&last_0=12&last_1={year}", leader_cookie, has(PREFIX),
+        ),
+    ]
+
+    server = Server(env, args.workers)
+    log(f"gunicorn: starting {args.workers} workers on {HOST}:{server.port} ...")
+    try:
+        server.start()
+        for page in pages:
+            page.verify(server.port)
+            # Warm every worker (templates, translations, database connection) before timing.
+            load(page, server.port, seconds=2, concurrency=args.concurrency, max_requests=4 * args.workers)
+            log(f"load: {page.name}: 1 client, then {args.concurrency} clients for {args.seconds:g} s ...")
+            page.alone, _ = load(page, server.port, seconds=min(3.0, args.seconds / 3), concurrency=1, max_requests=20)
+            page.latencies, page.elapsed = load(
+                page, server.port, seconds=args.seconds, concurrency=args.concurrency, max_requests=args.requests
+            )
+        posted = []
+        if sheet_targets:
+            log(f"post: up to {len(sheet_targets)} collection sheets for {be_month_slug(this_month)} ...")
+            post, posted = post_sheets(
+                server.port, leader_cookie, sheet_targets, seconds=args.seconds,
+                paid_on=be_date_input(timezone.localdate()),
+            )  # fmt: skip
+            in_db = CollectionSheet.objects.filter(group__in=posted, month=this_month).count()
+            rows = LedgerEntry.objects.filter(sheet__group__in=posted, sheet__month=this_month).count()
+            connection.close()
+            if in_db != len(posted) or rows != len(posted) * MEMBERS:
+                post.errors += 1
+                post.samples.append(f"{len(posted)} redirects but {in_db} sheets / {rows} rows in the database")
+            pages.append(post)
+        else:
+            log("post: skipped (--sheet-posts 0, or every benchmark group has this month's sheet already)")
+    finally:
+        server.stop()
+
+    table, slow = report(pages, pages[0], args.slow_ms)
+    total_errors = sum(p.errors for p in pages)
+    cores = os.cpu_count()
+    log("")
+    log("== make bench " + "=" * 92)
+    log(
+        "dataset: {groups:,} groups, {members:,} members, {sheets:,} collection sheets, {ledger rows:,} ledger rows;"
+        " database {database size}; {postgres}".format(**summary)
+    )
+    log(
+        "         built in {:.1f} s this run".format(build_seconds)
+        if build_seconds is not None
+        else "         reused from an earlier run"
+    )
+    log(
+        f"server:  gunicorn {args.workers} sync workers on {HOST}:{server.port}, {cores} cores, DEBUG=0, "
+        f"CONN_MAX_AGE={os.environ.get('CONN_MAX_AGE', '60')}, Python {platform.python_version()}, "
+        f"Django {django.get_version()}"
+    )
+    log(
+        f"client:  {args.concurrency} connections (threads, http.client, same machine), {args.seconds:g} s per page"
+        f" after a warm-up; sheet POSTs one at a time"
+    )
+    log("")
+    log(table)
+    log("")
+    log("p50 ratio = page p50 / ping p50 (how many times longer a request takes);")
+    log("req/s ratio = page req/s / ping req/s (share of the trivial view's throughput).")
+    if slow:
+        log(f"* p50 above {args.slow_ms:g} ms: " + ", ".join(slow))
+    for page in pages:
+        for sample in page.samples:
+            log(f"error on {page.name}: {sample}")
+    if total_errors:
+        tail = server.log_tail()
+        if tail:
+            log("gunicorn log (tail):\n" + tail)
+    log(f"total {time.perf_counter() - started:.0f} s; {total_errors} errors")
+    return 1 if total_errors else 0
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    sys.exit(main())

@@ -1,0 +1,137 @@
+"""Personas and the small network they work in.
+
+Group A (community A) has treasurer A, group B (community B) has treasurer B; the leader,
+the staff member and the collector belong to no group. Tests ask for what they need by name.
+"""
+
+import datetime
+import os
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from groups.models import GroupStatus, GroupStatusChange, Member, SavingsGroup
+from songkhla_network.models import Community, Person, Role, User
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PASSWORD = "a-long-test-password-2565"
+FOUNDED_ON = datetime.date(2021, 12, 5)
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings):
+    # Tests run with DEBUG off; the manifest storage would need collectstatic first.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+def make_user(username, role, **extra):
+    user = User(username=username, role=role, first_name=extra.pop("first_name", username), **extra)
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+def make_group(name, community_name, *, members=3, founded_on=FOUNDED_ON, commitment=Decimal("100.00")):
+    community = Community.objects.create(name=community_name)
+    group = SavingsGroup.objects.create(name=name, community=community, meeting_day=5, default_commitment=commitment)
+    GroupStatusChange.objects.create(group=group, status=GroupStatus.FOUNDED, date=founded_on)
+    for number in range(1, members + 1):
+        person = Person.objects.create(first_name=f"สมาชิก{number}", last_name=name, community=community)
+        Member.objects.create(group=group, person=person, number=number, joined_on=founded_on, commitment=commitment)
+    return group
+
+
+@pytest.fixture
+def group_a(db):
+    return make_group("กลุ่มเอ", "ชุมชนเอ")
+
+
+@pytest.fixture
+def group_b(db):
+    return make_group("กลุ่มบี", "ชุมชนบี")
+
+
+@pytest.fixture
+def leader(db):
+    return make_user("leader", Role.LEADER)
+
+
+@pytest.fixture
+def staff(db):
+    return make_user("staff", Role.STAFF)
+
+
+@pytest.fixture
+def collector(db):
+    return make_user("collector", Role.COLLECTOR)
+
+
+@pytest.fixture
+def treasurer_a(db, group_a):
+    user = make_user("treasurer_a", Role.TREASURER)
+    group_a.treasurers.add(user)
+    return user
+
+
+@pytest.fixture
+def treasurer_b(db, group_b):
+    user = make_user("treasurer_b", Role.TREASURER)
+    group_b.treasurers.add(user)
+    return user
+
+
+def client_for(user):
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def personas(leader, treasurer_a, treasurer_b, collector, staff):
+    """Every persona's signed-in client, anonymous included."""
+    return {
+        "leader": client_for(leader),
+        "treasurer_a": client_for(treasurer_a),
+        "treasurer_b": client_for(treasurer_b),
+        "collector": client_for(collector),
+        "staff": client_for(staff),
+        "anonymous": client_for(None),
+    }
+
+
+# Playwright drives Debian's Chromium: its own browser download cannot work on these machines.
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": os.environ.get("CHROMIUM", "/usr/bin/chromium"),
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    # A cheap phone: narrow screen, Thai locale, Bangkok time.
+    return {
+        **browser_context_args,
+        "viewport": {"width": 390, "height": 844},
+        "device_scale_factor": 2,
+        "is_mobile": True,
+        "has_touch": True,
+        "locale": "th-TH",
+        "timezone_id": "Asia/Bangkok",
+    }

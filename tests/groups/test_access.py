@@ -1,0 +1,150 @@
+"""Every savings page × every persona: each gets what it should and no more."""
+
+import datetime
+from decimal import Decimal
+import re
+from html.parser import HTMLParser
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from groups import services
+from songkhla_network.thai import be_month_slug
+from tests.conftest import make_group
+
+pytestmark = pytest.mark.django_db
+
+PERSONAS = ["leader", "treasurer_a", "treasurer_b", "collector", "staff", "anonymous"]
+OK, LOGIN, DENIED, HIDDEN = 200, "login", 403, 404
+
+
+def _urls(group_a, member_a, entry_a):
+    this_month = be_month_slug(timezone.localdate().replace(day=1))
+    return {
+        "list": reverse("groups:list"),
+        "summary": reverse("groups:summary"),
+        "detail": reverse("groups:detail", args=[group_a.pk]),
+        "sheet_choose": reverse("groups:sheet_choose", args=[group_a.pk]),
+        "sheet": reverse("groups:sheet", args=[group_a.pk, this_month]),
+        "passbook": reverse("groups:passbook", args=[group_a.pk, member_a.pk]),
+        "deposit": reverse("groups:deposit", args=[group_a.pk, member_a.pk]),
+        "withdraw": reverse("groups:withdraw", args=[group_a.pk, member_a.pk]),
+        "reverse": reverse("groups:reverse", args=[group_a.pk, entry_a.pk]),
+    }
+
+
+# What each persona gets on group A's pages. Treasurer B does not learn group A exists (404);
+# staff read but never post (403); collectors have no savings pages (403).
+EXPECTED = {
+    #               leader  treas_a  treas_b  collector  staff   anonymous
+    "list":         (OK,    "own",   "own",   DENIED,    OK,     LOGIN),
+    "summary":      (OK,    DENIED,  DENIED,  DENIED,    OK,     LOGIN),
+    "detail":       (OK,    OK,      HIDDEN,  DENIED,    OK,     LOGIN),
+    "sheet_choose": (OK,    OK,      HIDDEN,  DENIED,    DENIED, LOGIN),
+    "sheet":        (OK,    OK,      HIDDEN,  DENIED,    DENIED, LOGIN),
+    "passbook":     (OK,    OK,      HIDDEN,  DENIED,    OK,     LOGIN),
+    "deposit":      (OK,    OK,      HIDDEN,  DENIED,    DENIED, LOGIN),
+    "withdraw":     (OK,    OK,      HIDDEN,  DENIED,    DENIED, LOGIN),
+    "reverse":      (OK,    OK,      HIDDEN,  DENIED,    DENIED, LOGIN),
+}  # fmt: skip
+
+
+@pytest.fixture
+def entry_a(group_a, leader):
+    member = group_a.members.first()
+    return services.deposit_post(
+        member=member, month=datetime.date(2021, 12, 1), date=datetime.date(2021, 12, 5), amount=Decimal("100"), user=leader
+    )
+
+
+@pytest.mark.parametrize("page", list(EXPECTED))
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_each_persona_gets_what_it_should_on_each_page(personas, group_a, group_b, entry_a, page, persona):
+    url = _urls(group_a, entry_a.member, entry_a)[page]
+    expected = EXPECTED[page][PERSONAS.index(persona)]
+    response = personas[persona].get(url)
+    if expected == LOGIN:
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+    elif expected == "own":
+        # A treasurer with a single group is taken straight to it.
+        own = group_a if persona == "treasurer_a" else group_b
+        assert response.status_code == 302
+        assert response["Location"] == reverse("groups:detail", args=[own.pk])
+    else:
+        assert response.status_code == expected
+    if response.status_code == 200:
+        assert_no_english(response)
+
+
+@pytest.mark.parametrize("page", ["deposit", "withdraw", "reverse", "sheet"])
+@pytest.mark.parametrize("persona", ["treasurer_b", "staff", "collector", "anonymous"])
+def test_those_who_may_not_post_cannot_post(personas, group_a, group_b, entry_a, page, persona):
+    from groups.models import CollectionSheet, LedgerEntry
+
+    before = LedgerEntry.objects.count()
+    url = _urls(group_a, entry_a.member, entry_a)[page]
+    data = {
+        "paid_on": "5/1/2565",
+        f"amount_{entry_a.member.pk}": "100",
+        "amount": "50",
+        "date": "5/1/2565",
+        "month_0": "1",
+        "month_1": "2565",
+        "reason": "ทดสอบ",
+        "request_key": "2f1b7c1e-8a43-4c5e-9a53-5d3f3f3f3f3f",
+    }
+    response = personas[persona].post(url, data)
+    assert response.status_code in (302, 403, 404)
+    if response.status_code == 302:
+        assert response["Location"].startswith(reverse("login"))
+    assert LedgerEntry.objects.count() == before
+    assert not CollectionSheet.objects.exists()
+
+
+def test_a_treasurer_sees_only_their_own_groups_in_the_list(client, group_a, group_b, treasurer_a):
+    group_c = make_group("กลุ่มซี", "ชุมชนซี")
+    group_c.treasurers.add(treasurer_a)
+    client.force_login(treasurer_a)
+    response = client.get(reverse("groups:list"))
+    names = [g.name for g in response.context["groups"]]
+    assert names == ["กลุ่มซี", "กลุ่มเอ"]
+
+
+def test_the_admin_is_open_to_leaders_only(personas):
+    assert personas["leader"].get("/admin/").status_code == 200
+    for persona in ["treasurer_a", "treasurer_b", "collector", "staff", "anonymous"]:
+        response = personas[persona].get("/admin/")
+        assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+class _Text(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.skip = 0
+        self.chunks = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style"):
+            self.skip += 1
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style"):
+            self.skip -= 1
+
+    def handle_data(self, data):
+        if not self.skip:
+            self.chunks.append(data)
+
+
+# Words a Thai reader sees that are fine in Latin letters: usernames of the test personas.
+ALLOWED_LATIN = {"leader", "treasurer_a", "treasurer_b", "collector", "staff"}
+
+
+def assert_no_english(response):
+    """No English word reaches the reader: every visible text node is Thai, digits or names."""
+    parser = _Text()
+    parser.feed(response.content.decode())
+    words = set(re.findall(r"[A-Za-z][A-Za-z_]{2,}", " ".join(parser.chunks))) - ALLOWED_LATIN
+    assert not words, f"English on the page: {sorted(words)}"
