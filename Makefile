@@ -24,14 +24,14 @@ run: messages
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: messages
-	scripts/ensure_chromium.sh
+	scripts/ensure_test_tools.sh
 	scripts/with_postgres.sh scripts/run_tests.sh $(ARGS)
 
 bench: messages
 	scripts/with_postgres.sh $(BIN)/python scripts/bench.py $(ARGS)
 
 makemessages: install
-	$(BIN)/python manage.py makemessages --locale th --no-obsolete --ignore '.venv/*' --ignore 'staticfiles/*'
+	$(BIN)/python manage.py makemessages --locale th --no-obsolete --ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'tests/*' --ignore 'scripts/*'
 	$(BIN)/python scripts/compile_messages.py
 
 clean:

@@ -57,10 +57,10 @@ class ReadOnlyMoneyAdmin(admin.ModelAdmin):
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(ReadOnlyMoneyAdmin):
     list_display = ["date", "member", "group", "kind", "month", "amount", "reverses", "posted_by", "posted_at"]
-    list_filter = ["kind", "group", "month"]
+    # No date_hierarchy: its year links print C.E. years.
+    list_filter = ["kind", "group", "date"]
     search_fields = ["member__person__first_name", "member__person__last_name", "group__name", "reason"]
     list_select_related = ["member__person", "group", "posted_by", "reverses"]
-    date_hierarchy = "date"
 
 
 @admin.register(CollectionSheet)
