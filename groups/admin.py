@@ -61,6 +61,8 @@ class LedgerEntryAdmin(ReadOnlyMoneyAdmin):
     list_filter = ["kind", "group", "date"]
     search_fields = ["member__person__first_name", "member__person__last_name", "group__name", "reason"]
     list_select_related = ["member__person", "group", "posted_by", "reverses"]
+    ordering = ["-date", "-id"]
+    list_per_page = 50
 
 
 @admin.register(CollectionSheet)

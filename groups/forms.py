@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from songkhla_network.forms import BEDateField, BEMonthField, MoneyField
-from songkhla_network.thai import be_month
+from songkhla_network.thai import be_date, be_month
 
 AMOUNT_PREFIX = "amount_"
 
@@ -49,11 +49,11 @@ class CollectionSheetForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         listed = {f"{AMOUNT_PREFIX}{m.pk}" for m in self.members}
-        strangers = [key.removeprefix(AMOUNT_PREFIX) for key in self.data if key.startswith(AMOUNT_PREFIX) and key not in listed]
+        strangers = [key for key in self.data if key.startswith(AMOUNT_PREFIX) and key not in listed]
         if strangers:
             raise forms.ValidationError(
-                _("The sheet holds amounts for members who are not on this group's sheet for %(month)s (%(ids)s). Nothing was saved; reload the sheet.")
-                % {"month": be_month(self.month), "ids": ", ".join(strangers)},
+                _("The sheet holds amounts for people who are not on this group's sheet for %(month)s. Nothing was saved; reload the sheet.")
+                % {"month": be_month(self.month)},
                 code="stranger",
             )
         if not self.errors and not self.amounts():
@@ -86,9 +86,14 @@ class DepositForm(RequestKeyMixin):
     def clean_month(self):
         month = self.cleaned_data["month"]
         if month and not self.member.active_in(month):
+            if self.member.left_on and month > self.member.left_on:
+                message = _("%(member)s had left the group by %(month)s (left %(date)s).")
+                date = self.member.left_on
+            else:
+                message = _("%(member)s had not joined the group yet in %(month)s (joined %(date)s).")
+                date = self.member.joined_on
             raise forms.ValidationError(
-                _("%(member)s was not a member in %(month)s (joined %(joined)s).")
-                % {"member": self.member.person, "month": be_month(month), "joined": be_month(self.member.joined_on)},
+                message % {"member": self.member.person, "month": be_month(month), "date": be_date(date)},
                 code="not_member",
             )
         return month

@@ -46,9 +46,7 @@ def sheet_post(*, group, month, paid_on, amounts, user):
     members = {m.pk: m for m in group.members.filter(pk__in=amounts)}
     strangers = sorted(set(amounts) - set(members))
     if strangers:
-        raise ValidationError(
-            _("Member numbers %(ids)s are not members of this group.") % {"ids": ", ".join(map(str, strangers))}
-        )
+        raise ValidationError(_("Some of the people on the sheet are not members of this group. Nothing was saved."))
     inactive = [m for m in members.values() if not m.active_in(month)]
     if inactive:
         raise ValidationError(

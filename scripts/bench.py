@@ -19,6 +19,7 @@ import html
 import http.client
 import io
 import itertools
+import math
 import os
 import platform
 import re
@@ -130,8 +131,11 @@ class Copier:
         return text
 
     def add(self, *values):
-        self.buffer.write("\t".join(map(self.text, values)))
-        self.buffer.write("\n")
+        self.add_line("\t".join(map(self.text, values)) + "\n")
+
+    def add_line(self, line):
+        """A row already in COPY's text form, ending in a newline."""
+        self.buffer.write(line)
         self.pending += 1
         if self.pending >= self.CHUNK:
             self.flush()
@@ -160,6 +164,31 @@ def bench_groups():
     return SavingsGroup.objects.filter(name__startswith=PREFIX)
 
 
+def bulk_load_mode(cursor, table):
+    """Drop the table's foreign keys and the indexes no constraint needs, and return the SQL that
+    puts them back: building an index once and checking a foreign key in one join is much faster
+    than maintaining them row by row (PostgreSQL's "Populating a Database" advice)."""
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # ALTER TABLE refuses tables with checks pending
+    cursor.execute(
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f'",
+        [table],
+    )
+    foreign_keys = cursor.fetchall()
+    cursor.execute(
+        "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+        "WHERE x.indrelid = %s::regclass AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)",
+        [table],
+    )
+    indexes = cursor.fetchall()
+    for name, _ in foreign_keys:
+        cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    for name, _ in indexes:
+        cursor.execute(f'DROP INDEX "{name}"')
+    return [definition for _, definition in indexes] + [
+        f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}' for name, definition in foreign_keys
+    ]
+
+
 def build_dataset(this_month):
     """Load the dataset in one transaction: a run stopped half-way leaves nothing behind."""
     from django.core.management.color import no_style
@@ -181,23 +210,23 @@ def build_dataset(this_month):
     months = [add_months(first_month, i) for i in range(MONTHS)]
     founded_on = add_months(first_month, -1).replace(day=20)
     forming_on = add_months(first_month, -3).replace(day=10)
-    posted_at = "{} 19:30:00+07"
+
+    def stamp(day):
+        return f"{day.isoformat()} 19:30:00+07"
 
     with transaction.atomic():
-        treasurer = User.objects.create(username=TREASURER, role=Role.TREASURER, first_name="เหรัญญิก", last_name="ทดสอบ")
-        leader = User.objects.create(username=LEADER, role=Role.LEADER, first_name="ผู้นำเครือข่าย", last_name="ทดสอบ")
+        treasurer = User(username=TREASURER, role=Role.TREASURER, first_name="เหรัญญิก", last_name="ทดสอบ")
+        leader = User(username=LEADER, role=Role.LEADER, first_name="ผู้นำเครือข่าย", last_name="ทดสอบ")
         for user in (treasurer, leader):
-            user.set_unusable_password()
+            user.set_unusable_password()  # the benchmark signs in by making sessions
             user.save()
         with connection.cursor() as cursor:
-            community_ids = next_ids(cursor, Community)
-            group_ids = next_ids(cursor, SavingsGroup)
-            person_ids = next_ids(cursor, Person)
-            member_ids = next_ids(cursor, Member)
-            sheet_ids = next_ids(cursor, CollectionSheet)
-            entry_ids = next_ids(cursor, LedgerEntry)
-            change_ids = next_ids(cursor, GroupStatusChange)
-            officer_ids = next_ids(cursor, Officer)
+            ids = {
+                model: next_ids(cursor, model)
+                for model in (Community, SavingsGroup, Person, Member, CollectionSheet, LedgerEntry, GroupStatusChange, Officer)
+            }
+            ledger_table = LedgerEntry._meta.db_table
+            restore = bulk_load_mode(cursor, ledger_table)
 
             communities = Copier(cursor, Community, ["id", "name", "district", "note"])
             groups = Copier(cursor, SavingsGroup, ["id", "community", "name", "meeting_day", "default_commitment", "note"])
@@ -212,21 +241,23 @@ def build_dataset(this_month):
             entry_fields = ["id", "group", "member", "kind", "month", "date", "amount", "sheet", "reverses", "reason",
                             "request_key", "posted_by", "posted_at"]  # fmt: skip
             entries = Copier(cursor, LedgerEntry, entry_fields)
+            deposit, withdrawal = EntryKind.DEPOSIT.value, EntryKind.WITHDRAWAL.value
+            month_texts = [m.isoformat() for m in months]
 
             first_group = None
             for g in range(1, GROUPS + 1):
-                community_id, group_id = next(community_ids), next(group_ids)
+                community_id, group_id = next(ids[Community]), next(ids[SavingsGroup])
                 first_group = first_group or group_id
                 poster = treasurer.pk if g == 1 else leader.pk
                 meeting_day = 1 + (g * 7) % 28
                 communities.add(community_id, f"ชุมชนทดสอบ {g:03d}", "เมืองสงขลา", "")
                 groups.add(group_id, community_id, f"{PREFIX}{g:03d}", meeting_day, "100.00", "")
-                changes.add(next(change_ids), group_id, GroupStatus.FORMING, forming_on, "")
-                changes.add(next(change_ids), group_id, GroupStatus.FOUNDED, founded_on, "")
+                changes.add(next(ids[GroupStatusChange]), group_id, GroupStatus.FORMING.value, forming_on, "")
+                changes.add(next(ids[GroupStatusChange]), group_id, GroupStatus.FOUNDED.value, founded_on, "")
 
-                member_rows = []  # (member id, number, commitment)
+                member_rows = []  # (member id, number, commitment, amount texts: usual, half, +50)
                 for number in range(1, MEMBERS + 1):
-                    person_id, member_id = next(person_ids), next(member_ids)
+                    person_id, member_id = next(ids[Person]), next(ids[Member])
                     k = g * MEMBERS + number
                     people.add(
                         person_id, ["นาง", "นางสาว", "นาย", "นาง"][k % 4], FIRST_NAMES[k % 30],
@@ -234,48 +265,48 @@ def build_dataset(this_month):
                     )  # fmt: skip
                     commitment = COMMITMENTS[k % len(COMMITMENTS)]
                     members.add(member_id, group_id, person_id, number, founded_on, None, commitment)
-                    member_rows.append((member_id, number, commitment))
+                    texts = (f"{commitment:.2f}", f"{commitment / 2:.2f}", f"{commitment + 50:.2f}")
+                    member_rows.append((member_id, number, commitment, texts))
                     if number <= 3:
                         position = ["chair", "treasurer", "secretary"][number - 1]
-                        officers.add(next(officer_ids), group_id, person_id, position, founded_on, None)
+                        officers.add(next(ids[Officer]), group_id, person_id, position, founded_on, None)
 
-                # Two sheet deposits per group typed ten times too big, reversed a few days later
+                # Two sheet deposits per group typed ten times too big, reversed three days later
                 # and paid again; one withdrawal a year, each by a different member.
-                typos = {(0, 30): None, (1, 75): None}  # (member index, month index) -> entry id
+                typos = {(0, 30): None, (1, 75): None}  # (member index, month index) -> (entry id, right amount)
                 withdrawals = {12 * y - 6: (3 * y + g) % MEMBERS for y in range(1, MONTHS // 12 + 1)}
                 for i, month in enumerate(months):
                     paid_on = month.replace(day=meeting_day)
-                    sheet_id = next(sheet_ids)
-                    sheets.add(sheet_id, group_id, month, paid_on, poster, posted_at.format(paid_on))
-                    for m, (member_id, number, commitment) in enumerate(member_rows):
+                    sheet_id, posted = next(ids[CollectionSheet]), stamp(paid_on)
+                    sheets.add(sheet_id, group_id, month, paid_on, poster, posted)
+                    head = f"\t{group_id}\t"
+                    tail = f"\t{deposit}\t{month_texts[i]}\t{paid_on.isoformat()}\t"
+                    after = f"\t{sheet_id}\t\\N\t\t\\N\t{poster}\t{posted}\n"
+                    for m, (member_id, number, commitment, texts) in enumerate(member_rows):
                         roll = (g * 7919 + number * 104729 + i * 31) % 20
-                        amount = commitment / 2 if roll == 0 else commitment + 50 if roll == 1 else commitment
-                        entry_id = next(entry_ids)
+                        amount = texts[1] if roll == 0 else texts[2] if roll == 1 else texts[0]
+                        entry_id = next(ids[LedgerEntry])
                         if (m, i) in typos:
-                            amount, typos[(m, i)] = amount * 10, (entry_id, amount)
-                        entries.add(
-                            entry_id, group_id, member_id, EntryKind.DEPOSIT, month, paid_on, f"{amount:.2f}",
-                            sheet_id, None, "", None, poster, posted_at.format(paid_on),
-                        )  # fmt: skip
+                            typos[(m, i)] = (entry_id, Decimal(amount))
+                            amount = f"{Decimal(amount) * 10:.2f}"
+                        entries.add_line(f"{entry_id}{head}{member_id}{tail}{amount}{after}")
                     if i in withdrawals:
-                        member_id, _, commitment = member_rows[withdrawals[i]]
+                        member_id, _, commitment, _ = member_rows[withdrawals[i]]
                         day = month.replace(day=28)
                         entries.add(
-                            next(entry_ids), group_id, member_id, EntryKind.WITHDRAWAL, month, day,
-                            f"{-commitment * 3:.2f}", None, None, "ค่าเทอมลูก", None, poster, posted_at.format(day),
+                            next(ids[LedgerEntry]), group_id, member_id, withdrawal, month, day,
+                            f"{-commitment * 3:.2f}", None, None, "ค่าเทอมลูก", None, poster, stamp(day),
                         )  # fmt: skip
                 for (m, i), (typo_id, right) in typos.items():
-                    member_id, _, _ = member_rows[m]
-                    month = months[i]
-                    day = month.replace(day=meeting_day) + datetime.timedelta(days=3)
-                    stamp = posted_at.format(day)
+                    member_id = member_rows[m][0]
+                    day = months[i].replace(day=meeting_day) + datetime.timedelta(days=3)
                     entries.add(
-                        next(entry_ids), group_id, member_id, EntryKind.DEPOSIT, month, day, f"{-right * 10:.2f}",
-                        None, typo_id, "พิมพ์ยอดเกินสิบเท่า", None, poster, stamp,
+                        next(ids[LedgerEntry]), group_id, member_id, deposit, months[i], day, f"{-right * 10:.2f}",
+                        None, typo_id, "พิมพ์ยอดเกินสิบเท่า", None, poster, stamp(day),
                     )  # fmt: skip
                     entries.add(
-                        next(entry_ids), group_id, member_id, EntryKind.DEPOSIT, month, day, f"{right:.2f}",
-                        None, None, "", None, poster, stamp,
+                        next(ids[LedgerEntry]), group_id, member_id, deposit, months[i], day, f"{right:.2f}",
+                        None, None, "", None, poster, stamp(day),
                     )  # fmt: skip
 
             counts = {}
@@ -284,8 +315,10 @@ def build_dataset(this_month):
                 ("members", members), ("officers", officers), ("sheets", sheets), ("ledger rows", entries),
             ]:  # fmt: skip
                 counts[name] = copier.flush()
-            models = [Community, SavingsGroup, GroupStatusChange, Person, Member, Officer, CollectionSheet, LedgerEntry]
-            for sql in connection.ops.sequence_reset_sql(no_style(), models):
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            for sql in restore:
+                cursor.execute(sql)
+            for sql in connection.ops.sequence_reset_sql(no_style(), list(ids)):
                 cursor.execute(sql)
         SavingsGroup.objects.get(pk=first_group).treasurers.add(treasurer)
     return counts
@@ -350,6 +383,68 @@ def session_cookie(user):
     return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
 
 
+# --- CPU accounting ------------------------------------------------------------------------------
+
+
+class CpuMeter:
+    """CPU seconds spent by the app server (gunicorn's master and workers), the database server
+    (the postmaster and its backends, when it is with_postgres.sh's throw-away cluster in PG_WORK),
+    this client, and the whole machine, read from /proc. CPU per request changes much less than
+    latency when other programs compete for the cores. Linux only; elsewhere every figure is None."""
+
+    def __init__(self, app_pid):
+        self.app_pid = app_pid
+        self.db_pid = None
+        pid_file = Path(os.environ.get("PG_WORK", "/nonexistent")) / "data" / "postmaster.pid"
+        try:
+            self.db_pid = int(pid_file.read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass
+        self.tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+    def _processes(self):
+        """{pid: (parent pid, CPU s of the process and of its children it has waited for)}"""
+        processes = {}
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue  # the process ended meanwhile
+            processes[int(entry)] = (int(fields[1]), sum(map(int, fields[11:15])) / self.tick)
+        return processes
+
+    def snapshot(self):
+        if not os.path.exists("/proc/stat"):
+            return None
+        processes = self._processes()
+
+        def tree(root):
+            if root not in processes:
+                return None
+            return processes[root][1] + sum(cpu for parent, cpu in processes.values() if parent == root)
+
+        with open("/proc/stat") as f:
+            ticks = [int(x) for x in f.readline().split()[1:]]
+        idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)
+        times = os.times()
+        return {
+            "app": tree(self.app_pid),
+            "db": tree(self.db_pid) if self.db_pid else None,
+            "client": times.user + times.system,
+            "busy": (sum(ticks[:8]) - idle) / self.tick,
+            "total": sum(ticks[:8]) / self.tick,
+        }
+
+    @staticmethod
+    def delta(before, after):
+        if before is None or after is None:
+            return None
+        return {k: None if before[k] is None or after[k] is None else after[k] - before[k] for k in before}
+
+
 # --- gunicorn ------------------------------------------------------------------------------------
 
 
@@ -394,15 +489,15 @@ class Server:
         raise RuntimeError(f"gunicorn did not answer within 60 s:\n{self.log_tail()}")
 
     def stop(self):
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)  # the group this script started
-            self.process.wait(timeout=5)
-        self.log_file.close()
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)  # the session this script started
+                self.process.wait(timeout=5)
+        if self.process is not None:
+            self.log_file.close()
 
     def log_tail(self, lines=30):
         try:
@@ -432,13 +527,15 @@ class Page:
         self.name, self.path, self.cookie, self.check = name, path, cookie, check
         self.latencies, self.errors, self.samples, self.elapsed = [], 0, [], 0.0
         self.alone = []  # latencies with one client and an otherwise idle server
+        self.cpu = None  # CpuMeter.delta over the main load
 
     @property
     def headers(self):
         return {"Cookie": self.cookie} if self.cookie else {}
 
     def verify(self, port):
-        """One request before the load: the page answers 200 and is the page we mean."""
+        """One request before the load: the page answers 200 and is the page we mean; on any
+        other answer the page is counted as an error and not loaded."""
         status, _, body = request("GET", port, self.path, headers=self.headers)
         text = body.decode("utf-8", "replace")
         problem = None
@@ -447,7 +544,9 @@ class Page:
         elif self.check:
             problem = self.check(text)
         if problem:
-            raise RuntimeError(f"{self.name} ({self.path}): {problem}")
+            self.errors += 1
+            self.samples.append(f"{self.path}: {problem}")
+        return not problem
 
 
 def load(page, port, *, seconds, concurrency, max_requests):
@@ -492,14 +591,14 @@ def load(page, port, *, seconds, concurrency, max_requests):
     for t in threads:
         t.join(timeout=seconds + 120)
     page.errors += sum(errors)
-    page.samples += samples[: 5 - len(page.samples)]
+    page.samples += samples[: max(0, 5 - len(page.samples))]
     return sorted(itertools.chain.from_iterable(per_thread)), time.perf_counter() - start
 
 
 def percentile(sorted_values, p):
     if not sorted_values:
         return float("nan")
-    index = max(0, min(len(sorted_values) - 1, round(p / 100 * len(sorted_values) + 0.5) - 1))
+    index = max(0, min(len(sorted_values) - 1, math.ceil(p / 100 * len(sorted_values)) - 1))  # nearest rank
     return sorted_values[index]
 
 
@@ -515,7 +614,6 @@ def post_sheets(port, cookie, targets, *, seconds, paid_on):
     Only the POST is timed. Sequential, one sheet at a time."""
     result = Page("POST sheet, 40 deposits (leader)", "/groups/<pk>/sheet/<this month>/")
     deadline = time.perf_counter() + seconds
-    start = time.perf_counter()
     conn = http.client.HTTPConnection(HOST, port, timeout=30)
     posted = []
     try:
@@ -553,8 +651,10 @@ def post_sheets(port, cookie, targets, *, seconds, paid_on):
                     result.samples.append(problem)
     finally:
         conn.close()
-    result.elapsed = time.perf_counter() - start
+    # One client posting back to back: req/s is POSTs per second of POST time (the GETs left out).
+    result.elapsed = sum(result.latencies)
     result.latencies.sort()
+    result.alone = result.latencies
     return result, posted
 
 
@@ -563,27 +663,51 @@ def post_sheets(port, cookie, targets, *, seconds, paid_on):
 
 def report(pages, baseline, slow_ms):
     head = (
-        f"{'page':<40} {'requests':>8} {'errors':>6} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8}"
-        f" {'p50 ratio':>9} {'req/s ratio':>11} {'1-client p50':>12}"
+        f"{'page':<36} {'requests':>8} {'errors':>6} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p50 ratio':>9}"
+        f" {'req/s ratio':>11} {'1-client p50':>12} {'app CPU':>7} {'db CPU':>6} {'others':>6}"
     )
     lines = [head, "-" * len(head)]
     base_p50 = percentile(baseline.latencies, 50)
-    base_rps = len(baseline.latencies) / baseline.elapsed
+    base_rps = len(baseline.latencies) / baseline.elapsed if baseline.elapsed else float("nan")
     slow = []
+
+    def ms_per_request(cpu, key, n):
+        return f"{cpu[key] / n * 1000:.1f}" if cpu and cpu[key] is not None and n else "-"
+
     for page in pages:
         n = len(page.latencies)
         rps = n / page.elapsed if page.elapsed else float("nan")
         p50, p95 = percentile(page.latencies, 50), percentile(page.latencies, 95)
         alone = f"{percentile(page.alone, 50) * 1000:.1f}" if page.alone else "-"
+        cpu = page.cpu
+        others = "-"
+        if cpu and cpu["total"] and None not in cpu.values():
+            others = f"{max(0.0, cpu['busy'] - cpu['app'] - cpu['db'] - cpu['client']) / cpu['total'] * 100:.0f}%"
         flag = ""
         if p50 * 1000 > slow_ms:
             flag = " *"
             slow.append(page.name)
-        lines.append(
-            f"{page.name:<40} {n:>8} {page.errors:>6} {rps:>8.1f} {p50 * 1000:>8.1f} {p95 * 1000:>8.1f}"
-            f" {p50 / base_p50:>8.1f}x {rps / base_rps:>11.3f} {alone:>12}{flag}"
+        row = (
+            f"{page.name:<36} {n:>8} {page.errors:>6} {rps:>7.1f} {p50 * 1000:>7.1f} {p95 * 1000:>7.1f}"
+            f" {p50 / base_p50:>8.1f}x {rps / base_rps:>11.3f} {alone:>12} {ms_per_request(cpu, 'app', n):>7}"
+            f" {ms_per_request(cpu, 'db', n):>6} {others:>6}{flag}"
         )
+        lines.append(re.sub(r"(?<![\w.])nanx?(?![\w])", lambda m: " " * (len(m.group()) - 1) + "-", row))
     return "\n".join(lines), slow
+
+
+def app_version():
+    """The commit measured, so that two runs can be compared."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown (no git)"
+    return f"commit {commit or 'unknown'}" + (" with uncommitted changes" if dirty else "")
 
 
 def main():
@@ -656,17 +780,23 @@ def main():
 
     server = Server(env, args.workers)
     log(f"gunicorn: starting {args.workers} workers on {HOST}:{server.port} ...")
+    load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     try:
         server.start()
+        meter = CpuMeter(server.process.pid)
         for page in pages:
-            page.verify(server.port)
+            if not page.verify(server.port):
+                log(f"load: {page.name}: skipped, {page.samples[-1]}")
+                continue
             # Warm every worker (templates, translations, database connection) before timing.
             load(page, server.port, seconds=2, concurrency=args.concurrency, max_requests=4 * args.workers)
             log(f"load: {page.name}: 1 client, then {args.concurrency} clients for {args.seconds:g} s ...")
             page.alone, _ = load(page, server.port, seconds=min(3.0, args.seconds / 3), concurrency=1, max_requests=20)
+            before = meter.snapshot()
             page.latencies, page.elapsed = load(
                 page, server.port, seconds=args.seconds, concurrency=args.concurrency, max_requests=args.requests
             )
+            page.cpu = CpuMeter.delta(before, meter.snapshot())
         posted = []
         if sheet_targets:
             log(f"post: up to {len(sheet_targets)} collection sheets for {be_month_slug(this_month)} ...")
@@ -690,7 +820,7 @@ def main():
     total_errors = sum(p.errors for p in pages)
     cores = os.cpu_count()
     log("")
-    log("== make bench " + "=" * 92)
+    log("== make bench " + "=" * 117)
     log(
         "dataset: {groups:,} groups, {members:,} members, {sheets:,} collection sheets, {ledger rows:,} ledger rows;"
         " database {database size}; {postgres}".format(**summary)
@@ -700,20 +830,30 @@ def main():
         if build_seconds is not None
         else "         reused from an earlier run"
     )
+    log(f"app:     {app_version()}")
     log(
         f"server:  gunicorn {args.workers} sync workers on {HOST}:{server.port}, {cores} cores, DEBUG=0, "
         f"CONN_MAX_AGE={os.environ.get('CONN_MAX_AGE', '60')}, Python {platform.python_version()}, "
         f"Django {django.get_version()}"
     )
+    ping = pages[0]
+    client_cpu = ""
+    if ping.cpu and ping.latencies:
+        client_cpu = f"; the client itself used {ping.cpu['client'] / len(ping.latencies) * 1000:.2f} ms CPU per ping"
     log(
         f"client:  {args.concurrency} connections (threads, http.client, same machine), {args.seconds:g} s per page"
-        f" after a warm-up; sheet POSTs one at a time"
+        f" after a warm-up; sheet POSTs one at a time{client_cpu}"
     )
+    load_after = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    if load_before is not None:
+        log(f"machine: load average {load_before:.1f} before the server started, {load_after:.1f} at the end")
     log("")
     log(table)
     log("")
-    log("p50 ratio = page p50 / ping p50 (how many times longer a request takes);")
-    log("req/s ratio = page req/s / ping req/s (share of the trivial view's throughput).")
+    log("p50/p95: latency with the client's connections all busy (includes waiting for a free worker).")
+    log("p50 ratio = page p50 / ping p50; req/s ratio = page req/s / ping req/s (share of ping's throughput).")
+    log("1-client p50: latency with a single client, nothing queued. app CPU / db CPU: CPU ms per request")
+    log("in gunicorn / in PostgreSQL. others: share of all cores used by programs outside the benchmark.")
     if slow:
         log(f"* p50 above {args.slow_ms:g} ms: " + ", ".join(slow))
     for page in pages:

@@ -77,6 +77,14 @@ def be_month(value):
         return formats.date_format(value, "YEAR_MONTH_FORMAT")
 
 
+def be_month_short(value):
+    """มี.ค. 2565"""
+    if value is None:
+        return ""
+    with translation.override("th"):
+        return formats.date_format(value, "M Y")
+
+
 def be_datetime(value):
     """9 มี.ค. 2565, 14:30 in Bangkok time."""
     if value is None:

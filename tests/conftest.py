@@ -21,12 +21,14 @@ FOUNDED_ON = datetime.date(2021, 12, 5)
 
 
 @pytest.fixture(autouse=True)
-def _plain_static_storage(settings):
+def _test_settings(settings):
     # Tests run with DEBUG off; the manifest storage would need collectstatic first.
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # Production's slow password hashing is a defence, not something the tests need to wait for.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def make_user(username, role, **extra):

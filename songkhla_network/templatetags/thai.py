@@ -20,3 +20,4 @@ register.filter("masked_id", mask_national_id)
 @register.filter
 def absolute(value):
     return abs(value)
+register.filter("be_month_short", thai.be_month_short)

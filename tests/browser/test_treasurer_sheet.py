@@ -9,6 +9,7 @@ Set SHOTS_DIR=/some/dir to also save screenshots of each page at 390 px (phone-*
 """
 
 import os
+import re
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -30,6 +31,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 MESSAGES = ".messages .alert"  # the flash messages base.html renders, not the page's own boxes
+IS_INVALID = re.compile(r"(^|\s)is-invalid(\s|$)")
 
 
 # -- helpers ------------------------------------------------------------------------------------
@@ -210,9 +212,22 @@ def test_a_double_tap_and_a_stale_tab_post_once(page, context, live_server, trea
     open_sheet(stale, live_server, group_a)
     open_sheet(page, live_server, group_a)
 
-    # A double tap on "save".
+    # A double tap on "save". The POST is held in the browser for a moment, to see that the
+    # button is disabled at once and that only one request leaves the phone.
+    held = []
+    page.route(
+        f"**{sheet_url(group_a)}",
+        lambda route: held.append(route) if route.request.method == "POST" else route.continue_(),
+    )
+    save = page.locator("#sheet-form button[type=submit]")
+    save.dblclick(no_wait_after=True)
+    # (Locators would wait for the held navigation; the old page is still there to ask.)
+    assert page.evaluate("document.querySelector('#sheet-form button[type=submit]').disabled")
+    page.wait_for_timeout(200)  # time for a second request to show up, if one were sent
+    assert len(held) == 1
     with page.expect_navigation():
-        page.locator("#sheet-form button[type=submit]").dblclick()
+        held[0].continue_()
+    page.unroute(f"**{sheet_url(group_a)}")
     expect(page.locator(f"{MESSAGES}.alert-success")).to_be_visible()
     assert_posted_once(group_a)
 
@@ -337,12 +352,12 @@ def test_bad_amounts_are_shown_next_to_their_boxes_and_nothing_is_written(
     for member, typed, message in ((first, "abc", not_a_number), (second, "-5", not_positive)):
         box = amount_box(page, member)
         expect(box).to_have_value(typed)
-        expect(box).to_have_class("form-control is-invalid")
+        expect(box).to_have_class(IS_INVALID)
         feedback = page.locator(f"#id_amount_{member.pk} + .invalid-feedback")
         expect(feedback).to_be_visible()
         expect(feedback).to_have_text(message)
     expect(amount_box(page, third)).to_have_value("100.00")
-    expect(amount_box(page, third)).not_to_have_class("form-control is-invalid")
+    expect(amount_box(page, third)).not_to_have_class(IS_INVALID)
     expect(page.locator(".invalid-feedback")).to_have_count(2)
     expect(page.locator(MESSAGES)).to_have_count(0)
     shoot(page, "sheet-errors")

@@ -1,0 +1,61 @@
+"""The shared pages: sign-in, each role's home, error pages — in Thai."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from tests.groups.test_access import assert_no_english
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_sign_in_page_is_thai(client):
+    response = client.get(reverse("login"))
+    assert response.status_code == 200
+    assert_no_english(response)
+
+
+def test_a_wrong_password_gets_a_thai_message(client, leader):
+    response = client.post(reverse("login"), {"username": "leader", "password": "wrong"})
+    assert response.status_code == 200 and response.context["form"].errors
+    assert_no_english(response)
+
+
+@pytest.mark.parametrize(
+    "persona, lands_on",
+    [("leader", "groups:summary"), ("staff", "groups:summary"), ("treasurer_a", "groups:list"), ("anonymous", "login")],
+)
+def test_each_role_starts_where_its_work_is(personas, persona, lands_on):
+    response = personas[persona].get(reverse("home"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse(lands_on))
+
+
+def test_a_collector_has_a_home_page_in_thai(personas):
+    response = personas["collector"].get(reverse("home"))
+    assert response.status_code == 200
+    assert_no_english(response)
+
+
+def test_an_unknown_page_is_a_thai_404(personas):
+    response = personas["leader"].get("/no-such-page/")
+    assert response.status_code == 404
+    assert_no_english(response)
+
+
+def test_a_form_posted_without_its_csrf_token_gets_a_thai_page(leader):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(leader)
+    response = client.post(reverse("logout"))
+    assert response.status_code == 403
+    assert_no_english(response)
+
+
+def test_the_password_change_page_is_thai(personas):
+    response = personas["treasurer_a"].get(reverse("password_change"))
+    assert response.status_code == 200
+    assert_no_english(response)
+
+
+def test_the_trivial_view_answers_without_the_database(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert client.get(reverse("ping")).content == b"ok"
