@@ -4,8 +4,7 @@ members or rows."""
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, OuterRef, Q, Subquery, Sum, Value, Window
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, OuterRef, Q, Sum, Window
 
 from songkhla_network.thai import month_end, months_between, to_satang
 
@@ -13,36 +12,28 @@ from .models import ACTIVE_STATUSES, EntryKind, GroupStatus, GroupStatusChange, 
 
 ZERO = Decimal("0.00")
 LEVY_RATE = Decimal("0.05")
-MONEY = DecimalField(max_digits=14, decimal_places=2)
-
-
-def _sum_of_entries(condition):
-    """A correlated subquery: the sum of a member's rows matching `condition`."""
-    rows = (
-        LedgerEntry.objects.filter(condition, member=OuterRef("pk"))
-        .order_by()
-        .values("member")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
-    return Coalesce(Subquery(rows, output_field=MONEY), Value(ZERO), output_field=MONEY)
 
 
 def members_with_money(group, *, month=None, as_of=None):
     """The group's members with `balance` (all rows up to `as_of`), and, when `month` is given,
-    `paid_this_month` (deposits for that month), `paid_to_date` (deposits for months up to it),
-    and `arrears` computed in Python from those."""
-    members = group.members.select_related("person").order_by("number")
-    balance_condition = Q(date__lte=as_of) if as_of else Q()
-    members = members.annotate(balance=_sum_of_entries(balance_condition))
+    `paid_this_month` (deposits for that month), `paid_to_date` (deposits for months up to it)
+    and `arrears`. Two queries: the members, and one pass over the group's rows."""
+    members = list(group.members.select_related("person").order_by("number"))
+    sums = {
+        "balance": Sum("amount", filter=Q(date__lte=as_of)) if as_of else Sum("amount"),
+    }
     if month is not None:
-        members = members.annotate(
-            paid_this_month=_sum_of_entries(Q(kind=EntryKind.DEPOSIT, month=month)),
-            paid_to_date=_sum_of_entries(Q(kind=EntryKind.DEPOSIT, month__lte=month)),
-        )
-    members = list(members)
-    if month is not None:
-        for member in members:
+        sums["paid_this_month"] = Sum("amount", filter=Q(kind=EntryKind.DEPOSIT, month=month))
+        sums["paid_to_date"] = Sum("amount", filter=Q(kind=EntryKind.DEPOSIT, month__lte=month))
+    totals = {
+        row.pop("member"): row
+        for row in LedgerEntry.objects.filter(group=group).order_by().values("member").annotate(**sums)
+    }
+    for member in members:
+        row = totals.get(member.pk, {})
+        for name in sums:
+            setattr(member, name, row.get(name) or ZERO)
+        if month is not None:
             member.arrears = commitment_arrears(member, month)
     return members
 
@@ -59,11 +50,13 @@ def commitment_arrears(member, month):
 
 
 def passbook(member):
-    """The member's rows in date order, each with the running balance after it."""
+    """The member's rows in date order, each with the running balance after it and whether it
+    has been reversed."""
     return list(
-        member.entries.select_related("reverses", "reversal", "posted_by")
+        member.entries.select_related("reverses", "posted_by")
         .annotate(
             running_balance=Window(Sum("amount"), order_by=["date", "id"]),
+            is_reversed=Exists(LedgerEntry.objects.filter(reverses=OuterRef("pk"))),
         )
         .order_by("date", "id")
     )
@@ -121,29 +114,21 @@ def network_money(first, last, groups=None):
     """Per group and in total, for the months `first`..`last`: the balance before the first month,
     deposits and withdrawals for the months (reversals netted against what they reverse), the
     balance at the end of the last month, and the 5 % enterprise levy those deposits owe."""
-    groups = SavingsGroup.objects.all() if groups is None else groups
+    groups = list((SavingsGroup.objects.all() if groups is None else groups).select_related("community").order_by("name"))
     end = month_end(last)
-    rows = (
-        groups.select_related("community")
+    # Totals per group straight from the ledger: no join, so PostgreSQL streams the rows once.
+    totals = {
+        row.pop("group"): row
+        for row in LedgerEntry.objects.filter(group__in=groups)
+        .order_by()
+        .values("group")
         .annotate(
-            opening=Coalesce(Sum("entries__amount", filter=Q(entries__date__lt=first)), Value(ZERO), output_field=MONEY),
-            deposits=Coalesce(
-                Sum("entries__amount", filter=Q(entries__kind=EntryKind.DEPOSIT, entries__month__range=(first, last))),
-                Value(ZERO),
-                output_field=MONEY,
-            ),
-            withdrawals=Coalesce(
-                Sum(
-                    "entries__amount",
-                    filter=Q(entries__kind=EntryKind.WITHDRAWAL, entries__month__range=(first, last)),
-                ),
-                Value(ZERO),
-                output_field=MONEY,
-            ),
-            closing=Coalesce(Sum("entries__amount", filter=Q(entries__date__lte=end)), Value(ZERO), output_field=MONEY),
+            opening=Sum("amount", filter=Q(date__lt=first)),
+            deposits=Sum("amount", filter=Q(kind=EntryKind.DEPOSIT, month__range=(first, last))),
+            withdrawals=Sum("amount", filter=Q(kind=EntryKind.WITHDRAWAL, month__range=(first, last))),
+            closing=Sum("amount", filter=Q(date__lte=end)),
         )
-        .order_by("name")
-    )
+    }
     member_counts = dict(
         Member.objects.filter(group__in=groups, joined_on__lte=end)
         .filter(Q(left_on__isnull=True) | Q(left_on__gt=end))
@@ -152,16 +137,17 @@ def network_money(first, last, groups=None):
         .values_list("group", "n")
     )
     summary = NetworkMoney(first=first, last=last)
-    for group in rows:
-        if group.closing == ZERO and group.deposits == ZERO and group.opening == ZERO and not member_counts.get(group.pk):
+    for group in groups:
+        money = {name: value or ZERO for name, value in totals.get(group.pk, {}).items()}
+        if not any(money.values()) and not member_counts.get(group.pk):
             continue
         summary.groups.append(
             GroupMoney(
                 group=group,
-                opening=group.opening,
-                deposits=group.deposits,
-                withdrawals=-group.withdrawals,
-                closing=group.closing,
+                opening=money.get("opening", ZERO),
+                deposits=money.get("deposits", ZERO),
+                withdrawals=-money.get("withdrawals", ZERO),
+                closing=money.get("closing", ZERO),
                 members=member_counts.get(group.pk, 0),
             )
         )

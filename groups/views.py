@@ -57,11 +57,17 @@ def group_detail(request, pk):
     members = selectors.members_with_money(group, month=month)
     status_changes = list(group.status_changes.order_by("date", "id"))
     officers = list(group.officers.select_related("person").filter(until__isnull=True))
-    sheets = list(
-        group.sheets.select_related("posted_by")
-        .annotate(total=Sum("entries__amount"), paid_count=Count("entries"))
-        .order_by("-month")[:12]
-    )
+    sheets = list(group.sheets.select_related("posted_by").order_by("-month")[:12])
+    totals = {
+        row["sheet"]: row
+        for row in LedgerEntry.objects.filter(sheet__in=sheets)
+        .order_by()
+        .values("sheet")
+        .annotate(total=Sum("amount"), paid_count=Count("id"))
+    }
+    for sheet in sheets:
+        sheet.total = totals.get(sheet.pk, {}).get("total", selectors.ZERO)
+        sheet.paid_count = totals.get(sheet.pk, {}).get("paid_count", 0)
     current = [m for m in members if m.left_on is None]
     return render(
         request,

@@ -9,10 +9,10 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
-from django.utils import dateformat, formats, translation
+from django.utils import dateformat, timezone, translation
 from django.utils.translation import gettext as _
 from pythainlp.util import bahttext, thai_digit_to_arabic_digit
-from pythainlp.util.date import thai_full_month_lists
+from pythainlp.util.date import thai_abbr_months, thai_full_month_lists, thai_full_months
 
 BE_OFFSET = 543
 SATANG = Decimal("0.01")
@@ -53,46 +53,44 @@ def be_year(value):
     return value.year + BE_OFFSET
 
 
+# The helpers below write Thai directly rather than through Django's formats: they are called for
+# every row of long pages, and they must read the same whatever language is active.
+
+
 def be_date(value):
     """9 มีนาคม 2565"""
     if value is None:
         return ""
-    with translation.override("th"):
-        return formats.date_format(value, "DATE_FORMAT")
+    return f"{value.day} {thai_full_months[value.month - 1]} {be_year(value)}"
 
 
 def be_date_short(value):
     """9 มี.ค. 2565"""
     if value is None:
         return ""
-    with translation.override("th"):
-        return formats.date_format(value, "SHORT_DATE_FORMAT")
+    return f"{value.day} {thai_abbr_months[value.month - 1]} {be_year(value)}"
 
 
 def be_month(value):
     """มีนาคม 2565"""
     if value is None:
         return ""
-    with translation.override("th"):
-        return formats.date_format(value, "YEAR_MONTH_FORMAT")
+    return f"{thai_full_months[value.month - 1]} {be_year(value)}"
 
 
 def be_month_short(value):
     """มี.ค. 2565"""
     if value is None:
         return ""
-    with translation.override("th"):
-        return formats.date_format(value, "M Y")
+    return f"{thai_abbr_months[value.month - 1]} {be_year(value)}"
 
 
 def be_datetime(value):
     """9 มี.ค. 2565, 14:30 in Bangkok time."""
     if value is None:
         return ""
-    from django.utils import timezone
-
-    with translation.override("th"):
-        return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+    local = timezone.localtime(value)
+    return f"{be_date_short(local)}, {local.hour}:{local.minute:02d}"
 
 
 def be_date_input(value):
@@ -139,11 +137,7 @@ def _month_key(text):
 
 
 MONTH_BY_NAME = _month_names()
-MONTHS = [
-    (1, "มกราคม"), (2, "กุมภาพันธ์"), (3, "มีนาคม"), (4, "เมษายน"), (5, "พฤษภาคม"),
-    (6, "มิถุนายน"), (7, "กรกฎาคม"), (8, "สิงหาคม"), (9, "กันยายน"), (10, "ตุลาคม"),
-    (11, "พฤศจิกายน"), (12, "ธันวาคม"),
-]  # fmt: skip
+MONTHS = list(enumerate(thai_full_months, start=1))
 
 _NUMERIC_DATE = re.compile(r"^(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{2}|\d{4})$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
