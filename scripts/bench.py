@@ -44,16 +44,6 @@ MONTHS = 120
 PREFIX = "กลุ่มสัจจะออมทรัพย์ชุมชนทดสอบ "  # + 001..100: marks the benchmark's groups
 TREASURER = "bench-treasurer"
 LEADER = "bench-leader"
-COMMITMENTS = [Decimal("100"), Decimal("100"), Decimal("150"), Decimal("200"), Decimal("200"), Decimal("300"), Decimal("50")]
-FIRST_NAMES = [
-    "สมศรี", "สมชาย", "มาลี", "ประเสริฐ", "วันดี", "สุนทร", "อำไพ", "บุญมี", "จำเนียร", "ละเอียด",
-    "สุดา", "ปรีชา", "นงลักษณ์", "ทวี", "พรทิพย์", "สมพงษ์", "กาญจนา", "ไพโรจน์", "รัตนา", "เสาวนีย์",
-    "อารีย์", "ฮาสนะ", "ยูโซะ", "รอฮานี", "สุไลมาน", "มารีแย", "อับดุลเลาะ", "ฟาตีเมาะ", "ชบา", "ลำดวน",
-]  # fmt: skip
-LAST_NAMES = [
-    "ใจดี", "ทองคำ", "ศรีสุข", "แก้วมณี", "บุญเรือง", "สายทอง", "หมัดอาดัม", "เพชรรัตน์", "ชูช่วย", "นิลสุวรรณ",
-    "ดำแก้ว", "สุวรรณโณ", "หลีเส็น", "มะหะหมัด", "ขุนทอง", "แสงจันทร์", "คงแก้ว", "ทองขาว", "รักษ์ชุมชน", "เส้งหวาน",
-]  # fmt: skip
 
 
 def log(message):
@@ -194,6 +184,7 @@ def build_dataset(this_month):
     from django.core.management.color import no_style
     from django.db import connection, transaction
 
+    from groups.demo import COMMITMENTS, FIRST_NAMES, LAST_NAMES
     from groups.models import (
         CollectionSheet,
         EntryKind,
@@ -260,8 +251,8 @@ def build_dataset(this_month):
                     person_id, member_id = next(ids[Person]), next(ids[Member])
                     k = g * MEMBERS + number
                     people.add(
-                        person_id, ["นาง", "นางสาว", "นาย", "นาง"][k % 4], FIRST_NAMES[k % 30],
-                        f"{LAST_NAMES[(k // 30) % 20]}{g:03d}", f"08{k:08d}", "", community_id, f"{number} หมู่ {g}",
+                        person_id, ["นาง", "นางสาว", "นาย", "นาง"][k % 4], FIRST_NAMES[k % len(FIRST_NAMES)],
+                        f"{LAST_NAMES[(k // len(FIRST_NAMES)) % len(LAST_NAMES)]}{g:03d}", f"08{k:08d}", "", community_id, f"{number} หมู่ {g}",
                     )  # fmt: skip
                     commitment = COMMITMENTS[k % len(COMMITMENTS)]
                     members.add(member_id, group_id, person_id, number, founded_on, None, commitment)

@@ -33,6 +33,26 @@ def sheet_data(group, amounts=None, paid_on="5/1/2565"):
     return data
 
 
+def at_once(count, work):
+    """Run `work(barrier)` in `count` threads, each with its own database connection, released
+    together by the barrier; return what each returned."""
+    barrier = threading.Barrier(count)
+    results = []
+
+    def run():
+        try:
+            results.append(work(barrier))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
 def test_it_prefills_every_active_member_with_their_commitment(client, group_a, treasurer_a):
     client.force_login(treasurer_a)
     response = client.get(sheet_url(group_a))
@@ -84,50 +104,30 @@ def test_concurrent_submissions_of_one_sheet_post_once(group_a, treasurer_a):
     """Several phones submit the same sheet at the same moment, on PostgreSQL: one posts, the
     others are told it was posted, none writes a row."""
     assert connection.vendor == "postgresql"
-    barrier = threading.Barrier(4)
-    results = []
+    def submit(barrier):
+        client = Client()
+        client.force_login(treasurer_a)
+        barrier.wait()
+        return client.post(sheet_url(group_a), sheet_data(group_a)).status_code
 
-    def submit():
-        try:
-            client = Client()
-            client.force_login(treasurer_a)
-            barrier.wait()
-            results.append(client.post(sheet_url(group_a), sheet_data(group_a)).status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=submit) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert results == [302] * 4
+    assert at_once(4, submit) == [302] * 4
     assert CollectionSheet.objects.count() == 1
     assert LedgerEntry.objects.count() == 3
 
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_sheet_posts_through_the_service_post_once(group_a, treasurer_a):
-    barrier = threading.Barrier(3)
-    outcomes = []
     amounts = {m.pk: Decimal("100") for m in group_a.members.all()}
 
-    def post():
+    def post(barrier):
+        barrier.wait()
         try:
-            barrier.wait()
             services.sheet_post(group=group_a, month=JANUARY, paid_on=datetime.date(2022, 1, 5), amounts=amounts, user=treasurer_a)
-            outcomes.append("posted")
         except services.AlreadyPosted:
-            outcomes.append("already")
-        finally:
-            connection.close()
+            return "already"
+        return "posted"
 
-    threads = [threading.Thread(target=post) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(outcomes) == ["already", "already", "posted"]
+    assert sorted(at_once(3, post)) == ["already", "already", "posted"]
     assert LedgerEntry.objects.count() == 3
 
 

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from groups import demo as groups_demo
 from songkhla_network.models import Role, User
@@ -32,7 +33,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             # Rows from before the app (the paper books) are posted by this account, which
             # nobody can sign in with.
-            importer, _ = User.objects.get_or_create(
+            importer, __ = User.objects.get_or_create(
                 username=IMPORT_USER,
                 defaults={"role": Role.STAFF, "first_name": "ข้อมูลนำเข้า", "is_active": False},
             )
@@ -47,18 +48,20 @@ class Command(BaseCommand):
                 treasurer_b=logins.get("treasurer_b"),
             )
             self.stdout.write(
-                f"Savings groups: {result['groups']} in all; {result['new_rows']} new deposit rows."
+                _("Savings groups: %(groups)s in all; %(rows)s new deposit rows.")
+                % {"groups": result["groups"], "rows": result["new_rows"]}
             )
             if dry_run:
                 transaction.set_rollback(True)
-                self.stdout.write("Dry run: nothing was saved.")
+                self.stdout.write(_("Dry run: nothing was saved."))
                 return
         if not settings.DEBUG:
-            self.stdout.write(self.style.WARNING("DEBUG is off: no demo logins were created."))
+            self.stdout.write(self.style.WARNING(_("DEBUG is off: no demo logins were created.")))
             return
-        self.stdout.write("Demo logins (password for all: %s):" % DEMO_PASSWORD)
-        for username, role, *_ in DEMO_LOGINS:
+        self.stdout.write(_("Demo logins (password for all: %(password)s):") % {"password": DEMO_PASSWORD})
+        for username, role, *__ in DEMO_LOGINS:
             self.stdout.write(f"  {username:<12} {Role(role).label}")
+        self.stdout.write(_("Open http://127.0.0.1:8000 and sign in with one of them."))
 
     def _logins(self):
         logins = {}
