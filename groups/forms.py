@@ -1,6 +1,7 @@
 import uuid
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -42,6 +43,9 @@ class CollectionSheetForm(forms.Form):
                 required=False,
                 error_messages={"not_positive": _("More than 0 baht, or leave it empty if the member did not pay.")},
             )
+
+    def field_error_count(self):
+        return sum(1 for name in self.errors if name != NON_FIELD_ERRORS)
 
     def member_rows(self):
         return [(member, self[f"{AMOUNT_PREFIX}{member.pk}"]) for member in self.members]
