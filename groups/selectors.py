@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q, Sum, Window
 
-from songkhla_network.thai import month_end, months_between, to_satang
+from songkhla_network.thai import add_months, month_end, months_between, to_satang
 
 from .models import ACTIVE_STATUSES, EntryKind, GroupStatus, GroupStatusChange, LedgerEntry, Member, SavingsGroup
 
@@ -16,8 +16,10 @@ LEVY_RATE = Decimal("0.05")
 
 def members_with_money(group, *, month=None, as_of=None):
     """The group's members with `balance` (all rows up to `as_of`), and, when `month` is given,
-    `paid_this_month` (deposits for that month), `paid_to_date` (deposits for months up to it)
-    and `arrears`. Two queries: the members, and one pass over the group's rows."""
+    `paid_this_month` (deposits for that month), `paid_to_date` (deposits for months up to it),
+    `arrears` (up to and including the month) and `arrears_before` (up to the month before, what
+    the treasurer asks for besides this month's commitment). Two queries: the members, and one
+    pass over the group's rows."""
     members = list(group.members.select_related("person").order_by("number"))
     sums = {
         "balance": Sum("amount", filter=Q(date__lte=as_of)) if as_of else Sum("amount"),
@@ -35,6 +37,9 @@ def members_with_money(group, *, month=None, as_of=None):
             setattr(member, name, row.get(name) or ZERO)
         if month is not None:
             member.arrears = commitment_arrears(member, month)
+            member.arrears_before = max(
+                ZERO, commitment_due(member, add_months(month, -1)) - (member.paid_to_date - member.paid_this_month)
+            )
     return members
 
 

@@ -59,3 +59,8 @@ def test_the_password_change_page_is_thai(personas):
 def test_the_trivial_view_answers_without_the_database(client, django_assert_num_queries):
     with django_assert_num_queries(0):
         assert client.get(reverse("ping")).content == b"ok"
+
+
+def test_pages_are_never_stored_by_the_browser(personas, group_a):
+    response = personas["treasurer_a"].get(reverse("groups:detail", args=[group_a.pk]))
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]

@@ -217,8 +217,13 @@ def test_arrears_are_commitment_due_minus_paid_since_joining(client, group_a, tr
     # Founded 5 Dec 2564: December and January are due (100 each) by the January sheet.
     client.post(sheet_url(group_a, datetime.date(2021, 12, 1)), sheet_data(group_a, {1: "100", 2: "50", 3: ""}, "5/12/2564"))
     response = client.get(sheet_url(group_a))
-    arrears = {m.number: m.arrears for m in response.context["members"]}
-    assert arrears == {1: Decimal("100.00"), 2: Decimal("150.00"), 3: Decimal("200.00")}
+    arrears = {m.number: (m.arrears_before, m.arrears) for m in response.context["members"]}
+    # (owed from December, owed including January)
+    assert arrears == {
+        1: (Decimal("0.00"), Decimal("100.00")),
+        2: (Decimal("50.00"), Decimal("150.00")),
+        3: (Decimal("100.00"), Decimal("200.00")),
+    }
 
 
 def _sheet_queries(django_assert_max_num_queries, client, group, treasurer, limit):
