@@ -6,6 +6,17 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import forms as thai_forms
 from .models import Community, Person, User
+from .thai import format_baht
+
+
+def baht_column(field, description):
+    """A list column showing a money field as 56,000.00 (Django's admin prints 56000.00)."""
+
+    @admin.display(description=description, ordering=field)
+    def column(obj):
+        return format_baht(getattr(obj, field))
+
+    return column
 
 
 class ThaiModelAdmin(SimpleHistoryAdmin):

@@ -74,3 +74,12 @@ def test_the_admin_lists_show_be_dates(client, leader, entry):
     client.force_login(leader)
     response = client.get(reverse("admin:groups_ledgerentry_changelist"))
     assert "2564" in response.content.decode() and "2021" not in response.content.decode()
+
+
+def test_the_admin_lists_show_amounts_with_separators(client, leader, group_a):
+    services.deposit_post(
+        member=group_a.members.first(), month=datetime.date(2021, 12, 1), date=datetime.date(2021, 12, 5),
+        amount=Decimal("1500"), user=leader,
+    )  # fmt: skip
+    client.force_login(leader)
+    assert "1,500.00" in client.get(reverse("admin:groups_ledgerentry_changelist")).content.decode()
