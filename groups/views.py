@@ -2,7 +2,7 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from songkhla_network.thai import (
     be_datetime,
     be_month,
     be_month_slug,
+    format_baht,
     month_end,
     month_start,
     parse_be_month_slug,
@@ -22,7 +23,7 @@ from songkhla_network.thai import (
 
 from . import access, selectors, services
 from .forms import CollectionSheetForm, DepositForm, MonthChoiceForm, PeriodForm, ReversalForm, WithdrawalForm
-from .models import CollectionSheet, LedgerEntry
+from .models import CollectionSheet, EntryKind, LedgerEntry
 
 READERS = (Role.TREASURER, Role.STAFF)
 
@@ -33,20 +34,10 @@ def _this_month():
 
 @role_required(*READERS)
 def group_list(request):
-    groups = list(
-        access.readable_groups(request.user)
-        .select_related("community")
-        .annotate(
-            balance=Sum("entries__amount"),
-            member_count=Count("members", filter=Q(members__left_on__isnull=True), distinct=True),
-        )
-        .order_by("name")
-    )
+    groups = list(access.readable_groups(request.user).select_related("community").order_by("name"))
     if request.user.role == Role.TREASURER and len(groups) == 1:
         return redirect("groups:detail", pk=groups[0].pk)
-    statuses = selectors.current_statuses(groups)
-    for group in groups:
-        group.current_status = statuses.get(group.pk)
+    selectors.annotate_overview(groups)
     return render(request, "groups/group_list.html", {"groups": groups})
 
 
@@ -158,7 +149,7 @@ def sheet(request, pk, month):
             messages.success(
                 request,
                 _("Posted %(count)s deposits for %(month)s, %(total)s baht in all.")
-                % {"count": len(form.amounts()), "month": be_month(month_date), "total": f"{total:,.2f}"},
+                % {"count": len(form.amounts()), "month": be_month(month_date), "total": format_baht(total)},
             )
             return redirect("groups:sheet", pk=group.pk, month=month)
     context["form"] = form
@@ -178,7 +169,7 @@ def passbook(request, pk, member_pk):
     group, member = access.member_for_reading(request.user, pk, member_pk)
     rows = selectors.passbook(member)
     month = _this_month()
-    paid_to_date = sum((r.amount for r in rows if r.kind == "deposit" and r.month <= month), selectors.ZERO)
+    paid_to_date = sum((r.amount for r in rows if r.kind == EntryKind.DEPOSIT and r.month <= month), selectors.ZERO)
     member.paid_to_date = paid_to_date
     return render(
         request,

@@ -148,3 +148,22 @@ def assert_no_english(response):
     parser.feed(response.content.decode())
     words = set(re.findall(r"[A-Za-z][A-Za-z_]{2,}", " ".join(parser.chunks))) - ALLOWED_LATIN
     assert not words, f"English on the page: {sorted(words)}"
+
+
+def test_the_group_list_shows_each_groups_own_balance_and_members(client, leader, group_a, group_b, django_assert_max_num_queries):
+    from groups import services
+
+    for member in group_a.members.all():
+        services.deposit_post(
+            member=member, month=datetime.date(2021, 12, 1), date=datetime.date(2021, 12, 5), amount=Decimal("100"), user=leader
+        )
+    make_group("กลุ่มซี", "ชุมชนซี", members=5)
+    client.force_login(leader)
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("groups:list"))
+    shown = {g.name: (g.balance, g.member_count) for g in response.context["groups"]}
+    assert shown == {
+        "กลุ่มเอ": (Decimal("300.00"), 3),
+        "กลุ่มบี": (Decimal("0.00"), 3),
+        "กลุ่มซี": (Decimal("0.00"), 5),
+    }
