@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from songkhla_network.models import Community, Person, Role
+from songkhla_network.thai import be_month, month_end
 
 
 class GroupStatus(models.TextChoices):
@@ -154,8 +155,6 @@ class Member(models.Model):
 
     def active_in(self, month):
         """Whether the member belongs to the group in the month starting on `month`."""
-        from songkhla_network.thai import month_end
-
         return self.joined_on <= month_end(month) and (self.left_on is None or self.left_on >= month)
 
 
@@ -181,8 +180,6 @@ class CollectionSheet(models.Model):
         ]
 
     def __str__(self):
-        from songkhla_network.thai import be_month
-
         return f"{self.group} {be_month(self.month)}"
 
 
