@@ -53,7 +53,7 @@ def sheet_post(*, group, month, paid_on, amounts, user):
             _("%(members)s did not belong to the group in %(month)s.")
             % {"members": ", ".join(str(m.person) for m in inactive), "month": be_month(month)}
         )
-    for member_id, amount in amounts.items():
+    for amount in amounts.values():
         if amount is None or amount <= 0:
             raise ValidationError(_("Every amount on the sheet must be more than 0 baht."))
     try:

@@ -273,7 +273,7 @@ def build_dataset(this_month):
                     head = f"\t{group_id}\t"
                     tail = f"\t{deposit}\t{month_texts[i]}\t{paid_on.isoformat()}\t"
                     after = f"\t{sheet_id}\t\\N\t\t\\N\t{poster}\t{posted}\n"
-                    for m, (member_id, number, commitment, texts) in enumerate(member_rows):
+                    for m, (member_id, number, _commitment, texts) in enumerate(member_rows):
                         roll = (g * 7919 + number * 104729 + i * 31) % 20
                         amount = texts[1] if roll == 0 else texts[2] if roll == 1 else texts[0]
                         entry_id = next(ids[LedgerEntry])
