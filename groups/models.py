@@ -2,13 +2,12 @@
 of their deposits and withdrawals."""
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from songkhla_network.models import Community, Person, Role
+from songkhla_network.models import AppendOnly, Community, Person, Role
 from songkhla_network.thai import be_month, month_end
 
 
@@ -158,7 +157,7 @@ class Member(models.Model):
         return self.joined_on <= month_end(month) and (self.left_on is None or self.left_on >= month)
 
 
-class CollectionSheet(models.Model):
+class CollectionSheet(AppendOnly):
     """One month's collection at a group meeting, posted once: the unique (group, month) pair is
     what stops a double tap, the back button or a second phone from posting the month twice."""
 
@@ -188,15 +187,7 @@ class EntryKind(models.TextChoices):
     WITHDRAWAL = "withdrawal", _("Withdrawal")
 
 
-class LedgerEntryQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise ValidationError(_("Money rows are never changed: post a reversal instead."))
-
-    def delete(self):
-        raise ValidationError(_("Money rows are never deleted: post a reversal instead."))
-
-
-class LedgerEntry(models.Model):
+class LedgerEntry(AppendOnly):
     """A money row: deposits are positive, withdrawals negative. Rows are never edited or deleted;
     a mistake is undone by a reversal row of the same kind and opposite sign that points to it,
     so a member's balance is the sum of their rows and their paid commitment the sum of the
@@ -233,8 +224,6 @@ class LedgerEntry(models.Model):
     )
     posted_at = models.DateTimeField(_("posted at"), auto_now_add=True)
 
-    objects = LedgerEntryQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("ledger entry")
         verbose_name_plural = _("ledger entries")
@@ -267,10 +256,3 @@ class LedgerEntry(models.Model):
     def is_reversal(self):
         return self.reverses_id is not None
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not self._state.adding:
-            raise ValidationError(_("Money rows are never changed: post a reversal instead."))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError(_("Money rows are never deleted: post a reversal instead."))

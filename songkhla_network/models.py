@@ -2,6 +2,7 @@
 municipality, and the people who appear as savers, surveyed households and tenants."""
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -131,3 +132,29 @@ class Person(models.Model):
     @property
     def masked_national_id(self):
         return mask_national_id(self.national_id)
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ValidationError(_("Money rows are never changed: post a reversal instead."))
+
+    def delete(self):
+        raise ValidationError(_("Money rows are never deleted: post a reversal instead."))
+
+
+class AppendOnly(models.Model):
+    """A money row: written once, never edited or deleted through Django. Each program area's
+    migrations also make the database refuse UPDATE and DELETE on these tables."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValidationError(_("Money rows are never changed: post a reversal instead."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("Money rows are never deleted: post a reversal instead."))

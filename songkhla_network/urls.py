@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("groups/", include("groups.urls")),
+    path("enterprise/", include("enterprise.urls")),
     path("admin/", admin.site.urls),
 ]
 

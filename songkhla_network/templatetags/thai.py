@@ -21,3 +21,4 @@ register.filter("masked_id", mask_national_id)
 def absolute(value):
     return abs(value)
 register.filter("be_month_short", thai.be_month_short)
+register.filter("be_year", thai.be_year)

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from enterprise import demo as enterprise_demo
 from groups import demo as groups_demo
 from songkhla_network.models import Role, User
 
@@ -51,6 +52,8 @@ class Command(BaseCommand):
                 _("Savings groups: %(groups)s in all; %(rows)s new deposit rows.")
                 % {"groups": result["groups"], "rows": result["new_rows"]}
             )
+            if enterprise_demo.seed(user=importer):
+                self.stdout.write(_("Enterprise: the first donation and the levy of December 2564 – February 2565."))
             if dry_run:
                 transaction.set_rollback(True)
                 self.stdout.write(_("Dry run: nothing was saved."))

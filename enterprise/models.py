@@ -1,0 +1,141 @@
+"""The enterprise of กลุ่มคนจนเมืองบ่อยางสงขลา: its capital (donations and the 5 % levy on savings
+deposits) and its cash book. Money rows are never edited or deleted; a mistake is undone by a
+reversal row that points to it and says why."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from groups.models import SavingsGroup
+from songkhla_network.models import AppendOnly
+from songkhla_network.thai import be_month
+
+
+class Donation(AppendOnly):
+    donor = models.CharField(_("donor"), max_length=200)
+    donor_detail = models.CharField(
+        _("donor's organisation or address"), max_length=300, blank=True
+    )
+    date = models.DateField(_("date received"))
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    purpose = models.CharField(_("purpose"), max_length=300, blank=True)
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("posted by"), on_delete=models.PROTECT, related_name="+"
+    )
+    posted_at = models.DateTimeField(_("posted at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("donation")
+        verbose_name_plural = _("donations")
+        ordering = ["-date", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="donation_amount_positive")]
+
+    def __str__(self):
+        return f"{self.donor} {self.amount}"
+
+
+class LevyPosting(AppendOnly):
+    """One posting of the 5 % levy for a range of months. Its lines record, per group and month,
+    the net deposits levied this time; what a month still owes is its deposits now minus what
+    earlier postings levied, so a later correction shows up as a difference, never silently."""
+
+    first_month = models.DateField(_("from month"))
+    last_month = models.DateField(_("to month"))
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("posted by"), on_delete=models.PROTECT, related_name="+"
+    )
+    posted_at = models.DateTimeField(_("posted at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("levy posting")
+        verbose_name_plural = _("levy postings")
+        ordering = ["-posted_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(last_month__gte=F("first_month")), name="levy_months_in_order"),
+            models.CheckConstraint(
+                condition=Q(first_month__day=1) & Q(last_month__day=1), name="levy_months_are_first_days"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{be_month(self.first_month)} – {be_month(self.last_month)}"
+
+
+class LevyLine(AppendOnly):
+    posting = models.ForeignKey(LevyPosting, on_delete=models.PROTECT, related_name="lines")
+    group = models.ForeignKey(SavingsGroup, verbose_name=_("group"), on_delete=models.PROTECT, related_name="+")
+    month = models.DateField(_("month"))
+    deposits = models.DecimalField(_("deposits levied"), max_digits=12, decimal_places=2)
+    levy = models.DecimalField(_("levy"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("levy line")
+        verbose_name_plural = _("levy lines")
+        ordering = ["posting", "group", "month"]
+        constraints = [
+            models.UniqueConstraint(fields=["posting", "group", "month"], name="levy_line_once_per_posting"),
+            models.CheckConstraint(condition=Q(month__day=1), name="levy_line_month_is_first_day"),
+            models.CheckConstraint(condition=~Q(deposits=0), name="levy_line_not_empty"),
+        ]
+
+
+class CashKind(models.TextChoices):
+    DONATION = "donation", _("Donation")
+    LEVY = "levy", _("Levy on savings deposits")
+    PURCHASE = "purchase", _("Purchase")
+    SALE = "sale", _("Sale")
+    COST = "cost", _("Other cost")
+
+
+class CashEntry(AppendOnly):
+    """The enterprise's cash book: money in is positive, money out negative; the balance at any
+    date is the sum of the rows up to it."""
+
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=20, choices=CashKind.choices)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    description = models.CharField(_("description"), max_length=300)
+    donation = models.OneToOneField(
+        Donation, null=True, blank=True, on_delete=models.PROTECT, related_name="cash_entry"
+    )
+    levy_posting = models.OneToOneField(
+        LevyPosting, null=True, blank=True, on_delete=models.PROTECT, related_name="cash_entry"
+    )
+    reverses = models.OneToOneField(
+        "self", verbose_name=_("reverses"), null=True, blank=True, on_delete=models.PROTECT, related_name="reversal"
+    )
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("posted by"), on_delete=models.PROTECT, related_name="+"
+    )
+    posted_at = models.DateTimeField(_("posted at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("cash book entry")
+        verbose_name_plural = _("cash book entries")
+        ordering = ["date", "id"]
+        indexes = [models.Index(fields=["date", "id"], name="cash_entry_date")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="cash_entry_not_zero"),
+            models.CheckConstraint(
+                condition=Q(reverses__isnull=True) | ~Q(reason=""), name="cash_reversal_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=[CashKind.DONATION, CashKind.LEVY, CashKind.SALE])
+                | Q(reverses__isnull=True, amount__gt=0)
+                | Q(reverses__isnull=False, amount__lt=0),
+                name="cash_income_is_positive",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=CashKind.DONATION) | Q(reverses__isnull=False) | Q(donation__isnull=False),
+                name="cash_donation_has_its_record",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.amount}"
+
+    @property
+    def is_reversal(self):
+        return self.reverses_id is not None

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "enterprise"
+
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("cash/", views.cash_book, name="cash_book"),
+    path("cash/<int:pk>/reverse/", views.cash_reverse, name="cash_reverse"),
+    path("donations/", views.donation_list, name="donations"),
+    path("donations/new/", views.donation_new, name="donation_new"),
+    path("donations/<int:pk>/", views.donation_acknowledgement, name="donation"),
+    path("levy/", views.levy, name="levy"),
+]

@@ -1,0 +1,35 @@
+"""Money rows that even a bug or a hand-typed SQL statement cannot rewrite: a migration operation
+that makes PostgreSQL refuse UPDATE and DELETE on the given tables. TRUNCATE (used only to empty
+a test database) is not a row operation and stays possible."""
+
+from django.db import migrations
+
+CREATE_FUNCTION = """
+CREATE OR REPLACE FUNCTION refuse_money_row_change() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'money rows in % are never updated or deleted: post a reversal', TG_TABLE_NAME
+        USING ERRCODE = 'integrity_constraint_violation';
+END;
+$$ LANGUAGE plpgsql;
+"""
+
+
+def refuse_row_changes(*tables):
+    def forwards(apps, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        schema_editor.execute(CREATE_FUNCTION, params=None)
+        for table in tables:
+            schema_editor.execute(
+                f"CREATE TRIGGER {table}_immutable BEFORE UPDATE OR DELETE ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION refuse_money_row_change();",
+                params=None,
+            )
+
+    def backwards(apps, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        for table in tables:
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_immutable ON {table};", params=None)
+
+    return migrations.RunPython(forwards, backwards, elidable=False)
