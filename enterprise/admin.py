@@ -1,9 +1,9 @@
 from django.contrib import admin
 
 from groups.admin import ReadOnlyMoneyAdmin
-from songkhla_network.admin import baht_column
+from songkhla_network.admin import ThaiModelAdmin, baht_column
 
-from .models import CashEntry, Donation, LevyLine, LevyPosting
+from .models import BuyingRound, CashEntry, Donation, LevyLine, LevyPosting, Order, Product, RoundItem, Supplier
 
 
 @admin.register(Donation)
@@ -38,3 +38,56 @@ class CashEntryAdmin(ReadOnlyMoneyAdmin):
     search_fields = ["description", "reason"]
     list_select_related = ["posted_by", "reverses"]
     ordering = ["-date", "-id"]
+
+
+@admin.register(Supplier)
+class SupplierAdmin(ThaiModelAdmin):
+    list_display = ["name", "phone"]
+    search_fields = ["name"]
+
+
+@admin.register(Product)
+class ProductAdmin(ThaiModelAdmin):
+    list_display = [
+        "name", "unit", "supplier", "units_per_pack",
+        baht_column("member_price", Product._meta.get_field("member_price").verbose_name),
+        baht_column("retail_price", Product._meta.get_field("retail_price").verbose_name),
+        "retail_seen_on", "active",
+    ]  # fmt: skip
+    list_filter = ["active", "supplier"]
+    search_fields = ["name"]
+    list_select_related = ["supplier"]
+
+
+class RoundItemInline(admin.TabularInline):
+    model = RoundItem
+    extra = 0
+    fields = ["product", "units_per_pack", "pack_price", "member_price", "retail_price", "packs_to_buy"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(BuyingRound)
+class BuyingRoundAdmin(ThaiModelAdmin):
+    list_display = ["title", "opened_on", "closes_on", "pickup_on", "closed_at"]
+    readonly_fields = ["closed_at", "closed_by"]
+    inlines = [RoundItemInline]
+
+
+@admin.register(Order)
+class OrderAdmin(ThaiModelAdmin):
+    list_display = ["item", "member", "quantity", "entered_by", "entered_at"]
+    list_filter = ["item__round"]
+    search_fields = ["member__person__first_name", "member__person__last_name"]
+    list_select_related = ["item__product", "member__person", "entered_by"]
+    autocomplete_fields = ["member"]
+
+    # Closing a round freezes its orders, here as in the app.
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (obj is None or obj.item.round.closed_at is None)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (obj is None or obj.item.round.closed_at is None)

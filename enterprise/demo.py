@@ -1,19 +1,24 @@
-"""Demo capital that reproduces the report of 9 March 2565: the first donation, 5,000 baht from a
-lecturer of Songkhla Rajabhat University, and the 5 % levy on the groups' deposits of
-December 2564 – February 2565. The donor's name is made up."""
+"""Demo enterprise that reproduces the report of 9 March 2565: the first donation, 5,000 baht from a
+lecturer of Songkhla Rajabhat University, the 5 % levy on the groups' deposits of
+December 2564 – February 2565, and bulk buying of the four staples (rice, drinking water, eggs,
+cooking oil). Names of people and shops are made up."""
 
 import datetime
 from decimal import Decimal
 
-from . import services
-from .models import Donation, LevyPosting
+from groups.demo import FOUNDED, group_name
+from groups.models import SavingsGroup
+from songkhla_network.thai import be_month
+
+from . import selectors, services
+from .models import Donation, LevyPosting, Product, Supplier
 
 DONOR = "อาจารย์สมหญิง ใจงาม"
 FIRST_DONATION = Decimal("5000.00")
 LEVY_FIRST, LEVY_LAST = datetime.date(2021, 12, 1), datetime.date(2022, 2, 1)
 
 
-def seed(*, user):
+def seed(*, user, today):
     """Create the donation and the levy posting unless they exist. Returns what was created."""
     created = []
     if not Donation.objects.filter(donor=DONOR).exists():
@@ -29,4 +34,51 @@ def seed(*, user):
     if not LevyPosting.objects.filter(first_month=LEVY_FIRST, last_month=LEVY_LAST).exists():
         services.levy_post(first=LEVY_FIRST, last=LEVY_LAST, date=datetime.date(2022, 3, 5), user=user)
         created.append("levy")
-    return created
+    return created + seed_buying(user=user, today=today)
+
+
+SUPPLIERS = [("ร้านข้าวสารบ่อยาง", "074-311-001"), ("โรงน้ำดื่มสงขลา", "074-311-002"), ("ฟาร์มไข่ควนลัง", "074-311-003"), ("ห้างส่งสินค้าสงขลา", "074-311-004")]
+# name, unit, supplier, pack, units per pack, pack price, member price, retail price
+PRODUCTS = [
+    ("ข้าวสาร", "ถุง 5 กก.", 0, "กระสอบ", 6, "780.00", "140.00", "165.00"),
+    ("น้ำดื่ม", "แพ็ก 12 ขวด", 1, "ลัง", 4, "200.00", "55.00", "72.00"),
+    ("ไข่ไก่", "แผง 30 ฟอง", 2, "ลัง", 10, "1050.00", "112.00", "130.00"),
+    ("น้ำมันพืช", "ขวด 1 ลิตร", 3, "ลัง", 12, "540.00", "47.00", "56.00"),
+]
+
+
+def seed_buying(*, user, today):
+    """Suppliers, the four staples, a closed round of March 2565 with members' orders, and a round
+    taking orders now, for the treasurers to try."""
+    if Product.objects.exists():
+        return []
+    suppliers = [Supplier.objects.create(name=n, phone=p) for n, p in SUPPLIERS]
+    for name, unit, s, pack, per_pack, pack_price, member_price, retail in PRODUCTS:
+        Product.objects.create(
+            name=name, unit=unit, supplier=suppliers[s], pack_name=pack, units_per_pack=per_pack,
+            pack_price=Decimal(pack_price), member_price=Decimal(member_price), retail_price=Decimal(retail),
+            retail_seen_on=datetime.date(2022, 2, 28),
+        )  # fmt: skip
+    march = services.round_open(
+        title="ซื้อร่วมรอบมีนาคม 2565", opened_on=datetime.date(2022, 3, 1), closes_on=datetime.date(2022, 3, 10),
+        pickup_on=datetime.date(2022, 3, 15), user=user,
+    )  # fmt: skip
+    items = list(march.items.order_by("product__name"))
+    for group in SavingsGroup.objects.filter(name__in=_first_groups(3)):
+        quantities = {}
+        for member in group.members.order_by("number"):
+            for k, item in enumerate(items):
+                if (member.number + k) % 3:
+                    quantities[(member.pk, item.pk)] = 1 + (member.number + k) % 2
+        services.orders_replace(buying_round=march, group=group, quantities=quantities, user=user, today=march.opened_on)
+    totals = selectors.item_totals(march)
+    services.round_close(buying_round=march, packs={t.item.pk: t.packs_up for t in totals}, user=user)
+    services.round_open(
+        title=f"ซื้อร่วมรอบ {be_month(today)}", opened_on=today, closes_on=today + datetime.timedelta(days=7),
+        pickup_on=today + datetime.timedelta(days=10), user=user,
+    )  # fmt: skip
+    return ["buying"]
+
+
+def _first_groups(count):
+    return [group_name(community) for community, _day in FOUNDED[:count]]

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from groups.forms import PeriodForm
 from songkhla_network.forms import BEDateField, MoneyField
+from songkhla_network.thai import arabic_digits
 
 
 class DonationForm(forms.Form):
@@ -32,3 +33,111 @@ class CashReversalForm(forms.Form):
 
 class AsOfForm(forms.Form):
     as_of = BEDateField(label=_("Balance on"), required=False)
+
+
+class WholeUnitsField(forms.IntegerField):
+    """Whole units, 0 or more: '3', '๓' read as 3; '1.5' and '-1' are refused in plain Thai."""
+
+    default_error_messages = {
+        "invalid": _("Enter a whole number of units, e.g. 2."),
+        "negative": _("The number cannot be below 0."),
+        "too_large": _("The number is too large."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.widget.input_type = "text"
+        self.widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
+
+    def widget_attrs(self, widget):
+        return {}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        text = arabic_digits(str(value)).strip()
+        if not text.lstrip("-").isdigit():
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return int(text)
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None and value < 0:
+            raise forms.ValidationError(self.error_messages["negative"], code="negative")
+        if value is not None and value > 100000:
+            raise forms.ValidationError(self.error_messages["too_large"], code="too_large")
+
+    def run_validators(self, value):
+        pass
+
+
+class RoundForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    opened_on = BEDateField(label=_("Opened on"), initial=timezone.localdate)
+    closes_on = BEDateField(label=_("Orders close on"))
+    pickup_on = BEDateField(label=_("Pick-up on"))
+
+    def clean(self):
+        cleaned = super().clean()
+        opened, closes, pickup = cleaned.get("opened_on"), cleaned.get("closes_on"), cleaned.get("pickup_on")
+        if opened and closes and closes < opened:
+            self.add_error("closes_on", _("Orders cannot close before the round opens."))
+        if closes and pickup and pickup < closes:
+            self.add_error("pickup_on", _("Pick-up cannot come before orders close."))
+        return cleaned
+
+
+def quantity_key(member, item):
+    return quantity_key_ids(member.pk, item.pk)
+
+
+def quantity_key_ids(member_id, item_id):
+    return f"qty_{member_id}_{item_id}"
+
+
+class OrderSheetForm(forms.Form):
+    """One box per member and product; empty or 0 means no order. Boxes the form did not offer
+    (another group's member slipped into the post) are an error, not a silent skip."""
+
+    def __init__(self, *args, members, items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.members, self.items = members, items
+        for member in members:
+            for item in items:
+                self.fields[quantity_key(member, item)] = WholeUnitsField(label=f"{member.person} · {item.product.name}")
+
+    def rows(self):
+        return [(member, [(item, self[quantity_key(member, item)]) for item in self.items]) for member in self.members]
+
+    def clean(self):
+        cleaned = super().clean()
+        if any(key.startswith("qty_") and key not in self.fields for key in self.data):
+            raise forms.ValidationError(
+                _("The sheet holds orders for people who are not in this group. Nothing was saved; reload the sheet."),
+                code="stranger",
+            )
+        return cleaned
+
+    def quantities(self):
+        return {
+            (member.pk, item.pk): self.cleaned_data.get(quantity_key(member, item)) or 0
+            for member in self.members
+            for item in self.items
+        }
+
+
+class CloseRoundForm(forms.Form):
+    def __init__(self, *args, totals, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.totals = totals
+        for total in totals:
+            self.fields[f"packs_{total.item.pk}"] = WholeUnitsField(
+                label=str(total.item.product), required=True, initial=total.packs_up
+            )
+
+    def rows(self):
+        return [(total, self[f"packs_{total.item.pk}"]) for total in self.totals]
+
+    def packs(self):
+        return {total.item.pk: self.cleaned_data[f"packs_{total.item.pk}"] for total in self.totals}

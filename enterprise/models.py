@@ -6,8 +6,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
-from groups.models import SavingsGroup
+from groups.models import Member, SavingsGroup
 from songkhla_network.models import AppendOnly
 from songkhla_network.thai import be_month
 
@@ -139,3 +140,125 @@ class CashEntry(AppendOnly):
     @property
     def is_reversal(self):
         return self.reverses_id is not None
+
+
+class Supplier(models.Model):
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("supplier")
+        verbose_name_plural = _("suppliers")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Product(models.Model):
+    """A staple members buy together: sold to members by the unit (a 5 kg bag of rice), bought
+    from the supplier by the pack (a sack of 6 bags)."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    unit = models.CharField(_("unit members buy"), max_length=100, help_text=_("e.g. bag of 5 kg, tray of 30 eggs"))
+    supplier = models.ForeignKey(Supplier, verbose_name=_("supplier"), on_delete=models.PROTECT, related_name="products")
+    pack_name = models.CharField(_("supplier's pack"), max_length=100, help_text=_("e.g. sack, crate"))
+    units_per_pack = models.PositiveIntegerField(_("units per pack"))
+    pack_price = models.DecimalField(_("supplier price per pack"), max_digits=12, decimal_places=2)
+    member_price = models.DecimalField(_("member price per unit"), max_digits=12, decimal_places=2)
+    retail_price = models.DecimalField(_("retail price per unit"), max_digits=12, decimal_places=2)
+    retail_seen_on = models.DateField(_("retail price seen on"))
+    active = models.BooleanField(_("offered in new rounds"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(units_per_pack__gte=1), name="product_pack_has_units"),
+            models.CheckConstraint(
+                condition=Q(pack_price__gt=0, member_price__gt=0, retail_price__gt=0), name="product_prices_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.unit})"
+
+
+class BuyingRound(models.Model):
+    """One round of buying together: treasurers enter their members' orders until it closes; the
+    leader then decides how many whole supplier packs to buy of each product."""
+
+    title = models.CharField(_("title"), max_length=200)
+    opened_on = models.DateField(_("opened on"))
+    closes_on = models.DateField(_("orders close on"))
+    pickup_on = models.DateField(_("pick-up on"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("closed by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("buying round")
+        verbose_name_plural = _("buying rounds")
+        ordering = ["-opened_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes_on__gte=F("opened_on")) & Q(pickup_on__gte=F("closes_on")), name="round_dates_in_order"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def takes_orders(self, today):
+        return self.closed_at is None and today <= self.closes_on
+
+
+class RoundItem(models.Model):
+    """A product offered in a round, with its prices and pack as they were when the round opened."""
+
+    round = models.ForeignKey(BuyingRound, verbose_name=_("buying round"), on_delete=models.CASCADE, related_name="items")
+    product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="+")
+    units_per_pack = models.PositiveIntegerField(_("units per pack"))
+    pack_price = models.DecimalField(_("supplier price per pack"), max_digits=12, decimal_places=2)
+    member_price = models.DecimalField(_("member price per unit"), max_digits=12, decimal_places=2)
+    retail_price = models.DecimalField(_("retail price per unit"), max_digits=12, decimal_places=2)
+    packs_to_buy = models.PositiveIntegerField(_("packs to buy"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("product in a round")
+        verbose_name_plural = _("products in a round")
+        ordering = ["round", "product__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "product"], name="round_item_once"),
+            models.CheckConstraint(condition=Q(units_per_pack__gte=1), name="round_item_pack_has_units"),
+        ]
+
+    def __str__(self):
+        return str(self.product)
+
+
+class Order(models.Model):
+    """What a member asked for in a round, in whole units. Orders change freely until the round
+    closes; they are not money."""
+
+    item = models.ForeignKey(RoundItem, verbose_name=_("product"), on_delete=models.CASCADE, related_name="orders")
+    member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.PROTECT, related_name="orders")
+    quantity = models.PositiveIntegerField(_("quantity"))
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("entered by"), on_delete=models.PROTECT, related_name="+"
+    )
+    entered_at = models.DateTimeField(_("entered at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        constraints = [
+            models.UniqueConstraint(fields=["item", "member"], name="order_once_per_member_and_product"),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="order_quantity_positive"),
+        ]

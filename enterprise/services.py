@@ -7,13 +7,14 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from groups.models import EntryKind, LedgerEntry, SavingsGroup
 from groups.selectors import LEVY_RATE
-from songkhla_network.thai import be_month, format_baht, to_satang
+from songkhla_network.thai import be_date, be_month, format_baht, to_satang
 
-from .models import CashEntry, CashKind, Donation, LevyLine, LevyPosting
+from .models import BuyingRound, CashEntry, CashKind, Donation, LevyLine, LevyPosting, Order, Product, RoundItem
 
 ZERO = Decimal("0.00")
 
@@ -160,3 +161,80 @@ def cash_reverse(*, entry, date, reason, user):
 def cash_balance(as_of=None):
     rows = CashEntry.objects.all() if as_of is None else CashEntry.objects.filter(date__lte=as_of)
     return rows.aggregate(total=Sum("amount"))["total"] or ZERO
+
+
+@transaction.atomic
+def round_open(*, title, opened_on, closes_on, pickup_on, user):
+    """Open a buying round offering every active product at today's prices."""
+    buying_round = BuyingRound.objects.create(title=title, opened_on=opened_on, closes_on=closes_on, pickup_on=pickup_on)
+    products = list(Product.objects.filter(active=True))
+    if not products:
+        raise ValidationError(_("There is no product to offer: add products first."))
+    RoundItem.objects.bulk_create(
+        RoundItem(
+            round=buying_round,
+            product=p,
+            units_per_pack=p.units_per_pack,
+            pack_price=p.pack_price,
+            member_price=p.member_price,
+            retail_price=p.retail_price,
+        )
+        for p in products
+    )
+    return buying_round
+
+
+def _lock_round(buying_round):
+    return BuyingRound.objects.select_for_update().get(pk=buying_round.pk)
+
+
+@transaction.atomic
+def orders_replace(*, buying_round, group, quantities, user, today):
+    """Set a group's orders in a round to `quantities` ({(member id, item id): whole units}; 0
+    removes an order). All or nothing; refused once the round has closed. The round row is locked
+    so that an order and the closing cannot cross."""
+    buying_round = _lock_round(buying_round)
+    if not buying_round.takes_orders(today):
+        raise ValidationError(_("This round no longer takes orders: it closed on %(date)s.") % {"date": be_date(buying_round.closes_on)}, code="closed")
+    members = set(group.members.values_list("pk", flat=True))
+    items = set(buying_round.items.values_list("pk", flat=True))
+    if any(m not in members or i not in items for m, i in quantities):
+        raise ValidationError(_("Orders can only be entered for this group's members and this round's products."), code="stranger")
+    existing = {(o.member_id, o.item_id): o for o in Order.objects.filter(item__round=buying_round, member__group=group)}
+    to_create, to_update, to_delete = [], [], []
+    for key, quantity in quantities.items():
+        order = existing.get(key)
+        if quantity == 0:
+            if order:
+                to_delete.append(order.pk)
+        elif order is None:
+            to_create.append(Order(member_id=key[0], item_id=key[1], quantity=quantity, entered_by=user))
+        elif order.quantity != quantity:
+            order.quantity, order.entered_by = quantity, user
+            to_update.append(order)
+    now = timezone.now()
+    for order in to_update:
+        order.entered_at = now
+    Order.objects.filter(pk__in=to_delete).delete()
+    Order.objects.bulk_create(to_create)
+    Order.objects.bulk_update(to_update, ["quantity", "entered_by", "entered_at"])
+    return len(to_create) + len(to_update) + len(to_delete)
+
+
+@transaction.atomic
+def round_close(*, buying_round, packs, user):
+    """Close a round with the leader's decision of how many whole packs to buy of each product
+    ({item id: packs}). Orders are frozen from then on."""
+    buying_round = _lock_round(buying_round)
+    if buying_round.closed_at is not None:
+        raise ValidationError(_("This round is already closed."), code="already_closed")
+    items = {item.pk: item for item in buying_round.items.all()}
+    if set(packs) != set(items):
+        raise ValidationError(_("Say how many packs to buy of every product."), code="incomplete")
+    for item_id, count in packs.items():
+        items[item_id].packs_to_buy = count
+    RoundItem.objects.bulk_update(items.values(), ["packs_to_buy"])
+    buying_round.closed_at = timezone.now()
+    buying_round.closed_by = user
+    buying_round.save(update_fields=["closed_at", "closed_by"])
+    return buying_round

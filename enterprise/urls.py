@@ -12,4 +12,9 @@ urlpatterns = [
     path("donations/new/", views.donation_new, name="donation_new"),
     path("donations/<int:pk>/", views.donation_acknowledgement, name="donation"),
     path("levy/", views.levy, name="levy"),
+    path("rounds/", views.round_list, name="rounds"),
+    path("rounds/new/", views.round_new, name="round_new"),
+    path("rounds/<int:pk>/", views.round_detail, name="round"),
+    path("rounds/<int:pk>/groups/<int:group_pk>/", views.order_sheet, name="order_sheet"),
+    path("rounds/<int:pk>/purchase-orders/", views.purchase_orders, name="purchase_orders"),
 ]

@@ -11,9 +11,11 @@ from songkhla_network.models import Role
 from songkhla_network.roles import role_required
 from songkhla_network.thai import be_month, format_baht
 
-from . import services
-from .forms import AsOfForm, CashReversalForm, DonationForm, LevyForm
-from .models import CashEntry, CashKind, Donation, LevyPosting
+from groups import access as group_access
+
+from . import selectors, services
+from .forms import AsOfForm, CashReversalForm, CloseRoundForm, DonationForm, LevyForm, OrderSheetForm, RoundForm, quantity_key_ids
+from .models import BuyingRound, CashEntry, CashKind, Donation, LevyPosting, Order
 
 # Leaders run the enterprise; staff read its books. Leaders pass every role check.
 READERS = (Role.STAFF,)
@@ -106,7 +108,7 @@ def donation_new(request):
 def donation_acknowledgement(request, pk):
     donation = get_object_or_404(Donation.objects.select_related("posted_by"), pk=pk)
     return render(
-        request, "enterprise/donation_acknowledgement.html", {"donation": donation, "today": timezone.localdate()}
+        request, "enterprise/donation_acknowledgement.html", {"donation": donation}
     )
 
 
@@ -154,4 +156,118 @@ def levy(request):
             "postings": postings,
             "can_post": request.user.is_leader,
         },
+    )
+
+
+# Buying rounds. Treasurers see the rounds and enter their own members' orders.
+ROUND_READERS = (Role.STAFF, Role.TREASURER)
+
+
+@role_required(*ROUND_READERS)
+def round_list(request):
+    rounds = list(BuyingRound.objects.order_by("-opened_on", "-id")[:50])
+    return render(
+        request,
+        "enterprise/round_list.html",
+        {"rounds": rounds, "today": timezone.localdate(), "can_post": request.user.is_leader},
+    )
+
+
+@leader_required
+@require_http_methods(["GET", "POST"])
+def round_new(request):
+    form = RoundForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            buying_round = services.round_open(user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Round opened: treasurers can now enter their members' orders."))
+            return redirect("enterprise:round", pk=buying_round.pk)
+    return render(request, "enterprise/round_form.html", {"form": form})
+
+
+@role_required(*ROUND_READERS)
+@require_http_methods(["GET", "POST"])
+def round_detail(request, pk):
+    buying_round = get_object_or_404(BuyingRound.objects.select_related("closed_by"), pk=pk)
+    totals = selectors.item_totals(buying_round)
+    groups = list(group_access.readable_groups(request.user).select_related("community").order_by("name"))
+    counts = selectors.group_order_counts(buying_round)
+    for group in groups:
+        group.ordering_members = counts.get(group.pk, 0)
+    close_form = None
+    if request.user.is_leader and buying_round.closed_at is None:
+        close_form = CloseRoundForm(request.POST if request.method == "POST" else None, totals=totals)
+        for total, field in close_form.rows():
+            total.field = field
+        if request.method == "POST" and close_form.is_valid():
+            try:
+                services.round_close(buying_round=buying_round, packs=close_form.packs(), user=request.user)
+            except ValidationError as error:
+                close_form.add_error(None, error)
+            else:
+                messages.success(request, _("Round closed. The purchase orders can be printed."))
+                return redirect("enterprise:round", pk=buying_round.pk)
+    elif request.method == "POST":
+        raise PermissionDenied
+    return render(
+        request,
+        "enterprise/round_detail.html",
+        {
+            "round": buying_round,
+            "totals": totals,
+            "groups": groups,
+            "close_form": close_form,
+            "takes_orders": buying_round.takes_orders(timezone.localdate()),
+            "supplier_total": sum((t.supplier_cost for t in totals), services.ZERO),
+        },
+    )
+
+
+@role_required(Role.TREASURER)
+@require_http_methods(["GET", "POST"])
+def order_sheet(request, pk, group_pk):
+    buying_round = get_object_or_404(BuyingRound, pk=pk)
+    group = group_access.group_for_posting(request.user, group_pk)
+    items = list(buying_round.items.select_related("product").order_by("product__name"))
+    today = timezone.localdate()
+    members = [m for m in group.members.select_related("person").order_by("number") if m.active_in(today.replace(day=1))]
+    existing = {
+        quantity_key_ids(o.member_id, o.item_id): o.quantity
+        for o in Order.objects.filter(item__round=buying_round, member__group=group)
+    }
+    form = OrderSheetForm(request.POST if request.method == "POST" else None, members=members, items=items, initial=existing)
+    takes_orders = buying_round.takes_orders(today)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.orders_replace(
+                buying_round=buying_round, group=group, quantities=form.quantities(), user=request.user, today=today
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Orders saved."))
+            return redirect("enterprise:round", pk=buying_round.pk)
+    return render(
+        request,
+        "enterprise/order_sheet.html",
+        {"round": buying_round, "group": group, "form": form, "items": items, "takes_orders": takes_orders},
+    )
+
+
+@role_required(Role.STAFF)
+def purchase_orders(request, pk):
+    buying_round = get_object_or_404(BuyingRound, pk=pk, closed_at__isnull=False)
+    by_supplier = {}
+    for total in selectors.item_totals(buying_round):
+        if total.packs:
+            by_supplier.setdefault(total.item.product.supplier, []).append(total)
+    suppliers = [
+        {"supplier": s, "lines": lines, "total": sum((t.supplier_cost for t in lines), services.ZERO)}
+        for s, lines in sorted(by_supplier.items(), key=lambda pair: pair[0].name)
+    ]
+    return render(
+        request, "enterprise/purchase_orders.html", {"round": buying_round, "suppliers": suppliers}
     )

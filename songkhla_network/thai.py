@@ -85,6 +85,11 @@ def be_month_short(value):
     return f"{thai_abbr_months[value.month - 1]} {be_year(value)}"
 
 
+def be_date_local(value):
+    """The Bangkok date of a moment, as 9 มีนาคม 2565."""
+    return be_date(timezone.localdate(value)) if value else ""
+
+
 def be_datetime(value):
     """9 มี.ค. 2565, 14:30 in Bangkok time."""
     if value is None:

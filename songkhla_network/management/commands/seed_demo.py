@@ -52,8 +52,10 @@ class Command(BaseCommand):
                 _("Savings groups: %(groups)s in all; %(rows)s new deposit rows.")
                 % {"groups": result["groups"], "rows": result["new_rows"]}
             )
-            if enterprise_demo.seed(user=importer):
-                self.stdout.write(_("Enterprise: the first donation and the levy of December 2564 – February 2565."))
+            if enterprise_demo.seed(user=importer, today=timezone.localdate()):
+                self.stdout.write(
+                    _("Enterprise: the first donation, the levy of December 2564 – February 2565 and the buying rounds.")
+                )
             if dry_run:
                 transaction.set_rollback(True)
                 self.stdout.write(_("Dry run: nothing was saved."))
