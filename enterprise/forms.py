@@ -141,3 +141,33 @@ class CloseRoundForm(forms.Form):
 
     def packs(self):
         return {total.item.pk: self.cleaned_data[f"packs_{total.item.pk}"] for total in self.totals}
+
+
+class ReceiveForm(forms.Form):
+    date = BEDateField(label=_("Date received"), allow_future=False, initial=timezone.localdate)
+
+    def __init__(self, *args, items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.items = items
+        for item in items:
+            self.fields[f"packs_{item.pk}"] = WholeUnitsField(label=str(item.product), required=True, initial=item.packs_to_buy)
+            self.fields[f"note_{item.pk}"] = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+    def rows(self):
+        return [(item, self[f"packs_{item.pk}"], self[f"note_{item.pk}"]) for item in self.items]
+
+    def received(self):
+        return {item.pk: self.cleaned_data[f"packs_{item.pk}"] for item in self.items}
+
+    def notes(self):
+        return {item.pk: self.cleaned_data[f"note_{item.pk}"] for item in self.items}
+
+
+class PaymentForm(forms.Form):
+    amount = MoneyField(label=_("Amount (baht)"))
+    date = BEDateField(label=_("Date paid"), allow_future=False, initial=timezone.localdate)
+
+
+class AllocationForm(forms.Form):
+    quantity = WholeUnitsField(label=_("Units the member gets"), required=True)
+    reason = forms.CharField(label=_("Reason"), max_length=300)

@@ -103,6 +103,12 @@ class CashEntry(AppendOnly):
     levy_posting = models.OneToOneField(
         LevyPosting, null=True, blank=True, on_delete=models.PROTECT, related_name="cash_entry"
     )
+    buying_round = models.ForeignKey(
+        "BuyingRound", null=True, blank=True, on_delete=models.PROTECT, related_name="cash_entries"
+    )
+    member_payment = models.OneToOneField(
+        "MemberPayment", null=True, blank=True, on_delete=models.PROTECT, related_name="cash_entry"
+    )
     reverses = models.OneToOneField(
         "self", verbose_name=_("reverses"), null=True, blank=True, on_delete=models.PROTECT, related_name="reversal"
     )
@@ -215,8 +221,14 @@ class BuyingRound(models.Model):
     def __str__(self):
         return self.title
 
+    received_at = models.DateTimeField(_("goods received at"), null=True, blank=True)
+
     def takes_orders(self, today):
         return self.closed_at is None and today <= self.closes_on
+
+    @property
+    def is_received(self):
+        return self.received_at is not None
 
 
 class RoundItem(models.Model):
@@ -229,6 +241,8 @@ class RoundItem(models.Model):
     member_price = models.DecimalField(_("member price per unit"), max_digits=12, decimal_places=2)
     retail_price = models.DecimalField(_("retail price per unit"), max_digits=12, decimal_places=2)
     packs_to_buy = models.PositiveIntegerField(_("packs to buy"), null=True, blank=True)
+    received_packs = models.PositiveIntegerField(_("packs received"), null=True, blank=True)
+    receive_note = models.CharField(_("note on what arrived"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("product in a round")
@@ -261,4 +275,80 @@ class Order(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["item", "member"], name="order_once_per_member_and_product"),
             models.CheckConstraint(condition=Q(quantity__gte=1), name="order_quantity_positive"),
+        ]
+
+
+class Allocation(models.Model):
+    """What a member gets of their order once the goods have arrived, and why it differs."""
+
+    order = models.OneToOneField(Order, verbose_name=_("order"), on_delete=models.PROTECT, related_name="allocation")
+    quantity = models.PositiveIntegerField(_("quantity received"))
+    reason = models.CharField(_("why it differs from the order"), max_length=300, blank=True)
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("set by"), on_delete=models.PROTECT, related_name="+")
+    set_at = models.DateTimeField(_("set at"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("allocation")
+        verbose_name_plural = _("allocations")
+
+
+class MemberPayment(AppendOnly):
+    """A member paying for their share of a round; a reversal is a row of opposite amount."""
+
+    round = models.ForeignKey(BuyingRound, verbose_name=_("buying round"), on_delete=models.PROTECT, related_name="payments")
+    member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.PROTECT, related_name="round_payments")
+    date = models.DateField(_("date"))
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    reverses = models.OneToOneField(
+        "self", verbose_name=_("reverses"), null=True, blank=True, on_delete=models.PROTECT, related_name="reversal"
+    )
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("posted by"), on_delete=models.PROTECT, related_name="+"
+    )
+    posted_at = models.DateTimeField(_("posted at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("member payment")
+        verbose_name_plural = _("member payments")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reverses__isnull=True, amount__gt=0) | Q(reverses__isnull=False, amount__lt=0),
+                name="member_payment_sign",
+            ),
+        ]
+
+
+class StockKind(models.TextChoices):
+    IN = "in", _("Into stock")
+    OUT = "out", _("Out of stock")
+    SPOILED = "spoiled", _("Spoiled")
+    COUNTED = "counted", _("Stock count correction")
+
+
+class StockMovement(AppendOnly):
+    """Units of a product going into or out of the enterprise's stock; the stock is their sum."""
+
+    product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="stock_movements")
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=20, choices=StockKind.choices)
+    quantity = models.IntegerField(_("units"))
+    unit_cost = models.DecimalField(_("cost per unit"), max_digits=12, decimal_places=4)
+    round_item = models.ForeignKey(RoundItem, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("posted by"), on_delete=models.PROTECT, related_name="+"
+    )
+    posted_at = models.DateTimeField(_("posted at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("stock movement")
+        verbose_name_plural = _("stock movements")
+        ordering = ["date", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(quantity=0), name="stock_movement_not_zero"),
+            models.CheckConstraint(
+                condition=Q(kind="in", quantity__gt=0) | Q(kind__in=["out", "spoiled"], quantity__lt=0) | Q(kind="counted"),
+                name="stock_movement_sign",
+            ),
         ]

@@ -1,10 +1,11 @@
 """Reads behind the buying-round pages, each in a fixed number of queries."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Sum
 
-from .models import Order
+from .models import Allocation, MemberPayment, Order, StockMovement
 
 
 @dataclass
@@ -69,3 +70,60 @@ def group_order_counts(buying_round):
         .annotate(n=Count("member", distinct=True))
         .values_list("member__group", "n")
     )
+
+
+@dataclass
+class Bill:
+    member: object
+    lines: list  # allocations, each with .order and .order.item
+    paid: Decimal = Decimal("0.00")
+
+    @property
+    def due(self):
+        return sum((a.quantity * a.order.item.member_price for a in self.lines), Decimal("0.00"))
+
+    @property
+    def owed(self):
+        return self.due - self.paid
+
+    @property
+    def saved(self):
+        """What the member saved against the retail price of what they received."""
+        return sum(
+            (a.quantity * (a.order.item.retail_price - a.order.item.member_price) for a in self.lines), Decimal("0.00")
+        )
+
+
+def bills(buying_round, members=None):
+    """One bill per member who ordered in the round (optionally only `members`), with what they
+    received, what they owe and what they saved. Two queries."""
+    allocations = Allocation.objects.filter(order__item__round=buying_round).select_related(
+        "order__item__product", "order__member__person", "order__member__group"
+    )
+    payments = MemberPayment.objects.filter(round=buying_round)
+    if members is not None:
+        allocations = allocations.filter(order__member__in=members)
+        payments = payments.filter(member__in=members)
+    paid = dict(payments.order_by().values("member").annotate(t=Sum("amount")).values_list("member", "t"))
+    result = {}
+    for allocation in allocations.order_by("order__member__group__name", "order__member__number", "order__item__product__name"):
+        member = allocation.order.member
+        bill = result.setdefault(member.pk, Bill(member=member, lines=[], paid=paid.get(member.pk) or Decimal("0.00")))
+        bill.lines.append(allocation)
+    return list(result.values())
+
+
+def member_bill(buying_round, member):
+    found = bills(buying_round, members=[member])
+    return found[0] if found else Bill(member=member, lines=[])
+
+
+def stock_levels():
+    """Per product: units in stock and their value at cost (each movement at its own cost)."""
+    rows = (
+        StockMovement.objects.order_by()
+        .values("product", "product__name", "product__unit")
+        .annotate(units=Sum("quantity"), value=Sum(F("quantity") * F("unit_cost")))
+        .order_by("product__name")
+    )
+    return [row for row in rows if row["units"]]

@@ -10,11 +10,25 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from groups.models import EntryKind, LedgerEntry, SavingsGroup
+from groups.models import EntryKind, LedgerEntry, Member, SavingsGroup
 from groups.selectors import LEVY_RATE
 from songkhla_network.thai import be_date, be_month, format_baht, to_satang
 
-from .models import BuyingRound, CashEntry, CashKind, Donation, LevyLine, LevyPosting, Order, Product, RoundItem
+from .models import (
+    Allocation,
+    BuyingRound,
+    CashEntry,
+    CashKind,
+    Donation,
+    LevyLine,
+    LevyPosting,
+    MemberPayment,
+    Order,
+    Product,
+    RoundItem,
+    StockKind,
+    StockMovement,
+)
 
 ZERO = Decimal("0.00")
 
@@ -146,6 +160,13 @@ def cash_reverse(*, entry, date, reason, user):
             LevyLine(posting=undo, group_id=line.group_id, month=line.month, deposits=-line.deposits, levy=-line.levy)
             for line in original.lines.all()
         )
+    payment = None
+    if entry.member_payment_id:
+        original = entry.member_payment
+        payment = MemberPayment.objects.create(
+            round_id=original.round_id, member_id=original.member_id, date=date, amount=-original.amount,
+            reverses=original, posted_by=user,
+        )  # fmt: skip
     return CashEntry.objects.create(
         date=date,
         kind=entry.kind,
@@ -154,6 +175,8 @@ def cash_reverse(*, entry, date, reason, user):
         reverses=entry,
         reason=reason.strip(),
         levy_posting=undo,
+        member_payment=payment,
+        buying_round_id=entry.buying_round_id,
         posted_by=user,
     )
 
@@ -238,3 +261,131 @@ def round_close(*, buying_round, packs, user):
     buying_round.closed_by = user
     buying_round.save(update_fields=["closed_at", "closed_by"])
     return buying_round
+
+
+def share_out(available, orders):
+    """Share `available` units among `orders` ([(key, quantity ordered)]) fairly: each gets their
+    order when there is enough; otherwise each gets the whole-unit part of their proportional
+    share, and the units left go one each to the largest remainders (ties: the earlier order in
+    the list). Returns {key: units}; the total never exceeds `available` or an order."""
+    total = sum(q for _, q in orders)
+    if available >= total:
+        return {key: q for key, q in orders}
+    shares = {key: (available * q) // total for key, q in orders}
+    remainders = sorted(
+        ((available * q) % total, -index, key) for index, (key, q) in enumerate(orders)
+    )
+    left = available - sum(shares.values())
+    for _, _, key in reversed(remainders[len(remainders) - left :] if left else []):
+        shares[key] += 1
+    return shares
+
+
+def _cut_reason(item, available, ordered):
+    return _(
+        "Less arrived than was ordered: %(available)s of %(ordered)s units of %(product)s, shared out in proportion to the orders."
+    ) % {"available": available, "ordered": ordered, "product": item.product.name}
+
+
+@transaction.atomic
+def round_receive(*, buying_round, received, notes, date, user):
+    """Record what arrived ({item id: whole packs}) and share it out: members get their orders in
+    full when enough arrived, otherwise a fair proportional share with the reason written beside
+    it; units nobody ordered go into stock; the supplier cost goes into the cash book. Receiving
+    more packs than were bought needs a note saying why."""
+    buying_round = _lock_round(buying_round)
+    if buying_round.closed_at is None:
+        raise ValidationError(_("Close the round before receiving the goods."), code="not_closed")
+    if buying_round.received_at is not None:
+        raise ValidationError(_("The goods of this round were already received."), code="already_received")
+    items = {item.pk: item for item in buying_round.items.select_related("product")}
+    errors = {}
+    for item_id, item in items.items():
+        packs = received.get(item_id)
+        if packs is None:
+            errors[item_id] = _("Say how many packs arrived.")
+        elif packs > (item.packs_to_buy or 0) and not notes.get(item_id, "").strip():
+            errors[item_id] = _("More arrived than was bought: say why in the note.")
+    if errors:
+        raise ValidationError(errors)
+    orders_by_item = {}
+    for order in Order.objects.filter(item__round=buying_round).select_related("member").order_by("member__group__name", "member__number"):
+        orders_by_item.setdefault(order.item_id, []).append(order)
+    allocations, movements, cost = [], [], ZERO
+    for item_id, item in items.items():
+        item.received_packs, item.receive_note = received[item_id], notes.get(item_id, "").strip()
+        available = item.received_packs * item.units_per_pack
+        orders = orders_by_item.get(item_id, [])
+        ordered = sum(o.quantity for o in orders)
+        shares = share_out(available, [(o.pk, o.quantity) for o in orders])
+        reason = _cut_reason(item, available, ordered) if available < ordered else ""
+        allocations += [
+            Allocation(order=o, quantity=shares[o.pk], reason=reason if shares[o.pk] < o.quantity else "", set_by=user)
+            for o in orders
+        ]
+        left = available - sum(shares.values())
+        if left:
+            movements.append(
+                StockMovement(
+                    product=item.product, date=date, kind=StockKind.IN, quantity=left, round_item=item,
+                    unit_cost=item.pack_price / item.units_per_pack, note=buying_round.title, posted_by=user,
+                )
+            )  # fmt: skip
+        cost += item.received_packs * item.pack_price
+    RoundItem.objects.bulk_update(items.values(), ["received_packs", "receive_note"])
+    Allocation.objects.bulk_create(allocations)
+    StockMovement.objects.bulk_create(movements)
+    if cost:
+        CashEntry.objects.create(
+            date=date, kind=CashKind.PURCHASE, amount=-cost, buying_round=buying_round, posted_by=user,
+            description=_("Goods bought for %(round)s") % {"round": buying_round.title},
+        )  # fmt: skip
+    buying_round.received_at = timezone.now()
+    buying_round.save(update_fields=["received_at"])
+    return buying_round
+
+
+@transaction.atomic
+def allocation_override(*, allocation, quantity, reason, date, user):
+    """The leader changes what one member gets, saying why; the units freed go into stock, the
+    units given come out of it, so no unit is counted twice."""
+    allocation = Allocation.objects.select_related("order__item__product", "order__item__round").select_for_update().get(pk=allocation.pk)
+    item = allocation.order.item
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the quantity is changed.")})
+    if quantity > allocation.order.quantity:
+        raise ValidationError({"quantity": _("A member cannot get more than they ordered.")})
+    change = quantity - allocation.quantity
+    if change == 0:
+        return allocation
+    if change > 0 and stock_on_hand(item.product) < change:
+        raise ValidationError({"quantity": _("There is not enough in stock to give more.")})
+    StockMovement.objects.create(
+        product=item.product, date=date, kind=StockKind.OUT if change > 0 else StockKind.IN, quantity=-change,
+        unit_cost=item.pack_price / item.units_per_pack, round_item=item, posted_by=user,
+        note=_("Share of %(member)s changed: %(reason)s") % {"member": allocation.order.member.person, "reason": reason.strip()},
+    )  # fmt: skip
+    allocation.quantity, allocation.reason, allocation.set_by = quantity, reason.strip(), user
+    allocation.save()
+    return allocation
+
+
+def stock_on_hand(product):
+    return product.stock_movements.aggregate(total=Sum("quantity"))["total"] or 0
+
+
+@transaction.atomic
+def payment_post(*, buying_round, member, amount, date, user):
+    """A member pays for their share of a round: never more than they still owe."""
+    from .selectors import member_bill
+
+    Member.objects.select_for_update().get(pk=member.pk)
+    bill = member_bill(buying_round, member)
+    if amount > bill.owed:
+        raise ValidationError({"amount": _("%(member)s owes only %(owed)s baht for this round.") % {"member": member.person, "owed": format_baht(bill.owed)}})
+    payment = MemberPayment.objects.create(round=buying_round, member=member, date=date, amount=amount, posted_by=user)
+    CashEntry.objects.create(
+        date=date, kind=CashKind.SALE, amount=amount, member_payment=payment, buying_round=buying_round, posted_by=user,
+        description=_("%(member)s paid for %(round)s") % {"member": member.person, "round": buying_round.title},
+    )  # fmt: skip
+    return payment

@@ -17,4 +17,9 @@ urlpatterns = [
     path("rounds/<int:pk>/", views.round_detail, name="round"),
     path("rounds/<int:pk>/groups/<int:group_pk>/", views.order_sheet, name="order_sheet"),
     path("rounds/<int:pk>/purchase-orders/", views.purchase_orders, name="purchase_orders"),
+    path("rounds/<int:pk>/receive/", views.round_receive, name="round_receive"),
+    path("rounds/<int:pk>/pickup/", views.pickup_list, name="pickup"),
+    path("rounds/<int:pk>/members/<int:member_pk>/pay/", views.payment, name="payment"),
+    path("allocations/<int:pk>/", views.allocation_change, name="allocation"),
+    path("stock/", views.stock, name="stock"),
 ]

@@ -12,10 +12,23 @@ from songkhla_network.roles import role_required
 from songkhla_network.thai import be_month, format_baht
 
 from groups import access as group_access
+from groups.models import Member
 
 from . import selectors, services
-from .forms import AsOfForm, CashReversalForm, CloseRoundForm, DonationForm, LevyForm, OrderSheetForm, RoundForm, quantity_key_ids
-from .models import BuyingRound, CashEntry, CashKind, Donation, LevyPosting, Order
+from .forms import (
+    AllocationForm,
+    AsOfForm,
+    CashReversalForm,
+    CloseRoundForm,
+    DonationForm,
+    LevyForm,
+    OrderSheetForm,
+    PaymentForm,
+    ReceiveForm,
+    RoundForm,
+    quantity_key_ids,
+)
+from .models import Allocation, BuyingRound, CashEntry, CashKind, Donation, LevyPosting, Order
 
 # Leaders run the enterprise; staff read its books. Leaders pass every role check.
 READERS = (Role.STAFF,)
@@ -271,3 +284,100 @@ def purchase_orders(request, pk):
     return render(
         request, "enterprise/purchase_orders.html", {"round": buying_round, "suppliers": suppliers}
     )
+
+
+@leader_required
+@require_http_methods(["GET", "POST"])
+def round_receive(request, pk):
+    buying_round = get_object_or_404(BuyingRound, pk=pk, closed_at__isnull=False, received_at__isnull=True)
+    items = list(buying_round.items.select_related("product").order_by("product__name"))
+    form = ReceiveForm(request.POST or None, items=items)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.round_receive(
+                buying_round=buying_round, received=form.received(), notes=form.notes(),
+                date=form.cleaned_data["date"], user=request.user,
+            )  # fmt: skip
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):  # keyed by product in the round: shown beside its note
+                for item_id, messages_ in error.message_dict.items():
+                    form.add_error(f"note_{item_id}", messages_)
+            else:
+                form.add_error(None, error)
+        else:
+            messages.success(request, _("Goods received and shared out. The pick-up list is ready."))
+            return redirect("enterprise:pickup", pk=buying_round.pk)
+    return render(request, "enterprise/round_receive.html", {"round": buying_round, "form": form})
+
+
+@role_required(*ROUND_READERS)
+def pickup_list(request, pk):
+    buying_round = get_object_or_404(BuyingRound, pk=pk, received_at__isnull=False)
+    groups = group_access.readable_groups(request.user)
+    members = None if request.user.reads_everything else Member.objects.filter(group__in=groups)
+    round_bills = selectors.bills(buying_round, members=members)
+    by_group = {}
+    for bill in round_bills:
+        by_group.setdefault(bill.member.group, []).append(bill)
+    postable = {g.pk for g in groups if group_access.can_post(request.user, g)} if request.user.role == Role.TREASURER else None
+    return render(
+        request,
+        "enterprise/pickup_list.html",
+        {
+            "round": buying_round,
+            "by_group": [
+                {
+                    "group": group,
+                    "bills": group_bills,
+                    "can_pay": request.user.is_leader or (postable is not None and group.pk in postable),
+                    "due": sum((b.due for b in group_bills), services.ZERO),
+                    "owed": sum((b.owed for b in group_bills), services.ZERO),
+                    "saved": sum((b.saved for b in group_bills), services.ZERO),
+                }
+                for group, group_bills in by_group.items()
+            ],
+            "saved": sum((b.saved for b in round_bills), services.ZERO),
+            "owed": sum((b.owed for b in round_bills), services.ZERO),
+            "is_leader": request.user.is_leader,
+        },
+    )
+
+
+@role_required(Role.TREASURER)
+@require_http_methods(["GET", "POST"])
+def payment(request, pk, member_pk):
+    buying_round = get_object_or_404(BuyingRound, pk=pk, received_at__isnull=False)
+    member = get_object_or_404(Member.objects.select_related("person", "group"), pk=member_pk)
+    group_access.group_for_posting(request.user, member.group_id)
+    bill = selectors.member_bill(buying_round, member)
+    form = PaymentForm(request.POST or None, initial={"amount": bill.owed})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.payment_post(buying_round=buying_round, member=member, user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Payment recorded."))
+            return redirect("enterprise:pickup", pk=buying_round.pk)
+    return render(request, "enterprise/payment_form.html", {"round": buying_round, "bill": bill, "form": form})
+
+
+@leader_required
+@require_http_methods(["GET", "POST"])
+def allocation_change(request, pk):
+    allocation = get_object_or_404(Allocation.objects.select_related("order__item__product", "order__item__round", "order__member__person"), pk=pk)
+    form = AllocationForm(request.POST or None, initial={"quantity": allocation.quantity})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.allocation_override(allocation=allocation, date=timezone.localdate(), user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The member's share was changed."))
+            return redirect("enterprise:pickup", pk=allocation.order.item.round_id)
+    return render(request, "enterprise/allocation_form.html", {"allocation": allocation, "form": form})
+
+
+@role_required(*READERS)
+def stock(request):
+    return render(request, "enterprise/stock.html", {"levels": selectors.stock_levels()})

@@ -6,11 +6,12 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
 from enterprise import selectors, services
-from enterprise.models import BuyingRound, Order, Product, Supplier
+from enterprise.models import Allocation, BuyingRound, CashEntry, CashKind, MemberPayment, Order, Product, StockMovement, Supplier
 from tests.conftest import make_group
 from tests.groups.test_access import assert_no_english
 
@@ -192,8 +193,188 @@ def test_the_order_sheet_and_round_page_take_the_same_queries_whatever_the_rows(
     client.force_login(leader)
     with django_assert_max_num_queries(10):
         assert client.get(sheet_url(open_round, group)).status_code == 200
-    # Session, user, round, access, items, members, orders; then one delete and the session's message.
-    with django_assert_max_num_queries(20):
+    # Session, user, round, access, items, members, orders; then the delete (with its check for
+    # allocations) and the session's message.
+    with django_assert_max_num_queries(22):
         assert client.post(sheet_url(open_round, group), order_data(group, open_round, {})).status_code == 302
     with django_assert_max_num_queries(10):
         assert client.get(reverse("enterprise:round", args=[open_round.pk])).status_code == 200
+
+
+# Receiving, sharing out, pick-up and payment.
+
+
+@pytest.fixture
+def closed_round(open_round, group_a, group_b, treasurer_a, leader):
+    """Rice: A1 ordered 4, A2 ordered 2, B1 ordered 1 (7 bags); eggs: A1 ordered 5. Two sacks of
+    rice (12 bags) and one crate of eggs (10 trays) bought."""
+    rice = open_round.items.get(product__name="ข้าวสาร")
+    eggs = open_round.items.get(product__name="ไข่ไก่")
+    a1, a2 = group_a.members.get(number=1), group_a.members.get(number=2)
+    services.orders_replace(
+        buying_round=open_round, group=group_a, quantities={(a1.pk, rice.pk): 4, (a2.pk, rice.pk): 2, (a1.pk, eggs.pk): 5},
+        user=treasurer_a, today=TODAY,
+    )  # fmt: skip
+    services.orders_replace(
+        buying_round=open_round, group=group_b, quantities={(group_b.members.get(number=1).pk, rice.pk): 1}, user=leader, today=TODAY
+    )
+    services.round_close(buying_round=open_round, packs={rice.pk: 2, eggs.pk: 1}, user=leader)
+    return open_round
+
+
+def receive(buying_round, leader, rice, eggs, notes=None):
+    items = {i.product.name: i.pk for i in buying_round.items.select_related("product")}
+    return services.round_receive(
+        buying_round=buying_round, received={items["ข้าวสาร"]: rice, items["ไข่ไก่"]: eggs}, notes=notes or {},
+        date=TODAY, user=leader,
+    )  # fmt: skip
+
+
+def shares(buying_round):
+    return {
+        (a.order.member.group.name, a.order.member.number, a.order.item.product.name): a.quantity
+        for a in Allocation.objects.filter(order__item__round=buying_round).select_related("order__member__group", "order__item__product")
+    }
+
+
+@pytest.mark.parametrize(
+    "available, orders, expected",
+    [
+        (30, [("a", 4)] * 1 + [("b", 4), ("c", 4), ("d", 4), ("e", 4), ("f", 4), ("g", 4), ("h", 4)], None),
+        (5, [("a", 3), ("b", 3), ("c", 1)], {"a": 2, "b": 2, "c": 1}),
+        (10, [("a", 3), ("b", 3)], {"a": 3, "b": 3}),
+        (0, [("a", 3), ("b", 1)], {"a": 0, "b": 0}),
+        (1, [("a", 1), ("b", 1)], {"a": 1, "b": 0}),
+    ],
+)
+def test_a_short_delivery_is_shared_fairly_and_never_more_than_arrived(available, orders, expected):
+    result = services.share_out(available, orders)
+    if expected is not None:
+        assert result == expected
+    assert sum(result.values()) == min(available, sum(q for _, q in orders))
+    assert all(0 <= result[k] <= q for k, q in orders)
+    total = sum(q for _, q in orders)
+    # Nobody is further than one unit from their exact proportional share.
+    assert all(abs(result[k] - min(q, available * q / total)) < 1 for k, q in orders)
+
+
+def test_when_enough_arrives_everyone_gets_their_order_and_the_rest_is_stock(closed_round, leader):
+    receive(closed_round, leader, rice=2, eggs=1)
+    assert shares(closed_round) == {
+        ("กลุ่มเอ", 1, "ข้าวสาร"): 4, ("กลุ่มเอ", 2, "ข้าวสาร"): 2, ("กลุ่มบี", 1, "ข้าวสาร"): 1, ("กลุ่มเอ", 1, "ไข่ไก่"): 5,
+    }  # fmt: skip
+    levels = {row["product__name"]: row["units"] for row in selectors.stock_levels()}
+    assert levels == {"ข้าวสาร": 5, "ไข่ไก่": 5}
+    assert CashEntry.objects.get(kind=CashKind.PURCHASE).amount == -(2 * Decimal("780") + Decimal("1050"))
+
+
+def test_a_short_delivery_is_shared_out_and_each_member_sees_why(client, closed_round, leader, treasurer_a):
+    receive(closed_round, leader, rice=1, eggs=0)  # 6 bags for 7 ordered; no eggs at all
+    got = shares(closed_round)
+    assert sum(v for k, v in got.items() if k[2] == "ข้าวสาร") == 6
+    assert got[("กลุ่มเอ", 1, "ไข่ไก่")] == 0
+    assert not StockMovement.objects.exists()
+    client.force_login(treasurer_a)
+    response = client.get(reverse("enterprise:pickup", args=[closed_round.pk]))
+    assert_no_english(response)
+    reasons = [line.reason for bill in response.context["by_group"][0]["bills"] for line in bill.lines]
+    assert any("6" in r and "7" in r for r in reasons)
+    assert all(bill.member.group.name == "กลุ่มเอ" for entry in response.context["by_group"] for bill in entry["bills"])
+
+
+def test_receiving_more_than_was_bought_needs_a_reason(closed_round, leader):
+    with pytest.raises(ValidationError):
+        receive(closed_round, leader, rice=3, eggs=1)
+    assert not Allocation.objects.exists() and not CashEntry.objects.exists()
+    receive(closed_round, leader, rice=3, eggs=1, notes={closed_round.items.get(product__name="ข้าวสาร").pk: "ร้านแถมให้"})
+    assert {row["product__name"]: row["units"] for row in selectors.stock_levels()}["ข้าวสาร"] == 11
+
+
+def test_goods_are_received_once(closed_round, leader):
+    receive(closed_round, leader, rice=2, eggs=1)
+    with pytest.raises(ValidationError):
+        receive(closed_round, leader, rice=2, eggs=1)
+    assert CashEntry.objects.count() == 1
+
+
+def test_the_leader_can_change_a_share_and_the_stock_follows(closed_round, leader):
+    receive(closed_round, leader, rice=2, eggs=1)
+    allocation = Allocation.objects.get(order__member__number=2, order__item__product__name="ข้าวสาร")
+    with pytest.raises(ValidationError):
+        services.allocation_override(allocation=allocation, quantity=3, reason="ขอเพิ่ม", date=TODAY, user=leader)
+    with pytest.raises(ValidationError):
+        services.allocation_override(allocation=allocation, quantity=1, reason="", date=TODAY, user=leader)
+    services.allocation_override(allocation=allocation, quantity=1, reason="ขอลดเอง", date=TODAY, user=leader)
+    assert {row["product__name"]: row["units"] for row in selectors.stock_levels()}["ข้าวสาร"] == 6
+    allocation.refresh_from_db()
+    assert (allocation.quantity, allocation.reason) == (1, "ขอลดเอง")
+
+
+def test_a_share_cannot_grow_beyond_the_stock(closed_round, leader):
+    receive(closed_round, leader, rice=1, eggs=0)  # nothing left over
+    allocation = Allocation.objects.filter(order__item__product__name="ข้าวสาร", quantity__lt=F("order__quantity")).first()
+    with pytest.raises(ValidationError):
+        services.allocation_override(allocation=allocation, quantity=allocation.order.quantity, reason="ขอเพิ่ม", date=TODAY, user=leader)
+    assert not StockMovement.objects.exists()
+
+
+def test_payments_are_recorded_per_member_and_never_exceed_what_is_owed(client, closed_round, leader, treasurer_a, group_a):
+    receive(closed_round, leader, rice=2, eggs=1)
+    a1 = group_a.members.get(number=1)
+    bill = selectors.member_bill(closed_round, a1)
+    assert bill.due == 4 * Decimal("140") + 5 * Decimal("112")
+    assert bill.saved == 4 * Decimal("25") + 5 * Decimal("18")
+    client.force_login(treasurer_a)
+    url = reverse("enterprise:payment", args=[closed_round.pk, a1.pk])
+    too_much = client.post(url, {"amount": "5,000", "date": TODAY.strftime("%d/%m/") + str(TODAY.year + 543)})
+    assert too_much.status_code == 200 and too_much.context["form"].errors["amount"]
+    assert_no_english(too_much)
+    ok = client.post(url, {"amount": "500", "date": TODAY.strftime("%d/%m/") + str(TODAY.year + 543)})
+    assert ok.status_code == 302
+    assert selectors.member_bill(closed_round, a1).owed == bill.due - 500
+    assert CashEntry.objects.get(kind=CashKind.SALE).amount == Decimal("500.00")
+    # A wrong payment is reversed in the cash book, and the member owes it again.
+    services.cash_reverse(entry=CashEntry.objects.get(kind=CashKind.SALE), date=TODAY, reason="นับผิด", user=leader)
+    assert selectors.member_bill(closed_round, a1).owed == bill.due
+
+
+def test_a_treasurer_records_payments_for_their_own_members_only(client, closed_round, leader, treasurer_a, group_b):
+    receive(closed_round, leader, rice=2, eggs=1)
+    client.force_login(treasurer_a)
+    url = reverse("enterprise:payment", args=[closed_round.pk, group_b.members.get(number=1).pk])
+    assert client.post(url, {"amount": "10", "date": "1/1/2565"}).status_code == 404
+    assert not MemberPayment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "persona, pickup, stock, receive_page",
+    [
+        ("leader", 200, 200, 404),
+        ("treasurer_a", 200, 403, 403),
+        ("treasurer_b", 200, 403, 403),
+        ("collector", 403, 403, 403),
+        ("staff", 200, 200, 403),
+        ("anonymous", 302, 302, 302),
+    ],
+)
+def test_each_persona_gets_what_it_should_after_receiving(personas, closed_round, leader, persona, pickup, stock, receive_page):
+    receive(closed_round, leader, rice=2, eggs=1)
+    client = personas[persona]
+    assert client.get(reverse("enterprise:pickup", args=[closed_round.pk])).status_code == pickup
+    assert client.get(reverse("enterprise:stock")).status_code == stock
+    # Received already: the receiving page is gone for leaders, forbidden to others.
+    assert client.get(reverse("enterprise:round_receive", args=[closed_round.pk])).status_code == receive_page
+
+
+@pytest.mark.parametrize("members", [3, 30])
+def test_the_pickup_list_takes_the_same_queries_whatever_the_rows(client, open_round, leader, django_assert_max_num_queries, members):
+    group = make_group("กลุ่มรับของ", "ชุมชนรับของ", members=members)
+    quantities = {(m.pk, i.pk): 1 for m in group.members.all() for i in open_round.items.all()}
+    services.orders_replace(buying_round=open_round, group=group, quantities=quantities, user=leader, today=TODAY)
+    services.round_close(buying_round=open_round, packs={i.pk: 1 for i in open_round.items.all()}, user=leader)
+    services.round_receive(
+        buying_round=open_round, received={i.pk: 1 for i in open_round.items.all()}, notes={}, date=TODAY, user=leader
+    )
+    client.force_login(leader)
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("enterprise:pickup", args=[open_round.pk])).status_code == 200
