@@ -268,15 +268,15 @@ def share_out(available, orders):
     order when there is enough; otherwise each gets the whole-unit part of their proportional
     share, and the units left go one each to the largest remainders (ties: the earlier order in
     the list). Returns {key: units}; the total never exceeds `available` or an order."""
-    total = sum(q for _, q in orders)
+    total = sum(quantity for _key, quantity in orders)
     if available >= total:
-        return {key: q for key, q in orders}
+        return dict(orders)
     shares = {key: (available * q) // total for key, q in orders}
     remainders = sorted(
         ((available * q) % total, -index, key) for index, (key, q) in enumerate(orders)
     )
     left = available - sum(shares.values())
-    for _, _, key in reversed(remainders[len(remainders) - left :] if left else []):
+    for _remainder, _index, key in reversed(remainders[len(remainders) - left :] if left else []):
         shares[key] += 1
     return shares
 
