@@ -3,7 +3,22 @@ from django.contrib import admin
 from groups.admin import ReadOnlyMoneyAdmin
 from songkhla_network.admin import ThaiModelAdmin, baht_column
 
-from .models import BuyingRound, CashEntry, Donation, LevyLine, LevyPosting, Order, Product, RoundItem, Supplier
+from .models import (
+    Batch,
+    BuyingRound,
+    CashEntry,
+    Donation,
+    Ingredient,
+    LevyLine,
+    LevyPosting,
+    LiquidSale,
+    Order,
+    Product,
+    RawMaterial,
+    Recipe,
+    RoundItem,
+    Supplier,
+)
 
 
 @admin.register(Donation)
@@ -91,3 +106,34 @@ class OrderAdmin(ThaiModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and (obj is None or obj.item.round.closed_at is None)
+
+
+@admin.register(RawMaterial)
+class RawMaterialAdmin(ThaiModelAdmin):
+    list_display = ["name", "unit"]
+    search_fields = ["name"]
+
+
+class IngredientInline(admin.TabularInline):
+    model = Ingredient
+    extra = 1
+
+
+@admin.register(Recipe)
+class RecipeAdmin(ThaiModelAdmin):
+    list_display = ["name", "expected_litres", "member_price", "community_price"]
+    inlines = [IngredientInline]
+
+
+@admin.register(Batch)
+class BatchAdmin(ReadOnlyMoneyAdmin):
+    list_display = ["date", "recipe", "scale", "litres", baht_column("cost", Batch._meta.get_field("cost").verbose_name)]
+    list_filter = ["recipe"]
+    list_select_related = ["recipe"]
+
+
+@admin.register(LiquidSale)
+class LiquidSaleAdmin(ReadOnlyMoneyAdmin):
+    list_display = ["date", "recipe", "buyer", "member", "litres", baht_column("amount", LiquidSale._meta.get_field("amount").verbose_name)]
+    list_filter = ["recipe", "buyer"]
+    list_select_related = ["recipe", "member__person"]

@@ -1,7 +1,7 @@
 """Demo enterprise that reproduces the report of 9 March 2565: the first donation, 5,000 baht from a
 lecturer of Songkhla Rajabhat University, the 5 % levy on the groups' deposits of
 December 2564 – February 2565, and bulk buying of the four staples (rice, drinking water, eggs,
-cooking oil). Names of people and shops are made up."""
+cooking oil), and a batch of each cleaning liquid. Names of people and shops are made up."""
 
 import datetime
 from decimal import Decimal
@@ -11,7 +11,7 @@ from groups.models import SavingsGroup
 from songkhla_network.thai import be_month
 
 from . import selectors, services
-from .models import Donation, LevyPosting, Product, Supplier
+from .models import Donation, Ingredient, LevyPosting, LiquidSale, Product, RawMaterial, Recipe, Supplier
 
 DONOR = "อาจารย์สมหญิง ใจงาม"
 FIRST_DONATION = Decimal("5000.00")
@@ -34,7 +34,7 @@ def seed(*, user, today):
     if not LevyPosting.objects.filter(first_month=LEVY_FIRST, last_month=LEVY_LAST).exists():
         services.levy_post(first=LEVY_FIRST, last=LEVY_LAST, date=datetime.date(2022, 3, 5), user=user)
         created.append("levy")
-    return created + seed_buying(user=user, today=today)
+    return created + seed_buying(user=user, today=today) + seed_production(user=user)
 
 
 SUPPLIERS = [("ร้านข้าวสารบ่อยาง", "074-311-001"), ("โรงน้ำดื่มสงขลา", "074-311-002"), ("ฟาร์มไข่ควนลัง", "074-311-003"), ("ห้างส่งสินค้าสงขลา", "074-311-004")]
@@ -92,3 +92,44 @@ def seed_buying(*, user, today):
 
 def _first_groups(count):
     return [group_name(community) for community, _day in FOUNDED[:count]]
+
+
+MATERIALS = [("หัวเชื้อ N70", "กก.", "20", "1400.00"), ("ผงข้น", "กก.", "5", "250.00"), ("เกลือ", "กก.", "10", "100.00"),
+             ("น้ำหอม", "ลิตร", "2", "600.00"), ("ผงฟอง", "กก.", "5", "300.00")]  # fmt: skip
+# liquid, litres per batch, member price, community price, [(material, quantity per batch)]
+RECIPES = [
+    ("น้ำยาล้างจาน", "20", "15.00", "20.00", [("หัวเชื้อ N70", "2"), ("ผงข้น", "0.5"), ("เกลือ", "1"), ("น้ำหอม", "0.1")]),
+    ("น้ำยาซักผ้า", "20", "20.00", "25.00", [("หัวเชื้อ N70", "3"), ("ผงฟอง", "1"), ("น้ำหอม", "0.2")]),
+    ("น้ำยาเอนกประสงค์", "20", "12.00", "15.00", [("หัวเชื้อ N70", "1.5"), ("เกลือ", "0.5"), ("น้ำหอม", "0.1")]),
+]
+
+
+def seed_production(*, user):
+    """Raw materials bought in March 2565, a recipe and a batch of each liquid, and some sharing."""
+    if RawMaterial.objects.exists():
+        return []
+    materials = {}
+    for name, unit, quantity, cost in MATERIALS:
+        materials[name] = RawMaterial.objects.create(name=name, unit=unit)
+        services.material_buy(
+            material=materials[name], quantity=Decimal(quantity), cost=Decimal(cost), date=datetime.date(2022, 3, 18), user=user
+        )
+    makers = list(SavingsGroup.objects.get(name=_first_groups(1)[0]).members.order_by("number")[:4])
+    for name, litres, member_price, community_price, ingredients in RECIPES:
+        recipe = Recipe.objects.create(
+            name=name, expected_litres=Decimal(litres), member_price=Decimal(member_price), community_price=Decimal(community_price)
+        )
+        for material, quantity in ingredients:
+            Ingredient.objects.create(recipe=recipe, material=materials[material], quantity=Decimal(quantity))
+        services.batch_make(
+            recipe=recipe, date=datetime.date(2022, 3, 20), scale=Decimal("1"), litres=Decimal(litres) - 1, makers=makers, user=user
+        )
+        for member in makers:
+            services.liquid_sell(
+                recipe=recipe, buyer=LiquidSale.Buyer.MEMBER, member=member, litres=Decimal("2"),
+                date=datetime.date(2022, 3, 21), user=user,
+            )  # fmt: skip
+        services.liquid_sell(
+            recipe=recipe, buyer=LiquidSale.Buyer.COMMUNITY, member=None, litres=Decimal("5"), date=datetime.date(2022, 3, 22), user=user
+        )
+    return ["production"]

@@ -3,8 +3,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from groups.forms import PeriodForm
+from groups.models import Member
 from songkhla_network.forms import BEDateField, MoneyField
 from songkhla_network.thai import arabic_digits
+
+from .models import LiquidSale, RawMaterial, Recipe
 
 
 class DonationForm(forms.Form):
@@ -171,3 +174,66 @@ class PaymentForm(forms.Form):
 class AllocationForm(forms.Form):
     quantity = WholeUnitsField(label=_("Units the member gets"), required=True)
     reason = forms.CharField(label=_("Reason"), max_length=300)
+
+
+class QuantityField(forms.DecimalField):
+    """A quantity of material or litres: more than 0, Thai digits allowed."""
+
+    default_error_messages = {
+        "invalid": _("Enter a number, e.g. 2.5."),
+        "not_positive": _("The quantity must be more than 0."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_digits", 10)
+        kwargs.setdefault("decimal_places", 3)
+        super().__init__(widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}), **kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        return super().to_python(arabic_digits(str(value)).replace(",", "").strip())
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None and value <= 0:
+            raise forms.ValidationError(self.error_messages["not_positive"], code="not_positive")
+
+
+class MaterialPurchaseForm(forms.Form):
+    material = forms.ModelChoiceField(label=_("Raw material"), queryset=RawMaterial.objects.all())
+    quantity = QuantityField(label=_("Quantity"))
+    cost = MoneyField(label=_("Cost (baht)"))
+    date = BEDateField(label=_("Date bought"), allow_future=False, initial=timezone.localdate)
+
+
+class BatchForm(forms.Form):
+    recipe = forms.ModelChoiceField(label=_("Liquid"), queryset=Recipe.objects.all())
+    date = BEDateField(label=_("Date made"), allow_future=False, initial=timezone.localdate)
+    scale = QuantityField(label=_("Scale (1 = the recipe as written)"), max_digits=6, decimal_places=2, initial=1)
+    litres = QuantityField(label=_("Litres made"), max_digits=10, decimal_places=2)
+    makers = forms.ModelMultipleChoiceField(
+        label=_("Members who made it"), queryset=Member.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, makers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["makers"].queryset = makers
+
+
+class LiquidSaleForm(forms.Form):
+    recipe = forms.ModelChoiceField(label=_("Liquid"), queryset=Recipe.objects.all())
+    buyer = forms.ChoiceField(label=_("Sold to"), choices=LiquidSale.Buyer.choices, widget=forms.RadioSelect)
+    member = forms.ModelChoiceField(label=_("Member"), queryset=Member.objects.none(), required=False)
+    litres = QuantityField(label=_("Litres"), max_digits=10, decimal_places=2)
+    date = BEDateField(label=_("Date"), allow_future=False, initial=timezone.localdate)
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = members
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("buyer") == LiquidSale.Buyer.MEMBER and not cleaned.get("member"):
+            self.add_error("member", _("Choose the member."))
+        return cleaned

@@ -109,6 +109,12 @@ class CashEntry(AppendOnly):
     member_payment = models.OneToOneField(
         "MemberPayment", null=True, blank=True, on_delete=models.PROTECT, related_name="cash_entry"
     )
+    material_movement = models.OneToOneField(
+        "MaterialMovement", null=True, blank=True, on_delete=models.PROTECT, related_name="cash_entry"
+    )
+    liquid_sale = models.OneToOneField(
+        "LiquidSale", null=True, blank=True, on_delete=models.PROTECT, related_name="cash_entry"
+    )
     reverses = models.OneToOneField(
         "self", verbose_name=_("reverses"), null=True, blank=True, on_delete=models.PROTECT, related_name="reversal"
     )
@@ -350,5 +356,159 @@ class StockMovement(AppendOnly):
             models.CheckConstraint(
                 condition=Q(kind="in", quantity__gt=0) | Q(kind__in=["out", "spoiled"], quantity__lt=0) | Q(kind="counted"),
                 name="stock_movement_sign",
+            ),
+        ]
+
+
+class RawMaterial(models.Model):
+    """What the cleaning liquids are made of, kept in stock by its own unit (kg, litre…)."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    unit = models.CharField(_("unit"), max_length=50, help_text=_("e.g. kg, litre"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("raw material")
+        verbose_name_plural = _("raw materials")
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.unit})"
+
+
+class Recipe(models.Model):
+    """How one liquid is made: ingredients for one batch and the litres it is expected to give,
+    and the prices it is shared and sold at."""
+
+    name = models.CharField(_("liquid"), max_length=200, unique=True, help_text=_("e.g. dishwashing liquid"))
+    expected_litres = models.DecimalField(_("expected litres per batch"), max_digits=10, decimal_places=2)
+    member_price = models.DecimalField(_("member price per litre"), max_digits=12, decimal_places=2)
+    community_price = models.DecimalField(_("community price per litre"), max_digits=12, decimal_places=2)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("recipe")
+        verbose_name_plural = _("recipes")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expected_litres__gt=0, member_price__gt=0, community_price__gt=0), name="recipe_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Ingredient(models.Model):
+    recipe = models.ForeignKey(Recipe, verbose_name=_("recipe"), on_delete=models.CASCADE, related_name="ingredients")
+    material = models.ForeignKey(RawMaterial, verbose_name=_("raw material"), on_delete=models.PROTECT, related_name="+")
+    quantity = models.DecimalField(_("quantity per batch"), max_digits=10, decimal_places=3)
+
+    class Meta:
+        verbose_name = _("ingredient")
+        verbose_name_plural = _("ingredients")
+        constraints = [
+            models.UniqueConstraint(fields=["recipe", "material"], name="ingredient_once_per_recipe"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="ingredient_quantity_positive"),
+        ]
+
+
+class Batch(AppendOnly):
+    """One making of a liquid: it consumes raw materials at their cost and gives litres."""
+
+    recipe = models.ForeignKey(Recipe, verbose_name=_("recipe"), on_delete=models.PROTECT, related_name="batches")
+    date = models.DateField(_("date"))
+    scale = models.DecimalField(_("scale"), max_digits=6, decimal_places=2, help_text=_("1 = the recipe as written"))
+    litres = models.DecimalField(_("litres made"), max_digits=10, decimal_places=2)
+    cost = models.DecimalField(_("cost of materials"), max_digits=12, decimal_places=2)
+    makers = models.ManyToManyField(Member, verbose_name=_("members who made it"), blank=True, related_name="+")
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("posted by"), on_delete=models.PROTECT, related_name="+"
+    )
+    posted_at = models.DateTimeField(_("posted at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("batch")
+        verbose_name_plural = _("batches")
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(scale__gt=0, litres__gt=0, cost__gte=0), name="batch_positive"),
+        ]
+
+    @property
+    def cost_per_litre(self):
+        return self.cost / self.litres
+
+
+class MaterialKind(models.TextChoices):
+    BOUGHT = "bought", _("Bought")
+    USED = "used", _("Used in a batch")
+    SPOILED = "spoiled", _("Spoiled")
+    COUNTED = "counted", _("Stock count correction")
+    REVERSED = "reversed", _("Purchase reversed")
+
+
+class MaterialMovement(AppendOnly):
+    material = models.ForeignKey(RawMaterial, verbose_name=_("raw material"), on_delete=models.PROTECT, related_name="movements")
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=20, choices=MaterialKind.choices)
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3)
+    value = models.DecimalField(_("value"), max_digits=12, decimal_places=2)
+    batch = models.ForeignKey(Batch, null=True, blank=True, on_delete=models.PROTECT, related_name="materials_used")
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("posted by"), on_delete=models.PROTECT, related_name="+"
+    )
+    posted_at = models.DateTimeField(_("posted at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("raw material movement")
+        verbose_name_plural = _("raw material movements")
+        ordering = ["date", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="bought", quantity__gt=0, value__gt=0)
+                | Q(kind__in=["used", "spoiled", "reversed"], quantity__lt=0, value__lte=0)
+                | Q(kind="counted"),
+                name="material_movement_sign",
+            ),
+        ]
+
+
+class LiquidSale(AppendOnly):
+    """Litres of a liquid shared to a member at the member price or sold in the community."""
+
+    class Buyer(models.TextChoices):
+        MEMBER = "member", _("Member")
+        COMMUNITY = "community", _("Community")
+
+    recipe = models.ForeignKey(Recipe, verbose_name=_("liquid"), on_delete=models.PROTECT, related_name="sales")
+    date = models.DateField(_("date"))
+    buyer = models.CharField(_("sold to"), max_length=20, choices=Buyer.choices)
+    member = models.ForeignKey(Member, verbose_name=_("member"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    litres = models.DecimalField(_("litres"), max_digits=10, decimal_places=2)
+    price_per_litre = models.DecimalField(_("price per litre"), max_digits=12, decimal_places=2)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    reverses = models.OneToOneField(
+        "self", verbose_name=_("reverses"), null=True, blank=True, on_delete=models.PROTECT, related_name="reversal"
+    )
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("posted by"), on_delete=models.PROTECT, related_name="+"
+    )
+    posted_at = models.DateTimeField(_("posted at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("liquid sale")
+        verbose_name_plural = _("liquid sales")
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reverses__isnull=True, litres__gt=0, amount__gt=0)
+                | Q(reverses__isnull=False, litres__lt=0, amount__lt=0),
+                name="liquid_sale_sign",
+            ),
+            models.CheckConstraint(
+                condition=Q(buyer="member", member__isnull=False) | Q(buyer="community", member__isnull=True),
+                name="liquid_sale_member_when_member",
             ),
         ]

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.db.models import Count, F, Sum
 
-from .models import Allocation, MemberPayment, Order, StockMovement
+from .models import Allocation, Batch, LiquidSale, MaterialMovement, MemberPayment, Order, RawMaterial, Recipe, StockMovement
 
 
 @dataclass
@@ -127,3 +127,55 @@ def stock_levels():
         .order_by("product__name")
     )
     return [row for row in rows if row["units"]]
+
+
+@dataclass
+class LiquidFigures:
+    recipe: object
+    made: Decimal
+    sold: Decimal
+    cost: Decimal
+    income: Decimal
+
+    @property
+    def in_stock(self):
+        return self.made - self.sold
+
+    @property
+    def cost_per_litre(self):
+        """Average cost of a litre over every batch made."""
+        return (self.cost / self.made).quantize(Decimal("0.01")) if self.made else None
+
+    @property
+    def margin_per_litre(self):
+        """What a litre shared at the member price leaves after its average cost."""
+        return self.recipe.member_price - self.cost_per_litre if self.made else None
+
+
+def liquid_figures():
+    """Per liquid: litres made and sold, cost of the batches, income from sales. Three queries."""
+    made = {r["recipe"]: r for r in Batch.objects.order_by().values("recipe").annotate(litres=Sum("litres"), cost=Sum("cost"))}
+    sold = {r["recipe"]: r for r in LiquidSale.objects.order_by().values("recipe").annotate(litres=Sum("litres"), income=Sum("amount"))}
+    zero = Decimal("0.00")
+    return [
+        LiquidFigures(
+            recipe=recipe,
+            made=made.get(recipe.pk, {}).get("litres") or zero,
+            sold=sold.get(recipe.pk, {}).get("litres") or zero,
+            cost=made.get(recipe.pk, {}).get("cost") or zero,
+            income=sold.get(recipe.pk, {}).get("income") or zero,
+        )
+        for recipe in Recipe.objects.order_by("name")
+    ]
+
+
+def material_levels():
+    """Per raw material: quantity in stock and its value at cost. Two queries."""
+    sums = {
+        r["material"]: r
+        for r in MaterialMovement.objects.order_by().values("material").annotate(q=Sum("quantity"), v=Sum("value"))
+    }
+    return [
+        {"material": m, "quantity": sums.get(m.pk, {}).get("q") or Decimal("0"), "value": sums.get(m.pk, {}).get("v") or Decimal("0.00")}
+        for m in RawMaterial.objects.order_by("name")
+    ]

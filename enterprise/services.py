@@ -12,10 +12,16 @@ from django.utils.translation import gettext as _
 
 from groups.models import EntryKind, LedgerEntry, Member, SavingsGroup
 from groups.selectors import LEVY_RATE
-from songkhla_network.thai import be_date, be_month, format_baht, to_satang
+from songkhla_network.thai import be_date, be_month, format_baht, format_quantity, to_satang
 
 from .models import (
     Allocation,
+    Batch,
+    LiquidSale,
+    MaterialKind,
+    MaterialMovement,
+    RawMaterial,
+    Recipe,
     BuyingRound,
     CashEntry,
     CashKind,
@@ -160,6 +166,23 @@ def cash_reverse(*, entry, date, reason, user):
             LevyLine(posting=undo, group_id=line.group_id, month=line.month, deposits=-line.deposits, levy=-line.levy)
             for line in original.lines.all()
         )
+    sale = material = None
+    if entry.liquid_sale_id:
+        original = entry.liquid_sale
+        sale = LiquidSale.objects.create(
+            recipe_id=original.recipe_id, date=date, buyer=original.buyer, member_id=original.member_id,
+            litres=-original.litres, price_per_litre=original.price_per_litre, amount=-original.amount,
+            reverses=original, posted_by=user,
+        )  # fmt: skip
+    if entry.material_movement_id:
+        original = entry.material_movement
+        on_hand, _value = material_stock(original.material)
+        if on_hand < original.quantity:
+            raise ValidationError(_("Part of this material has been used since: correct the stock with a count instead."))
+        material = MaterialMovement.objects.create(
+            material_id=original.material_id, date=date, kind=MaterialKind.REVERSED, quantity=-original.quantity,
+            value=-original.value, posted_by=user,
+        )  # fmt: skip
     payment = None
     if entry.member_payment_id:
         original = entry.member_payment
@@ -176,6 +199,8 @@ def cash_reverse(*, entry, date, reason, user):
         reason=reason.strip(),
         levy_posting=undo,
         member_payment=payment,
+        liquid_sale=sale,
+        material_movement=material,
         buying_round_id=entry.buying_round_id,
         posted_by=user,
     )
@@ -389,3 +414,91 @@ def payment_post(*, buying_round, member, amount, date, user):
         description=_("%(member)s paid for %(round)s") % {"member": member.person, "round": buying_round.title},
     )  # fmt: skip
     return payment
+
+
+# Production of cleaning liquids.
+
+QUANTITY = Decimal("0.001")
+
+
+def material_stock(material):
+    """(quantity, value) of a raw material in stock."""
+    totals = material.movements.aggregate(q=Sum("quantity"), v=Sum("value"))
+    return totals["q"] or Decimal("0"), totals["v"] or ZERO
+
+
+@transaction.atomic
+def material_buy(*, material, quantity, cost, date, user):
+    """Raw material bought: into stock at its cost, and out of the cash book."""
+    movement = MaterialMovement.objects.create(
+        material=material, date=date, kind=MaterialKind.BOUGHT, quantity=quantity, value=cost, posted_by=user
+    )
+    CashEntry.objects.create(
+        date=date, kind=CashKind.COST, amount=-cost, material_movement=movement, posted_by=user,
+        description=_("Bought %(quantity)s %(unit)s of %(material)s") % {
+            "quantity": format_quantity(quantity), "unit": material.unit, "material": material.name,
+        },
+    )  # fmt: skip
+    return movement
+
+
+@transaction.atomic
+def batch_make(*, recipe, date, scale, litres, makers, user):
+    """Make a batch: each ingredient (times the scale) leaves the stock at its average cost, and
+    the batch carries the sum as its cost. A batch that needs more of a material than is in stock
+    is refused and nothing is written."""
+    ingredients = list(recipe.ingredients.select_related("material"))
+    if not ingredients:
+        raise ValidationError(_("The recipe has no ingredients yet."))
+    # Lock the materials so two batches cannot both take the last of one.
+    list(RawMaterial.objects.select_for_update().filter(pk__in=[i.material_id for i in ingredients]))
+    uses, short = [], []
+    for ingredient in ingredients:
+        needed = (ingredient.quantity * scale).quantize(QUANTITY)
+        on_hand, value = material_stock(ingredient.material)
+        if needed > on_hand:
+            short.append(
+                _("%(material)s: needs %(needed)s %(unit)s, %(on_hand)s in stock")
+                % {"material": ingredient.material.name, "needed": format_quantity(needed), "unit": ingredient.material.unit, "on_hand": format_quantity(on_hand)}
+            )
+        else:
+            uses.append((ingredient.material, needed, to_satang(value * needed / on_hand)))
+    if short:
+        raise ValidationError(
+            {"scale": _("Not enough in stock for this batch: %(short)s.") % {"short": "; ".join(short)}}, code="short"
+        )
+    batch = Batch.objects.create(
+        recipe=recipe, date=date, scale=scale, litres=litres, cost=sum((v for _m, _q, v in uses), ZERO), posted_by=user
+    )
+    batch.makers.set(makers)
+    MaterialMovement.objects.bulk_create(
+        MaterialMovement(material=m, date=date, kind=MaterialKind.USED, quantity=-q, value=-v, batch=batch, posted_by=user)
+        for m, q, v in uses
+    )
+    return batch
+
+
+def liquid_in_stock(recipe):
+    made = recipe.batches.aggregate(t=Sum("litres"))["t"] or ZERO
+    sold = recipe.sales.aggregate(t=Sum("litres"))["t"] or ZERO
+    return made - sold
+
+
+@transaction.atomic
+def liquid_sell(*, recipe, buyer, member, litres, date, user):
+    """Share litres to a member at the member price or sell them in the community at the
+    community price; the money goes into the cash book. Never more than has been made."""
+    Recipe.objects.select_for_update().get(pk=recipe.pk)
+    in_stock = liquid_in_stock(recipe)
+    if litres > in_stock:
+        raise ValidationError({"litres": _("Only %(litres)s litres are left.") % {"litres": format_quantity(in_stock)}})
+    price = recipe.member_price if buyer == LiquidSale.Buyer.MEMBER else recipe.community_price
+    sale = LiquidSale.objects.create(
+        recipe=recipe, date=date, buyer=buyer, member=member if buyer == LiquidSale.Buyer.MEMBER else None,
+        litres=litres, price_per_litre=price, amount=to_satang(litres * price), posted_by=user,
+    )  # fmt: skip
+    CashEntry.objects.create(
+        date=date, kind=CashKind.SALE, amount=sale.amount, liquid_sale=sale, posted_by=user,
+        description=_("%(litres)s litres of %(liquid)s") % {"litres": format_quantity(litres), "liquid": recipe.name},
+    )  # fmt: skip
+    return sale

@@ -22,4 +22,8 @@ urlpatterns = [
     path("rounds/<int:pk>/members/<int:member_pk>/pay/", views.payment, name="payment"),
     path("allocations/<int:pk>/", views.allocation_change, name="allocation"),
     path("stock/", views.stock, name="stock"),
+    path("production/", views.production, name="production"),
+    path("production/materials/", views.material_buy, name="material_buy"),
+    path("production/batches/", views.batch_new, name="batch_new"),
+    path("production/sales/", views.liquid_sale, name="liquid_sale"),
 ]

@@ -18,6 +18,9 @@ from . import selectors, services
 from .forms import (
     AllocationForm,
     AsOfForm,
+    BatchForm,
+    LiquidSaleForm,
+    MaterialPurchaseForm,
     CashReversalForm,
     CloseRoundForm,
     DonationForm,
@@ -28,7 +31,7 @@ from .forms import (
     RoundForm,
     quantity_key_ids,
 )
-from .models import Allocation, BuyingRound, CashEntry, CashKind, Donation, LevyPosting, Order
+from .models import Allocation, Batch, BuyingRound, CashEntry, CashKind, Donation, LevyPosting, Order
 
 # Leaders run the enterprise; staff read its books. Leaders pass every role check.
 READERS = (Role.STAFF,)
@@ -381,3 +384,70 @@ def allocation_change(request, pk):
 @role_required(*READERS)
 def stock(request):
     return render(request, "enterprise/stock.html", {"levels": selectors.stock_levels()})
+
+
+# Production of cleaning liquids.
+
+
+@role_required(*READERS)
+def production(request):
+    return render(
+        request,
+        "enterprise/production.html",
+        {
+            "liquids": selectors.liquid_figures(),
+            "materials": selectors.material_levels(),
+            "batches": list(Batch.objects.select_related("recipe").order_by("-date", "-id")[:10]),
+            "can_post": request.user.is_leader,
+        },
+    )
+
+
+def _production_form(request, form, post, success, title):
+    if request.method == "POST" and form.is_valid():
+        try:
+            post(form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, success)
+            return redirect("enterprise:production")
+    return render(request, "enterprise/production_form.html", {"form": form, "title": title})
+
+
+@leader_required
+@require_http_methods(["GET", "POST"])
+def material_buy(request):
+    return _production_form(
+        request,
+        MaterialPurchaseForm(request.POST or None),
+        lambda data: services.material_buy(user=request.user, **data),
+        _("Raw material recorded."),
+        _("Buy raw material"),
+    )
+
+
+@leader_required
+@require_http_methods(["GET", "POST"])
+def batch_new(request):
+    makers = Member.objects.filter(left_on__isnull=True).select_related("person", "group").order_by("group__name", "number")
+    return _production_form(
+        request,
+        BatchForm(request.POST or None, makers=makers),
+        lambda data: services.batch_make(user=request.user, **data),
+        _("Batch recorded."),
+        _("Record a batch"),
+    )
+
+
+@leader_required
+@require_http_methods(["GET", "POST"])
+def liquid_sale(request):
+    members = Member.objects.filter(left_on__isnull=True).select_related("person", "group").order_by("group__name", "number")
+    return _production_form(
+        request,
+        LiquidSaleForm(request.POST or None, members=members),
+        lambda data: services.liquid_sell(user=request.user, **data),
+        _("Sale recorded."),
+        _("Share or sell a liquid"),
+    )

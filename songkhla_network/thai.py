@@ -116,6 +116,14 @@ def format_baht(amount):
     return f"{to_satang(amount):,.2f}"
 
 
+def format_quantity(value):
+    """2.500 → 2.5, 10.000 → 10, 1250 → 1,250: quantities without needless zeros."""
+    if value is None or value == "":
+        return ""
+    text = f"{Decimal(value):,f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def baht_words(amount):
     """ห้าพันบาทถ้วน: the amount in words, as on receipts and in the report."""
     # PyThaiNLP takes a float and prints it with two decimals. Every amount the app holds has at

@@ -23,3 +23,4 @@ def absolute(value):
 register.filter("be_month_short", thai.be_month_short)
 register.filter("be_year", thai.be_year)
 register.filter("be_date_local", thai.be_date_local)
+register.filter("quantity", thai.format_quantity)

@@ -54,7 +54,7 @@ class Command(BaseCommand):
             )
             if enterprise_demo.seed(user=importer, today=timezone.localdate()):
                 self.stdout.write(
-                    _("Enterprise: the first donation, the levy of December 2564 – February 2565 and the buying rounds.")
+                    _("Enterprise: the first donation, the levy of December 2564 – February 2565, the buying rounds and a batch of each liquid.")
                 )
             if dry_run:
                 transaction.set_rollback(True)
