@@ -19,6 +19,7 @@ urlpatterns = [
     path("rounds/<int:pk>/purchase-orders/", views.purchase_orders, name="purchase_orders"),
     path("rounds/<int:pk>/receive/", views.round_receive, name="round_receive"),
     path("rounds/<int:pk>/pickup/", views.pickup_list, name="pickup"),
+    path("rounds/<int:pk>/pickup.pdf", views.pickup_list_pdf, name="pickup_pdf"),
     path("rounds/<int:pk>/members/<int:member_pk>/pay/", views.payment, name="payment"),
     path("allocations/<int:pk>/", views.allocation_change, name="allocation"),
     path("stock/", views.stock, name="stock"),

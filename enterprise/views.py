@@ -9,7 +9,8 @@ from django.views.decorators.http import require_http_methods
 
 from songkhla_network.models import Role
 from songkhla_network.roles import role_required
-from songkhla_network.thai import be_month, format_baht
+from songkhla_network.pdf import pdf_response
+from songkhla_network.thai import be_date, be_month, format_baht
 
 from groups import access as group_access
 from groups.models import Member
@@ -313,9 +314,7 @@ def round_receive(request, pk):
     return render(request, "enterprise/round_receive.html", {"round": buying_round, "form": form})
 
 
-@role_required(*ROUND_READERS)
-def pickup_list(request, pk):
-    buying_round = get_object_or_404(BuyingRound, pk=pk, received_at__isnull=False)
+def _pickup_context(request, buying_round):
     groups = group_access.readable_groups(request.user)
     members = None if request.user.reads_everything else Member.objects.filter(group__in=groups)
     round_bills = selectors.bills(buying_round, members=members)
@@ -323,27 +322,36 @@ def pickup_list(request, pk):
     for bill in round_bills:
         by_group.setdefault(bill.member.group, []).append(bill)
     postable = {g.pk for g in groups if group_access.can_post(request.user, g)} if request.user.role == Role.TREASURER else None
-    return render(
-        request,
-        "enterprise/pickup_list.html",
-        {
-            "round": buying_round,
-            "by_group": [
-                {
-                    "group": group,
-                    "bills": group_bills,
-                    "can_pay": request.user.is_leader or (postable is not None and group.pk in postable),
-                    "due": sum((b.due for b in group_bills), services.ZERO),
-                    "owed": sum((b.owed for b in group_bills), services.ZERO),
-                    "saved": sum((b.saved for b in group_bills), services.ZERO),
-                }
-                for group, group_bills in by_group.items()
-            ],
-            "saved": sum((b.saved for b in round_bills), services.ZERO),
-            "owed": sum((b.owed for b in round_bills), services.ZERO),
-            "is_leader": request.user.is_leader,
-        },
-    )
+    return {
+        "round": buying_round,
+        "by_group": [
+            {
+                "group": group,
+                "bills": group_bills,
+                "can_pay": request.user.is_leader or (postable is not None and group.pk in postable),
+                "due": sum((b.due for b in group_bills), services.ZERO),
+                "owed": sum((b.owed for b in group_bills), services.ZERO),
+                "saved": sum((b.saved for b in group_bills), services.ZERO),
+            }
+            for group, group_bills in by_group.items()
+        ],
+        "saved": sum((b.saved for b in round_bills), services.ZERO),
+        "owed": sum((b.owed for b in round_bills), services.ZERO),
+        "is_leader": request.user.is_leader,
+    }
+
+
+@role_required(*ROUND_READERS)
+def pickup_list(request, pk):
+    buying_round = get_object_or_404(BuyingRound, pk=pk, received_at__isnull=False)
+    return render(request, "enterprise/pickup_list.html", _pickup_context(request, buying_round))
+
+
+@role_required(*ROUND_READERS)
+def pickup_list_pdf(request, pk):
+    buying_round = get_object_or_404(BuyingRound, pk=pk, received_at__isnull=False)
+    context = {**_pickup_context(request, buying_round), "printed_on": be_date(timezone.localdate())}
+    return pdf_response("enterprise/pickup_list_pdf.html", context, f"pickup-{buying_round.pk}.pdf")
 
 
 @role_required(Role.TREASURER)

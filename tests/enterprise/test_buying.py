@@ -361,6 +361,7 @@ def test_each_persona_gets_what_it_should_after_receiving(personas, closed_round
     receive(closed_round, leader, rice=2, eggs=1)
     client = personas[persona]
     assert client.get(reverse("enterprise:pickup", args=[closed_round.pk])).status_code == pickup
+    assert client.get(reverse("enterprise:pickup_pdf", args=[closed_round.pk])).status_code == pickup
     assert client.get(reverse("enterprise:stock")).status_code == stock
     # Received already: the receiving page is gone for leaders, forbidden to others.
     assert client.get(reverse("enterprise:round_receive", args=[closed_round.pk])).status_code == receive_page
@@ -378,3 +379,16 @@ def test_the_pickup_list_takes_the_same_queries_whatever_the_rows(client, open_r
     client.force_login(leader)
     with django_assert_max_num_queries(8):
         assert client.get(reverse("enterprise:pickup", args=[open_round.pk])).status_code == 200
+
+
+def test_the_pickup_list_prints_as_a_thai_pdf_with_page_numbers(client, closed_round, leader, treasurer_a, group_a):
+    import subprocess
+
+    receive(closed_round, leader, rice=1, eggs=0)
+    client.force_login(treasurer_a)
+    response = client.get(reverse("enterprise:pickup_pdf", args=[closed_round.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = subprocess.run(["pdftotext", "-", "-"], input=response.content, capture_output=True, check=True).stdout.decode()
+    assert "หน้า 1 จาก 1" in text
+    assert str(group_a.members.get(number=1).person) in text and "กลุ่มบี" not in text
+    assert "ลายมือชื่อ" in text and "Page" not in text

@@ -1,0 +1,33 @@
+"""Thai PDF documents: HTML templates laid out by WeasyPrint (which shapes Thai and breaks lines
+between words) in the Sarabun typeface, A4, with page numbers."""
+
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from fontpkg_sarabun import ROOT as SARABUN
+
+SARA_AM = "\u0e33"
+# WeasyPrint's text layer maps the glyph of ำ back to the wrong characters, so text copied out of
+# the PDF is garbled; written as nikhahit + sara aa it looks the same and copies as it was written.
+SARA_AM_DECOMPOSED = "\u0e4d\u0e32"
+
+
+def font_urls():
+    files = SARABUN / "files"
+    return {
+        "regular": (files / "Sarabun-Regular.ttf").as_uri(),
+        "bold": (files / "Sarabun-Bold.ttf").as_uri(),
+    }
+
+
+def render_pdf(template_name, context):
+    """The PDF bytes of a template that extends pdf/base.html."""
+    from weasyprint import HTML  # imported here: only the PDF views need Pango installed
+
+    html = render_to_string(template_name, {**context, "fonts": font_urls()})
+    return HTML(string=html.replace(SARA_AM, SARA_AM_DECOMPOSED)).write_pdf()
+
+
+def pdf_response(template_name, context, filename):
+    response = HttpResponse(render_pdf(template_name, context), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
