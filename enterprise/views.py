@@ -10,12 +10,14 @@ from django.views.decorators.http import require_http_methods
 from songkhla_network.models import Role
 from songkhla_network.roles import role_required
 from songkhla_network.pdf import pdf_response
-from songkhla_network.thai import be_date, be_month, format_baht
+from songkhla_network.thai import be_date, be_month, be_month_slug, format_baht, month_end
 
 from groups import access as group_access
 from groups.models import Member
 
-from . import selectors, services
+from groups.forms import PeriodForm
+
+from . import excel, selectors, services
 from .forms import (
     AllocationForm,
     AsOfForm,
@@ -459,3 +461,31 @@ def liquid_sale(request):
         _("Sale recorded."),
         _("Share or sell a liquid"),
     )
+
+
+def _statement_period(request):
+    this_month = timezone.localdate().replace(day=1)
+    form = PeriodForm(request.GET if "first_0" in request.GET else None, initial={"first": this_month.replace(month=1), "last": this_month})
+    if form.is_valid():
+        first, last = form.cleaned_data["first"], form.cleaned_data["last"]
+    else:
+        first, last = this_month.replace(month=1), this_month
+    return form, first, month_end(last)
+
+
+@role_required(*READERS)
+def statement(request):
+    form, first, last = _statement_period(request)
+    return render(
+        request,
+        "enterprise/statement.html",
+        {"form": form, "statement": selectors.statement(first, last), "query": request.GET.urlencode()},
+    )
+
+
+@role_required(*READERS)
+def statement_xlsx(request):
+    form, first, last = _statement_period(request)
+    rows = CashEntry.objects.filter(date__range=(first, last)).order_by("date", "id")
+    content = excel.statement_workbook(selectors.statement(first, last), rows)
+    return excel.xlsx_response(content, f"enterprise-{be_month_slug(first)}-{be_month_slug(last)}.xlsx")

@@ -200,3 +200,24 @@ def test_the_cash_book_and_levy_pages_take_the_same_queries_whatever_the_rows(cl
         client.get(reverse("enterprise:donations"))
     with django_assert_max_num_queries(10):
         client.get(reverse("enterprise:levy"), {"first_0": "12", "first_1": "2564", "last_0": "2", "last_1": "2565"})
+
+
+def test_the_statement_adds_up_and_exports_to_excel(client, group_a, leader):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    deposit(group_a, leader)
+    donate(leader)
+    services.levy_post(first=DEC, last=FEB, date=POSTED_ON, user=leader)
+    client.force_login(leader)
+    months = {"first_0": "1", "first_1": "2565", "last_0": "3", "last_1": "2565"}
+    response = client.get(reverse("enterprise:statement"), months)
+    assert_no_english(response)
+    s = response.context["statement"]
+    assert (s.opening_cash, s.donations, s.levy, s.closing_cash) == (0, Decimal("5000.00"), Decimal("5.00"), Decimal("5005.00"))
+    assert s.opening_cash + s.capital_in + s.sales - s.purchases - s.production_costs == s.closing_cash
+    workbook = load_workbook(BytesIO(client.get(reverse("enterprise:statement_xlsx"), months).content))
+    values = {row[0]: row[1] for row in workbook.worksheets[0].iter_rows(min_row=2, values_only=True)}
+    assert values["เงินสดปลายงวด"] == 5005 and values["ช่วงเวลา"] == "1 มกราคม 2565 – 31 มีนาคม 2565"
+    assert [row[0] for row in workbook.worksheets[1].iter_rows(min_row=2, values_only=True)] == ["25 กุมภาพันธ์ 2565", "5 มีนาคม 2565"]

@@ -139,8 +139,8 @@ class _Text(HTMLParser):
 
 
 # Words a Thai reader sees that are fine in Latin letters: usernames of the test personas, and
-# "PDF", which Thai writes in Latin letters too.
-ALLOWED_LATIN = {"leader", "treasurer_a", "treasurer_b", "collector", "staff", "PDF"}
+# "PDF" and "Excel", which Thai writes in Latin letters too.
+ALLOWED_LATIN = {"leader", "treasurer_a", "treasurer_b", "collector", "staff", "PDF", "Excel"}
 
 
 def assert_no_english(response):
