@@ -237,3 +237,19 @@ class LiquidSaleForm(forms.Form):
         if cleaned.get("buyer") == LiquidSale.Buyer.MEMBER and not cleaned.get("member"):
             self.add_error("member", _("Choose the member."))
         return cleaned
+
+
+class StockMoveForm(forms.Form):
+    product = forms.ModelChoiceField(label=_("Product"), queryset=None)
+    kind = forms.ChoiceField(
+        label=_("What happened"),
+        choices=[("out", _("Given out or sold")), ("spoiled", _("Spoiled")), ("counted", _("Counted: the units found"))],
+        widget=forms.RadioSelect,
+    )
+    quantity = WholeUnitsField(label=_("Units"), required=True)
+    date = BEDateField(label=_("Date"), allow_future=False, initial=timezone.localdate)
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+    def __init__(self, *args, products, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = products

@@ -118,15 +118,26 @@ def member_bill(buying_round, member):
     return found[0] if found else Bill(member=member, lines=[])
 
 
-def stock_levels():
-    """Per product: units in stock and their value at cost (each movement at its own cost)."""
-    rows = (
-        StockMovement.objects.order_by()
-        .values("product", "product__name", "product__unit")
-        .annotate(units=Sum("quantity"), value=Sum(F("quantity") * F("unit_cost")))
-        .order_by("product__name")
-    )
-    return [row for row in rows if row["units"]]
+def stock_levels(today=None):
+    """Per product in stock: units, value at cost, and since when the oldest of those units has
+    been held (the stock was last empty just before then). One query."""
+    levels = {}
+    for movement in StockMovement.objects.select_related("product").order_by("product__name", "date", "id"):
+        level = levels.setdefault(
+            movement.product_id,
+            {"product": movement.product, "units": 0, "value": Decimal("0"), "since": None},
+        )
+        if level["units"] == 0 and movement.quantity > 0:
+            level["since"] = movement.date
+        level["units"] += movement.quantity
+        level["value"] += movement.quantity * movement.unit_cost
+        if level["units"] == 0:
+            level["since"], level["value"] = None, Decimal("0")
+    rows = [level for level in levels.values() if level["units"]]
+    for row in rows:
+        row["value"] = row["value"].quantize(Decimal("0.01"))
+        row["days"] = (today - row["since"]).days if today and row["since"] else None
+    return rows
 
 
 @dataclass

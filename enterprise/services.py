@@ -502,3 +502,23 @@ def liquid_sell(*, recipe, buyer, member, litres, date, user):
         description=_("%(litres)s litres of %(liquid)s") % {"litres": format_quantity(litres), "liquid": recipe.name},
     )  # fmt: skip
     return sale
+
+
+@transaction.atomic
+def stock_move(*, product, kind, quantity, date, note, user):
+    """Take units out of stock (given out, spoiled), or set it to what a count found (`quantity`
+    is then the units counted). Stock never goes below zero."""
+    Product.objects.select_for_update().get(pk=product.pk)
+    if kind not in (StockKind.OUT, StockKind.SPOILED, StockKind.COUNTED):
+        raise ValidationError({"kind": _("Goods come into stock only from a buying round.")})
+    on_hand = stock_on_hand(product)
+    change = quantity - on_hand if kind == StockKind.COUNTED else -quantity
+    if change == 0:
+        raise ValidationError({"quantity": _("The count matches the stock: nothing to correct.")})
+    if on_hand + change < 0:
+        raise ValidationError({"quantity": _("Only %(units)s units are in stock.") % {"units": on_hand}})
+    last_cost = product.stock_movements.filter(kind=StockKind.IN).order_by("-date", "-id").values_list("unit_cost", flat=True).first()
+    return StockMovement.objects.create(
+        product=product, date=date, kind=kind, quantity=change, note=note.strip(), posted_by=user,
+        unit_cost=last_cost if last_cost is not None else product.pack_price / product.units_per_pack,
+    )  # fmt: skip

@@ -32,9 +32,10 @@ from .forms import (
     PaymentForm,
     ReceiveForm,
     RoundForm,
+    StockMoveForm,
     quantity_key_ids,
 )
-from .models import Allocation, Batch, BuyingRound, CashEntry, CashKind, Donation, LevyPosting, Order
+from .models import Allocation, Batch, BuyingRound, CashEntry, CashKind, Donation, LevyPosting, Order, Product
 
 # Leaders run the enterprise; staff read its books. Leaders pass every role check.
 READERS = (Role.STAFF,)
@@ -392,8 +393,24 @@ def allocation_change(request, pk):
 
 
 @role_required(*READERS)
+@require_http_methods(["GET", "POST"])
 def stock(request):
-    return render(request, "enterprise/stock.html", {"levels": selectors.stock_levels()})
+    form = None
+    if request.user.is_leader:
+        form = StockMoveForm(request.POST or None, products=Product.objects.order_by("name"))
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.stock_move(user=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("Stock updated."))
+                return redirect("enterprise:stock")
+    elif request.method == "POST":
+        raise PermissionDenied
+    return render(
+        request, "enterprise/stock.html", {"levels": selectors.stock_levels(timezone.localdate()), "form": form}
+    )
 
 
 # Production of cleaning liquids.

@@ -263,7 +263,7 @@ def test_when_enough_arrives_everyone_gets_their_order_and_the_rest_is_stock(clo
     assert shares(closed_round) == {
         ("กลุ่มเอ", 1, "ข้าวสาร"): 4, ("กลุ่มเอ", 2, "ข้าวสาร"): 2, ("กลุ่มบี", 1, "ข้าวสาร"): 1, ("กลุ่มเอ", 1, "ไข่ไก่"): 5,
     }  # fmt: skip
-    levels = {row["product__name"]: row["units"] for row in selectors.stock_levels()}
+    levels = {row["product"].name: row["units"] for row in selectors.stock_levels()}
     assert levels == {"ข้าวสาร": 5, "ไข่ไก่": 5}
     assert CashEntry.objects.get(kind=CashKind.PURCHASE).amount == -(2 * Decimal("780") + Decimal("1050"))
 
@@ -287,7 +287,7 @@ def test_receiving_more_than_was_bought_needs_a_reason(closed_round, leader):
         receive(closed_round, leader, rice=3, eggs=1)
     assert not Allocation.objects.exists() and not CashEntry.objects.exists()
     receive(closed_round, leader, rice=3, eggs=1, notes={closed_round.items.get(product__name="ข้าวสาร").pk: "ร้านแถมให้"})
-    assert {row["product__name"]: row["units"] for row in selectors.stock_levels()}["ข้าวสาร"] == 11
+    assert {row["product"].name: row["units"] for row in selectors.stock_levels()}["ข้าวสาร"] == 11
 
 
 def test_goods_are_received_once(closed_round, leader):
@@ -305,7 +305,7 @@ def test_the_leader_can_change_a_share_and_the_stock_follows(closed_round, leade
     with pytest.raises(ValidationError):
         services.allocation_override(allocation=allocation, quantity=1, reason="", date=TODAY, user=leader)
     services.allocation_override(allocation=allocation, quantity=1, reason="ขอลดเอง", date=TODAY, user=leader)
-    assert {row["product__name"]: row["units"] for row in selectors.stock_levels()}["ข้าวสาร"] == 6
+    assert {row["product"].name: row["units"] for row in selectors.stock_levels()}["ข้าวสาร"] == 6
     allocation.refresh_from_db()
     assert (allocation.quantity, allocation.reason) == (1, "ขอลดเอง")
 
@@ -392,3 +392,22 @@ def test_the_pickup_list_prints_as_a_thai_pdf_with_page_numbers(client, closed_r
     assert "หน้า 1 จาก 1" in text
     assert str(group_a.members.get(number=1).person) in text and "กลุ่มบี" not in text
     assert "ลายมือชื่อ" in text and "Page" not in text
+
+
+def test_stock_goes_out_spoils_and_is_counted_but_never_below_zero(client, closed_round, leader):
+    receive(closed_round, leader, rice=2, eggs=1)  # 5 bags of rice and 5 trays of eggs left over
+    rice = Product.objects.get(name="ข้าวสาร")
+    services.stock_move(product=rice, kind="out", quantity=2, date=TODAY, note="ขายให้ชุมชน", user=leader)
+    services.stock_move(product=rice, kind="spoiled", quantity=1, date=TODAY, note="ถุงขาด", user=leader)
+    with pytest.raises(ValidationError):
+        services.stock_move(product=rice, kind="out", quantity=3, date=TODAY, note="", user=leader)
+    services.stock_move(product=rice, kind="counted", quantity=1, date=TODAY, note="นับได้ 1", user=leader)
+    with pytest.raises(ValidationError):
+        services.stock_move(product=rice, kind="counted", quantity=1, date=TODAY, note="", user=leader)
+    levels = {row["product"].name: row for row in selectors.stock_levels(TODAY)}
+    assert levels["ข้าวสาร"]["units"] == 1 and levels["ข้าวสาร"]["days"] == 0
+    client.force_login(leader)
+    response = client.post(reverse("enterprise:stock"), {"product": rice.pk, "kind": "out", "quantity": "5", "date": "1/1/2565", "note": ""})
+    assert response.status_code == 200 and response.context["form"].errors
+    assert_no_english(response)
+    assert services.stock_on_hand(rice) == 1
