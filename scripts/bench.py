@@ -338,6 +338,49 @@ def ensure_dataset(this_month):
     return built
 
 
+PICKUP_ROUND = "bench: 500-member round"
+PICKUP_MEMBERS = 500
+
+
+def ensure_pickup_round():
+    """A received buying round in which 500 members ordered two staples each (one of them short on
+    delivery), for timing its pick-up list PDF. Reused when it exists."""
+    from django.db import transaction
+
+    from enterprise import selectors, services
+    from enterprise.models import BuyingRound, Product, Supplier
+    from groups.models import Member
+    from songkhla_network.models import User
+
+    existing = BuyingRound.objects.filter(title=PICKUP_ROUND, received_at__isnull=False).first()
+    if existing:
+        return existing
+    leader = User.objects.get(username=LEADER)
+    today = datetime.date.today()
+    with transaction.atomic():
+        if not Product.objects.filter(active=True).exists():
+            supplier = Supplier.objects.create(name="bench supplier")
+            for name, per_pack in [("ข้าวสาร", 6), ("ไข่ไก่", 10)]:
+                Product.objects.create(
+                    name=name, unit="หน่วย", supplier=supplier, pack_name="ลัง", units_per_pack=per_pack,
+                    pack_price=Decimal("600"), member_price=Decimal("110"), retail_price=Decimal("130"), retail_seen_on=today,
+                )  # fmt: skip
+        buying_round = services.round_open(title=PICKUP_ROUND, opened_on=today, closes_on=today, pickup_on=today, user=leader)
+        items = list(buying_round.items.all())[:2]
+        members = list(Member.objects.filter(group__in=bench_groups()).select_related("group").order_by("group__name", "number")[:PICKUP_MEMBERS])
+        by_group = {}
+        for k, member in enumerate(members):
+            by_group.setdefault(member.group, {}).update({(member.pk, item.pk): 1 + (k + i) % 3 for i, item in enumerate(items)})
+        for group, quantities in by_group.items():
+            services.orders_replace(buying_round=buying_round, group=group, quantities=quantities, user=leader, today=today)
+        totals = selectors.item_totals(buying_round)
+        packs = {t.item.pk: t.packs_up for t in totals}
+        services.round_close(buying_round=buying_round, packs=packs, user=leader)
+        received = {pk: n - (1 if k == 0 else 0) for k, (pk, n) in enumerate(packs.items())}
+        services.round_receive(buying_round=buying_round, received=received, notes={}, date=today, user=leader)
+    return buying_round
+
+
 def dataset_summary():
     from django.db import connection
 
@@ -739,6 +782,8 @@ def main():
         (g.pk, f"/groups/{g.pk}/sheet/{be_month_slug(this_month)}/")
         for g in bench_groups().exclude(pk=group.pk).exclude(sheets__month=this_month).order_by("name")[: args.sheet_posts]
     ]
+    log("pick-up round: 500 members ...")
+    pickup_round = ensure_pickup_round()
     summary = dataset_summary()
     connection.close()  # the load runs long; the server holds its own connections
 
@@ -766,6 +811,11 @@ def main():
         Page(
             f"network summary {year} (leader)",
             f"/groups/summary/?first_0=1&first_1={year}&last_0=12&last_1={year}", leader_cookie, has(PREFIX),
+        ),
+        Page(
+            f"pick-up list PDF, {PICKUP_MEMBERS} members",
+            f"/enterprise/rounds/{pickup_round.pk}/pickup.pdf", leader_cookie,
+            lambda text: None if text.startswith("%PDF") else "not a PDF",
         ),
     ]
 
