@@ -193,7 +193,6 @@ def test_a_buying_round_from_opening_to_pick_up_on_phones(page, new_context, liv
     expect(page).to_have_url(live_server.url + pickup_url)
     expect_success(page)
 
-    Allocation.objects.filter(reason="").update(reason="x")  # app bug: a reason shown on every line
     # -- 5. the pick-up list: each member's share, and why it was cut -------------------------------
     allocations = list(
         Allocation.objects.filter(order__item__round=buying_round).select_related("order__member", "order__item__product")
