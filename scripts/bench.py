@@ -557,8 +557,9 @@ def request(method, port, path, *, headers=None, body=None, timeout=30, conn=Non
 
 
 class Page:
-    def __init__(self, name, path, cookie=None, check=None):
+    def __init__(self, name, path, cookie=None, check=None, concurrency=None):
         self.name, self.path, self.cookie, self.check = name, path, cookie, check
+        self.concurrency = concurrency  # None: the run's --concurrency
         self.latencies, self.errors, self.samples, self.elapsed = [], 0, [], 0.0
         self.alone = []  # latencies with one client and an otherwise idle server
         self.cpu = None  # CpuMeter.delta over the main load
@@ -816,6 +817,7 @@ def main():
             f"pick-up list PDF, {PICKUP_MEMBERS} members",
             f"/enterprise/rounds/{pickup_round.pk}/pickup.pdf", leader_cookie,
             lambda text: None if text.startswith("%PDF") else "not a PDF",
+            concurrency=2,  # a document staff print now and then, not a page under load
         ),
     ]
 
@@ -830,12 +832,13 @@ def main():
                 log(f"load: {page.name}: skipped, {page.samples[-1]}")
                 continue
             # Warm every worker (templates, translations, database connection) before timing.
-            load(page, server.port, seconds=2, concurrency=args.concurrency, max_requests=4 * args.workers)
-            log(f"load: {page.name}: 1 client, then {args.concurrency} clients for {args.seconds:g} s ...")
+            concurrency = page.concurrency or args.concurrency
+            load(page, server.port, seconds=2, concurrency=concurrency, max_requests=4 * args.workers)
+            log(f"load: {page.name}: 1 client, then {concurrency} clients for {args.seconds:g} s ...")
             page.alone, _ = load(page, server.port, seconds=min(3.0, args.seconds / 3), concurrency=1, max_requests=20)
             before = meter.snapshot()
             page.latencies, page.elapsed = load(
-                page, server.port, seconds=args.seconds, concurrency=args.concurrency, max_requests=args.requests
+                page, server.port, seconds=args.seconds, concurrency=concurrency, max_requests=args.requests
             )
             page.cpu = CpuMeter.delta(before, meter.snapshot())
         posted = []
