@@ -4,6 +4,7 @@ from groups.admin import ReadOnlyMoneyAdmin
 from songkhla_network.admin import ThaiModelAdmin, baht_column
 
 from .models import (
+    Allocation,
     Batch,
     BuyingRound,
     CashEntry,
@@ -12,11 +13,14 @@ from .models import (
     LevyLine,
     LevyPosting,
     LiquidSale,
+    MaterialMovement,
+    MemberPayment,
     Order,
     Product,
     RawMaterial,
     Recipe,
     RoundItem,
+    StockMovement,
     Supplier,
 )
 
@@ -137,3 +141,33 @@ class LiquidSaleAdmin(ReadOnlyMoneyAdmin):
     list_display = ["date", "recipe", "buyer", "member", "litres", baht_column("amount", LiquidSale._meta.get_field("amount").verbose_name)]
     list_filter = ["recipe", "buyer"]
     list_select_related = ["recipe", "member__person"]
+
+
+@admin.register(Allocation)
+class AllocationAdmin(ReadOnlyMoneyAdmin):
+    """Shares are changed from the pick-up list, where the stock follows the change."""
+
+    list_display = ["order", "quantity", "reason", "set_by", "set_at"]
+    list_filter = ["order__item__round"]
+    list_select_related = ["order__item__product", "order__member__person", "set_by"]
+
+
+@admin.register(MemberPayment)
+class MemberPaymentAdmin(ReadOnlyMoneyAdmin):
+    list_display = ["date", "round", "member", baht_column("amount", MemberPayment._meta.get_field("amount").verbose_name), "posted_by"]
+    list_filter = ["round"]
+    list_select_related = ["round", "member__person", "posted_by"]
+
+
+@admin.register(StockMovement)
+class StockMovementAdmin(ReadOnlyMoneyAdmin):
+    list_display = ["date", "product", "kind", "quantity", "note", "posted_by"]
+    list_filter = ["kind", "product"]
+    list_select_related = ["product", "posted_by"]
+
+
+@admin.register(MaterialMovement)
+class MaterialMovementAdmin(ReadOnlyMoneyAdmin):
+    list_display = ["date", "material", "kind", "quantity", baht_column("value", MaterialMovement._meta.get_field("value").verbose_name)]
+    list_filter = ["kind", "material"]
+    list_select_related = ["material"]

@@ -411,3 +411,29 @@ def test_stock_goes_out_spoils_and_is_counted_but_never_below_zero(client, close
     assert response.status_code == 200 and response.context["form"].errors
     assert_no_english(response)
     assert services.stock_on_hand(rice) == 1
+
+
+@pytest.mark.parametrize("members", [3, 30])
+def test_the_other_enterprise_pages_take_the_same_queries_whatever_the_rows(
+    client, open_round, leader, django_assert_max_num_queries, members
+):
+    group = make_group("กลุ่มนับ", "ชุมชนนับ", members=members)
+    quantities = {(m.pk, i.pk): 2 for m in group.members.all() for i in open_round.items.all()}
+    services.orders_replace(buying_round=open_round, group=group, quantities=quantities, user=leader, today=TODAY)
+    services.round_close(buying_round=open_round, packs={i.pk: members for i in open_round.items.all()}, user=leader)
+    services.round_receive(buying_round=open_round, received={i.pk: members for i in open_round.items.all()}, notes={}, date=TODAY, user=leader)
+    for member in group.members.all()[: members // 2]:
+        services.payment_post(buying_round=open_round, member=member, amount=Decimal("10"), date=TODAY, user=leader)
+    client.force_login(leader)
+    months = {"first_0": "1", "first_1": str(TODAY.year + 543), "last_0": str(TODAY.month), "last_1": str(TODAY.year + 543)}
+    for name, args, params, limit in [
+        ("statement", [], months, 14),
+        ("statement_xlsx", [], months, 14),
+        ("stock", [], {}, 8),
+        ("rounds", [], {}, 6),
+        ("purchase_orders", [open_round.pk], {}, 8),
+        ("cash_book", [], {}, 8),
+        ("overview", [], {}, 8),
+    ]:
+        with django_assert_max_num_queries(limit):
+            assert client.get(reverse(f"enterprise:{name}", args=args), params).status_code == 200, name
