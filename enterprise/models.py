@@ -440,6 +440,10 @@ class Batch(AppendOnly):
     def cost_per_litre(self):
         return self.cost / self.litres
 
+    @property
+    def expected_litres(self):
+        return self.recipe.expected_litres * self.scale
+
 
 class MaterialKind(models.TextChoices):
     BOUGHT = "bought", _("Bought")
