@@ -9,11 +9,11 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from groups.models import Member, SavingsGroup
-from songkhla_network.models import AppendOnly
+from songkhla_network.models import AppendOnly, PostedRow
 from songkhla_network.thai import be_month
 
 
-class Donation(AppendOnly):
+class Donation(PostedRow):
     donor = models.CharField(_("donor"), max_length=200)
     donor_detail = models.CharField(
         _("donor's organisation or address"), max_length=300, blank=True
@@ -21,10 +21,6 @@ class Donation(AppendOnly):
     date = models.DateField(_("date received"))
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
     purpose = models.CharField(_("purpose"), max_length=300, blank=True)
-    posted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("posted by"), on_delete=models.PROTECT, related_name="+"
-    )
-    posted_at = models.DateTimeField(_("posted at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("donation")
@@ -36,17 +32,13 @@ class Donation(AppendOnly):
         return f"{self.donor} {self.amount}"
 
 
-class LevyPosting(AppendOnly):
+class LevyPosting(PostedRow):
     """One posting of the 5 % levy for a range of months. Its lines record, per group and month,
     the net deposits levied this time; what a month still owes is its deposits now minus what
     earlier postings levied, so a later correction shows up as a difference, never silently."""
 
     first_month = models.DateField(_("from month"))
     last_month = models.DateField(_("to month"))
-    posted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("posted by"), on_delete=models.PROTECT, related_name="+"
-    )
-    posted_at = models.DateTimeField(_("posted at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("levy posting")
@@ -89,7 +81,7 @@ class CashKind(models.TextChoices):
     COST = "cost", _("Other cost")
 
 
-class CashEntry(AppendOnly):
+class CashEntry(PostedRow):
     """The enterprise's cash book: money in is positive, money out negative; the balance at any
     date is the sum of the rows up to it."""
 
@@ -119,10 +111,6 @@ class CashEntry(AppendOnly):
         "self", verbose_name=_("reverses"), null=True, blank=True, on_delete=models.PROTECT, related_name="reversal"
     )
     reason = models.CharField(_("reason"), max_length=300, blank=True)
-    posted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("posted by"), on_delete=models.PROTECT, related_name="+"
-    )
-    posted_at = models.DateTimeField(_("posted at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("cash book entry")
@@ -299,7 +287,7 @@ class Allocation(models.Model):
         verbose_name_plural = _("allocations")
 
 
-class MemberPayment(AppendOnly):
+class MemberPayment(PostedRow):
     """A member paying for their share of a round; a reversal is a row of opposite amount."""
 
     round = models.ForeignKey(BuyingRound, verbose_name=_("buying round"), on_delete=models.PROTECT, related_name="payments")
@@ -309,10 +297,6 @@ class MemberPayment(AppendOnly):
     reverses = models.OneToOneField(
         "self", verbose_name=_("reverses"), null=True, blank=True, on_delete=models.PROTECT, related_name="reversal"
     )
-    posted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("posted by"), on_delete=models.PROTECT, related_name="+"
-    )
-    posted_at = models.DateTimeField(_("posted at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("member payment")
@@ -332,7 +316,7 @@ class StockKind(models.TextChoices):
     COUNTED = "counted", _("Stock count correction")
 
 
-class StockMovement(AppendOnly):
+class StockMovement(PostedRow):
     """Units of a product going into or out of the enterprise's stock; the stock is their sum."""
 
     product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="stock_movements")
@@ -342,10 +326,6 @@ class StockMovement(AppendOnly):
     unit_cost = models.DecimalField(_("cost per unit"), max_digits=12, decimal_places=4)
     round_item = models.ForeignKey(RoundItem, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     note = models.CharField(_("note"), max_length=300, blank=True)
-    posted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("posted by"), on_delete=models.PROTECT, related_name="+"
-    )
-    posted_at = models.DateTimeField(_("posted at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("stock movement")
@@ -414,7 +394,7 @@ class Ingredient(models.Model):
         ]
 
 
-class Batch(AppendOnly):
+class Batch(PostedRow):
     """One making of a liquid: it consumes raw materials at their cost and gives litres."""
 
     recipe = models.ForeignKey(Recipe, verbose_name=_("recipe"), on_delete=models.PROTECT, related_name="batches")
@@ -423,10 +403,6 @@ class Batch(AppendOnly):
     litres = models.DecimalField(_("litres made"), max_digits=10, decimal_places=2)
     cost = models.DecimalField(_("cost of materials"), max_digits=12, decimal_places=2)
     makers = models.ManyToManyField(Member, verbose_name=_("members who made it"), blank=True, related_name="+")
-    posted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("posted by"), on_delete=models.PROTECT, related_name="+"
-    )
-    posted_at = models.DateTimeField(_("posted at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("batch")
@@ -453,17 +429,13 @@ class MaterialKind(models.TextChoices):
     REVERSED = "reversed", _("Purchase reversed")
 
 
-class MaterialMovement(AppendOnly):
+class MaterialMovement(PostedRow):
     material = models.ForeignKey(RawMaterial, verbose_name=_("raw material"), on_delete=models.PROTECT, related_name="movements")
     date = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=20, choices=MaterialKind.choices)
     quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3)
     value = models.DecimalField(_("value"), max_digits=12, decimal_places=2)
     batch = models.ForeignKey(Batch, null=True, blank=True, on_delete=models.PROTECT, related_name="materials_used")
-    posted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("posted by"), on_delete=models.PROTECT, related_name="+"
-    )
-    posted_at = models.DateTimeField(_("posted at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("raw material movement")
@@ -479,7 +451,7 @@ class MaterialMovement(AppendOnly):
         ]
 
 
-class LiquidSale(AppendOnly):
+class LiquidSale(PostedRow):
     """Litres of a liquid shared to a member at the member price or sold in the community."""
 
     class Buyer(models.TextChoices):
@@ -496,10 +468,6 @@ class LiquidSale(AppendOnly):
     reverses = models.OneToOneField(
         "self", verbose_name=_("reverses"), null=True, blank=True, on_delete=models.PROTECT, related_name="reversal"
     )
-    posted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("posted by"), on_delete=models.PROTECT, related_name="+"
-    )
-    posted_at = models.DateTimeField(_("posted at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("liquid sale")

@@ -7,7 +7,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from songkhla_network.models import AppendOnly, Community, Person, Role
+from songkhla_network.models import Community, Person, PostedRow, Role
 from songkhla_network.thai import be_month, month_end
 
 
@@ -157,17 +157,13 @@ class Member(models.Model):
         return self.joined_on <= month_end(month) and (self.left_on is None or self.left_on >= month)
 
 
-class CollectionSheet(AppendOnly):
+class CollectionSheet(PostedRow):
     """One month's collection at a group meeting, posted once: the unique (group, month) pair is
     what stops a double tap, the back button or a second phone from posting the month twice."""
 
     group = models.ForeignKey(SavingsGroup, verbose_name=_("group"), on_delete=models.PROTECT, related_name="sheets")
     month = models.DateField(_("month"))
     paid_on = models.DateField(_("collected on"))
-    posted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("posted by"), on_delete=models.PROTECT, related_name="+"
-    )
-    posted_at = models.DateTimeField(_("posted at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("collection sheet")
@@ -187,7 +183,7 @@ class EntryKind(models.TextChoices):
     WITHDRAWAL = "withdrawal", _("Withdrawal")
 
 
-class LedgerEntry(AppendOnly):
+class LedgerEntry(PostedRow):
     """A money row: deposits are positive, withdrawals negative. Rows are never edited or deleted;
     a mistake is undone by a reversal row of the same kind and opposite sign that points to it,
     so a member's balance is the sum of their rows and their paid commitment the sum of the
@@ -219,10 +215,6 @@ class LedgerEntry(AppendOnly):
     request_key = models.UUIDField(
         null=True, blank=True, unique=True, editable=False, help_text="Form token: a resubmitted form posts once."
     )
-    posted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("posted by"), on_delete=models.PROTECT, related_name="+"
-    )
-    posted_at = models.DateTimeField(_("posted at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("ledger entry")

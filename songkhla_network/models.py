@@ -1,6 +1,7 @@
 """What every program area shares: who signs in and in what role, the communities of the
 municipality, and the people who appear as savers, surveyed households and tenants."""
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -158,3 +159,15 @@ class AppendOnly(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError(_("Money rows are never deleted: post a reversal instead."))
+
+
+class PostedRow(AppendOnly):
+    """A money row that records who posted it and when."""
+
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("posted by"), on_delete=models.PROTECT, related_name="+"
+    )
+    posted_at = models.DateTimeField(_("posted at"), auto_now_add=True)
+
+    class Meta:
+        abstract = True

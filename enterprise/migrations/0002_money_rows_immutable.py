@@ -8,6 +8,14 @@ class Migration(migrations.Migration):
 
     operations = [
         refuse_row_changes(
-            "enterprise_donation", "enterprise_levyposting", "enterprise_levyline", "enterprise_cashentry"
+            "enterprise_donation",
+            "enterprise_levyposting",
+            "enterprise_levyline",
+            "enterprise_cashentry",
+            "enterprise_memberpayment",
+            "enterprise_stockmovement",
+            "enterprise_batch",
+            "enterprise_materialmovement",
+            "enterprise_liquidsale",
         )
     ]
