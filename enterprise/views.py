@@ -430,6 +430,10 @@ def production(request):
     )
 
 
+def _current_members():
+    return Member.objects.filter(left_on__isnull=True).select_related("person", "group").order_by("group__name", "number")
+
+
 def _production_form(request, form, post, success, title):
     if request.method == "POST" and form.is_valid():
         try:
@@ -457,10 +461,9 @@ def material_buy(request):
 @leader_required
 @require_http_methods(["GET", "POST"])
 def batch_new(request):
-    makers = Member.objects.filter(left_on__isnull=True).select_related("person", "group").order_by("group__name", "number")
     return _production_form(
         request,
-        BatchForm(request.POST or None, makers=makers),
+        BatchForm(request.POST or None, makers=_current_members()),
         lambda data: services.batch_make(user=request.user, **data),
         _("Batch recorded."),
         _("Record a batch"),
@@ -470,10 +473,9 @@ def batch_new(request):
 @leader_required
 @require_http_methods(["GET", "POST"])
 def liquid_sale(request):
-    members = Member.objects.filter(left_on__isnull=True).select_related("person", "group").order_by("group__name", "number")
     return _production_form(
         request,
-        LiquidSaleForm(request.POST or None, members=members),
+        LiquidSaleForm(request.POST or None, members=_current_members()),
         lambda data: services.liquid_sell(user=request.user, **data),
         _("Sale recorded."),
         _("Share or sell a liquid"),
