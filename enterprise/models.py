@@ -10,7 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from groups.models import Member, SavingsGroup
 from songkhla_network.models import AppendOnly, PostedRow
-from songkhla_network.thai import be_month
+from songkhla_network.thai import be_date, be_month, format_baht, format_quantity
 
 
 class Donation(PostedRow):
@@ -56,7 +56,7 @@ class LevyPosting(PostedRow):
 
 
 class LevyLine(AppendOnly):
-    posting = models.ForeignKey(LevyPosting, on_delete=models.PROTECT, related_name="lines")
+    posting = models.ForeignKey(LevyPosting, verbose_name=_("levy posting"), on_delete=models.PROTECT, related_name="lines")
     group = models.ForeignKey(SavingsGroup, verbose_name=_("group"), on_delete=models.PROTECT, related_name="+")
     month = models.DateField(_("month"))
     deposits = models.DecimalField(_("deposits levied"), max_digits=12, decimal_places=2)
@@ -71,6 +71,9 @@ class LevyLine(AppendOnly):
             models.CheckConstraint(condition=Q(month__day=1), name="levy_line_month_is_first_day"),
             models.CheckConstraint(condition=~Q(deposits=0), name="levy_line_not_empty"),
         ]
+
+    def __str__(self):
+        return f"{self.group} {be_month(self.month)}"
 
 
 class CashKind(models.TextChoices):
@@ -90,22 +93,22 @@ class CashEntry(PostedRow):
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
     description = models.CharField(_("description"), max_length=300)
     donation = models.OneToOneField(
-        Donation, null=True, blank=True, on_delete=models.PROTECT, related_name="cash_entry"
+        Donation, verbose_name=_("donation"), null=True, blank=True, on_delete=models.PROTECT, related_name="cash_entry"
     )
     levy_posting = models.OneToOneField(
-        LevyPosting, null=True, blank=True, on_delete=models.PROTECT, related_name="cash_entry"
+        LevyPosting, verbose_name=_("levy posting"), null=True, blank=True, on_delete=models.PROTECT, related_name="cash_entry"
     )
     buying_round = models.ForeignKey(
-        "BuyingRound", null=True, blank=True, on_delete=models.PROTECT, related_name="cash_entries"
+        "BuyingRound", verbose_name=_("buying round"), null=True, blank=True, on_delete=models.PROTECT, related_name="cash_entries"
     )
     member_payment = models.OneToOneField(
-        "MemberPayment", null=True, blank=True, on_delete=models.PROTECT, related_name="cash_entry"
+        "MemberPayment", verbose_name=_("member payment"), null=True, blank=True, on_delete=models.PROTECT, related_name="cash_entry"
     )
     material_movement = models.OneToOneField(
-        "MaterialMovement", null=True, blank=True, on_delete=models.PROTECT, related_name="cash_entry"
+        "MaterialMovement", verbose_name=_("raw material movement"), null=True, blank=True, on_delete=models.PROTECT, related_name="cash_entry"
     )
     liquid_sale = models.OneToOneField(
-        "LiquidSale", null=True, blank=True, on_delete=models.PROTECT, related_name="cash_entry"
+        "LiquidSale", verbose_name=_("liquid sale"), null=True, blank=True, on_delete=models.PROTECT, related_name="cash_entry"
     )
     reverses = models.OneToOneField(
         "self", verbose_name=_("reverses"), null=True, blank=True, on_delete=models.PROTECT, related_name="reversal"
@@ -271,6 +274,9 @@ class Order(models.Model):
             models.CheckConstraint(condition=Q(quantity__gte=1), name="order_quantity_positive"),
         ]
 
+    def __str__(self):
+        return f"{self.member.person} · {self.item.product.name} × {self.quantity}"
+
 
 class Allocation(models.Model):
     """What a member gets of their order once the goods have arrived, and why it differs."""
@@ -285,6 +291,9 @@ class Allocation(models.Model):
     class Meta:
         verbose_name = _("allocation")
         verbose_name_plural = _("allocations")
+
+    def __str__(self):
+        return f"{self.order.member.person} · {self.order.item.product.name} × {self.quantity}"
 
 
 class MemberPayment(PostedRow):
@@ -308,6 +317,9 @@ class MemberPayment(PostedRow):
             ),
         ]
 
+    def __str__(self):
+        return f"{self.member.person} {format_baht(self.amount)}"
+
 
 class StockKind(models.TextChoices):
     IN = "in", _("Into stock")
@@ -324,7 +336,9 @@ class StockMovement(PostedRow):
     kind = models.CharField(_("kind"), max_length=20, choices=StockKind.choices)
     quantity = models.IntegerField(_("units"))
     unit_cost = models.DecimalField(_("cost per unit"), max_digits=12, decimal_places=4)
-    round_item = models.ForeignKey(RoundItem, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    round_item = models.ForeignKey(
+        RoundItem, verbose_name=_("product in a round"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     note = models.CharField(_("note"), max_length=300, blank=True)
 
     class Meta:
@@ -338,6 +352,9 @@ class StockMovement(PostedRow):
                 name="stock_movement_sign",
             ),
         ]
+
+    def __str__(self):
+        return f"{self.product.name} {self.quantity:+d}"
 
 
 class RawMaterial(models.Model):
@@ -393,6 +410,9 @@ class Ingredient(models.Model):
             models.CheckConstraint(condition=Q(quantity__gt=0), name="ingredient_quantity_positive"),
         ]
 
+    def __str__(self):
+        return f"{self.material.name} {format_quantity(self.quantity)} {self.material.unit}"
+
 
 class Batch(PostedRow):
     """One making of a liquid: it consumes raw materials at their cost and gives litres."""
@@ -411,6 +431,9 @@ class Batch(PostedRow):
         constraints = [
             models.CheckConstraint(condition=Q(scale__gt=0, litres__gt=0, cost__gte=0), name="batch_positive"),
         ]
+
+    def __str__(self):
+        return f"{self.recipe} {be_date(self.date)}"
 
     @property
     def cost_per_litre(self):
@@ -435,7 +458,9 @@ class MaterialMovement(PostedRow):
     kind = models.CharField(_("kind"), max_length=20, choices=MaterialKind.choices)
     quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3)
     value = models.DecimalField(_("value"), max_digits=12, decimal_places=2)
-    batch = models.ForeignKey(Batch, null=True, blank=True, on_delete=models.PROTECT, related_name="materials_used")
+    batch = models.ForeignKey(
+        Batch, verbose_name=_("batch"), null=True, blank=True, on_delete=models.PROTECT, related_name="materials_used"
+    )
 
     class Meta:
         verbose_name = _("raw material movement")
@@ -449,6 +474,9 @@ class MaterialMovement(PostedRow):
                 name="material_movement_sign",
             ),
         ]
+
+    def __str__(self):
+        return f"{self.material.name} {format_quantity(self.quantity)}"
 
 
 class LiquidSale(PostedRow):
@@ -484,3 +512,6 @@ class LiquidSale(PostedRow):
                 name="liquid_sale_member_when_member",
             ),
         ]
+
+    def __str__(self):
+        return f"{self.recipe} {format_quantity(self.litres)}"
