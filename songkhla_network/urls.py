@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("groups/", include("groups.urls")),
     path("enterprise/", include("enterprise.urls")),
+    path("housing/", include("housing.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from enterprise import demo as enterprise_demo
 from groups import demo as groups_demo
+from housing import demo as housing_demo
 from songkhla_network.models import Role, User
 
 DEMO_PASSWORD = "songkhla-demo"
@@ -56,6 +57,8 @@ class Command(BaseCommand):
                 self.stdout.write(
                     _("Enterprise: the first donation, the levy of December 2564 – February 2565, the buying rounds and a batch of each liquid.")
                 )
+            if housing_demo.seed(user=importer):
+                self.stdout.write(_("Housing: 150 households surveyed in December 2564."))
             if dry_run:
                 transaction.set_rollback(True)
                 self.stdout.write(_("Dry run: nothing was saved."))

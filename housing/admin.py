@@ -1,0 +1,27 @@
+from django.contrib import admin
+
+from songkhla_network.admin import ThaiModelAdmin, baht_column
+
+from .models import Household, StatusStep
+
+
+class StatusStepInline(admin.TabularInline):
+    model = StatusStep
+    extra = 0
+    fields = ["step", "date", "reason", "recorded_by"]
+    readonly_fields = ["recorded_by"]
+    formfield_overrides = ThaiModelAdmin.formfield_overrides
+
+    def has_add_permission(self, request, obj=None):
+        return False  # steps are recorded from the household's page, where their order is checked
+
+
+@admin.register(Household)
+class HouseholdAdmin(ThaiModelAdmin):
+    list_display = ["head", "community", "tenure", baht_column("monthly_income", Household._meta.get_field("monthly_income").verbose_name), "surveyed_on"]
+    list_filter = ["community", "tenure"]
+    search_fields = ["head__first_name", "head__last_name", "head__national_id"]
+    list_select_related = ["head", "community"]
+    autocomplete_fields = ["head", "community", "member"]
+    readonly_fields = ["surveyor"]
+    inlines = [StatusStepInline]

@@ -1,0 +1,52 @@
+"""150 fictional households surveyed in December 2564 across the demo communities; some heads
+already save in a group (the same person, kept once); the first 60 verified in January 2565."""
+
+import datetime
+import random
+from decimal import Decimal
+
+from groups.demo import FIRST_NAMES, LAST_NAMES
+from groups.models import Member
+from songkhla_network.models import Community, Person
+
+from .models import Household, StatusStep, Step, Tenure
+
+HOUSEHOLDS = 150
+REASONS = ["บ้านแออัด อยู่กันหลายครอบครัว", "ค่าเช่าสูงขึ้นทุกปี", "ถูกขอคืนพื้นที่", "บ้านทรุดโทรม น้ำท่วมทุกปี", "อยากมีบ้านเป็นของตัวเอง"]
+AREAS = ["เขารูปช้าง", "พะวง", "เกาะแต้ว", "ใกล้ชุมชนเดิม"]
+
+
+def seed(*, user):
+    if Household.objects.exists():
+        return 0
+    rng = random.Random(2564)
+    communities = list(Community.objects.order_by("name"))
+    savers = list(Member.objects.select_related("person").order_by("group__name", "number")[:40])
+    used = set(Person.objects.values_list("first_name", "last_name"))
+    for i in range(HOUSEHOLDS):
+        surveyed_on = datetime.date(2021, 12, 1 + i % 28)
+        if i % 4 == 0 and savers:
+            member = savers.pop(0)
+            head, community = member.person, member.group.community
+        else:
+            member, community = None, communities[i % len(communities)]
+            while (name := (rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES) + str(i))) in used:
+                pass
+            used.add(name)
+            head = Person.objects.create(
+                title=rng.choice(["นาง", "นาย", "นางสาว"]), first_name=name[0], last_name=name[1],
+                phone=f"09{rng.randrange(10**7, 10**8)}", community=community,
+            )  # fmt: skip
+        income = Decimal(rng.randrange(4000, 16000, 500))
+        household = Household.objects.create(
+            head=head, community=community, address=f"{rng.randrange(1, 300)} ถนนในชุมชน{community.name}",
+            adults=rng.randrange(1, 5), children=rng.randrange(0, 4), elderly=rng.randrange(0, 3), disabled=int(rng.random() < 0.1),
+            tenure=rng.choice([Tenure.RENTING, Tenure.RENTING, Tenure.RAILWAY, Tenure.PUBLIC, Tenure.RELATIVE, Tenure.OTHER]),
+            monthly_income=income, housing_cost=Decimal(rng.randrange(0, 3000, 100)),
+            can_pay=(income * Decimal("0.15")).quantize(Decimal("100")), member=member,
+            reason=rng.choice(REASONS), preferred_area=rng.choice(AREAS), surveyed_on=surveyed_on, surveyor=user,
+        )  # fmt: skip
+        StatusStep.objects.create(household=household, step=Step.SURVEYED, date=surveyed_on, recorded_by=user)
+        if i < 60:
+            StatusStep.objects.create(household=household, step=Step.VERIFIED, date=datetime.date(2022, 1, 15), recorded_by=user)
+    return HOUSEHOLDS

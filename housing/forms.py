@@ -1,0 +1,101 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from groups.models import Member
+from songkhla_network.forms import BEDateField, MoneyField, NationalIdField
+from songkhla_network.models import Community, Person
+from songkhla_network.thai import arabic_digits
+
+from .models import Step, Tenure
+
+
+class CountField(forms.IntegerField):
+    """People in a household: a whole number, 0 or more, Thai digits allowed."""
+
+    default_error_messages = {
+        "invalid": _("Enter a whole number of people, e.g. 2."),
+        "min_value": _("The number cannot be below %(limit_value)s."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", 50)
+        super().__init__(widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}), **kwargs)
+
+    def to_python(self, value):
+        return super().to_python(arabic_digits(str(value)).strip() if value not in self.empty_values else value)
+
+
+class SurveyForm(forms.Form):
+    title = forms.ChoiceField(label=_("title"), choices=[("", "—")] + list(Person.Title.choices), required=False)
+    first_name = forms.CharField(label=_("first name"), max_length=100)
+    last_name = forms.CharField(label=_("last name"), max_length=100)
+    phone = forms.CharField(label=_("phone"), max_length=30, required=False)
+    national_id = NationalIdField(label=_("national ID number"), required=False)
+    community = forms.ModelChoiceField(label=_("community today"), queryset=Community.objects.all())
+    address = forms.CharField(label=_("address today"), max_length=300, required=False)
+    adults = CountField(label=_("adults"), min_value=1)
+    children = CountField(label=_("children"), initial=0)
+    elderly = CountField(label=_("elderly people"), initial=0)
+    disabled = CountField(label=_("people with disabilities"), initial=0)
+    tenure = forms.ChoiceField(label=_("current tenure"), choices=Tenure.choices)
+    monthly_income = MoneyField(label=_("monthly income (baht)"), allow_zero=True)
+    housing_cost = MoneyField(label=_("monthly housing cost (baht)"), allow_zero=True)
+    can_pay = MoneyField(label=_("can pay each month for a new home (baht)"), allow_zero=True)
+    member = forms.ModelChoiceField(
+        label=_("savings-group member"), queryset=Member.objects.none(), required=False,
+        help_text=_("If the head of household saves in a group."),
+    )  # fmt: skip
+    reason = forms.CharField(label=_("reason for moving"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    preferred_area = forms.CharField(label=_("preferred area"), max_length=200, required=False)
+    surveyed_on = BEDateField(label=_("survey date"), allow_future=False, initial=timezone.localdate)
+    not_a_duplicate = forms.BooleanField(
+        label=_("I checked: this is a different household"), required=False, widget=forms.HiddenInput
+    )
+
+    PERSON_FIELDS = ["title", "first_name", "last_name", "phone", "national_id"]
+    HOUSEHOLD_FIELDS = [
+        "community", "address", "adults", "children", "elderly", "disabled", "tenure",
+        "monthly_income", "housing_cost", "can_pay", "member", "reason", "preferred_area",
+    ]  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = Member.objects.filter(left_on__isnull=True).select_related("person", "group")
+        self.duplicates = []
+
+    def clean(self):
+        from .services import likely_duplicates
+
+        cleaned = super().clean()
+        national_id = cleaned.get("national_id")
+        if not self.errors and cleaned.get("community"):
+            self.duplicates = list(
+                likely_duplicates(
+                    national_id=national_id, first_name=cleaned["first_name"], last_name=cleaned["last_name"],
+                    community=cleaned["community"],
+                )  # fmt: skip
+            )
+            if self.duplicates and not cleaned.get("not_a_duplicate"):
+                self.fields["not_a_duplicate"].widget = forms.CheckboxInput()
+                raise forms.ValidationError(
+                    _("This household may already be in the survey (same national ID, or same name in the same community). Check the list below; tick the box to save it anyway."),
+                    code="duplicate",
+                )
+        return cleaned
+
+    def person(self):
+        person = {name: self.cleaned_data[name] for name in self.PERSON_FIELDS}
+        person["community"] = self.cleaned_data["community"]
+        person["address"] = self.cleaned_data["address"]
+        return person
+
+    def household(self):
+        return {name: self.cleaned_data[name] for name in self.HOUSEHOLD_FIELDS}
+
+
+class StepForm(forms.Form):
+    step = forms.ChoiceField(label=_("status"), choices=[c for c in Step.choices if c[0] != Step.SURVEYED])
+    date = BEDateField(label=_("date"), allow_future=False, initial=timezone.localdate)
+    reason = forms.CharField(label=_("reason"), max_length=300, required=False)

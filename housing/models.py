@@ -1,0 +1,109 @@
+"""Housing relocation: the households who asked to move out of crowded communities, surveyed in
+December 2564, and their way towards new homes."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from groups.models import Member
+from songkhla_network.models import Community, Person
+
+
+class Tenure(models.TextChoices):
+    RENTING = "renting", _("Renting")
+    RAILWAY = "railway", _("Railway land")
+    PUBLIC = "public", _("Public land")
+    RELATIVE = "relative", _("A relative's house")
+    OTHER = "other", _("Other")
+
+
+class Household(models.Model):
+    head = models.OneToOneField(
+        Person, verbose_name=_("head of household"), on_delete=models.PROTECT, related_name="household"
+    )
+    community = models.ForeignKey(
+        Community, verbose_name=_("community today"), on_delete=models.PROTECT, related_name="households"
+    )
+    address = models.CharField(_("address today"), max_length=300, blank=True)
+    adults = models.PositiveSmallIntegerField(_("adults"))
+    children = models.PositiveSmallIntegerField(_("children"), default=0)
+    elderly = models.PositiveSmallIntegerField(_("elderly people"), default=0)
+    disabled = models.PositiveSmallIntegerField(_("people with disabilities"), default=0)
+    tenure = models.CharField(_("current tenure"), max_length=20, choices=Tenure.choices)
+    monthly_income = models.DecimalField(_("monthly income"), max_digits=12, decimal_places=2)
+    housing_cost = models.DecimalField(_("monthly housing cost"), max_digits=12, decimal_places=2)
+    can_pay = models.DecimalField(
+        _("can pay each month for a new home"), max_digits=12, decimal_places=2
+    )
+    member = models.ForeignKey(
+        Member,
+        verbose_name=_("savings-group member"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="households",
+    )
+    reason = models.TextField(_("reason for moving"), blank=True)
+    preferred_area = models.CharField(_("preferred area"), max_length=200, blank=True)
+    surveyed_on = models.DateField(_("survey date"))
+    surveyor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("surveyor"), on_delete=models.PROTECT, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+        ordering = ["community__name", "head__first_name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(adults__gte=1), name="household_has_an_adult"),
+            models.CheckConstraint(
+                condition=Q(monthly_income__gte=0, housing_cost__gte=0, can_pay__gte=0), name="household_money_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.head} ({self.community})"
+
+    @property
+    def size(self):
+        return self.adults + self.children + self.elderly
+
+
+class Step(models.TextChoices):
+    SURVEYED = "surveyed", _("Surveyed")
+    VERIFIED = "verified", _("Verified")
+    PROPOSED = "proposed", _("In a proposal")
+    APPROVED = "approved", _("Approved")
+    MOVED = "moved", _("Moved")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+STEP_ORDER = [Step.SURVEYED, Step.VERIFIED, Step.PROPOSED, Step.APPROVED, Step.MOVED]
+
+
+class StatusStep(models.Model):
+    """A dated step of a household towards a new home; the latest is its status."""
+
+    household = models.ForeignKey(Household, verbose_name=_("household"), on_delete=models.CASCADE, related_name="steps")
+    step = models.CharField(_("status"), max_length=20, choices=Step.choices)
+    date = models.DateField(_("date"))
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("status step")
+        verbose_name_plural = _("status steps")
+        ordering = ["household", "date", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["household", "step"], name="status_step_once"),
+            models.CheckConstraint(condition=~Q(step="withdrawn") | ~Q(reason=""), name="withdrawal_has_a_reason"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_step_display()} {self.date}"

@@ -1,0 +1,107 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import OuterRef, Subquery
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from groups.access import readable_groups
+from songkhla_network.models import Role
+from songkhla_network.roles import role_required
+
+from . import services
+from .forms import StepForm, SurveyForm
+from .models import Household, StatusStep, Step
+
+# Leaders survey; staff read everything. Treasurers see the households of their groups'
+# communities, without income, ID numbers or phone numbers.
+READERS = (Role.STAFF, Role.TREASURER)
+leader_required = role_required()
+
+
+def visible_households(user):
+    households = Household.objects.select_related("head", "community")
+    if user.reads_everything:
+        return households
+    return households.filter(community__in=readable_groups(user).values("community"))
+
+
+def sees_personal_data(user):
+    return user.reads_everything
+
+
+def _with_status(households):
+    latest = StatusStep.objects.filter(household=OuterRef("pk")).order_by("-date", "-id")
+    return households.annotate(status=Subquery(latest.values("step")[:1]), status_date=Subquery(latest.values("date")[:1]))
+
+
+@role_required(*READERS)
+def household_list(request):
+    households = list(_with_status(visible_households(request.user)).order_by("community__name", "head__first_name"))
+    labels = dict(Step.choices)
+    for household in households:
+        household.status_label = labels.get(household.status, "")
+    return render(
+        request,
+        "housing/household_list.html",
+        {"households": households, "personal": sees_personal_data(request.user), "can_post": request.user.is_leader},
+    )
+
+
+@role_required(*READERS)
+def household_detail(request, pk):
+    household = get_object_or_404(
+        visible_households(request.user).select_related("member__group", "surveyor"), pk=pk
+    )
+    return render(
+        request,
+        "housing/household_detail.html",
+        {
+            "household": household,
+            "steps": list(household.steps.select_related("recorded_by").order_by("date", "id")),
+            "personal": sees_personal_data(request.user),
+            "step_form": StepForm() if request.user.is_leader else None,
+        },
+    )
+
+
+@leader_required
+@require_http_methods(["GET", "POST"])
+def household_new(request):
+    form = SurveyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            household = services.household_survey(
+                person=form.person(), household=form.household(), surveyed_on=form.cleaned_data["surveyed_on"], user=request.user
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Household saved."))
+            return redirect("housing:detail", pk=household.pk)
+    return render(request, "housing/survey_form.html", {"form": form})
+
+
+@leader_required
+@require_http_methods(["POST"])
+def step_new(request, pk):
+    household = get_object_or_404(Household, pk=pk)
+    form = StepForm(request.POST)
+    if form.is_valid():
+        try:
+            services.step_add(household=household, user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Status recorded."))
+            return redirect("housing:detail", pk=household.pk)
+    return render(
+        request,
+        "housing/household_detail.html",
+        {
+            "household": household,
+            "steps": list(household.steps.select_related("recorded_by").order_by("date", "id")),
+            "personal": True,
+            "step_form": form,
+        },
+    )

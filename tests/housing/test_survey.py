@@ -1,0 +1,162 @@
+"""The housing survey: a phone form that refuses wrong input and finds likely duplicates, dated
+status steps, and personal data kept to leaders and staff."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from housing import services
+from housing.models import Household, StatusStep, Step, Tenure
+from songkhla_network.models import Community, Person
+from tests.groups.test_access import assert_no_english
+
+pytestmark = pytest.mark.django_db
+
+VALID_ID = "1103702296121"
+
+
+def form_data(community, **changes):
+    data = {
+        "title": "นาง", "first_name": "สมใจ", "last_name": "รักบ้าน", "phone": "0812345678", "national_id": "",
+        "community": community.pk, "address": "12 ซอย 3", "adults": "2", "children": "๑", "elderly": "0", "disabled": "0",
+        "tenure": Tenure.RENTING, "monthly_income": "9,000", "housing_cost": "1500", "can_pay": "1,200",
+        "member": "", "reason": "บ้านแออัด", "preferred_area": "เขารูปช้าง", "surveyed_on": "10/12/2564",
+    }  # fmt: skip
+    data.update(changes)
+    return data
+
+
+def survey(community, leader, first_name="สมใจ", national_id=""):
+    return services.household_survey(
+        person={"title": "นาง", "first_name": first_name, "last_name": "รักบ้าน", "phone": "081", "national_id": national_id,
+                "community": community, "address": ""},
+        household={"community": community, "address": "", "adults": 2, "children": 1, "elderly": 0, "disabled": 0,
+                   "tenure": Tenure.RENTING, "monthly_income": Decimal("9000"), "housing_cost": Decimal("1500"),
+                   "can_pay": Decimal("1200"), "member": None, "reason": "", "preferred_area": ""},
+        surveyed_on=datetime.date(2021, 12, 10), user=leader,
+    )  # fmt: skip
+
+
+def test_a_leader_surveys_a_household_on_the_form(client, leader, group_a):
+    client.force_login(leader)
+    response = client.get(reverse("housing:new"))
+    assert_no_english(response)
+    response = client.post(reverse("housing:new"), form_data(group_a.community, national_id="1-1037-02296-12-1"))
+    assert response.status_code == 302
+    household = Household.objects.get()
+    assert (household.children, household.size, household.monthly_income) == (1, 3, Decimal("9000.00"))
+    assert household.surveyed_on == datetime.date(2021, 12, 10) and household.head.national_id == VALID_ID
+    assert list(household.steps.values_list("step", flat=True)) == [Step.SURVEYED]
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [("adults", "0"), ("adults", "-1"), ("children", "สอง"), ("monthly_income", "เก้าพัน"), ("monthly_income", "-5"),
+     ("surveyed_on", "10/12/2600"), ("surveyed_on", "10/12/2021"), ("national_id", "1103702296122"), ("first_name", "")],
+)  # fmt: skip
+def test_wrong_input_gets_a_thai_message_beside_the_field_and_nothing_is_written(client, leader, group_a, field, value):
+    client.force_login(leader)
+    response = client.post(reverse("housing:new"), form_data(group_a.community, **{field: value}))
+    assert response.status_code == 200 and response.context["form"].errors[field]
+    assert_no_english(response)
+    assert not Household.objects.exists() and not Person.objects.filter(first_name="สมใจ").exists()
+
+
+def test_likely_duplicates_are_shown_before_saving(client, leader, group_a):
+    survey(group_a.community, leader, national_id=VALID_ID)
+    client.force_login(leader)
+    response = client.post(reverse("housing:new"), form_data(group_a.community))  # same name, same community
+    assert response.status_code == 200 and response.context["form"].duplicates
+    assert_no_english(response)
+    response = client.post(reverse("housing:new"), form_data(group_a.community, first_name="คนอื่น", national_id=VALID_ID))
+    assert response.context["form"].duplicates
+    assert Household.objects.count() == 1
+    # Ticking the box saves a different household with the same name.
+    response = client.post(reverse("housing:new"), form_data(group_a.community, not_a_duplicate="on"))
+    assert response.status_code == 302 and Household.objects.count() == 2
+
+
+def test_a_saver_already_in_the_records_is_reused_as_head_of_household(leader, group_a):
+    saver = group_a.members.first().person
+    saver.national_id = VALID_ID
+    saver.save()
+    household = survey(group_a.community, leader, national_id=VALID_ID)
+    assert household.head == saver
+    with pytest.raises(ValidationError):
+        survey(group_a.community, leader, national_id=VALID_ID)
+
+
+def test_steps_only_go_forward_and_a_withdrawal_needs_a_reason(leader, group_a):
+    household = survey(group_a.community, leader)
+    services.step_add(household=household, step=Step.VERIFIED, date=datetime.date(2022, 1, 5), reason="", user=leader)
+    with pytest.raises(ValidationError):
+        services.step_add(household=household, step=Step.VERIFIED, date=datetime.date(2022, 1, 6), reason="", user=leader)
+    with pytest.raises(ValidationError):
+        services.step_add(household=household, step=Step.APPROVED, date=datetime.date(2021, 12, 1), reason="", user=leader)
+    with pytest.raises(ValidationError):
+        services.step_add(household=household, step=Step.WITHDRAWN, date=datetime.date(2022, 2, 1), reason=" ", user=leader)
+    services.step_add(household=household, step=Step.WITHDRAWN, date=datetime.date(2022, 2, 1), reason="ย้ายไปอยู่กับลูก", user=leader)
+    with pytest.raises(ValidationError):
+        services.step_add(household=household, step=Step.MOVED, date=datetime.date(2022, 3, 1), reason="", user=leader)
+    assert list(StatusStep.objects.values_list("step", flat=True)) == [Step.SURVEYED, Step.VERIFIED, Step.WITHDRAWN]
+
+
+@pytest.mark.parametrize(
+    "persona, list_status, sees_income, new_status",
+    [
+        ("leader", 200, True, 200),
+        ("staff", 200, True, 403),
+        ("treasurer_a", 200, False, 403),
+        ("treasurer_b", 200, False, 403),
+        ("collector", 403, False, 403),
+        ("anonymous", 302, False, 302),
+    ],
+)
+def test_income_ids_and_phones_stay_with_leaders_and_staff(personas, leader, group_a, group_b, persona, list_status, sees_income, new_status):
+    in_a = survey(group_a.community, leader, national_id=VALID_ID)
+    survey(group_b.community, leader, first_name="บีบี")
+    client = personas[persona]
+    response = client.get(reverse("housing:list"))
+    assert response.status_code == list_status
+    assert client.get(reverse("housing:new")).status_code == new_status
+    if list_status != 200:
+        return
+    assert_no_english(response)
+    page = response.content.decode()
+    assert ("9,000.00" in page) == sees_income
+    detail = client.get(reverse("housing:detail", args=[in_a.pk]))
+    if persona == "treasurer_b":
+        assert detail.status_code == 404  # not a household of their group's community
+        assert [h.head.first_name for h in response.context["households"]] == ["บีบี"]
+        return
+    assert detail.status_code == 200
+    text = detail.content.decode()
+    assert ("9,000.00" in text) == sees_income and ("081" in text) == sees_income
+    assert VALID_ID not in text  # shown masked, if at all
+    assert ("x-xxxx-xxxxx-12-1" in text) == sees_income
+
+
+@pytest.mark.parametrize("count", [3, 40])
+def test_the_list_takes_the_same_queries_whatever_the_households(client, leader, django_assert_max_num_queries, count):
+    community = Community.objects.create(name="ชุมชนนับ")
+    for i in range(count):
+        survey(community, leader, first_name=f"คนที่{i}")
+    client.force_login(leader)
+    with django_assert_max_num_queries(6):
+        assert client.get(reverse("housing:list")).status_code == 200
+    household = Household.objects.first()
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("housing:detail", args=[household.pk])).status_code == 200
+
+
+def test_the_demo_has_150_households_surveyed_in_december_2564(settings):
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    assert Household.objects.count() == 150
+    assert not Household.objects.exclude(surveyed_on__range=(datetime.date(2021, 12, 1), datetime.date(2021, 12, 31))).exists()
+    assert Household.objects.filter(member__isnull=False).exists()
