@@ -23,6 +23,8 @@ def seed(*, user):
     communities = list(Community.objects.order_by("name"))
     savers = list(Member.objects.select_related("person").order_by("group__name", "number")[:40])
     used = set(Person.objects.values_list("first_name", "last_name"))
+    names = [(f, n) for f in FIRST_NAMES for n in LAST_NAMES if (f, n) not in used]
+    rng.shuffle(names)
     for i in range(HOUSEHOLDS):
         surveyed_on = datetime.date(2021, 12, 1 + i % 28)
         if i % 4 == 0 and savers:
@@ -30,9 +32,7 @@ def seed(*, user):
             head, community = member.person, member.group.community
         else:
             member, community = None, communities[i % len(communities)]
-            while (name := (rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES) + str(i))) in used:
-                pass
-            used.add(name)
+            name = names.pop()
             head = Person.objects.create(
                 title=rng.choice(["นาง", "นาย", "นางสาว"]), first_name=name[0], last_name=name[1],
                 phone=f"09{rng.randrange(10**7, 10**8)}", community=community,
