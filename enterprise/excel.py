@@ -1,39 +1,15 @@
-"""Excel workbooks of the enterprise's figures, in Thai, dates in B.E. as text (Excel would show a
-real date in C.E.)."""
+"""The enterprise statement as an Excel workbook."""
 
-from io import BytesIO
-
-from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
+from songkhla_network.excel import add_sheet, new_workbook
 from songkhla_network.thai import be_date
-
-MONEY_FORMAT = "#,##0.00"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _sheet(workbook, title, header, rows, money_columns=()):
-    sheet = workbook.create_sheet(title)
-    sheet.append(header)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(list(row))
-    for column in money_columns:
-        for (cell,) in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
-            cell.number_format = MONEY_FORMAT
-    for index, width in enumerate([48] + [18] * (len(header) - 1), start=1):
-        sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = width
-    return sheet
 
 
 def statement_workbook(statement, cash_rows):
-    workbook = Workbook()
-    workbook.remove(workbook.active)
+    workbook = new_workbook()
     s = statement
-    _sheet(
+    add_sheet(
         workbook,
         _("Statement"),
         [_("Item"), _("Amount (baht)")],
@@ -53,19 +29,11 @@ def statement_workbook(statement, cash_rows):
         ],
         money_columns=(2,),
     )
-    _sheet(
+    add_sheet(
         workbook,
         _("Cash book"),
         [_("Date"), _("Item"), _("Kind"), _("Amount (baht)")],
         [(be_date(e.date), e.description, e.get_kind_display(), e.amount) for e in cash_rows],
         money_columns=(4,),
     )
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def xlsx_response(content, filename):
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return workbook

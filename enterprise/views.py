@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods
 
 from songkhla_network.models import Role
 from songkhla_network.roles import role_required
+from songkhla_network.excel import xlsx_response
 from songkhla_network.pdf import pdf_response
 from songkhla_network.thai import be_date, be_month, be_month_slug, format_baht, month_end
 
@@ -506,5 +507,5 @@ def statement(request):
 def statement_xlsx(request):
     form, first, last = _statement_period(request)
     rows = CashEntry.objects.filter(date__range=(first, last)).order_by("date", "id")
-    content = excel.statement_workbook(selectors.statement(first, last), rows)
-    return excel.xlsx_response(content, f"enterprise-{be_month_slug(first)}-{be_month_slug(last)}.xlsx")
+    workbook = excel.statement_workbook(selectors.statement(first, last), rows)
+    return xlsx_response(workbook, f"enterprise-{be_month_slug(first)}-{be_month_slug(last)}.xlsx")

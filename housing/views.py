@@ -6,12 +6,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from groups.access import readable_groups
+from songkhla_network.excel import add_sheet, new_workbook, xlsx_response
 from songkhla_network.models import Role
 from songkhla_network.roles import role_required
+from songkhla_network.thai import be_date
 
 from . import services
 from .forms import StepForm, SurveyForm
-from .models import Household, StatusStep, Step
+from .models import ExportRecord, Household, StatusStep, Step
 
 # Leaders survey; staff read everything. Treasurers see the households of their groups'
 # communities, without income, ID numbers or phone numbers.
@@ -105,3 +107,33 @@ def step_new(request, pk):
             "step_form": form,
         },
     )
+
+
+@role_required(Role.STAFF)
+def household_xlsx(request):
+    """Every surveyed household with its personal data, for leaders and staff; the export itself
+    is recorded with who and when."""
+    households = list(_with_status(visible_households(request.user).select_related("member__group")).order_by("community__name", "head__first_name"))
+    labels = dict(Step.choices)
+    workbook = new_workbook()
+    add_sheet(
+        workbook,
+        _("Households"),
+        [
+            _("Head of household"), _("community today"), _("phone"), _("national ID number"), _("adults"), _("children"),
+            _("elderly people"), _("people with disabilities"), _("current tenure"), _("monthly income"),
+            _("monthly housing cost"), _("can pay each month for a new home"), _("savings-group member"),
+            _("preferred area"), _("survey date"), _("Status"),
+        ],
+        [
+            (
+                str(h.head), h.community.name, h.head.phone, h.head.masked_national_id, h.adults, h.children, h.elderly,
+                h.disabled, h.get_tenure_display(), h.monthly_income, h.housing_cost, h.can_pay,
+                str(h.member.group) if h.member else "", h.preferred_area, be_date(h.surveyed_on), str(labels.get(h.status, "")),
+            )
+            for h in households
+        ],
+        money_columns=(10, 11, 12),
+    )  # fmt: skip
+    ExportRecord.objects.create(user=request.user, what=_("Household survey (Excel)"), rows=len(households))
+    return xlsx_response(workbook, "households.xlsx")

@@ -160,3 +160,23 @@ def test_the_demo_has_150_households_surveyed_in_december_2564(settings):
     assert Household.objects.count() == 150
     assert not Household.objects.exclude(surveyed_on__range=(datetime.date(2021, 12, 1), datetime.date(2021, 12, 31))).exists()
     assert Household.objects.filter(member__isnull=False).exists()
+
+
+@pytest.mark.parametrize("persona, status", [("leader", 200), ("staff", 200), ("treasurer_a", 403), ("collector", 403), ("anonymous", 302)])
+def test_staff_export_the_survey_and_every_export_is_recorded(personas, leader, group_a, persona, status):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from housing.models import ExportRecord
+
+    survey(group_a.community, leader, national_id=VALID_ID)
+    response = personas[persona].get(reverse("housing:xlsx"))
+    assert response.status_code == status
+    if status != 200:
+        assert not ExportRecord.objects.exists()
+        return
+    rows = list(load_workbook(BytesIO(response.content)).worksheets[0].iter_rows(values_only=True))
+    assert rows[1][0] == "นางสมใจ รักบ้าน" and rows[1][3] == "x-xxxx-xxxxx-12-1" and rows[1][9] == 9000
+    record = ExportRecord.objects.get()
+    assert (record.user.username, record.rows) == (persona, 1)
