@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from songkhla_network.admin import ThaiModelAdmin, baht_column
 
-from .models import ExportRecord, Household, StatusStep
+from .models import BudgetLine, ExportRecord, Household, Proposal, StatusStep
 
 
 class StatusStepInline(admin.TabularInline):
@@ -42,3 +42,16 @@ class ExportRecordAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class BudgetLineInline(admin.TabularInline):
+    model = BudgetLine
+    extra = 1
+    formfield_overrides = ThaiModelAdmin.formfield_overrides
+
+
+@admin.register(Proposal)
+class ProposalAdmin(ThaiModelAdmin):
+    list_display = ["title", "date", "target_site"]
+    filter_horizontal = ["households"]
+    inlines = [BudgetLineInline]

@@ -1,5 +1,6 @@
 """150 fictional households surveyed in December 2564 across the demo communities; some heads
-already save in a group (the same person, kept once); the first 60 verified in January 2565."""
+already save in a group (the same person, kept once); the first 60 verified in January 2565 and
+included in a draft proposal to CODI."""
 
 import datetime
 import random
@@ -9,7 +10,8 @@ from groups.demo import FIRST_NAMES, LAST_NAMES
 from groups.models import Member
 from songkhla_network.models import Community, Person
 
-from .models import Household, StatusStep, Step, Tenure
+from . import services
+from .models import BudgetLine, Household, StatusStep, Step, Tenure
 
 HOUSEHOLDS = 150
 REASONS = ["บ้านแออัด อยู่กันหลายครอบครัว", "ค่าเช่าสูงขึ้นทุกปี", "ถูกขอคืนพื้นที่", "บ้านทรุดโทรม น้ำท่วมทุกปี", "อยากมีบ้านเป็นของตัวเอง"]
@@ -49,4 +51,10 @@ def seed(*, user):
         StatusStep.objects.create(household=household, step=Step.SURVEYED, date=surveyed_on, recorded_by=user)
         if i < 60:
             StatusStep.objects.create(household=household, step=Step.VERIFIED, date=datetime.date(2022, 1, 15), recorded_by=user)
+    proposal = services.proposal_create(
+        title="โครงการจัดหาที่อยู่อาศัยใหม่ให้ผู้มีรายได้น้อยในชุมชนแออัด เทศบาลนครสงขลา",
+        date=datetime.date(2022, 3, 1), target_site="ที่ดินตำบลเขารูปช้าง (ร่าง)", user=user,
+    )  # fmt: skip
+    for item, amount in [("ค่าที่ดิน", "4500000"), ("ค่าสาธารณูปโภค", "1800000"), ("ค่าก่อสร้างบ้าน (อุดหนุน)", "3000000")]:
+        BudgetLine.objects.create(proposal=proposal, item=item, amount=Decimal(amount))
     return HOUSEHOLDS

@@ -99,3 +99,9 @@ class StepForm(forms.Form):
     step = forms.ChoiceField(label=_("status"), choices=[c for c in Step.choices if c[0] != Step.SURVEYED])
     date = BEDateField(label=_("date"), allow_future=False, initial=timezone.localdate)
     reason = forms.CharField(label=_("reason"), max_length=300, required=False)
+
+
+class ProposalForm(forms.Form):
+    title = forms.CharField(label=_("title"), max_length=300)
+    date = BEDateField(label=_("date"), initial=timezone.localdate)
+    target_site = forms.CharField(label=_("target site"), max_length=300)

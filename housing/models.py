@@ -124,3 +124,36 @@ class ExportRecord(models.Model):
 
     def __str__(self):
         return f"{self.what} ({self.user})"
+
+
+class Proposal(models.Model):
+    """A project proposal to CODI (พอช.) for new homes for the households it includes."""
+
+    title = models.CharField(_("title"), max_length=300)
+    date = models.DateField(_("date"))
+    target_site = models.CharField(_("target site"), max_length=300)
+    households = models.ManyToManyField(Household, verbose_name=_("households"), related_name="proposals", blank=True)
+    history = HistoricalRecords(m2m_fields=[households])
+
+    class Meta:
+        verbose_name = _("proposal to CODI")
+        verbose_name_plural = _("proposals to CODI")
+        ordering = ["-date", "-id"]
+
+    def __str__(self):
+        return self.title
+
+
+class BudgetLine(models.Model):
+    proposal = models.ForeignKey(Proposal, verbose_name=_("proposal"), on_delete=models.CASCADE, related_name="budget_lines")
+    item = models.CharField(_("item"), max_length=300)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("budget line")
+        verbose_name_plural = _("budget lines")
+        ordering = ["proposal", "id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="budget_line_positive")]
+
+    def __str__(self):
+        return self.item

@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 
 from songkhla_network.models import Person
@@ -51,3 +51,19 @@ def likely_duplicates(*, national_id, first_name, last_name, community):
     if national_id:
         match |= Q(head__national_id=national_id)
     return Household.objects.filter(match).select_related("head", "community")
+
+
+@transaction.atomic
+def proposal_create(*, title, date, target_site, user):
+    """A proposal that includes every verified household not yet in a proposal; each of them
+    takes the step 'in a proposal' on the proposal's date."""
+    from .models import Proposal
+
+    proposal = Proposal.objects.create(title=title, date=date, target_site=target_site)
+    latest = StatusStep.objects.filter(household=OuterRef("pk")).order_by("-date", "-id").values("step")[:1]
+    verified = list(Household.objects.annotate(status=Subquery(latest)).filter(status=Step.VERIFIED).select_for_update(of=("self",)))
+    proposal.households.set(verified)
+    StatusStep.objects.bulk_create(
+        StatusStep(household=h, step=Step.PROPOSED, date=max(date, h.surveyed_on), recorded_by=user) for h in verified
+    )
+    return proposal

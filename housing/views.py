@@ -1,19 +1,23 @@
+from decimal import Decimal
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import OuterRef, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from groups.access import readable_groups
 from songkhla_network.excel import add_sheet, new_workbook, xlsx_response
 from songkhla_network.models import Role
+from songkhla_network.pdf import pdf_response
 from songkhla_network.roles import role_required
 from songkhla_network.thai import be_date
 
-from . import services
-from .forms import StepForm, SurveyForm
-from .models import ExportRecord, Household, StatusStep, Step
+from . import selectors, services
+from .forms import ProposalForm, StepForm, SurveyForm
+from .models import ExportRecord, Household, Proposal, StatusStep, Step
 
 # Leaders survey; staff read everything. Treasurers see the households of their groups'
 # communities, without income, ID numbers or phone numbers.
@@ -137,3 +141,77 @@ def household_xlsx(request):
     )  # fmt: skip
     ExportRecord.objects.create(user=request.user, what=_("Household survey (Excel)"), rows=len(households))
     return xlsx_response(workbook, "households.xlsx")
+
+
+# The proposal to CODI: leaders draft it, staff read and export it.
+
+
+def _proposal_context(proposal):
+    households = list(
+        proposal.households.select_related("head", "community", "member").order_by("community__name", "head__first_name")
+    )
+    budget = list(proposal.budget_lines.all())
+    return {
+        "proposal": proposal,
+        "households": households,
+        "summary": selectors.summary(households),
+        "budget": budget,
+        "budget_total": sum((line.amount for line in budget), Decimal("0.00")),
+    }
+
+
+@role_required(Role.STAFF)
+def proposal_list(request):
+    return render(
+        request,
+        "housing/proposal_list.html",
+        {"proposals": list(Proposal.objects.annotate(count=Count("households"))), "can_post": request.user.is_leader},
+    )
+
+
+@leader_required
+@require_http_methods(["GET", "POST"])
+def proposal_new(request):
+    form = ProposalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        proposal = services.proposal_create(user=request.user, **form.cleaned_data)
+        messages.success(request, _("Proposal drafted with every verified household."))
+        return redirect("housing:proposal", pk=proposal.pk)
+    return render(request, "housing/proposal_form.html", {"form": form})
+
+
+@role_required(Role.STAFF)
+def proposal_detail(request, pk):
+    proposal = get_object_or_404(Proposal, pk=pk)
+    return render(request, "housing/proposal_detail.html", _proposal_context(proposal))
+
+
+@role_required(Role.STAFF)
+def proposal_pdf(request, pk):
+    proposal = get_object_or_404(Proposal, pk=pk)
+    context = {**_proposal_context(proposal), "printed_on": be_date(timezone.localdate())}
+    ExportRecord.objects.create(user=request.user, what=_("Proposal %(title)s (PDF)") % {"title": proposal.title}, rows=len(context["households"]))
+    return pdf_response("housing/proposal_pdf.html", context, f"proposal-{proposal.pk}.pdf")
+
+
+@role_required(Role.STAFF)
+def proposal_xlsx(request, pk):
+    proposal = get_object_or_404(Proposal, pk=pk)
+    context = _proposal_context(proposal)
+    s = context["summary"]
+    workbook = new_workbook()
+    for title, rows in [
+        (_("By community"), s["by_community"]), (_("By household size"), s["by_size"]), (_("By tenure"), s["by_tenure"]),
+        (_("By income"), s["by_income"]), (_("By ability to pay"), s["by_pay"]),
+    ]:  # fmt: skip
+        add_sheet(workbook, title, [title, _("Households"), _("Per cent")], rows)
+    add_sheet(workbook, _("Budget"), [_("item"), _("Amount (baht)")], [(b.item, b.amount) for b in context["budget"]], money_columns=(2,))
+    add_sheet(
+        workbook,
+        _("Annex: households"),
+        [_("Head of household"), _("community today"), _("national ID number"), _("People"), _("current tenure"), _("can pay each month for a new home")],
+        [(str(h.head), h.community.name, h.head.masked_national_id, h.size, h.get_tenure_display(), h.can_pay) for h in context["households"]],
+        money_columns=(6,),
+    )
+    ExportRecord.objects.create(user=request.user, what=_("Proposal %(title)s (Excel)") % {"title": proposal.title}, rows=len(context["households"]))
+    return xlsx_response(workbook, f"proposal-{proposal.pk}.xlsx")

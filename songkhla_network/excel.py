@@ -1,6 +1,7 @@
 """Excel workbooks every area exports: Thai headers in bold, baht columns as 56,000.00, dates as
 B.E. text (a real Excel date would show its C.E. year)."""
 
+import re
 from io import BytesIO
 
 from django.http import HttpResponse
@@ -19,7 +20,8 @@ def new_workbook():
 
 def add_sheet(workbook, title, header, rows, money_columns=()):
     """A sheet with a bold header row; `money_columns` are 1-based column numbers."""
-    sheet = workbook.create_sheet(title[:31])
+    # Excel refuses these characters in a sheet's name, and names longer than 31 characters.
+    sheet = workbook.create_sheet(re.sub(r"[\[\]:*?/\\]", " ", str(title))[:31].strip())
     sheet.append([str(h) for h in header])
     for cell in sheet[1]:
         cell.font = Font(bold=True)

@@ -180,3 +180,39 @@ def test_staff_export_the_survey_and_every_export_is_recorded(personas, leader, 
     assert rows[1][0] == "นางสมใจ รักบ้าน" and rows[1][3] == "x-xxxx-xxxxx-12-1" and rows[1][9] == 9000
     record = ExportRecord.objects.get()
     assert (record.user.username, record.rows) == (persona, 1)
+
+
+def test_a_proposal_includes_the_verified_households_and_summarises_them(client, leader, group_a, group_b):
+    import subprocess
+
+    from housing.models import ExportRecord, Proposal
+
+    verified = survey(group_a.community, leader, national_id=VALID_ID)
+    services.step_add(household=verified, step=Step.VERIFIED, date=datetime.date(2022, 1, 5), reason="", user=leader)
+    survey(group_b.community, leader, first_name="ยังไม่ตรวจ")
+    client.force_login(leader)
+    response = client.post(reverse("housing:proposal_new"), {"title": "โครงการบ้านมั่นคง", "date": "1/3/2565", "target_site": "เขารูปช้าง"})
+    proposal = Proposal.objects.get()
+    assert response.status_code == 302 and list(proposal.households.all()) == [verified]
+    assert verified.steps.order_by("-id").first().step == Step.PROPOSED
+    page = client.get(reverse("housing:proposal", args=[proposal.pk]))
+    assert_no_english(page)
+    summary = page.context["summary"]
+    assert (summary["total"], summary["people"], summary["by_tenure"]) == (1, 3, [("เช่า", 1, Decimal("100.0"))])
+    pdf = client.get(reverse("housing:proposal_pdf", args=[proposal.pk]))
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf.content, capture_output=True, check=True).stdout.decode()
+    assert "โครงการบ้านมั่นคง" in text and "หน้า 1 จาก" in text and "1 มีนาคม 2565" in text
+    assert "x-xxxx-xxxxx-12-1" in text and VALID_ID not in text  # the annex masks IDs
+    assert client.get(reverse("housing:proposal_xlsx", args=[proposal.pk])).status_code == 200
+    assert ExportRecord.objects.count() == 2
+
+
+@pytest.mark.parametrize("persona, status", [("leader", 200), ("staff", 200), ("treasurer_a", 403), ("collector", 403), ("anonymous", 302)])
+def test_proposals_are_for_leaders_and_staff(personas, leader, persona, status):
+    from housing.models import Proposal
+
+    proposal = Proposal.objects.create(title="ร่าง", date=datetime.date(2022, 3, 1), target_site="ที่ดิน")
+    for name in ["housing:proposals", "housing:proposal", "housing:proposal_pdf", "housing:proposal_xlsx"]:
+        args = [] if name == "housing:proposals" else [proposal.pk]
+        assert personas[persona].get(reverse(name, args=args)).status_code == status, name
+    assert personas[persona].get(reverse("housing:proposal_new")).status_code == (200 if persona == "leader" else status if status != 200 else 403)
