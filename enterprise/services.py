@@ -17,24 +17,25 @@ from songkhla_network.thai import be_date, be_month, format_baht, format_quantit
 from .models import (
     Allocation,
     Batch,
-    LiquidSale,
-    MaterialKind,
-    MaterialMovement,
-    RawMaterial,
-    Recipe,
     BuyingRound,
     CashEntry,
     CashKind,
     Donation,
     LevyLine,
     LevyPosting,
+    LiquidSale,
+    MaterialKind,
+    MaterialMovement,
     MemberPayment,
     Order,
     Product,
+    RawMaterial,
+    Recipe,
     RoundItem,
     StockKind,
     StockMovement,
 )
+from .selectors import member_bill
 
 ZERO = Decimal("0.00")
 
@@ -402,8 +403,6 @@ def stock_on_hand(product):
 @transaction.atomic
 def payment_post(*, buying_round, member, amount, date, user):
     """A member pays for their share of a round: never more than they still owe."""
-    from .selectors import member_bill
-
     Member.objects.select_for_update().get(pk=member.pk)
     bill = member_bill(buying_round, member)
     if amount > bill.owed:

@@ -325,14 +325,15 @@ def _pickup_context(request, buying_round):
     by_group = {}
     for bill in round_bills:
         by_group.setdefault(bill.member.group, []).append(bill)
-    postable = {g.pk for g in groups if group_access.can_post(request.user, g)} if request.user.role == Role.TREASURER else None
+    # Members are already limited to the readable groups: for a treasurer, their own groups.
+    can_pay = request.user.is_leader or request.user.role == Role.TREASURER
     return {
         "round": buying_round,
         "by_group": [
             {
                 "group": group,
                 "bills": group_bills,
-                "can_pay": request.user.is_leader or (postable is not None and group.pk in postable),
+                "can_pay": can_pay,
                 "due": sum((b.due for b in group_bills), services.ZERO),
                 "owed": sum((b.owed for b in group_bills), services.ZERO),
                 "saved": sum((b.saved for b in group_bills), services.ZERO),

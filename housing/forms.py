@@ -8,6 +8,7 @@ from songkhla_network.models import Community, Person
 from songkhla_network.thai import arabic_digits
 
 from .models import Step, Tenure
+from .services import likely_duplicates
 
 
 class CountField(forms.IntegerField):
@@ -66,8 +67,6 @@ class SurveyForm(forms.Form):
         self.duplicates = []
 
     def clean(self):
-        from .services import likely_duplicates
-
         cleaned = super().clean()
         national_id = cleaned.get("national_id")
         if not self.errors and cleaned.get("community"):

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from songkhla_network.models import Person
 
-from .models import STEP_ORDER, Household, StatusStep, Step
+from .models import STEP_ORDER, Household, Proposal, StatusStep, Step
 
 
 @transaction.atomic
@@ -57,8 +57,6 @@ def likely_duplicates(*, national_id, first_name, last_name, community):
 def proposal_create(*, title, date, target_site, user):
     """A proposal that includes every verified household not yet in a proposal; each of them
     takes the step 'in a proposal' on the proposal's date."""
-    from .models import Proposal
-
     proposal = Proposal.objects.create(title=title, date=date, target_site=target_site)
     latest = StatusStep.objects.filter(household=OuterRef("pk")).order_by("-date", "-id").values("step")[:1]
     verified = list(Household.objects.annotate(status=Subquery(latest)).filter(status=Step.VERIFIED).select_for_update(of=("self",)))

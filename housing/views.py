@@ -36,17 +36,23 @@ def sees_personal_data(user):
     return user.reads_everything
 
 
-def _with_status(households):
+def households_with_status(households):
+    """The households, in list order, each with its latest step's `status`, `status_label` and
+    `status_date` (one query)."""
     latest = StatusStep.objects.filter(household=OuterRef("pk")).order_by("-date", "-id")
-    return households.annotate(status=Subquery(latest.values("step")[:1]), status_date=Subquery(latest.values("date")[:1]))
+    households = list(
+        households.annotate(status=Subquery(latest.values("step")[:1]), status_date=Subquery(latest.values("date")[:1]))
+        .order_by("community__name", "head__first_name")
+    )
+    labels = dict(Step.choices)
+    for household in households:
+        household.status_label = str(labels.get(household.status, ""))
+    return households
 
 
 @role_required(*READERS)
 def household_list(request):
-    households = list(_with_status(visible_households(request.user)).order_by("community__name", "head__first_name"))
-    labels = dict(Step.choices)
-    for household in households:
-        household.status_label = labels.get(household.status, "")
+    households = households_with_status(visible_households(request.user))
     return render(
         request,
         "housing/household_list.html",
@@ -117,8 +123,7 @@ def step_new(request, pk):
 def household_xlsx(request):
     """Every surveyed household with its personal data, for leaders and staff; the export itself
     is recorded with who and when."""
-    households = list(_with_status(visible_households(request.user).select_related("member__group")).order_by("community__name", "head__first_name"))
-    labels = dict(Step.choices)
+    households = households_with_status(visible_households(request.user).select_related("member__group"))
     workbook = new_workbook()
     add_sheet(
         workbook,
@@ -133,7 +138,7 @@ def household_xlsx(request):
             (
                 str(h.head), h.community.name, h.head.phone, h.head.masked_national_id, h.adults, h.children, h.elderly,
                 h.disabled, h.get_tenure_display(), h.monthly_income, h.housing_cost, h.can_pay,
-                str(h.member.group) if h.member else "", h.preferred_area, be_date(h.surveyed_on), str(labels.get(h.status, "")),
+                str(h.member.group) if h.member else "", h.preferred_area, be_date(h.surveyed_on), h.status_label,
             )
             for h in households
         ],
