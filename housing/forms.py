@@ -8,7 +8,7 @@ from songkhla_network.models import Community, Person
 from songkhla_network.thai import arabic_digits
 
 from .models import Step, Tenure
-from .services import likely_duplicates
+from .services import likely_duplicates, verified_households
 
 
 class CountField(forms.IntegerField):
@@ -100,7 +100,65 @@ class StepForm(forms.Form):
     reason = forms.CharField(label=_("reason"), max_length=300, required=False)
 
 
-class ProposalForm(forms.Form):
-    title = forms.CharField(label=_("title"), max_length=300)
+class HouseholdChoiceField(forms.ModelMultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+    def label_from_instance(self, household):
+        return f"{household.head} · {household.community} · " + str(_("%(count)s people") % {"count": household.size})
+
+
+class ProposalHouseholdsForm(forms.Form):
+    """Verified households to take into a proposal."""
+
+    households = HouseholdChoiceField(
+        label=_("verified households to include"), queryset=None,
+        error_messages={"required": _("Tick at least one household.")},
+    )  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["households"]
+        field.queryset = verified_households().select_related("head", "community").order_by("community__name", "head__first_name")
+
+
+class ProposalForm(ProposalHouseholdsForm):
+    title = forms.CharField(label=_("project title"), max_length=300)
     date = BEDateField(label=_("date"), initial=timezone.localdate)
     target_site = forms.CharField(label=_("target site"), max_length=300)
+    background = forms.CharField(
+        label=_("background and reasons"), widget=forms.Textarea(attrs={"rows": 5}), required=False,
+        help_text=_("Printed at the head of the proposal."),
+    )  # fmt: skip
+
+    field_order = ["title", "date", "target_site", "background", "households"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["households"].required = False
+        self.fields["households"].initial = [h.pk for h in self.fields["households"].queryset]  # all, to begin with
+        self.fields["households"].help_text = _("Only verified households not yet in a proposal are listed.")
+
+
+class BudgetLineForm(forms.Form):
+    item = forms.CharField(label=_("item"), max_length=300)
+    amount = MoneyField(label=_("amount (baht)"))
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("the filled-in template (.xlsx or .csv)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,text/csv"}),
+        error_messages={"required": _("Choose the file to import."), "empty": _("The file is empty.")},
+    )
+
+
+class HouseholdFilterForm(forms.Form):
+    community = forms.ModelChoiceField(label=_("community"), queryset=Community.objects.none(), required=False, empty_label=_("every community"))
+    status = forms.ChoiceField(label=_("status"), choices=[("", _("every status"))] + list(Step.choices), required=False)
+    name = forms.CharField(label=_("name"), max_length=100, required=False)
+
+    def __init__(self, *args, communities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["community"].queryset = communities
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-select" if isinstance(field.widget, forms.Select) else "form-control"

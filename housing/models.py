@@ -129,9 +129,13 @@ class ExportRecord(models.Model):
 class Proposal(models.Model):
     """A project proposal to CODI (พอช.) for new homes for the households it includes."""
 
-    title = models.CharField(_("title"), max_length=300)
+    title = models.CharField(_("project title"), max_length=300)
     date = models.DateField(_("date"))
     target_site = models.CharField(_("target site"), max_length=300)
+    background = models.TextField(
+        _("background and reasons"), blank=True,
+        help_text=_("Why the households ask to move and what the network proposes; printed at the head of the proposal."),
+    )  # fmt: skip
     households = models.ManyToManyField(Household, verbose_name=_("households"), related_name="proposals", blank=True)
     history = HistoricalRecords(m2m_fields=[households])
 
@@ -148,6 +152,7 @@ class BudgetLine(models.Model):
     proposal = models.ForeignKey(Proposal, verbose_name=_("proposal"), on_delete=models.CASCADE, related_name="budget_lines")
     item = models.CharField(_("item"), max_length=300)
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("budget line")

@@ -53,15 +53,51 @@ def likely_duplicates(*, national_id, first_name, last_name, community):
     return Household.objects.filter(match).select_related("head", "community")
 
 
+def _latest_steps():
+    return StatusStep.objects.filter(household=OuterRef("pk")).order_by("-date", "-id").values("step")[:1]
+
+
+def verified_households():
+    """Households verified and not yet in a proposal: the ones a proposal can take in."""
+    return Household.objects.annotate(status=Subquery(_latest_steps())).filter(status=Step.VERIFIED)
+
+
 @transaction.atomic
-def proposal_create(*, title, date, target_site, user):
-    """A proposal that includes every verified household not yet in a proposal; each of them
-    takes the step 'in a proposal' on the proposal's date."""
-    proposal = Proposal.objects.create(title=title, date=date, target_site=target_site)
-    latest = StatusStep.objects.filter(household=OuterRef("pk")).order_by("-date", "-id").values("step")[:1]
-    verified = list(Household.objects.annotate(status=Subquery(latest)).filter(status=Step.VERIFIED).select_for_update(of=("self",)))
-    proposal.households.set(verified)
-    StatusStep.objects.bulk_create(
-        StatusStep(household=h, step=Step.PROPOSED, date=max(date, h.surveyed_on), recorded_by=user) for h in verified
-    )
+def proposal_create(*, title, date, target_site, background="", households=None, user):
+    """A proposal with the verified households chosen (every verified household when none are
+    chosen); each of them takes the step 'in a proposal' on the proposal's date."""
+    proposal = Proposal.objects.create(title=title, date=date, target_site=target_site, background=background)
+    proposal_add(proposal=proposal, households=households, user=user)
     return proposal
+
+
+@transaction.atomic
+def proposal_add(*, proposal, households=None, user):
+    """Take verified households into the proposal (all of them when `households` is None). Under
+    row locks, so a household goes into one proposal only, even when two leaders add it at once."""
+    chosen = verified_households().select_for_update(of=("self",))
+    if households is not None:
+        wanted = {h.pk for h in households}
+        chosen = [h for h in chosen.filter(pk__in=wanted)]
+        if len(chosen) != len(wanted):
+            raise ValidationError({"households": _("Some of these households are no longer verified and waiting: reload the page.")})
+    chosen = list(chosen)
+    proposal.households.add(*chosen)
+    StatusStep.objects.bulk_create(
+        StatusStep(household=h, step=Step.PROPOSED, date=max(proposal.date, h.surveyed_on), recorded_by=user) for h in chosen
+    )
+    return chosen
+
+
+@transaction.atomic
+def proposal_remove(*, proposal, household, user):
+    """Take a household out of a proposal it was put in by mistake: it goes back to 'verified'.
+    Refused once CODI approved it or it moved on. The removed step stays in the history."""
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    latest = household.steps.order_by("-date", "-id").first()
+    if not proposal.households.filter(pk=household.pk).exists():
+        raise ValidationError(_("This household is not in the proposal."))
+    if latest is None or latest.step != Step.PROPOSED:
+        raise ValidationError(_("This household has moved past the proposal (%(step)s); it cannot be taken out.") % {"step": latest.get_step_display() if latest else ""})
+    proposal.households.remove(household)
+    latest.delete()

@@ -1,23 +1,26 @@
+import uuid
 from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from groups.access import readable_groups
 from songkhla_network.excel import add_sheet, new_workbook, xlsx_response
-from songkhla_network.models import Role
+from songkhla_network.models import Community, Role
 from songkhla_network.pdf import pdf_response
 from songkhla_network.roles import role_required
 from songkhla_network.thai import be_date
 
-from . import selectors, services
-from .forms import ProposalForm, StepForm, SurveyForm
-from .models import ExportRecord, Household, Proposal, StatusStep, Step
+from . import importing, selectors, services
+from .forms import BudgetLineForm, HouseholdFilterForm, ImportForm, ProposalForm, ProposalHouseholdsForm, StepForm, SurveyForm
+from .models import BudgetLine, ExportRecord, Household, Proposal, StatusStep, Step
 
 # Leaders survey; staff read everything. Treasurers see the households of their groups'
 # communities, without income, ID numbers or phone numbers.
@@ -36,28 +39,46 @@ def sees_personal_data(user):
     return user.reads_everything
 
 
-def households_with_status(households):
+def households_with_status(households, status=None):
     """The households, in list order, each with its latest step's `status`, `status_label` and
-    `status_date` (one query)."""
+    `status_date` (one query); only those at `status` when one is given."""
     latest = StatusStep.objects.filter(household=OuterRef("pk")).order_by("-date", "-id")
-    households = list(
-        households.annotate(status=Subquery(latest.values("step")[:1]), status_date=Subquery(latest.values("date")[:1]))
-        .order_by("community__name", "head__first_name")
-    )
+    households = households.annotate(status=Subquery(latest.values("step")[:1]), status_date=Subquery(latest.values("date")[:1]))
+    if status:
+        households = households.filter(status=status)
+    households = list(households.order_by("community__name", "head__first_name"))
     labels = dict(Step.choices)
     for household in households:
         household.status_label = str(labels.get(household.status, ""))
     return households
 
 
+def filtered_households(request, households):
+    """The list as the reader narrowed it: by community, status and name (the same filter feeds
+    the page and its Excel export)."""
+    form = HouseholdFilterForm(request.GET or None, communities=Community.objects.filter(pk__in=households.values("community")))
+    status = None
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["community"]:
+            households = households.filter(community=data["community"])
+        if data["name"]:
+            households = households.filter(Q(head__first_name__icontains=data["name"]) | Q(head__last_name__icontains=data["name"]))
+        status = data["status"]
+    return form, households_with_status(households, status=status)
+
+
 @role_required(*READERS)
 def household_list(request):
-    households = households_with_status(visible_households(request.user))
+    form, households = filtered_households(request, visible_households(request.user))
     return render(
         request,
         "housing/household_list.html",
-        {"households": households, "personal": sees_personal_data(request.user), "can_post": request.user.is_leader},
-    )
+        {
+            "households": households, "filter": form, "query": request.GET.urlencode(),
+            "personal": sees_personal_data(request.user), "can_post": request.user.is_leader,
+        },
+    )  # fmt: skip
 
 
 @role_required(*READERS)
@@ -123,7 +144,7 @@ def step_new(request, pk):
 def household_xlsx(request):
     """Every surveyed household with its personal data, for leaders and staff; the export itself
     is recorded with who and when."""
-    households = households_with_status(visible_households(request.user).select_related("member__group"))
+    _form, households = filtered_households(request, visible_households(request.user).select_related("member__group"))
     workbook = new_workbook()
     add_sheet(
         workbook,
@@ -148,6 +169,71 @@ def household_xlsx(request):
     return xlsx_response(workbook, "households.xlsx")
 
 
+# Importing the existing survey from a spreadsheet: leaders only, all rows or none.
+
+IMPORT_SESSION_KEY = "housing_import"
+
+
+def _import_page(request, form, *, errors=(), preview=(), token=None, status=200):
+    return render(
+        request,
+        "housing/import.html",
+        {"form": form, "errors": errors, "preview": preview, "token": token, "max_mb": importing.MAX_BYTES // 1024 // 1024},
+        status=status,
+    )
+
+
+@leader_required
+@require_http_methods(["GET", "POST"])
+def household_import(request):
+    """Upload a filled-in template: errors per row and column, or a preview to confirm. Nothing
+    is written here; the rows wait in the session for the leader's confirmation."""
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "GET" or not form.is_valid():
+        return _import_page(request, form)
+    try:
+        rows = [[importing.cell_text(v) for v in row] for row in importing.read_rows(form.cleaned_data["file"])]
+        valid, errors = importing.check_rows(rows)
+    except importing.ImportError_ as error:
+        form.add_error("file", error.message)
+        return _import_page(request, form)
+    if errors:
+        return _import_page(request, ImportForm(), errors=errors)
+    token = uuid.uuid4().hex
+    request.session[IMPORT_SESSION_KEY] = {"token": token, "rows": rows}
+    return _import_page(request, ImportForm(), preview=valid, token=token)
+
+
+@leader_required
+@require_http_methods(["POST"])
+def household_import_confirm(request):
+    waiting = request.session.get(IMPORT_SESSION_KEY)
+    if not waiting or waiting["token"] != request.POST.get("token"):
+        messages.error(request, _("This import was already confirmed or has expired. Upload the file again if the households are not in the list."))
+        return redirect("housing:list")
+    try:
+        households, errors = importing.import_rows(waiting["rows"], user=request.user)
+    except importing.ImportError_ as error:  # the records changed since the preview
+        errors, households = [importing.RowError(1, "", "", error.message)], []
+    del request.session[IMPORT_SESSION_KEY]
+    if errors:
+        return _import_page(request, ImportForm(), errors=errors)
+    messages.success(
+        request,
+        ngettext("%(count)s household imported.", "%(count)s households imported.", len(households)) % {"count": len(households)},
+    )
+    return redirect("housing:list")
+
+
+@leader_required
+def import_template(request, kind):
+    if kind == "csv":
+        response = HttpResponse(importing.template_csv(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="survey-template.csv"'
+        return response
+    return xlsx_response(importing.template_workbook(), "survey-template.xlsx")
+
+
 # The proposal to CODI: leaders draft it, staff read and export it.
 
 
@@ -165,12 +251,17 @@ def _proposal_context(proposal):
     }
 
 
+def _proposals():
+    budget = BudgetLine.objects.filter(proposal=OuterRef("pk")).values("proposal").annotate(total=Sum("amount")).values("total")
+    return list(Proposal.objects.annotate(count=Count("households"), budget=Subquery(budget)))
+
+
 @role_required(Role.STAFF)
 def proposal_list(request):
     return render(
         request,
         "housing/proposal_list.html",
-        {"proposals": list(Proposal.objects.annotate(count=Count("households"))), "can_post": request.user.is_leader},
+        {"proposals": _proposals(), "can_post": request.user.is_leader},
     )
 
 
@@ -179,16 +270,102 @@ def proposal_list(request):
 def proposal_new(request):
     form = ProposalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        proposal = services.proposal_create(user=request.user, **form.cleaned_data)
-        messages.success(request, _("Proposal drafted with every verified household."))
-        return redirect("housing:proposal", pk=proposal.pk)
+        data = form.cleaned_data
+        try:
+            proposal = services.proposal_create(user=request.user, **data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                ngettext("Proposal drafted with %(count)s household.", "Proposal drafted with %(count)s households.", len(data["households"]))
+                % {"count": len(data["households"])},
+            )
+            return redirect("housing:proposal", pk=proposal.pk)
     return render(request, "housing/proposal_form.html", {"form": form})
+
+
+def _proposal_page(request, proposal, *, add_form=None, budget_form=None, status=200):
+    context = _proposal_context(proposal)
+    if request.user.is_leader:
+        context["add_form"] = add_form or ProposalHouseholdsForm()
+        context["budget_form"] = budget_form or BudgetLineForm()
+        context["removable"] = set(
+            StatusStep.objects.filter(household__in=context["households"], step=Step.PROPOSED)
+            .exclude(household__steps__step__in=[Step.APPROVED, Step.MOVED, Step.WITHDRAWN])
+            .values_list("household_id", flat=True)
+        )
+    return render(request, "housing/proposal_detail.html", context, status=status)
 
 
 @role_required(Role.STAFF)
 def proposal_detail(request, pk):
+    return _proposal_page(request, get_object_or_404(Proposal, pk=pk))
+
+
+@leader_required
+@require_http_methods(["POST"])
+def proposal_households(request, pk):
     proposal = get_object_or_404(Proposal, pk=pk)
-    return render(request, "housing/proposal_detail.html", _proposal_context(proposal))
+    form = ProposalHouseholdsForm(request.POST)
+    if form.is_valid():
+        try:
+            added = services.proposal_add(proposal=proposal, households=form.cleaned_data["households"], user=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, ngettext("%(count)s household added.", "%(count)s households added.", len(added)) % {"count": len(added)})
+            return redirect("housing:proposal", pk=proposal.pk)
+    return _proposal_page(request, proposal, add_form=form)
+
+
+@leader_required
+@require_http_methods(["POST"])
+def proposal_household_remove(request, pk, household_pk):
+    proposal = get_object_or_404(Proposal, pk=pk)
+    household = get_object_or_404(Household, pk=household_pk)
+    try:
+        services.proposal_remove(proposal=proposal, household=household, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("%(household)s was taken out of the proposal and is back to “verified”.") % {"household": household.head})
+    return redirect("housing:proposal", pk=proposal.pk)
+
+
+@leader_required
+@require_http_methods(["POST"])
+def proposal_budget(request, pk):
+    proposal = get_object_or_404(Proposal, pk=pk)
+    form = BudgetLineForm(request.POST)
+    if not form.is_valid():
+        return _proposal_page(request, proposal, budget_form=form)
+    proposal.budget_lines.create(**form.cleaned_data)
+    messages.success(request, _("Budget line added."))
+    return redirect("housing:proposal", pk=proposal.pk)
+
+
+@leader_required
+@require_http_methods(["POST"])
+def proposal_budget_remove(request, pk, line_pk):
+    line = get_object_or_404(BudgetLine, pk=line_pk, proposal_id=pk)
+    line.delete()
+    messages.success(request, _("Budget line “%(item)s” removed.") % {"item": line.item})
+    return redirect("housing:proposal", pk=pk)
+
+
+@role_required(Role.STAFF)
+def proposal_list_xlsx(request):
+    proposals = _proposals()
+    workbook = new_workbook()
+    add_sheet(
+        workbook,
+        _("Proposals to CODI"),
+        [_("project title"), _("date"), _("target site"), _("Households"), _("Budget (baht)")],
+        [(p.title, be_date(p.date), p.target_site, p.count, p.budget or Decimal("0.00")) for p in proposals],
+        money_columns=(5,),
+    )
+    return xlsx_response(workbook, "proposals.xlsx")
 
 
 @role_required(Role.STAFF)

@@ -8,11 +8,9 @@ Set SHOTS_DIR=/some/dir to also save screenshots of each page at 390 px (phone-*
 1280 px (desktop-*.png) width; without it no file is written and nothing depends on them.
 """
 
-import os
 import re
 import time
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.db import connection, transaction
@@ -35,26 +33,6 @@ IS_INVALID = re.compile(r"(^|\s)is-invalid(\s|$)")
 
 
 # -- helpers ------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def shoot():
-    """shoot(page, name): full-page screenshots at phone and desktop width, when SHOTS_DIR is set."""
-    folder = os.environ.get("SHOTS_DIR")
-    if not folder:
-        return lambda page, name: None
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-
-    def take(page, name):
-        page.screenshot(path=folder / f"phone-{name}.png", full_page=True)
-        page.set_viewport_size(DESKTOP)
-        try:
-            page.screenshot(path=folder / f"desktop-{name}.png", full_page=True)
-        finally:
-            page.set_viewport_size(PHONE)
-
-    return take
 
 
 def this_month():
