@@ -369,3 +369,19 @@ def words_cut(lines, text):
         if len(joined) not in boundaries and not (before in words and after in words):
             cut.append(f"{line}|{following}")
     return cut
+
+
+@pytest.mark.parametrize("count", [2, 30])
+def test_proposal_pages_take_the_same_queries_whatever_the_households(client, leader, group_a, django_assert_max_num_queries, count):
+    proposal = services.proposal_create(title="ร่าง", date=datetime.date(2022, 3, 1), target_site="ที่ดิน", households=[], user=leader)
+    for i in range(count):
+        proposal.households.add(survey(group_a.community, leader, first_name=f"คนที่{i}"))
+        verified(group_a.community, leader, f"รอ{i}")
+    client.force_login(leader)
+    for name, limit in [("housing:proposal", 14), ("housing:proposal_pdf", 10), ("housing:proposal_xlsx", 10)]:
+        with django_assert_max_num_queries(limit):
+            assert client.get(reverse(name, args=[proposal.pk])).status_code == 200, name
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("housing:proposals")).status_code == 200
+    with django_assert_max_num_queries(10):
+        assert client.get(reverse("housing:proposal_new")).status_code == 200
