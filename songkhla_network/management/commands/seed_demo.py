@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from enterprise import demo as enterprise_demo
 from groups import demo as groups_demo
 from housing import demo as housing_demo
+from rent_collection import demo as rent_demo
 from songkhla_network.models import Role, User
 
 DEMO_PASSWORD = "songkhla-demo"
@@ -59,6 +60,10 @@ class Command(BaseCommand):
                 )
             if housing_demo.seed(user=importer):
                 self.stdout.write(_("Housing: 150 households surveyed in December 2564."))
+            if rent_demo.seed(today=timezone.localdate(), collector=logins.get("collector"), leader=logins.get("leader")):
+                self.stdout.write(
+                    _("Railway-land rent: tenancies with their arrears, CODI letters naming the demo collector, receipts and a remittance.")
+                )
             if dry_run:
                 transaction.set_rollback(True)
                 self.stdout.write(_("Dry run: nothing was saved."))

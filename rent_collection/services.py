@@ -1,0 +1,318 @@
+"""Writes for railway-land rent: tenancies, CODI letters, receipts, voids and remittances. Each
+function runs in one transaction and writes everything it was asked to or nothing; a refusal is a
+ValidationError with a message for the person at the phone, keyed by field where there is one.
+
+Locks are always taken in the same order — the tenancy, then the collector's receipt series, then
+receipts — so that two writes never wait on each other in a circle."""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from songkhla_network.models import Person
+from songkhla_network.thai import be_date, format_baht, to_satang
+
+from . import selectors
+from .models import (
+    COLLECTING_ROLES,
+    CodiLetter,
+    LetterCollector,
+    Receipt,
+    ReceiptSeries,
+    ReceiptVoid,
+    Remittance,
+    RemittanceLine,
+    Tenancy,
+)
+
+
+class AlreadyPosted(Exception):
+    """The same form was posted before; nothing new was written."""
+
+    def __init__(self, existing):
+        super().__init__(str(existing))
+        self.existing = existing
+
+
+def _check_money(amount, field="amount"):
+    if amount is None or amount <= 0:
+        raise ValidationError({field: _("The amount must be more than 0 baht.")}, code="not_positive")
+    if to_satang(amount) != amount:
+        raise ValidationError({field: _("The amount is in baht and satang: at most two decimals.")}, code="satang")
+
+
+@transaction.atomic
+def tenancy_register(
+    *, person, community, plot, contract_number, monthly_rent, start_date, opening_balance, opening_on, opening_source, note=""
+):
+    """Record a tenancy of railway land. `person` is the head of household: a Person already in
+    the records, or a dict of Person fields — a person already known by national ID (a saver, a
+    surveyed household) is reused rather than entered twice."""
+    errors = {}
+    if monthly_rent is None or monthly_rent <= 0:
+        errors["monthly_rent"] = _("The monthly rent must be more than 0 baht.")
+    if opening_balance is None or opening_balance < 0:
+        errors["opening_balance"] = _("The opening arrears cannot be negative: enter 0 if nothing was owed.")
+    if not (opening_source or "").strip():
+        errors["opening_source"] = _("Say which document the opening arrears come from.")
+    if Tenancy.objects.filter(contract_number=contract_number).exists():
+        errors["contract_number"] = _("A tenancy with this contract number is already recorded.")
+    if errors:
+        raise ValidationError(errors)
+    if isinstance(person, dict):
+        national_id = person.get("national_id")
+        tenant = Person.objects.filter(national_id=national_id).first() if national_id else None
+        if tenant is None:
+            tenant = Person.objects.create(**{"community": community, **person})
+    else:
+        tenant = person
+    return Tenancy.objects.create(
+        community=community, plot=plot, tenant=tenant, contract_number=contract_number, monthly_rent=monthly_rent,
+        start_date=start_date, opening_balance=opening_balance, opening_on=opening_on,
+        opening_source=opening_source.strip(), note=note,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def letter_record(*, number, date, signed_by, valid_from, valid_to, assignments, note=""):
+    """Record a CODI letter and the persons it names, each with their communities
+    (`assignments`: [(user, [communities])]). Only rent collectors and network leaders can be
+    named, each once, each for at least one community."""
+    errors = {}
+    if valid_to < valid_from:
+        errors["valid_to"] = _("The letter cannot end before it starts.")
+    if CodiLetter.objects.filter(number=number).exists():
+        errors["number"] = _("A letter with this number is already recorded.")
+    if not assignments:
+        errors["assignments"] = _("Name at least one collector.")
+    users = [user for user, _communities in assignments]
+    wrong_role = [str(user) for user in users if user.role not in COLLECTING_ROLES or not user.is_active]
+    if wrong_role:
+        errors["assignments"] = _("Only active rent collectors and network leaders can be named: %(names)s.") % {
+            "names": ", ".join(wrong_role)
+        }
+    elif len({user.pk for user in users}) != len(users):
+        errors["assignments"] = _("Each person is named once, with all their communities.")
+    elif any(not communities for _user, communities in assignments):
+        errors["assignments"] = _("Give each collector at least one community.")
+    if errors:
+        raise ValidationError(errors)
+    letter = CodiLetter.objects.create(
+        number=number, date=date, signed_by=signed_by, valid_from=valid_from, valid_to=valid_to, note=note
+    )
+    for user, communities in assignments:
+        assignment = LetterCollector.objects.create(letter=letter, collector=user)
+        assignment.communities.set(communities)
+    return letter
+
+
+def _authorising_letter(collector, tenancy, date):
+    """The letter under which `collector` may collect from `tenancy` on `date`, or the refusal
+    that says what is missing."""
+    name, community = collector.get_full_name() or collector.username, tenancy.community
+    if collector.role not in COLLECTING_ROLES or not collector.is_active:
+        raise ValidationError(_("%(name)s is not a rent collector.") % {"name": name}, code="not_collector")
+    assignments = list(
+        LetterCollector.objects.filter(collector=collector).select_related("letter").prefetch_related("communities")
+    )
+    valid = [a for a in assignments if a.letter.is_valid_on(date)]
+    covering = [a for a in valid if community in a.communities.all()]
+    if covering:
+        return max(covering, key=lambda a: (a.letter.valid_from, a.letter.pk)).letter
+    if valid:
+        raise ValidationError(
+            {"tenancy": _("The CODI letter %(letters)s does not name %(name)s to collect in %(community)s.") % {
+                "letters": ", ".join(sorted({a.letter.number for a in valid})), "name": name, "community": community,
+            }},
+            code="other_community",
+        )  # fmt: skip
+    for_community = [a for a in assignments if community in a.communities.all()]
+    if for_community:
+        periods = "; ".join(
+            _("letter %(number)s, %(start)s – %(end)s")
+            % {"number": a.letter.number, "start": be_date(a.letter.valid_from), "end": be_date(a.letter.valid_to)}
+            for a in sorted(for_community, key=lambda a: a.letter.valid_from)
+        )
+        raise ValidationError(
+            {"date": _("No CODI letter lets %(name)s collect on %(date)s: %(periods)s.") % {
+                "name": name, "date": be_date(date), "periods": periods,
+            }},
+            code="outside_letter",
+        )  # fmt: skip
+    raise ValidationError(
+        _("%(name)s is not named in any CODI letter: only the persons a letter names may collect rent.") % {"name": name},
+        code="no_letter",
+    )
+
+
+@transaction.atomic
+def receipt_post(*, collector, tenancy, date, amount, user, accept_advance=False, request_key=None, today=None):
+    """Record money `collector` took from a household, and give it the next number of the
+    collector's series.
+
+    Refused, with nothing written and no number used, when: the amount is not more than 0 or has
+    more than two decimals; the date is in the future or not after the day of the tenancy's opening
+    balance; the collector is not named, for the tenancy's community, in a CODI letter valid on the
+    date; or the amount is more than the household owes on the date and `accept_advance` is not
+    set — the excess is then rent paid in advance, recorded on the receipt as such. Arrears here
+    count every receipt not voided, whatever its date.
+
+    Numbers are allocated under a lock of the collector's series row, in this transaction: two
+    receipts at once get consecutive numbers, and a refusal rolls the number back. A repeated
+    `request_key` (a form sent twice) raises AlreadyPosted with the first receipt.
+    """
+    today = today or timezone.localdate()
+    if request_key and (existing := Receipt.objects.filter(request_key=request_key).first()):
+        raise AlreadyPosted(existing)
+    errors = {}
+    try:
+        _check_money(amount)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if date > today:
+        errors["date"] = [_("The date is in the future.")]
+    elif date <= tenancy.opening_on:
+        errors["date"] = [
+            _("The arrears of this tenancy are counted from %(date)s: a receipt must be dated after it.")
+            % {"date": be_date(tenancy.opening_on)}
+        ]
+    if errors:
+        raise ValidationError(errors)
+    letter = _authorising_letter(collector, tenancy, date)
+
+    tenancy = Tenancy.objects.select_for_update().get(pk=tenancy.pk)
+    # Checked again under the lock: the same form sent twice at once waits here for the first.
+    if request_key and (existing := Receipt.objects.filter(request_key=request_key).first()):
+        raise AlreadyPosted(existing)
+    cover = selectors.payment_cover(tenancy, day=date, amount=amount, paid_before=selectors.tenancy_paid(tenancy))
+    if cover.advance and not accept_advance:
+        raise ValidationError(
+            {"amount": _(
+                "The household owes %(owed)s baht on this date. Take the %(advance)s baht above it only as rent paid in advance: tick “advance rent”."
+            ) % {"owed": format_baht(cover.owed), "advance": format_baht(cover.advance)}},
+            code="above_arrears",
+        )  # fmt: skip
+
+    series, _created = ReceiptSeries.objects.get_or_create(collector=collector)
+    series = ReceiptSeries.objects.select_for_update().get(pk=series.pk)
+    try:
+        with transaction.atomic():
+            receipt = Receipt.objects.create(
+                collector=collector, number=series.next_number, date=date, tenancy=tenancy, amount=amount,
+                advance=cover.advance, covers_from=cover.covers_from, covers_to=cover.covers_to, letter=letter,
+                request_key=request_key, posted_by=user,
+            )  # fmt: skip
+    except IntegrityError:
+        # The same form sent again for another tenancy, at the same moment.
+        if request_key and (existing := Receipt.objects.filter(request_key=request_key).first()):
+            raise AlreadyPosted(existing) from None
+        raise
+    series.next_number += 1
+    series.save(update_fields=["next_number"])
+    return receipt
+
+
+@transaction.atomic
+def receipt_void(*, receipt, reason, user):
+    """Void a wrong receipt, saying why: it stops counting as money taken, and stays on record
+    with its number used. A receipt is voided once, and not once it has been remitted to CODI
+    (that money has left the collector's hands). The receipt row is locked, as a remittance
+    locks it, so a void and a remittance of the same receipt cannot cross."""
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Say why the receipt is voided.")}, code="no_reason")
+    Tenancy.objects.select_for_update().get(pk=receipt.tenancy_id)
+    receipt = Receipt.objects.select_for_update().get(pk=receipt.pk)
+    if (void := ReceiptVoid.objects.filter(receipt=receipt).first()) is not None:
+        raise ValidationError(
+            _("Receipt %(number)s was already voided: %(reason)s") % {"number": receipt.number, "reason": void.reason},
+            code="already_void",
+        )
+    line = RemittanceLine.objects.filter(receipt=receipt).select_related("remittance").first()
+    if line is not None:
+        raise ValidationError(
+            _("Receipt %(number)s was remitted to CODI on %(date)s (%(reference)s): it can no longer be voided.")
+            % {"number": receipt.number, "date": be_date(line.remittance.transfer_date), "reference": line.remittance.bank_reference},
+            code="remitted",
+        )
+    return ReceiptVoid.objects.create(receipt=receipt, reason=reason.strip(), posted_by=user)
+
+
+def _numbers(receipts):
+    return ", ".join(str(r.number) for r in sorted(receipts, key=lambda r: r.number))
+
+
+@transaction.atomic
+def remittance_post(*, collector, receipts, transfer_date, bank_reference, amount, user, today=None):
+    """Record a collector's transfer to CODI and the receipts it pays in.
+
+    Refused, with nothing written, unless: there is at least one receipt; every receipt is the
+    collector's own, not voided, not remitted before, and dated on or before the transfer; the
+    transfer is not in the future and has a bank reference not used before; and `amount` equals
+    the sum of the receipts to the satang. The receipts are locked (in id order, so two
+    remittances cannot deadlock) before they are checked, and each may be in one remittance
+    only (a unique constraint says so too): two remittances racing for a receipt cannot both
+    take it.
+    """
+    today = today or timezone.localdate()
+    bank_reference = (bank_reference or "").strip()
+    errors = {}
+    try:
+        _check_money(amount)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if transfer_date > today:
+        errors["transfer_date"] = [_("The transfer date is in the future.")]
+    if not bank_reference:
+        errors["bank_reference"] = [_("Enter the bank's reference of the transfer.")]
+    elif Remittance.objects.filter(bank_reference=bank_reference).exists():
+        errors["bank_reference"] = [_("A remittance with this bank reference is already recorded.")]
+    ids = sorted({getattr(r, "pk", r) for r in receipts})
+    if not ids:
+        errors["receipts"] = [_("Choose the receipts this transfer pays to CODI.")]
+    if errors:
+        raise ValidationError(errors)
+
+    locked = list(Receipt.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    problems = []
+    if len(locked) != len(ids) or any(r.collector_id != collector.pk for r in locked):
+        problems.append(_("Only the collector's own receipts can be remitted."))
+    voided = {v.receipt_id for v in ReceiptVoid.objects.filter(receipt__in=ids)}
+    if voided:
+        problems.append(
+            _("Receipts %(numbers)s were voided: they hold no money to remit.")
+            % {"numbers": _numbers(r for r in locked if r.pk in voided)}
+        )
+    remitted = {line.receipt_id for line in RemittanceLine.objects.filter(receipt__in=ids)}
+    if remitted:
+        problems.append(
+            _("Receipts %(numbers)s were already remitted.") % {"numbers": _numbers(r for r in locked if r.pk in remitted)}
+        )
+    later = [r for r in locked if r.date > transfer_date]
+    if later:
+        problems.append(_("Receipts %(numbers)s are dated after the transfer.") % {"numbers": _numbers(later)})
+    if problems:
+        raise ValidationError({"receipts": problems})
+    total = sum(r.amount for r in locked)
+    if amount != total:
+        raise ValidationError(
+            {"amount": _("The receipts add up to %(total)s baht, not %(amount)s baht.") % {
+                "total": format_baht(total), "amount": format_baht(amount),
+            }},
+            code="mismatch",
+        )  # fmt: skip
+    try:
+        with transaction.atomic():
+            remittance = Remittance.objects.create(
+                collector=collector, transfer_date=transfer_date, bank_reference=bank_reference, amount=amount, posted_by=user
+            )
+            RemittanceLine.objects.bulk_create(RemittanceLine(remittance=remittance, receipt=r) for r in locked)
+    except IntegrityError:
+        # Another remittance committed the same bank reference (or, were the locks bypassed, one
+        # of these receipts) in the meantime: the unique constraints have the last word.
+        if Remittance.objects.filter(bank_reference=bank_reference).exists():
+            raise ValidationError(
+                {"bank_reference": [_("A remittance with this bank reference is already recorded.")]}
+            ) from None
+        raise ValidationError({"receipts": [_("Some of these receipts were remitted in the meantime.")]}) from None
+    return remittance
