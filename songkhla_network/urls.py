@@ -14,6 +14,7 @@ urlpatterns = [
     path("groups/", include("groups.urls")),
     path("enterprise/", include("enterprise.urls")),
     path("housing/", include("housing.urls")),
+    path("rent/", include("rent_collection.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -16,6 +16,8 @@ def home(request):
         return redirect("groups:summary")
     if user.role == Role.TREASURER:
         return redirect("groups:list")
+    if user.role == Role.COLLECTOR:
+        return redirect("rent:overview")
     return render(request, "songkhla_network/home.html")
 
 

@@ -23,16 +23,16 @@ def test_a_wrong_password_gets_a_thai_message(client, leader):
 
 @pytest.mark.parametrize(
     "persona, lands_on",
-    [("leader", "groups:summary"), ("staff", "groups:summary"), ("treasurer_a", "groups:list"), ("anonymous", "login")],
+    [("leader", "groups:summary"), ("staff", "groups:summary"), ("treasurer_a", "groups:list"), ("collector", "rent:overview"), ("anonymous", "login")],
 )
 def test_each_role_starts_where_its_work_is(personas, persona, lands_on):
     response = personas[persona].get(reverse("home"))
     assert response.status_code == 302 and response["Location"].startswith(reverse(lands_on))
 
 
-def test_a_collector_has_a_home_page_in_thai(personas):
-    response = personas["collector"].get(reverse("home"))
-    assert response.status_code == 200
+def test_a_collector_without_a_letter_is_told_so_in_thai(personas):
+    response = personas["collector"].get(reverse("home"), follow=True)
+    assert response.status_code == 200 and response.context["my_communities"] == []
     assert_no_english(response)
 
 

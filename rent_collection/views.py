@@ -1,0 +1,354 @@
+"""Rent pages: arrears per household and community, collecting on a phone, voiding, remitting to
+CODI, and the reports leaders and staff read. Who sees what is decided in `access`."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from songkhla_network.excel import add_sheet, new_workbook, xlsx_response
+from songkhla_network.models import Role
+from songkhla_network.roles import role_required
+from songkhla_network.thai import be_date, be_month, be_month_short
+
+from . import access, selectors, services
+from .forms import CollectionForm, MonthsForm, PeriodForm, RemittanceForm, TenancyFilterForm, VoidForm, add_service_error
+from .models import Receipt
+
+readers_required = role_required(*access.READERS)
+collectors_required = role_required(Role.COLLECTOR)
+overseers_required = role_required(Role.STAFF)  # leaders and staff
+
+
+def _today():
+    return timezone.localdate()
+
+
+@readers_required
+def overview(request):
+    """Leaders and staff: arrears by community, cash in hand per collector, letters about to
+    expire. A collector: where they may collect today, their cash in hand, their latest receipts."""
+    user, today = request.user, _today()
+    cash = selectors.cash_in_hand(today)
+    context = {"today": today}
+    if user.reads_everything:
+        context.update(summary=selectors.arrears_summary(today), cash=cash, expiring=selectors.letters_expiring(today))
+    else:
+        context["summary"] = selectors.arrears_summary(today, communities=access.readable_communities(user))
+    if access.can_collect(user):
+        context.update(
+            my_communities=selectors.collector_communities(user, today),
+            my_cash=next((row for row in cash if row.collector.pk == user.pk), None),
+            my_receipts=list(selectors.receipts(collector=user)[:10]),
+        )
+    return render(request, "rent_collection/overview.html", context)
+
+
+# Tenancies and a household's statement.
+
+
+def _tenancies(request):
+    user, today = request.user, _today()
+    tenancies = access.readable_tenancies(user)
+    form = TenancyFilterForm(request.GET or None, communities=access.readable_communities(user).order_by("name"))
+    owing = False
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["community"]:
+            tenancies = tenancies.filter(community=data["community"])
+        if data["name"]:
+            text = data["name"].strip()
+            tenancies = tenancies.filter(
+                Q(tenant__first_name__icontains=text) | Q(tenant__last_name__icontains=text)
+                | Q(plot__icontains=text) | Q(contract_number__icontains=text)
+            )  # fmt: skip
+        owing = data["owing"]
+    return form, selectors.tenancies_with_arrears(today, tenancies=tenancies, in_arrears_only=owing)
+
+
+@readers_required
+def tenancy_list(request):
+    form, tenancies = _tenancies(request)
+    collectible = set()
+    if access.can_collect(request.user):
+        collectible = {c.pk for c in selectors.collector_communities(request.user, _today())}
+    return render(
+        request,
+        "rent_collection/tenancy_list.html",
+        {
+            "filter": form, "tenancies": tenancies, "collectible": collectible, "query": request.GET.urlencode(),
+            "total_arrears": sum((t.arrears for t in tenancies), selectors.ZERO),
+        },
+    )  # fmt: skip
+
+
+@readers_required
+def tenancy_list_xlsx(request):
+    _form, tenancies = _tenancies(request)
+    workbook = new_workbook()
+    add_sheet(
+        workbook,
+        _("Tenancies"),
+        [_("tenant (head of household)"), _("community"), _("plot or house number"), _("contract number"),
+         _("monthly rent"), _("opening arrears"), _("arrears as of"), _("Arrears today"), _("Paid in advance")],
+        [(str(t.tenant), t.community.name, t.plot, t.contract_number, t.monthly_rent, t.opening_balance,
+          be_date(t.opening_on), t.arrears, t.credit) for t in tenancies],
+        money_columns=(5, 6, 8, 9),
+    )  # fmt: skip
+    return xlsx_response(workbook, "tenancies.xlsx")
+
+
+@readers_required
+def tenancy_detail(request, pk):
+    tenancy = access.tenancy_for_reading(request.user, pk)
+    today = _today()
+    may_collect = access.can_collect(request.user) and selectors.authorising_assignment(
+        collector=request.user, community=tenancy.community, day=today
+    )
+    return render(
+        request,
+        "rent_collection/tenancy_detail.html",
+        {"tenancy": tenancy, "statement": selectors.tenancy_statement(tenancy, today), "may_collect": may_collect},
+    )
+
+
+@readers_required
+def tenancy_statement_xlsx(request, pk):
+    tenancy = access.tenancy_for_reading(request.user, pk)
+    statement = selectors.tenancy_statement(tenancy, _today())
+    workbook = new_workbook()
+    add_sheet(
+        workbook,
+        _("Statement"),
+        [_("date"), _("item"), _("receipt number"), _("Rent due"), _("Paid"), _("Balance")],
+        [(be_date(line.date), _line_label(line), line.receipt.number if line.receipt else "", line.charge or None,
+          line.payment or None, line.balance) for line in statement.lines],
+        money_columns=(4, 5, 6),
+    )  # fmt: skip
+    return xlsx_response(workbook, f"statement-{tenancy.contract_number}.xlsx")
+
+
+def _line_label(line):
+    if line.month:
+        return _("Rent of %(month)s") % {"month": be_month(line.month)}
+    if line.voided:
+        return _("Receipt (voided)")
+    return str(line.label)
+
+
+# Collecting, voiding, remitting.
+
+
+@collectors_required
+@require_http_methods(["GET", "POST"])
+def receipt_new(request, pk):
+    """A collector takes a payment from a household. Whether a letter lets them collect there on
+    that day is the service's to say, beside the form."""
+    tenancy = access.tenancy_for_reading(request.user, pk)
+    today = _today()
+    form = CollectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            receipt = services.receipt_post(
+                collector=request.user, tenancy=tenancy, date=data["date"], amount=data["amount"], user=request.user,
+                accept_advance=data["accept_advance"], request_key=data["request_key"],
+            )  # fmt: skip
+        except services.AlreadyPosted as posted:
+            return redirect("rent:receipt", pk=posted.existing.pk)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Receipt %(number)s written. Hand it to the household.") % {"number": receipt.number})
+            return redirect("rent:receipt", pk=receipt.pk)
+    return render(
+        request,
+        "rent_collection/collect.html",
+        {
+            "tenancy": tenancy, "form": form, "arrears": selectors.tenancy_arrears(tenancy, today),
+            "balance": selectors.tenancy_balance(tenancy, today),
+            "authorised": selectors.authorising_assignment(collector=request.user, community=tenancy.community, day=today),
+        },
+    )  # fmt: skip
+
+
+@collectors_required
+@require_http_methods(["POST"])
+def receipt_void(request, pk):
+    receipt = access.receipt_for_voiding(request.user, pk)
+    form = VoidForm(request.POST)
+    if form.is_valid():
+        try:
+            services.receipt_void(receipt=receipt, reason=form.cleaned_data["reason"], user=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Receipt %(number)s is voided; its number stays used.") % {"number": receipt.number})
+    else:
+        messages.error(request, _("Say why the receipt is voided."))
+    return redirect("rent:receipt", pk=receipt.pk)
+
+
+def _receipts(request):
+    form = PeriodForm(request.GET or None)
+    first, last = form.period()
+    receipts = selectors.receipts(first=first, last=last).filter(pk__in=access.readable_receipts(request.user).values("pk"))
+    return form, first, last, list(receipts)
+
+
+@readers_required
+def receipt_list(request):
+    form, first, last, receipts = _receipts(request)
+    counted = [r for r in receipts if not hasattr(r, "void")]
+    return render(
+        request,
+        "rent_collection/receipt_list.html",
+        {
+            "form": form, "receipts": receipts, "first": first, "last": last, "query": request.GET.urlencode(),
+            "total": sum((r.amount for r in counted), selectors.ZERO), "counted": len(counted),
+        },
+    )  # fmt: skip
+
+
+@readers_required
+def receipt_list_xlsx(request):
+    _form, _first, _last, receipts = _receipts(request)
+    workbook = new_workbook()
+    add_sheet(
+        workbook,
+        _("Receipts"),
+        [_("collector"), _("receipt number"), _("date"), _("tenant (head of household)"), _("community"),
+         _("contract number"), _("amount"), _("of which advance rent"), _("for"), _("Voided"), _("Remitted")],
+        [(r.collector.get_full_name() or r.collector.username, r.number, be_date(r.date), str(r.tenancy.tenant),
+          r.tenancy.community.name, r.tenancy.contract_number, r.amount, r.advance, r.covers_label,
+          r.void.reason if hasattr(r, "void") else "",
+          r.remittance_line.remittance.bank_reference if hasattr(r, "remittance_line") else "") for r in receipts],
+        money_columns=(7, 8),
+    )  # fmt: skip
+    return xlsx_response(workbook, "receipts.xlsx")
+
+
+@readers_required
+def remittance_list(request):
+    remittances = access.readable_remittances(request.user).annotate(receipt_count=Count("lines"))
+    return render(request, "rent_collection/remittance_list.html", {"remittances": list(remittances)})
+
+
+@collectors_required
+@require_http_methods(["GET", "POST"])
+def remittance_new(request):
+    """The collector transfers to CODI the money of receipts they still hold, and records it:
+    the amount must be the receipts' sum."""
+    waiting = selectors.unremitted_receipts(request.user)
+    form = RemittanceForm(request.POST or None, receipts=waiting)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            remittance = services.remittance_post(
+                collector=request.user, receipts=list(data["receipts"]), transfer_date=data["transfer_date"],
+                bank_reference=data["bank_reference"].strip(), amount=data["amount"], user=request.user,
+            )  # fmt: skip
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Remittance recorded."))
+            return redirect("rent:remittance", pk=remittance.pk)
+    waiting = list(form.fields["receipts"].queryset)
+    return render(
+        request,
+        "rent_collection/remittance_form.html",
+        {"form": form, "waiting": waiting, "waiting_total": sum((r.amount for r in waiting), selectors.ZERO)},
+    )
+
+
+@readers_required
+def remittance_detail(request, pk):
+    remittance = access.remittance_for_reading(request.user, pk)
+    receipts = list(
+        Receipt.objects.filter(remittance_line__remittance=remittance)
+        .select_related("tenancy__tenant", "tenancy__community")
+        .order_by("number")
+    )
+    return render(request, "rent_collection/remittance_detail.html", {"remittance": remittance, "receipts": receipts})
+
+
+# Reports for leaders and staff.
+
+
+@overseers_required
+def reconciliation(request):
+    form = PeriodForm(request.GET or None)
+    first, last = form.period()
+    return render(
+        request,
+        "rent_collection/reconciliation.html",
+        {"form": form, "report": selectors.reconciliation(first, last), "query": request.GET.urlencode()},
+    )
+
+
+@overseers_required
+def reconciliation_xlsx(request):
+    first, last = PeriodForm(request.GET or None).period()
+    report = selectors.reconciliation(first, last)
+    header = [_("In hand before"), _("Collected"), _("Remitted to CODI"), _("In hand at the end")]
+
+    def rows(lines, name):
+        return [(name(r.key), r.in_hand_before, r.collected, r.remitted, r.in_hand_after) for r in lines] + [
+            (_("Total"), report.total.in_hand_before, report.total.collected, report.total.remitted, report.total.in_hand_after)
+        ]
+
+    workbook = new_workbook()
+    add_sheet(workbook, _("By collector"), [_("collector"), *header], rows(report.by_collector, lambda u: u.get_full_name() or u.username), money_columns=(2, 3, 4, 5))
+    add_sheet(workbook, _("By community"), [_("community"), *header], rows(report.by_community, lambda c: c.name), money_columns=(2, 3, 4, 5))
+    return xlsx_response(workbook, f"reconciliation-{first.isoformat()}-{last.isoformat()}.xlsx")
+
+
+def _chart(months, first, second):
+    """Pairs of bars per month (`first` and `second` are MonthProgress attributes) on one scale,
+    as numbers an inline SVG draws: no script, so it shows on a cheap phone and in print."""
+    top = max([getattr(m, first) for m in months] + [getattr(m, second) for m in months] + [selectors.ZERO]) or 1
+    width, bars = 36, []
+    for index, month in enumerate(months):
+        x = 40 + index * width
+        a, b = (float(getattr(month, name) / top) * 160 for name in (first, second))
+        bars.append(
+            {"x": x, "a_y": 180 - a, "a_h": a, "a_value": getattr(month, first), "b_x": x + 14, "b_y": 180 - b, "b_h": b,
+             "b_value": getattr(month, second), "label": be_month_short(month.month), "label_x": x + 12}
+        )  # fmt: skip
+    return {"bars": bars, "width": 40 + len(bars) * width + 10, "top": top}
+
+
+def _progress(request):
+    form = MonthsForm(request.GET or None)
+    first, last = form.months()
+    return form, selectors.progress_by_month(first, last)
+
+
+@overseers_required
+def progress(request):
+    form, report = _progress(request)
+    return render(
+        request,
+        "rent_collection/progress.html",
+        {
+            "form": form, "report": report, "query": request.GET.urlencode(),
+            "arrears_chart": _chart(report.total, "arrears", "collected"), "monthly_chart": _chart(report.total, "rent_due", "collected"),
+        },  # fmt: skip
+    )
+
+
+@overseers_required
+def progress_xlsx(request):
+    _form, report = _progress(request)
+    header = [_("community"), _("month"), _("Rent due"), _("Collected"), _("Arrears at the month's end"), _("Households")]
+    rows = []
+    for community in report.communities:
+        rows += [(community.community.name, be_month(m.month), m.rent_due, m.collected, m.arrears, m.tenancies) for m in community.months]
+    rows += [(_("Whole network"), be_month(m.month), m.rent_due, m.collected, m.arrears, m.tenancies) for m in report.total]
+    workbook = new_workbook()
+    add_sheet(workbook, _("Progress"), header, rows, money_columns=(3, 4, 5))
+    return xlsx_response(workbook, "rent-progress.xlsx")
+
