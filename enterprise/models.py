@@ -181,9 +181,9 @@ class Product(models.Model):
         verbose_name_plural = _("products")
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(condition=Q(units_per_pack__gte=1), name="product_pack_has_units"),
+            models.CheckConstraint(condition=Q(units_per_pack__gte=1), name="product_pack_has_units", violation_error_message=_("A pack holds at least one unit.")),
             models.CheckConstraint(
-                condition=Q(pack_price__gt=0, member_price__gt=0, retail_price__gt=0), name="product_prices_positive"
+                condition=Q(pack_price__gt=0, member_price__gt=0, retail_price__gt=0), name="product_prices_positive", violation_error_message=_("Prices must be more than 0 baht.")
             ),
         ]
 
@@ -211,7 +211,7 @@ class BuyingRound(models.Model):
         ordering = ["-opened_on", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(closes_on__gte=F("opened_on")) & Q(pickup_on__gte=F("closes_on")), name="round_dates_in_order"
+                condition=Q(closes_on__gte=F("opened_on")) & Q(pickup_on__gte=F("closes_on")), name="round_dates_in_order", violation_error_message=_("The round's dates are out of order: it opens, closes, then the goods arrive.")
             ),
         ]
 
@@ -247,7 +247,7 @@ class RoundItem(models.Model):
         ordering = ["round", "product__name"]
         constraints = [
             models.UniqueConstraint(fields=["round", "product"], name="round_item_once"),
-            models.CheckConstraint(condition=Q(units_per_pack__gte=1), name="round_item_pack_has_units"),
+            models.CheckConstraint(condition=Q(units_per_pack__gte=1), name="round_item_pack_has_units", violation_error_message=_("A pack holds at least one unit.")),
         ]
 
     def __str__(self):
@@ -271,7 +271,7 @@ class Order(models.Model):
         verbose_name_plural = _("orders")
         constraints = [
             models.UniqueConstraint(fields=["item", "member"], name="order_once_per_member_and_product"),
-            models.CheckConstraint(condition=Q(quantity__gte=1), name="order_quantity_positive"),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="order_quantity_positive", violation_error_message=_("Order at least one unit.")),
         ]
 
     def __str__(self):
@@ -389,7 +389,7 @@ class Recipe(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(expected_litres__gt=0, member_price__gt=0, community_price__gt=0), name="recipe_positive"
+                condition=Q(expected_litres__gt=0, member_price__gt=0, community_price__gt=0), name="recipe_positive", violation_error_message=_("A recipe makes more than 0 litres.")
             ),
         ]
 
@@ -407,7 +407,7 @@ class Ingredient(models.Model):
         verbose_name_plural = _("ingredients")
         constraints = [
             models.UniqueConstraint(fields=["recipe", "material"], name="ingredient_once_per_recipe"),
-            models.CheckConstraint(condition=Q(quantity__gt=0), name="ingredient_quantity_positive"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="ingredient_quantity_positive", violation_error_message=_("An ingredient's quantity must be more than 0.")),
         ]
 
     def __str__(self):

@@ -58,9 +58,9 @@ class Household(models.Model):
         verbose_name_plural = _("households")
         ordering = ["community__name", "head__first_name"]
         constraints = [
-            models.CheckConstraint(condition=Q(adults__gte=1), name="household_has_an_adult"),
+            models.CheckConstraint(condition=Q(adults__gte=1), name="household_has_an_adult", violation_error_message=_("A household has at least one adult.")),
             models.CheckConstraint(
-                condition=Q(monthly_income__gte=0, housing_cost__gte=0, can_pay__gte=0), name="household_money_not_negative"
+                condition=Q(monthly_income__gte=0, housing_cost__gte=0, can_pay__gte=0), name="household_money_not_negative", violation_error_message=_("Income and costs cannot be negative.")
             ),
         ]
 
@@ -102,7 +102,7 @@ class StatusStep(models.Model):
         ordering = ["household", "date", "id"]
         constraints = [
             models.UniqueConstraint(fields=["household", "step"], name="status_step_once"),
-            models.CheckConstraint(condition=~Q(step="withdrawn") | ~Q(reason=""), name="withdrawal_has_a_reason"),
+            models.CheckConstraint(condition=~Q(step="withdrawn") | ~Q(reason=""), name="withdrawal_has_a_reason", violation_error_message=_("Say why the household withdrew.")),
         ]
 
     def __str__(self):
@@ -158,7 +158,7 @@ class BudgetLine(models.Model):
         verbose_name = _("budget line")
         verbose_name_plural = _("budget lines")
         ordering = ["proposal", "id"]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="budget_line_positive")]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="budget_line_positive", violation_error_message=_("The amount must be more than 0 baht."))]
 
     def __str__(self):
         return self.item

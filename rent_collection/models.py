@@ -63,10 +63,10 @@ class Tenancy(models.Model):
         verbose_name_plural = _("tenancies")
         ordering = ["community__name", "plot", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(monthly_rent__gt=0), name="tenancy_rent_positive"),
-            models.CheckConstraint(condition=Q(opening_balance__gte=0), name="tenancy_opening_not_negative"),
-            models.CheckConstraint(condition=~Q(opening_source=""), name="tenancy_opening_has_source"),
-            models.CheckConstraint(condition=~Q(plot=""), name="tenancy_has_plot"),
+            models.CheckConstraint(condition=Q(monthly_rent__gt=0), name="tenancy_rent_positive", violation_error_message=_("The monthly rent must be more than 0 baht.")),
+            models.CheckConstraint(condition=Q(opening_balance__gte=0), name="tenancy_opening_not_negative", violation_error_message=_("The opening arrears cannot be negative: enter 0 if nothing was owed.")),
+            models.CheckConstraint(condition=~Q(opening_source=""), name="tenancy_opening_has_source", violation_error_message=_("Say which document the opening arrears come from.")),
+            models.CheckConstraint(condition=~Q(plot=""), name="tenancy_has_plot", violation_error_message=_("Enter the plot or house number.")),
         ]
 
     def __str__(self):
@@ -114,7 +114,7 @@ class CodiLetter(models.Model):
         verbose_name_plural = _("CODI letters")
         ordering = ["-valid_from", "-id"]
         constraints = [
-            models.CheckConstraint(condition=Q(valid_to__gte=F("valid_from")), name="letter_valid_to_after_from"),
+            models.CheckConstraint(condition=Q(valid_to__gte=F("valid_from")), name="letter_valid_to_after_from", violation_error_message=_("The letter cannot end before it starts.")),
         ]
 
     def __str__(self):

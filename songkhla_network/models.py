@@ -38,7 +38,7 @@ class User(AbstractUser):
         constraints = [
             models.CheckConstraint(
                 condition=Q(role__in=Role.values) | Q(is_superuser=True),
-                name="user_role_known",
+                name="user_role_known", violation_error_message=_("Choose one of the roles."),
             )
         ]
 
@@ -115,11 +115,11 @@ class Person(models.Model):
         ordering = ["first_name", "last_name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["national_id"], condition=~Q(national_id=""), name="person_national_id_unique"
+                fields=["national_id"], condition=~Q(national_id=""), name="person_national_id_unique", violation_error_message=_("Another person already has this national ID number.")
             ),
             models.CheckConstraint(
                 condition=Q(national_id="") | Q(national_id__regex=r"^[0-9]{13}$"),
-                name="person_national_id_13_digits",
+                name="person_national_id_13_digits", violation_error_message=_("A national ID number has 13 digits."),
             ),
         ]
 
