@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from songkhla_network.charts import GREEN, GREY, RED, Series, bar_chart
 from songkhla_network.excel import add_sheet, new_workbook, xlsx_response
 from songkhla_network.models import Role
 from songkhla_network.roles import role_required
@@ -306,19 +307,15 @@ def reconciliation_xlsx(request):
     return xlsx_response(workbook, f"reconciliation-{first.isoformat()}-{last.isoformat()}.xlsx")
 
 
-def _chart(months, first, second):
-    """Pairs of bars per month (`first` and `second` are MonthProgress attributes) on one scale,
-    as numbers an inline SVG draws: no script, so it shows on a cheap phone and in print."""
-    top = max([getattr(m, first) for m in months] + [getattr(m, second) for m in months] + [selectors.ZERO]) or 1
-    width, bars = 36, []
-    for index, month in enumerate(months):
-        x = 40 + index * width
-        a, b = (float(getattr(month, name) / top) * 160 for name in (first, second))
-        bars.append(
-            {"x": x, "a_y": 180 - a, "a_h": a, "a_value": getattr(month, first), "b_x": x + 14, "b_y": 180 - b, "b_h": b,
-             "b_value": getattr(month, second), "label": be_month_short(month.month), "label_x": x + 12}
-        )  # fmt: skip
-    return {"bars": bars, "width": 40 + len(bars) * width + 10, "top": top}
+def _charts(months):
+    labels = [be_month_short(m.month) for m in months]
+    collected = Series(_("collected in the month"), GREEN, [m.collected for m in months])
+    return [
+        bar_chart(_("Arrears at each month’s end and rent collected in the month"), labels,
+                  [Series(_("arrears at the month's end"), RED, [m.arrears for m in months]), collected]),
+        bar_chart(_("Rent that fell due in each month and rent collected in it"), labels,
+                  [Series(_("rent due in the month"), GREY, [m.rent_due for m in months]), collected]),
+    ]  # fmt: skip
 
 
 def _progress(request):
@@ -335,7 +332,7 @@ def progress(request):
         "rent_collection/progress.html",
         {
             "form": form, "report": report, "query": request.GET.urlencode(),
-            "arrears_chart": _chart(report.total, "arrears", "collected"), "monthly_chart": _chart(report.total, "rent_due", "collected"),
+            "charts": _charts(report.total),
         },  # fmt: skip
     )
 
