@@ -731,6 +731,34 @@ def report(pages, baseline, slow_ms):
     return "\n".join(lines), slow
 
 
+def time_codi_report(be_year):
+    """The CODI report for the twelve months of `be_year`, timed in this process: the figures
+    (database) and the PDF (WeasyPrint) apart. Run twice; the second run is reported (warm)."""
+    from django.db import connection, reset_queries
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone, translation
+
+    from songkhla_network.codi_report import codi_report
+    from songkhla_network.pdf import render_document
+
+    first, last = datetime.date(be_year - 543, 1, 1), datetime.date(be_year - 543, 12, 1)
+    with translation.override("th"):
+        for _run in range(2):
+            reset_queries()
+            start = time.perf_counter()
+            with CaptureQueriesContext(connection) as queries:
+                data = codi_report(first, last, issued=timezone.localdate())
+            figures = time.perf_counter() - start
+            start = time.perf_counter()
+            document = render_document("songkhla_network/codi_report_pdf.html", {"report": data, "printed_on": ""})
+            document.write_pdf()
+            rendered = time.perf_counter() - start
+    return {
+        "year": be_year, "total": figures + rendered, "figures": figures, "pdf": rendered,
+        "queries": len(queries), "pages": len(document.pages),
+    }  # fmt: skip
+
+
 def app_version():
     """The commit measured, so that two runs can be compared."""
     try:
@@ -786,6 +814,8 @@ def main():
     log("pick-up round: 500 members ...")
     pickup_round = ensure_pickup_round()
     summary = dataset_summary()
+    log(f"CODI report {year}, 12 months ...")
+    codi_timing = time_codi_report(year)
     connection.close()  # the load runs long; the server holds its own connections
 
     def amount_fields(n):
@@ -812,6 +842,12 @@ def main():
         Page(
             f"network summary {year} (leader)",
             f"/groups/summary/?first_0=1&first_1={year}&last_0=12&last_1={year}", leader_cookie, has(PREFIX),
+        ),
+        Page(
+            f"CODI report PDF {year}, 12 months",
+            f"/report/codi-report.pdf?first_0=1&first_1={year}&last_0=12&last_1={year}", leader_cookie,
+            lambda text: None if text.startswith("%PDF") else "not a PDF",
+            concurrency=1,  # staff export it a few times a year
         ),
         Page(
             f"pick-up list PDF, {PICKUP_MEMBERS} members",
@@ -891,6 +927,10 @@ def main():
     load_after = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     if load_before is not None:
         log(f"machine: load average {load_before:.1f} before the server started, {load_after:.1f} at the end")
+    log(
+        "report:  CODI report {year} (12 months) in one process: {total:.2f} s = figures {figures:.2f} s ({queries} queries)"
+        " + PDF {pdf:.2f} s, {pages} pages".format(**codi_timing)
+    )
     log("")
     log(table)
     log("")

@@ -180,3 +180,33 @@ class NationalIdField(forms.CharField):
         super().validate(value)
         if value:
             validate_national_id(value)
+
+
+class ReportPeriodForm(forms.Form):
+    """A period of whole months for a report: the last three unless chosen, at most two years."""
+
+    first = BEMonthField(label=_("from month"))
+    last = BEMonthField(label=_("to month"))
+
+    MAX_MONTHS = 24
+
+    def __init__(self, data=None, **kwargs):
+        this_month = thai.month_start(timezone.localdate())
+        bound = data if data and ("first_0" in data or "first_1" in data) else None
+        super().__init__(bound, initial={"first": thai.add_months(this_month, -2), "last": this_month}, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        first, last = cleaned.get("first"), cleaned.get("last")
+        if first and last:
+            if last < first:
+                self.add_error("last", _("The last month comes before the first."))
+            elif thai.months_between(first, last) > self.MAX_MONTHS:
+                self.add_error("last", _("Choose at most %(count)s months.") % {"count": self.MAX_MONTHS})
+        return cleaned
+
+    def period(self):
+        """(first month, last month) as chosen, or the default when nothing valid was chosen."""
+        if self.is_bound and self.is_valid():
+            return self.cleaned_data["first"], self.cleaned_data["last"]
+        return self.initial["first"], self.initial["last"]

@@ -19,12 +19,17 @@ def font_urls():
     }
 
 
-def render_pdf(template_name, context):
-    """The PDF bytes of a template that extends pdf/base.html."""
+def render_document(template_name, context):
+    """A template that extends pdf/base.html, laid out in pages (a WeasyPrint document)."""
     from weasyprint import HTML  # imported here: only the PDF views need Pango installed
 
     html = render_to_string(template_name, {**context, "fonts": font_urls()})
-    return HTML(string=html.replace(SARA_AM, SARA_AM_DECOMPOSED)).write_pdf()
+    return HTML(string=html.replace(SARA_AM, SARA_AM_DECOMPOSED)).render()
+
+
+def render_pdf(template_name, context):
+    """The PDF bytes of a template that extends pdf/base.html."""
+    return render_document(template_name, context).write_pdf()
 
 
 def pdf_response(template_name, context, filename):

@@ -7,6 +7,9 @@ from . import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("ping/", views.ping, name="ping"),
+    path("report/", views.report, name="report"),
+    path("report/codi-report.pdf", views.report_pdf, name="report_pdf"),
+    path("report/codi-report.xlsx", views.report_xlsx, name="report_xlsx"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
