@@ -3,7 +3,7 @@ when it is asked for: savings groups, the enterprise, housing and railway-land r
 of the network's own report (../shared/seed). The same figures feed the PDF, the Excel workbook
 and the page staff preview them on. A fixed number of queries, whatever the size of the network.
 
-This module sits on top of the program areas and reads all four of them."""
+This module sits on top of the program areas and reads all of them."""
 
 import datetime
 from dataclasses import dataclass, field
@@ -21,6 +21,9 @@ from housing import selectors as housing_selectors
 from housing.models import Household, Proposal, StatusStep, Step
 from rent_collection import selectors as rent_selectors
 from rent_collection.models import LetterCollector, Tenancy
+from works import selectors as works_selectors
+from works.models import Entry as ContestEntry
+from works.models import Unit, Work
 
 from .charts import BLUE, GREEN, RED, Series, bar_chart
 from .excel import add_sheet, new_workbook
@@ -87,6 +90,34 @@ class Rent:
 
 
 @dataclass
+class ContestResult:
+    """How a community's works fared in a contest judged in the period."""
+
+    contest: object
+    community: object
+    entries: list
+
+    @property
+    def shared(self):
+        """The entry whose result stands for all, when every work fared alike; else None."""
+        return self.entries[0] if len({(e.rank, e.award) for e in self.entries}) == 1 else None
+
+    @property
+    def won(self):
+        return any(e.has_result for e in self.entries)
+
+
+@dataclass
+class CommunityWorks:
+    works: list  # [(work, [(unit label, total recorded in the period)])], works begun by the period's end
+    contests: list  # ContestResult, by contest date
+
+    @property
+    def awards(self):
+        return sum(1 for c in self.contests if c.won)
+
+
+@dataclass
 class CodiReport:
     first: datetime.date  # the first day of the first month
     last: datetime.date  # the last day of the last month
@@ -95,6 +126,7 @@ class CodiReport:
     enterprise: Enterprise
     housing: Housing
     rent: Rent
+    works: CommunityWorks
     charts: dict = field(default_factory=dict)
 
     @property
@@ -114,6 +146,7 @@ def codi_report(first_month, last_month, *, issued):
         enterprise=_enterprise(first, last),
         housing=_housing(first, last),
         rent=_rent(first, last),
+        works=_works(first, last),
     )
     report.charts = _charts(report)
     return report
@@ -211,6 +244,31 @@ def _rent(first, last):
     )
 
 
+def _works(first, last):
+    """Works begun by the period's end with what they recorded in it, and how the communities'
+    works fared in the contests judged in it. Three queries."""
+    order = {value: index for index, value in enumerate(Unit.values)}
+    labels = dict(Unit.choices)
+    recorded = {}
+    # quantities_in gives community and work by name: a community does not give two works one name.
+    for row in sorted(works_selectors.quantities_in(first, last), key=lambda row: order.get(row["unit"], len(order))):
+        key = (row["work__community__name"], row["work__title"])
+        recorded.setdefault(key, []).append((str(labels.get(row["unit"], row["unit"])), row["total"]))
+    works = [
+        (work, recorded.get((work.community.name, work.title), []))
+        for work in Work.objects.filter(started_on__lte=last).select_related("community").order_by("community__name", "started_on", "id")
+    ]
+    contests = {}
+    for entry in (
+        ContestEntry.objects.filter(contest__date__range=(first, last))
+        .select_related("contest", "work__community")
+        .order_by("contest__date", "contest_id", "work__community__name", "work__started_on", "id")
+    ):
+        key = (entry.contest_id, entry.work.community_id)
+        contests.setdefault(key, ContestResult(contest=entry.contest, community=entry.work.community, entries=[])).entries.append(entry)
+    return CommunityWorks(works=works, contests=list(contests.values()))
+
+
 def _charts(report):
     labels = [be_month_short(m) for m in report.months]
     progress = report.rent.progress.total
@@ -239,7 +297,7 @@ def _charts(report):
 
 def codi_report_workbook(report):
     """The report's tables as an Excel workbook, a sheet per table."""
-    s, e, h, r = report.savings, report.enterprise, report.housing, report.rent
+    s, e, h, r, w = report.savings, report.enterprise, report.housing, report.rent, report.works
     workbook = new_workbook()
     period = f"{be_month_short(report.first)} – {be_month_short(report.last)}"
     add_sheet(
@@ -265,6 +323,8 @@ def codi_report_workbook(report):
             (_("Rent remitted to CODI in the period (baht)"), r.reconciliation.total.remitted),
             (_("Rent in the collectors' hands at the end (baht)"), r.reconciliation.total.in_hand_after),
             (_("Rent arrears outstanding at the end (baht)"), r.arrears.total.arrears if r.arrears else ZERO),
+            (_("Community works under way"), len(w.works)),
+            (_("Awards won in the period"), w.awards),
         ],
     )
     add_sheet(
@@ -320,4 +380,29 @@ def codi_report_workbook(report):
         [(row.community.name, row.tenancies, row.in_arrears, row.arrears) for row in (r.arrears.communities if r.arrears else [])],
         money_columns=(4,),
     )
+    add_sheet(
+        workbook,
+        _("Community works"),
+        [_("community"), _("work"), _("started on"), _("unit"), _("Quantity in the period")],
+        _works_rows(w),
+    )
+    add_sheet(
+        workbook,
+        _("Contests and awards"),
+        [_("contest"), _("work"), _("community"), _("level"), _("date of judging"), _("place"), _("award")],
+        [
+            (c.contest.name, x.work.title, c.community.name, c.contest.get_level_display(), be_date(c.contest.date), x.rank, x.award)
+            for c in w.contests
+            for x in c.entries
+        ],
+    )
     return workbook
+
+
+def _works_rows(w):
+    """A row per work and unit recorded in the period; a work with nothing recorded, one row."""
+    return [
+        (work.community.name, work.title, be_date(work.started_on), unit, total)
+        for work, quantities in w.works
+        for unit, total in (quantities or [("", None)])
+    ]

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "enterprise.apps.EnterpriseConfig",
     "housing.apps.HousingConfig",
     "rent_collection.apps.RentCollectionConfig",
+    "works.apps.WorksConfig",
     "songkhla_network.apps.ThaiAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -18,6 +18,7 @@ urlpatterns = [
     path("enterprise/", include("enterprise.urls")),
     path("housing/", include("housing.urls")),
     path("rent/", include("rent_collection.urls")),
+    path("works/", include("works.urls")),
     path("admin/", admin.site.urls),
 ]
 

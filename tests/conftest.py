@@ -21,7 +21,9 @@ FOUNDED_ON = datetime.date(2021, 12, 5)
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings):
+def _test_settings(settings, tmp_path_factory):
+    # Uploaded photos and documents go to a throw-away folder, not the project's media/.
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
     # Tests run with DEBUG off; the manifest storage would need collectstatic first.
     settings.STORAGES = {
         **settings.STORAGES,

@@ -145,7 +145,7 @@ class _Text(HTMLParser):
 ALLOWED_LATIN = {
     "leader", "treasurer_a", "treasurer_b", "collector", "staff", "import",
     "PDF", "Excel", "Control", "Command", "Mac", "xxxx", "xxxxx",
-    "CSV", "csv", "xlsx", "xls",  # file types, named as the phone's file picker names them
+    "CSV", "csv", "xlsx", "xls", "JPEG", "PNG",  # file types, named as the phone's file picker names them
 }  # fmt: skip
 
 

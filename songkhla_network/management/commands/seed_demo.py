@@ -9,6 +9,7 @@ from groups import demo as groups_demo
 from housing import demo as housing_demo
 from rent_collection import demo as rent_demo
 from songkhla_network.models import Role, User
+from works import demo as works_demo
 
 DEMO_PASSWORD = "songkhla-demo"
 # username, role, first name, last name
@@ -63,6 +64,10 @@ class Command(BaseCommand):
             if rent_demo.seed(today=timezone.localdate(), collector=logins.get("collector"), leader=logins.get("leader")):
                 self.stdout.write(
                     _("Railway-land rent: tenancies with their arrears, CODI letters naming the demo collector, receipts and a remittance.")
+                )
+            if works_demo.seed(user=importer, photos=not dry_run):
+                self.stdout.write(
+                    _("Community works: Laem Son On's four works with their monthly figures and photos, its first places in the municipality and the district, and the provincial round of 16 March 2565.")
                 )
             if dry_run:
                 transaction.set_rollback(True)

@@ -1,0 +1,80 @@
+"""Writes for community works, each in one transaction. Photos and documents are cleaned (see
+`photos`) before anything is written."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from songkhla_network.models import Person
+from songkhla_network.thai import be_date
+
+from . import photos
+from .models import ContestDocument, Entry, Photo, Quantity, Work
+
+
+@transaction.atomic
+def work_create(*, community, kind, title, description, started_on, participants, user):
+    people = Person.objects.filter(Q(community=community) | Q(memberships__group__community=community))
+    if set(p.pk for p in participants) - set(people.filter(pk__in=[p.pk for p in participants]).values_list("pk", flat=True)):
+        raise ValidationError({"participants": _("Only people of %(community)s can take part.") % {"community": community}})
+    work = Work.objects.create(
+        community=community, kind=kind, title=title, description=description, started_on=started_on, created_by=user
+    )
+    work.participants.set(participants)
+    return work
+
+
+def quantity_add(*, work, date, amount, unit, note, user):
+    if amount is None or amount <= 0:
+        raise ValidationError({"amount": _("The quantity must be more than 0.")})
+    if date < work.started_on:
+        raise ValidationError({"date": _("The work began on %(date)s: a quantity cannot come before it.") % {"date": be_date(work.started_on)}})
+    return Quantity.objects.create(work=work, date=date, amount=amount, unit=unit, note=note, recorded_by=user)
+
+
+def photo_add(*, work, upload, caption, user):
+    """Clean the photo (refused unless it is a real image within the size limit), then store the
+    large and small copies. The files are written only once the photo is known to be good."""
+    large, small = photos.prepare(upload)
+    with transaction.atomic():
+        photo = Photo(work=work, caption=caption, uploaded_by=user, width=large.size_px[0], height=large.size_px[1])
+        photo.image.save("photo.jpg", large, save=False)
+        photo.thumbnail.save("photo-small.jpg", small, save=False)
+        photo.save()
+    return photo
+
+
+@transaction.atomic
+def entry_add(*, contest, work):
+    """Enter a work in a contest: once, and only in a contest judged after the work began."""
+    if contest.date < work.started_on:
+        raise ValidationError(
+            {"work": _("%(work)s began on %(started)s, after this contest was judged (%(date)s).") % {
+                "work": work.title, "started": be_date(work.started_on), "date": be_date(contest.date)}}
+        )  # fmt: skip
+    if Entry.objects.filter(contest=contest, work=work).exists():
+        raise ValidationError({"work": _("This work is already entered in this contest.")})
+    return Entry.objects.create(contest=contest, work=work)
+
+
+@transaction.atomic
+def result_record(*, contest, work, rank, award):
+    """The judges' result for a work: only for a work entered in the contest."""
+    entry = Entry.objects.select_for_update().filter(contest=contest, work=work).first()
+    if entry is None:
+        raise ValidationError({"work": _("%(work)s was not entered in this contest: enter it first.") % {"work": work.title}})
+    if rank is None and not award:
+        raise ValidationError(_("Give the place, the award, or both."))
+    entry.rank, entry.award = rank, award
+    entry.save(update_fields=["rank", "award"])
+    return entry
+
+
+def document_add(*, contest, upload, title, user):
+    content_type, content = photos.prepare_document(upload)
+    with transaction.atomic():
+        document = ContestDocument(contest=contest, title=title, content_type=content_type, uploaded_by=user)
+        document.file.save("document", content, save=False)
+        document.save()
+    return document
