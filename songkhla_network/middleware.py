@@ -1,3 +1,5 @@
+import time
+
 from django.utils.cache import add_never_cache_headers
 
 
@@ -14,3 +16,38 @@ class NoStoreMiddleware:
         if not response.has_header("Cache-Control"):
             add_never_cache_headers(response)
         return response
+
+
+class SecurityHeadersMiddleware:
+    """What Django's SecurityMiddleware does not send: the features a page may use. The app needs
+    none of the powerful ones; a photo is chosen through the phone's own file picker, which asks
+    for no permission."""
+
+    PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", self.PERMISSIONS_POLICY)
+        return response
+
+
+class IdleSessionMiddleware:
+    """Phones are shared: a session ends after SESSION_IDLE_SECONDS without a request. The expiry
+    is pushed forward at most once a minute, so a busy page does not write the session table on
+    every request."""
+
+    REFRESH_SECONDS = 60
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        session = getattr(request, "session", None)
+        if session is not None and session.session_key:
+            now = int(time.time())
+            if now - session.get("_seen", 0) >= self.REFRESH_SECONDS:
+                session["_seen"] = now  # marks the session modified: saved with a new expiry
+        return self.get_response(request)

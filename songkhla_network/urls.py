@@ -7,6 +7,7 @@ from . import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("ping/", views.ping, name="ping"),
+    path("health/", views.health, name="health"),
     path("report/", views.report, name="report"),
     path("report/codi-report.pdf", views.report_pdf, name="report_pdf"),
     path("report/codi-report.xlsx", views.report_xlsx, name="report_xlsx"),

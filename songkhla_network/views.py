@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.db import connection
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template import loader
@@ -33,6 +35,28 @@ def home(request):
 def ping(request):
     """The lightest page the app serves: no database, no template. `make bench` compares every
     page with it."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """django-axes' answer to a sign-in after too many failures: a Thai page, status 429."""
+    return render(
+        request,
+        "registration/locked_out.html",
+        {"failure_limit": settings.AXES_FAILURE_LIMIT, "cooloff_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)},
+        status=429,
+    )
+
+
+def health(request):
+    """For the web server, a load balancer or a monitor: 200 when the database answers, 503 when
+    it does not. No sign-in, no template, one query."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:  # any database failure means "not healthy"; the monitor needs no detail
+        return HttpResponse("database unavailable", status=503, content_type="text/plain")
     return HttpResponse("ok", content_type="text/plain")
 
 
