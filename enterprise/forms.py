@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -60,8 +62,11 @@ class WholeUnitsField(forms.IntegerField):
         if value in self.empty_values:
             return None
         text = arabic_digits(str(value)).strip()
-        if not text.lstrip("-").isdigit():
+        # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+        if not re.fullmatch(r"-?[0-9]+", text):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        if len(text) > 10:  # far beyond any count, and int() refuses thousands of digits
+            raise forms.ValidationError(self.error_messages["too_large"], code="too_large")
         return int(text)
 
     def validate(self, value):

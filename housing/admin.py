@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from songkhla_network.admin import ThaiModelAdmin, baht_column
 
-from .models import BudgetLine, ExportRecord, Household, Proposal, StatusStep
+from .models import BudgetLine, Household, Proposal, StatusStep
 
 
 class StatusStepInline(admin.TabularInline):
@@ -25,23 +25,6 @@ class HouseholdAdmin(ThaiModelAdmin):
     autocomplete_fields = ["head", "community", "member"]
     readonly_fields = ["surveyor"]
     inlines = [StatusStepInline]
-
-
-@admin.register(ExportRecord)
-class ExportRecordAdmin(admin.ModelAdmin):
-    """Who exported personal data: a record nobody edits."""
-
-    list_display = ["at", "user", "what", "rows"]
-    list_filter = ["user"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class BudgetLineInline(admin.TabularInline):

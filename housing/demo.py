@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from groups.demo import FIRST_NAMES, LAST_NAMES
 from groups.models import Member
-from songkhla_network.models import Community, Person
+from songkhla_network.models import Community, ConsentMethod, Person, PersonalDataConsent, Purpose
 
 from . import services
 from .models import BudgetLine, Household, StatusStep, Step, Tenure
@@ -33,6 +33,7 @@ def seed(*, user):
     used = set(Person.objects.values_list("first_name", "last_name"))
     names = [(f, n) for f in FIRST_NAMES for n in LAST_NAMES if (f, n) not in used]
     rng.shuffle(names)
+    consents = []  # every head signed the survey's consent form (a few with a thumbprint)
     for i in range(HOUSEHOLDS):
         surveyed_on = datetime.date(2021, 12, 1 + i % 28)
         if i % 4 == 0 and savers:
@@ -55,8 +56,15 @@ def seed(*, user):
             reason=rng.choice(REASONS), preferred_area=rng.choice(AREAS), surveyed_on=surveyed_on, surveyor=user,
         )  # fmt: skip
         StatusStep.objects.create(household=household, step=Step.SURVEYED, date=surveyed_on, recorded_by=user)
+        consents.append(
+            PersonalDataConsent(
+                person=head, purpose=Purpose.HOUSING, given_on=surveyed_on, recorded_by=user,
+                how=ConsentMethod.SIGNED_FORM if i % 10 else ConsentMethod.THUMBPRINT,
+            )
+        )  # fmt: skip
         if i < 60:
             StatusStep.objects.create(household=household, step=Step.VERIFIED, date=datetime.date(2022, 1, 15), recorded_by=user)
+    PersonalDataConsent.objects.bulk_create(consents)
     proposal = services.proposal_create(
         title="โครงการจัดหาที่อยู่อาศัยใหม่ให้ผู้มีรายได้น้อยในชุมชนแออัด เทศบาลนครสงขลา",
         date=datetime.date(2022, 3, 1), target_site="ที่ดินตำบลเขารูปช้าง (ร่าง)", background=BACKGROUND, user=user,

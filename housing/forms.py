@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from groups.models import Member
 from songkhla_network.forms import BEDateField, MoneyField, NationalIdField
-from songkhla_network.models import Community, Person
+from songkhla_network.models import Community, ConsentMethod, Person
 from songkhla_network.thai import arabic_digits
 
 from .models import Step, Tenure
@@ -51,6 +51,17 @@ class SurveyForm(forms.Form):
     reason = forms.CharField(label=_("reason for moving"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
     preferred_area = forms.CharField(label=_("preferred area"), max_length=200, required=False)
     surveyed_on = BEDateField(label=_("survey date"), allow_future=False, initial=timezone.localdate)
+    # PDPA: the survey keeps income and disabilities (health data, a sensitive kind), so nothing is
+    # saved without the head of household's explicit consent to this purpose.
+    consent_given = forms.BooleanField(
+        label=_("The head of household consents to the network keeping these data for the relocation survey and the housing proposal to CODI"),
+        error_messages={"required": _("Without the head of household's consent the survey cannot be saved. Ask them to sign the consent form first, then tick this box.")},
+    )  # fmt: skip
+    consent_on = BEDateField(label=_("consent date"), allow_future=False, initial=timezone.localdate)
+    consent_how = forms.ChoiceField(label=_("how consent was given"), choices=ConsentMethod.choices, initial=ConsentMethod.SIGNED_FORM)
+    consent_witness = forms.CharField(
+        label=_("witness"), max_length=200, required=False, help_text=_("Required for consent given by word of mouth.")
+    )
     not_a_duplicate = forms.BooleanField(
         label=_("I checked: this is a different household"), required=False, widget=forms.HiddenInput
     )
@@ -68,6 +79,8 @@ class SurveyForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        if cleaned.get("consent_how") == ConsentMethod.VERBAL and not cleaned.get("consent_witness", "").strip():
+            self.add_error("consent_witness", _("Consent given by word of mouth needs the name of a witness."))
         national_id = cleaned.get("national_id")
         if not self.errors and cleaned.get("community"):
             self.duplicates = list(
@@ -92,6 +105,10 @@ class SurveyForm(forms.Form):
 
     def household(self):
         return {name: self.cleaned_data[name] for name in self.HOUSEHOLD_FIELDS}
+
+    def consent(self):
+        data = self.cleaned_data
+        return {"given_on": data["consent_on"], "how": data["consent_how"], "witness": data["consent_witness"].strip()}
 
 
 class StepForm(forms.Form):

@@ -21,10 +21,11 @@ from simple_history.utils import bulk_create_with_history
 
 from groups.models import Member
 from songkhla_network.excel import add_sheet, new_workbook
-from songkhla_network.models import Community, Person
+from songkhla_network.models import Community, ConsentMethod, Person, PersonalDataConsent
 
 from .forms import SurveyForm
 from .models import Household, StatusStep, Step, Tenure
+from .services import consent_values
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 3000
@@ -49,8 +50,13 @@ COLUMNS = [
     ("reason", gettext_lazy("reason for moving")),
     ("preferred_area", gettext_lazy("preferred area")),
     ("surveyed_on", gettext_lazy("survey date")),
+    # The head of household's consent (PDPA), added at the end so that older files only lack them.
+    ("consent_given", gettext_lazy("consent given")),
+    ("consent_on", gettext_lazy("consent date")),
+    ("consent_how", gettext_lazy("how consent was given")),
+    ("consent_witness", gettext_lazy("witness")),
 ]
-TEXT_COLUMNS = {"phone", "national_id", "surveyed_on"}  # kept as text in the template: no lost leading 0
+TEXT_COLUMNS = {"phone", "national_id", "surveyed_on", "consent_on"}  # kept as text in the template: no lost leading 0
 
 
 class ImportError_(Exception):
@@ -153,6 +159,8 @@ class ImportRowForm(SurveyForm):
     community = forms.CharField(label=gettext_lazy("community today"))
     tenure = forms.CharField(label=gettext_lazy("current tenure"))
     title = forms.CharField(label=gettext_lazy("title"), required=False)
+    consent_given = forms.CharField(label=gettext_lazy("consent given"), required=False)
+    consent_how = forms.CharField(label=gettext_lazy("how consent was given"))
 
     def __init__(self, *args, communities, **kwargs):
         super().__init__(*args, **kwargs)
@@ -174,6 +182,23 @@ class ImportRowForm(SurveyForm):
             raise forms.ValidationError(_("Write one of: %(choices)s.") % {"choices": ", ".join(by_label)}, code="invalid_choice")
         return by_label[value]
 
+    def clean_consent_given(self):
+        value = self.cleaned_data["consent_given"].strip().lower()
+        if value in (str(_("yes")).lower(), "yes", "1"):
+            return True
+        raise forms.ValidationError(
+            _("Without the head of household's consent the household cannot be imported. Write “%(yes)s” once they have consented, or take the row out.")
+            % {"yes": _("yes")},
+            code="required",
+        )
+
+    def clean_consent_how(self):
+        by_label = {str(label): value for value, label in ConsentMethod.choices}
+        value = self.cleaned_data["consent_how"].strip()
+        if value not in by_label:
+            raise forms.ValidationError(_("Write one of: %(choices)s.") % {"choices": ", ".join(by_label)}, code="invalid_choice")
+        return by_label[value]
+
     def clean_title(self):
         value = self.cleaned_data["title"].strip()
         titles = dict(Person.Title.choices)
@@ -183,7 +208,10 @@ class ImportRowForm(SurveyForm):
 
     def clean(self):
         # Duplicates are looked for across the whole file, in `check_rows`.
-        return forms.Form.clean(self)
+        cleaned = forms.Form.clean(self)
+        if cleaned.get("consent_how") == ConsentMethod.VERBAL and not cleaned.get("consent_witness", "").strip():
+            self.add_error("consent_witness", _("Consent given by word of mouth needs the name of a witness."))
+        return cleaned
 
     @property
     def tenure_label(self):
@@ -319,6 +347,9 @@ def import_rows(rows, *, user):
         fields = {**form.household(), "member": savers.get(national_id) if national_id else None}
         households.append(Household(head=head, surveyed_on=form.cleaned_data["surveyed_on"], surveyor=user, **fields))
     bulk_create_with_history(households, Household, default_user=user)
+    PersonalDataConsent.objects.bulk_create(
+        PersonalDataConsent(**consent_values(form.consent(), person=h.head, user=user)) for form, h in zip(forms_, households, strict=True)
+    )
     bulk_create_with_history(
         [StatusStep(household=h, step=Step.SURVEYED, date=h.surveyed_on, recorded_by=user) for h in households],
         StatusStep,
@@ -345,6 +376,8 @@ def template_workbook():
         "community": list(Community.objects.values_list("name", flat=True)),
         "tenure": [str(label) for _value, label in Tenure.choices],
         "title": [value for value, _label in Person.Title.choices],
+        "consent_given": [str(_("yes"))],
+        "consent_how": [str(label) for _value, label in ConsentMethod.choices],
     }
     for column, (key, values) in enumerate(choices.items(), start=1):
         lists.cell(row=1, column=column, value=str(dict(COLUMNS)[key])).font = Font(bold=True)
@@ -385,6 +418,10 @@ COLUMN_HELP = {
     "reason": gettext_lazy("May be left empty."),
     "preferred_area": gettext_lazy("May be left empty."),
     "surveyed_on": gettext_lazy("Day/month/year in the Buddhist Era, e.g. 15/12/2564; not in the future."),
+    "consent_given": gettext_lazy("Required: the word in the Lists sheet, once the head of household has agreed that the network keeps these data for the relocation survey and the housing proposal to CODI. A household without consent is not imported."),
+    "consent_on": gettext_lazy("Required: the day consent was given, day/month/year in the Buddhist Era; not in the future."),
+    "consent_how": gettext_lazy("Required: one of the words in the Lists sheet."),
+    "consent_witness": gettext_lazy("The witness's name; required for consent given by word of mouth."),
 }
 
 

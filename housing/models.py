@@ -109,23 +109,6 @@ class StatusStep(models.Model):
         return f"{self.get_step_display()} {self.date}"
 
 
-class ExportRecord(models.Model):
-    """Who exported personal data, what and when."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="+")
-    what = models.CharField(_("what was exported"), max_length=200)
-    rows = models.PositiveIntegerField(_("rows"))
-    at = models.DateTimeField(_("exported at"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("export record")
-        verbose_name_plural = _("export records")
-        ordering = ["-at"]
-
-    def __str__(self):
-        return f"{self.what} ({self.user})"
-
-
 class Proposal(models.Model):
     """A project proposal to CODI (พอช.) for new homes for the households it includes."""
 

@@ -5,16 +5,19 @@ from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 
-from songkhla_network.models import Person
+from songkhla_network.models import ConsentMethod, Person, PersonalDataConsent, Purpose
 
 from .models import STEP_ORDER, Household, Proposal, StatusStep, Step
 
 
 @transaction.atomic
-def household_survey(*, person, household, surveyed_on, user):
+def household_survey(*, person, household, surveyed_on, consent, user):
     """Record a surveyed household: its head as a person (kept once for every program area: a
-    saver already in the records by national ID is reused), the household, and its first step,
-    'surveyed'."""
+    saver already in the records by national ID is reused), the household, its first step,
+    'surveyed', and the head's consent to the housing purpose (`consent`: given_on, how, witness).
+    Nothing is saved without that consent (PDPA)."""
+    if not consent:
+        raise ValidationError(_("Without the head of household's consent the survey cannot be saved."))
     head = Person.objects.filter(national_id=person["national_id"]).first() if person["national_id"] else None
     if head is None:
         head = Person.objects.create(**person)
@@ -22,7 +25,20 @@ def household_survey(*, person, household, surveyed_on, user):
         raise ValidationError(_("This person already heads a surveyed household."))
     record = Household.objects.create(head=head, surveyed_on=surveyed_on, surveyor=user, **household)
     StatusStep.objects.create(household=record, step=Step.SURVEYED, date=surveyed_on, recorded_by=user)
+    PersonalDataConsent.objects.create(**consent_values(consent, person=head, user=user))
     return record
+
+
+def consent_values(consent, *, person, user):
+    """The fields of the head's consent record to the housing purpose, checked without a query."""
+    record = PersonalDataConsent(person=person, purpose=Purpose.HOUSING, given=True, recorded_by=user, **consent)
+    try:
+        record.clean_fields(exclude=["person", "recorded_by"])
+    except ValidationError as error:
+        raise ValidationError(error.messages) from None
+    if record.how == ConsentMethod.VERBAL and not record.witness.strip():
+        raise ValidationError(_("Consent given by word of mouth needs the name of a witness."))
+    return {"person": person, "purpose": Purpose.HOUSING, "given": True, "recorded_by": user, **consent}
 
 
 @transaction.atomic

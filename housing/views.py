@@ -13,14 +13,14 @@ from django.views.decorators.http import require_http_methods
 
 from groups.access import readable_groups
 from songkhla_network.excel import add_sheet, new_workbook, xlsx_response
-from songkhla_network.models import Community, Role
+from songkhla_network.models import Access, Community, PersonalDataAccess, PersonalDataConsent, Purpose, Role
 from songkhla_network.pdf import pdf_response
 from songkhla_network.roles import role_required
 from songkhla_network.thai import be_date
 
 from . import importing, selectors, services
 from .forms import BudgetLineForm, HouseholdFilterForm, ImportForm, ProposalForm, ProposalHouseholdsForm, StepForm, SurveyForm
-from .models import BudgetLine, ExportRecord, Household, Proposal, StatusStep, Step
+from .models import BudgetLine, Household, Proposal, StatusStep, Step
 
 # Leaders survey; staff read everything. Treasurers see the households of their groups'
 # communities, without income, ID numbers or phone numbers.
@@ -37,6 +37,32 @@ def visible_households(user):
 
 def sees_personal_data(user):
     return user.reads_everything
+
+
+def log_export(user, what, rows):
+    """Every export of the survey's personal data is logged with who and when (PDPA)."""
+    PersonalDataAccess.objects.create(user=user, action=Access.EXPORTED, what=what, rows=rows)
+
+
+def _detail_context(request, household, *, step_form):
+    """The household's page. A reader who sees its income, ID number and phone leaves a line in
+    the personal-data access log."""
+    personal = sees_personal_data(request.user)
+    if personal:
+        PersonalDataAccess.objects.create(
+            user=request.user, person=household.head, action=Access.VIEWED, what=_("Household survey page")
+        )
+    return {
+        "household": household,
+        "steps": list(household.steps.select_related("recorded_by").order_by("date", "id")),
+        "consents": list(
+            PersonalDataConsent.objects.filter(person=household.head_id, purpose=Purpose.HOUSING)
+            .select_related("recorded_by").order_by("given_on", "id")
+        ),
+        "purpose_label": Purpose.HOUSING.label,
+        "personal": personal,
+        "step_form": step_form,
+    }
 
 
 def households_with_status(households, status=None):
@@ -87,14 +113,7 @@ def household_detail(request, pk):
         visible_households(request.user).select_related("member__group", "surveyor"), pk=pk
     )
     return render(
-        request,
-        "housing/household_detail.html",
-        {
-            "household": household,
-            "steps": list(household.steps.select_related("recorded_by").order_by("date", "id")),
-            "personal": sees_personal_data(request.user),
-            "step_form": StepForm() if request.user.is_leader else None,
-        },
+        request, "housing/household_detail.html", _detail_context(request, household, step_form=StepForm() if request.user.is_leader else None)
     )
 
 
@@ -105,8 +124,9 @@ def household_new(request):
     if request.method == "POST" and form.is_valid():
         try:
             household = services.household_survey(
-                person=form.person(), household=form.household(), surveyed_on=form.cleaned_data["surveyed_on"], user=request.user
-            )
+                person=form.person(), household=form.household(), surveyed_on=form.cleaned_data["surveyed_on"],
+                consent=form.consent(), user=request.user,
+            )  # fmt: skip
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -128,16 +148,7 @@ def step_new(request, pk):
         else:
             messages.success(request, _("Status recorded."))
             return redirect("housing:detail", pk=household.pk)
-    return render(
-        request,
-        "housing/household_detail.html",
-        {
-            "household": household,
-            "steps": list(household.steps.select_related("recorded_by").order_by("date", "id")),
-            "personal": True,
-            "step_form": form,
-        },
-    )
+    return render(request, "housing/household_detail.html", _detail_context(request, household, step_form=form))
 
 
 @role_required(Role.STAFF)
@@ -165,7 +176,7 @@ def household_xlsx(request):
         ],
         money_columns=(10, 11, 12),
     )  # fmt: skip
-    ExportRecord.objects.create(user=request.user, what=_("Household survey (Excel)"), rows=len(households))
+    log_export(request.user, _("Household survey (Excel)"), len(households))
     return xlsx_response(workbook, "households.xlsx")
 
 
@@ -372,7 +383,7 @@ def proposal_list_xlsx(request):
 def proposal_pdf(request, pk):
     proposal = get_object_or_404(Proposal, pk=pk)
     context = {**_proposal_context(proposal), "printed_on": be_date(timezone.localdate())}
-    ExportRecord.objects.create(user=request.user, what=_("Proposal %(title)s (PDF)") % {"title": proposal.title}, rows=len(context["households"]))
+    log_export(request.user, _("Proposal %(title)s (PDF)") % {"title": proposal.title}, len(context["households"]))
     return pdf_response("housing/proposal_pdf.html", context, f"proposal-{proposal.pk}.pdf")
 
 
@@ -395,5 +406,5 @@ def proposal_xlsx(request, pk):
         [(str(h.head), h.community.name, h.head.masked_national_id, h.size, h.get_tenure_display(), h.can_pay) for h in context["households"]],
         money_columns=(6,),
     )
-    ExportRecord.objects.create(user=request.user, what=_("Proposal %(title)s (Excel)") % {"title": proposal.title}, rows=len(context["households"]))
+    log_export(request.user, _("Proposal %(title)s (Excel)") % {"title": proposal.title}, len(context["households"]))
     return xlsx_response(workbook, f"proposal-{proposal.pk}.xlsx")

@@ -7,8 +7,15 @@
 2. Runs collectstatic and serves the app with gunicorn on 127.0.0.1 as in production (DEBUG=0).
 3. Signs a treasurer and a leader in (sessions made directly) and loads each page in turn with a
    small threaded HTTP client for --seconds, then posts a few collection sheets.
-4. Prints requests/s and latency per page next to the trivial /ping/ view, stops gunicorn, and
-   exits 1 if any request failed.
+4. Soak (scripts/soak.py): --soak-users people (default 50) use the app at once for
+   --soak-seconds (default 300), reading pages and posting collection sheets and rent receipts;
+   then the ledger is checked against what was sent.
+5. Faults (--faults, on by default): the same people for --fault-seconds while gunicorn workers
+   are killed mid-request and PostgreSQL is stopped and started again; then what users saw, how
+   soon the app recovered, and the same checks.
+6. Prints requests/s and latency per page next to the trivial /ping/ view, the soak's and the
+   fault run's figures, stops gunicorn, and exits 1 if any request failed (outside the faults)
+   or any check did not hold.
 
 All traffic goes to 127.0.0.1; every loop is bounded in time and count.
 """
@@ -59,6 +66,21 @@ def parse_args():
     parser.add_argument("--workers", type=int, default=2 * cores, help=f"gunicorn workers (default 2 x cores = {2 * cores})")
     parser.add_argument("--sheet-posts", type=int, default=20, help="collection sheets to POST (default 20, 0: none)")
     parser.add_argument("--slow-ms", type=float, default=100.0, help="flag pages whose p50 is above this (default 100)")
+    soak = parser.add_argument_group("soak and faults")
+    soak.add_argument("--soak-seconds", type=float, default=300.0, help="length of the soak (default 300, 0: none)")
+    soak.add_argument("--soak-users", type=int, default=50, help="people using the app at once (default 50)")
+    soak.add_argument("--think-seconds", type=float, default=1.0, help="a person's mean pause between actions (default 1)")
+    soak.add_argument(
+        "--faults", action=argparse.BooleanOptionalAction, default=True,
+        help="after the soak, kill workers and restart PostgreSQL under the same load (default: on)",
+    )  # fmt: skip
+    soak.add_argument("--fault-seconds", type=float, default=60.0, help="length of the fault run (default 60)")
+    soak.add_argument("--worker-kills", type=int, default=3, help="gunicorn workers killed mid-request (default 3)")
+    soak.add_argument("--db-down-seconds", type=float, default=5.0, help="how long PostgreSQL stays stopped (default 5)")
+    soak.add_argument(
+        "--recovery-limit", type=float, default=10.0,
+        help="seconds after PostgreSQL is back within which the app must answer again (default 10)",
+    )  # fmt: skip
     args = parser.parse_args()
     if args.seconds <= 0 or args.seconds > 600:
         parser.error("--seconds must be in (0, 600]")
@@ -66,6 +88,12 @@ def parse_args():
         parser.error("--concurrency must be 1..256")
     if not 1 <= args.workers <= 64:
         parser.error("--workers must be 1..64")
+    if not 0 <= args.soak_seconds <= 3600 or not 10 <= args.fault_seconds <= 600:
+        parser.error("--soak-seconds must be in [0, 3600] and --fault-seconds in [10, 600]")
+    if not 1 <= args.soak_users <= 200 or not 0 <= args.think_seconds <= 60:
+        parser.error("--soak-users must be 1..200 and --think-seconds in [0, 60]")
+    if not 0 <= args.worker_kills <= 6 or not 0 < args.db_down_seconds <= 60:
+        parser.error("--worker-kills must be 0..6 and --db-down-seconds in (0, 60]")
     return args
 
 
@@ -405,12 +433,14 @@ def dataset_summary():
 def session_cookie(user):
     """A signed-in session made the way django.contrib.auth.login makes one."""
     from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, load_backend
     from django.contrib.sessions.backends.db import SessionStore
 
+    # The backend that signs people in, not a guard in front of it (django-axes comes first).
+    backend = next(path for path in settings.AUTHENTICATION_BACKENDS if hasattr(load_backend(path), "get_user"))
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    session[BACKEND_SESSION_KEY] = backend
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.set_expiry(3600)
     session.save()
@@ -759,6 +789,38 @@ def time_codi_report(be_year):
     }  # fmt: skip
 
 
+def soak_and_faults(args, server, *, probe_cookie):
+    """The soak, then the fault run, against the running server (scripts/soak.py). Returns their
+    outcomes: the lines to print and what did not hold."""
+    import soak
+    from django.db import connection
+    from django.urls import NoReverseMatch, reverse
+    from django.utils import timezone
+
+    if not args.soak_seconds and not args.faults:
+        return []
+    today = timezone.localdate()
+    log(f"soak: preparing {args.soak_users} people (logins, soak groups, tenancies, a CODI letter) ...")
+    actors = soak.ensure_soak_dataset(args.soak_users, today)
+    outcomes = []
+    if args.soak_seconds:
+        log(f"soak: {args.soak_users} people for {args.soak_seconds:g} s ...")
+        since = timezone.now()
+        connection.close()
+        outcomes.append(soak.soak(actors, server.port, args, today, since))
+    if args.faults:
+        try:
+            health = reverse("health")
+        except NoReverseMatch:
+            health = None  # no health view (yet): the probe falls back to /ping/ and a database page
+        log(f"faults: {args.fault_seconds:g} s, {args.worker_kills} workers killed, PostgreSQL down {args.db_down_seconds:g} s ...")
+        since = timezone.now()
+        connection.close()
+        outcomes.append(soak.faults(actors, server, args, today, since, health, probe_cookie))
+    connection.close()
+    return outcomes
+
+
 def app_version():
     """The commit measured, so that two runs can be compared."""
     try:
@@ -893,6 +955,7 @@ def main():
             pages.append(post)
         else:
             log("post: skipped (--sheet-posts 0, or every benchmark group has this month's sheet already)")
+        outcomes = soak_and_faults(args, server, probe_cookie=treasurer_cookie)
     finally:
         server.stop()
 
@@ -943,6 +1006,14 @@ def main():
     for page in pages:
         for sample in page.samples:
             log(f"error on {page.name}: {sample}")
+    for outcome in outcomes:
+        log("")
+        log("\n".join(outcome.lines))
+    failed = [line for outcome in outcomes for line in outcome.failed]
+    total_errors += len(failed)
+    if failed:
+        log("")
+        log("did not hold:\n  " + "\n  ".join(failed))
     if total_errors:
         tail = server.log_tail()
         if tail:

@@ -38,10 +38,12 @@ trap cleanup EXIT INT TERM
 "${as_pg[@]}" "$pg_bin/initdb" -D "$work/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >"$work/initdb.log" 2>&1 \
   || { cat "$work/initdb.log" >&2; exit 1; }
 # Durability is pointless for a throw-away cluster; speed is not.
-"${as_pg[@]}" "$pg_bin/pg_ctl" -D "$work/data" -l "$work/server.log" -w \
-  -o "-h 127.0.0.1 -p $port -k $work -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=${PG_MAX_CONNECTIONS:-100}" \
+pg_options="-h 127.0.0.1 -p $port -k $work -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=${PG_MAX_CONNECTIONS:-100}"
+"${as_pg[@]}" "$pg_bin/pg_ctl" -D "$work/data" -l "$work/server.log" -w -o "$pg_options" \
   start >/dev/null || { cat "$work/server.log" >&2; exit 1; }
 
 export DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres"
-export PG_BIN="$pg_bin" PG_WORK="$work"
+# What it takes to stop and start this cluster again (`make bench` restarts it to test recovery):
+# pg_ctl -D "$PG_WORK/data" -l "$PG_WORK/server.log" -o "$PG_OPTIONS" start, as the postgres user when root.
+export PG_BIN="$pg_bin" PG_WORK="$work" PG_OPTIONS="$pg_options"
 "$@"

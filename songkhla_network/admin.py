@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import forms as thai_forms
-from .models import Community, Person, User
+from .models import Community, Person, PersonalDataAccess, PersonalDataConsent, User
 from .thai import format_baht
 
 
@@ -43,7 +43,14 @@ class PersonAdmin(ThaiModelAdmin):
     search_fields = ["first_name", "last_name", "phone", "national_id"]
     list_select_related = ["community"]
     autocomplete_fields = ["community"]
-    fields = ["title", "first_name", "last_name", "phone", "national_id", "community", "address"]
+    fields = ["title", "first_name", "last_name", "phone", "national_id", "community", "address", "erased_at"]
+    readonly_fields = ["erased_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # An erased person stays erased: their fields are not typed back in by hand.
+        if obj is not None and obj.erased_at:
+            return self.fields
+        return self.readonly_fields
 
     @admin.display(description=_("name"), ordering="first_name")
     def full_name(self, obj):
@@ -79,3 +86,48 @@ class UserAdmin(DjangoUserAdmin, ThaiModelAdmin):
     @admin.display(description=_("name"))
     def full_name(self, obj):
         return obj.get_full_name()
+
+
+@admin.register(PersonalDataConsent)
+class PersonalDataConsentAdmin(admin.ModelAdmin):
+    """Consent records are added (a withdrawal too, with "consent given" unticked), never changed
+    or deleted: they are what the network was allowed to do, and when."""
+
+    formfield_overrides = ThaiModelAdmin.formfield_overrides
+
+    list_display = ["person", "purpose", "given", "given_on", "how", "recorded_by"]
+    list_filter = ["purpose", "given", "how"]
+    search_fields = ["person__first_name", "person__last_name"]
+    list_select_related = ["person", "recorded_by"]
+    autocomplete_fields = ["person"]
+    fields = ["person", "purpose", "given", "given_on", "how", "witness", "recorded_by", "recorded_at"]
+    readonly_fields = ["recorded_by", "recorded_at"]
+
+    def save_model(self, request, obj, form, change):
+        obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(admin.ModelAdmin):
+    """Who viewed, exported or erased personal data: a log nobody edits."""
+
+    list_display = ["at", "user", "action", "person", "what", "rows"]
+    list_filter = ["action", "user"]
+    list_select_related = ["user", "person"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

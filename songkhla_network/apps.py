@@ -9,9 +9,13 @@ class SongkhlaNetworkConfig(AppConfig):
     verbose_name = _("Network")
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
         from . import thai
+        from .middleware import mark_session_seen
 
         thai.show_buddhist_era_years()
+        user_logged_in.connect(mark_session_seen, dispatch_uid="songkhla_mark_session_seen")
 
 
 class ThaiAdminConfig(AdminConfig):

@@ -102,7 +102,8 @@ class BEMonthField(forms.MultiValueField):
         if month in self.empty_values or year_text in self.empty_values:
             raise ValidationError(self.error_messages["incomplete"], code="incomplete")
         year_text = thai.arabic_digits(year_text.strip())
-        if not year_text.isdigit():
+        # ASCII digits, and few: str.isdigit() also takes "²", and int() refuses thousands of digits.
+        if not re.fullmatch(r"[0-9]{1,6}", year_text):
             raise ValidationError(self.error_messages["invalid_year"], code="invalid_year")
         ce_year = thai.check_be_year(int(year_text))
         return datetime.date(ce_year, int(month), 1)
@@ -210,3 +211,21 @@ class ReportPeriodForm(forms.Form):
         if self.is_bound and self.is_valid():
             return self.cleaned_data["first"], self.cleaned_data["last"]
         return self.initial["first"], self.initial["last"]
+
+
+class PersonSearchForm(forms.Form):
+    q = forms.CharField(label=_("name, national ID number or phone"), max_length=100, required=False)
+
+
+class ErasureForm(forms.Form):
+    """What a leader says before a person's data are erased: why, and that they know it is final."""
+
+    reason = forms.CharField(
+        label=_("reason"), max_length=300,
+        help_text=_("E.g. the person's written request and its date."),
+        error_messages={"required": _("Say why the data are erased, e.g. the person's written request and its date.")},
+    )  # fmt: skip
+    confirm = forms.BooleanField(
+        label=_("I understand that the name, national ID number, phone and address cannot be brought back"),
+        error_messages={"required": _("Tick the box to confirm the erasure.")},
+    )

@@ -34,12 +34,19 @@ class SecurityHeadersMiddleware:
         return response
 
 
+def mark_session_seen(sender, request, user, **kwargs):
+    """At sign-in the session is written anyway: note the time then, so that the first page after
+    it does not write the session again."""
+    request.session[IdleSessionMiddleware.SEEN] = int(time.time())
+
+
 class IdleSessionMiddleware:
     """Phones are shared: a session ends after SESSION_IDLE_SECONDS without a request. The expiry
     is pushed forward at most once a minute, so a busy page does not write the session table on
     every request."""
 
     REFRESH_SECONDS = 60
+    SEEN = "_seen"
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -48,6 +55,6 @@ class IdleSessionMiddleware:
         session = getattr(request, "session", None)
         if session is not None and session.session_key:
             now = int(time.time())
-            if now - session.get("_seen", 0) >= self.REFRESH_SECONDS:
-                session["_seen"] = now  # marks the session modified: saved with a new expiry
+            if now - session.get(self.SEEN, 0) >= self.REFRESH_SECONDS:
+                session[self.SEEN] = now  # marks the session modified: saved with a new expiry
         return self.get_response(request)

@@ -107,7 +107,15 @@ class Person(models.Model):
         related_name="people",
     )
     address = models.CharField(_("address"), max_length=300, blank=True)
+    erased_at = models.DateTimeField(
+        _("personal data erased at"), null=True, blank=True, editable=False,
+        help_text=_("Set when the person's personal data were erased at their request; their money rows stay."),
+    )  # fmt: skip
     history = HistoricalRecords()
+
+    # What an erased person's name becomes, in the language of the day it was erased; pages show
+    # ERASED_NAME in the reader's language whatever was stored.
+    ERASED_NAME = _("(erased)")
 
     class Meta:
         verbose_name = _("person")
@@ -128,6 +136,8 @@ class Person(models.Model):
 
     @property
     def full_name(self):
+        if self.erased_at:
+            return str(self.ERASED_NAME)
         return " ".join(p for p in (f"{self.title}{self.first_name}", self.last_name) if p)
 
     @property
@@ -171,3 +181,94 @@ class PostedRow(AppendOnly):
 
     class Meta:
         abstract = True
+
+
+# Personal data under Thailand's Personal Data Protection Act (PDPA, พ.ร.บ.คุ้มครองข้อมูลส่วนบุคคล).
+
+
+class Purpose(models.TextChoices):
+    """What the network collects a person's data for. Consent is given for one purpose at a time."""
+
+    HOUSING = "housing", _("The relocation survey and the housing proposal to CODI")
+    SAVINGS = "savings", _("Savings-group membership and passbook")
+    RENT = "rent", _("Collecting railway-land rent on CODI's behalf")
+    WORKS = "works", _("Community works, contests and their photos")
+
+
+class ConsentMethod(models.TextChoices):
+    SIGNED_FORM = "signed_form", _("Signed paper form")
+    THUMBPRINT = "thumbprint", _("Thumbprint on the paper form")
+    VERBAL = "verbal", _("Verbal, with a witness")
+
+
+class PersonalDataConsent(models.Model):
+    """What a person said, on a day, about the network keeping their data for a purpose. Records
+    are added, never changed: a withdrawal is a new record with `given` off, and the latest record
+    for a person and purpose is what holds. The records stay when the person's data are erased:
+    they are the proof of what was allowed, and hold nothing but the witness's name."""
+
+    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="consents")
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    given = models.BooleanField(
+        _("consent given"), default=True, help_text=_("Untick to record that the person refused or withdrew their consent.")
+    )
+    given_on = models.DateField(_("date"))
+    how = models.CharField(_("how"), max_length=20, choices=ConsentMethod.choices)
+    witness = models.CharField(
+        _("witness"), max_length=200, blank=True, help_text=_("Who heard it, for consent given by word of mouth.")
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("consent record")
+        verbose_name_plural = _("consent records")
+        ordering = ["person", "purpose", "given_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(purpose__in=Purpose.values), name="consent_purpose_known", violation_error_message=_("Choose one of the purposes.")),
+            models.CheckConstraint(condition=Q(how__in=ConsentMethod.values), name="consent_how_known", violation_error_message=_("Say how the consent was given.")),
+            models.CheckConstraint(
+                condition=~Q(how=ConsentMethod.VERBAL) | ~Q(witness=""), name="verbal_consent_has_a_witness",
+                violation_error_message=_("Consent given by word of mouth needs the name of a witness."),
+            ),
+        ]  # fmt: skip
+
+    def __str__(self):
+        return f"{self.person} · {self.get_purpose_display()}"
+
+
+class Access(models.TextChoices):
+    VIEWED = "viewed", _("Viewed")
+    EXPORTED = "exported", _("Exported")
+    ERASED = "erased", _("Erased")
+
+
+class PersonalDataAccess(models.Model):
+    """Who viewed, exported or erased personal data, and when: one row per page opened, file
+    downloaded or erasure. `person` is empty for an export of many people (`rows` says how many).
+    `what` never holds a name, so the log keeps nothing an erasure must remove."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), null=True, blank=True, on_delete=models.PROTECT, related_name="data_accesses"
+    )
+    action = models.CharField(_("action"), max_length=20, choices=Access.choices)
+    what = models.CharField(_("what"), max_length=300)
+    rows = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("personal data access")
+        verbose_name_plural = _("personal data access log")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["person", "at"], name="data_access_person_at")]
+        constraints = [
+            models.CheckConstraint(condition=Q(action__in=Access.values), name="data_access_action_known"),
+            models.CheckConstraint(condition=~Q(action=Access.ERASED) | ~Q(reason=""), name="erasure_has_a_reason"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_action_display()} · {self.what} ({self.user})"

@@ -123,8 +123,14 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Lockouts end by themselves; `manage.py axes_reset_username NAME` ends one at once. Its admin
+# pages (in English only) stay out of the Thai admin.
+AXES_ENABLE_ADMIN = False
 AXES_LOCKOUT_CALLABLE = "songkhla_network.views.locked_out"
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0" if DEBUG else "1"))  # nginx in front
+# The client's address, as the web server in front writes it: nginx sets X-Forwarded-For to the
+# client's address alone (docs/DEPLOY.md), so no client can choose its own. PROXY_COUNT counts
+# further proxies listed in that header (a load balancer in front of nginx, say).
+AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

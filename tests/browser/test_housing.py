@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from housing import importing
 from housing.models import Household, Proposal, Step
+from tests.housing.test_import import consent_cells
 from tests.browser.test_treasurer_sheet import IS_INVALID, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -36,6 +37,8 @@ def test_a_leader_surveys_a_household_on_a_phone(page, live_server, leader, grou
     page.locator("#id_can_pay").fill("1500")
     page.locator("#id_preferred_area").fill("เขารูปช้าง")
     page.locator("#id_surveyed_on").fill("15/12/2564")
+    page.locator("#id_consent_given").check()
+    page.locator("#id_consent_on").fill("15/12/2564")
     page.locator("main form button[type=submit]").click()
 
     # The wrong ID is named beside its field, and nothing is saved.
@@ -68,7 +71,7 @@ def row(community, first_name, **changes):
         "title": "นาย", "first_name": first_name, "last_name": "ทะเลงาม", "phone": "0891112222", "national_id": "",
         "community": community.name, "address": "", "adults": "2", "children": "0", "elderly": "1", "disabled": "0",
         "tenure": "ที่ดินการรถไฟ", "monthly_income": "8000", "housing_cost": "900", "can_pay": "1000", "reason": "",
-        "preferred_area": "", "surveyed_on": "20/12/2564",
+        "preferred_area": "", "surveyed_on": "20/12/2564", **consent_cells(),
     }  # fmt: skip
     values.update(changes)
     return [values[key] for key, _label in importing.COLUMNS]

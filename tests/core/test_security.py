@@ -133,3 +133,14 @@ def test_the_health_check_answers_without_sign_in_and_says_when_the_database_is_
     monkeypatch.setattr(connection, "cursor", broken)
     response = client.get(reverse("health"))
     assert response.status_code == 503
+
+
+def test_the_lockout_is_for_that_address_only_as_nginx_reports_it(leader):
+    """Behind nginx every request comes from 127.0.0.1; the client's own address, which nginx
+    writes into X-Forwarded-For, is what counts. A stranger's wrong guesses do not lock the
+    owner out on their own phone."""
+    stranger, owner = Client(HTTP_X_FORWARDED_FOR="203.0.113.5"), Client(HTTP_X_FORWARDED_FOR="198.51.100.7")
+    for _ in range(5):
+        sign_in(stranger, "leader", "guess")
+    assert sign_in(stranger, "leader", PASSWORD).status_code == 429
+    assert sign_in(owner, "leader", PASSWORD).status_code == 302

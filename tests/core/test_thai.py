@@ -105,6 +105,14 @@ def test_it_refuses_wrong_months(value):
         BEMonthField().clean(value)
 
 
+# Found by fuzzing: "²" passes str.isdigit() but not int(), and int() refuses thousands of digits.
+@pytest.mark.parametrize("year", ["²๕๖๕", "2565²", "9" * 5000])
+def test_a_year_that_is_not_plain_digits_is_refused_not_a_crash(year):
+    with pytest.raises(ValidationError) as error:
+        BEMonthField().clean(["2", year])
+    assert error.value.code == "invalid_year"
+
+
 def test_month_slugs_are_be_years():
     assert thai.be_month_slug(datetime.date(2022, 2, 1)) == "2565-02"
     assert thai.parse_be_month_slug("2565-02") == datetime.date(2022, 2, 1)

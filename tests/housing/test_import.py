@@ -8,11 +8,12 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils.translation import gettext
 from openpyxl import Workbook, load_workbook
 
 from housing import importing
 from housing.models import Household, Step
-from songkhla_network.models import Person
+from songkhla_network.models import ConsentMethod, Person
 from tests.groups.test_access import assert_no_english
 
 pytestmark = pytest.mark.django_db
@@ -30,9 +31,15 @@ def row(where, first_name="สมใจ", **changes):
         "community": where.name, "address": "12 ซอย 3", "adults": "2", "children": "1", "elderly": "0",
         "disabled": "0", "tenure": "เช่า", "monthly_income": "9,000", "housing_cost": "1500", "can_pay": "1200",
         "reason": "บ้านแออัด", "preferred_area": "เขารูปช้าง", "surveyed_on": "15/12/2564",
+        **consent_cells(),
     }  # fmt: skip
     values.update(changes)
     return [values[key] for key, _label in importing.COLUMNS]
+
+
+def consent_cells(how=ConsentMethod.SIGNED_FORM):
+    """The consent columns as a leader fills them in, in the language of the template."""
+    return {"consent_given": gettext("yes"), "consent_on": "15/12/2564", "consent_how": str(how.label), "consent_witness": ""}
 
 
 def xlsx(rows, name="survey.xlsx"):

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from housing import services
 from housing.models import Household, StatusStep, Step, Tenure
-from songkhla_network.models import Community, Person
+from songkhla_network.models import Access, Community, ConsentMethod, Person, PersonalDataAccess
 from tests.groups.test_access import assert_no_english
 
 pytestmark = pytest.mark.django_db
@@ -24,6 +24,7 @@ def form_data(community, **changes):
         "community": community.pk, "address": "12 ซอย 3", "adults": "2", "children": "๑", "elderly": "0", "disabled": "0",
         "tenure": Tenure.RENTING, "monthly_income": "9,000", "housing_cost": "1500", "can_pay": "1,200",
         "member": "", "reason": "บ้านแออัด", "preferred_area": "เขารูปช้าง", "surveyed_on": "10/12/2564",
+        "consent_given": "on", "consent_on": "10/12/2564", "consent_how": ConsentMethod.SIGNED_FORM, "consent_witness": "",
     }  # fmt: skip
     data.update(changes)
     return data
@@ -36,8 +37,15 @@ def survey(community, leader, first_name="สมใจ", national_id=""):
         household={"community": community, "address": "", "adults": 2, "children": 1, "elderly": 0, "disabled": 0,
                    "tenure": Tenure.RENTING, "monthly_income": Decimal("9000"), "housing_cost": Decimal("1500"),
                    "can_pay": Decimal("1200"), "member": None, "reason": "", "preferred_area": ""},
-        surveyed_on=datetime.date(2021, 12, 10), user=leader,
+        surveyed_on=datetime.date(2021, 12, 10), consent=CONSENT, user=leader,
     )  # fmt: skip
+
+
+CONSENT = {"given_on": datetime.date(2021, 12, 10), "how": ConsentMethod.SIGNED_FORM, "witness": ""}
+
+
+def exports():
+    return PersonalDataAccess.objects.filter(action=Access.EXPORTED)
 
 
 def test_a_leader_surveys_a_household_on_the_form(client, leader, group_a):
@@ -168,24 +176,22 @@ def test_staff_export_the_survey_and_every_export_is_recorded(personas, leader, 
 
     from openpyxl import load_workbook
 
-    from housing.models import ExportRecord
-
     survey(group_a.community, leader, national_id=VALID_ID)
     response = personas[persona].get(reverse("housing:xlsx"))
     assert response.status_code == status
     if status != 200:
-        assert not ExportRecord.objects.exists()
+        assert not exports().exists()
         return
     rows = list(load_workbook(BytesIO(response.content)).worksheets[0].iter_rows(values_only=True))
     assert rows[1][0] == "นางสมใจ รักบ้าน" and rows[1][3] == "x-xxxx-xxxxx-12-1" and rows[1][9] == 9000
-    record = ExportRecord.objects.get()
-    assert (record.user.username, record.rows) == (persona, 1)
+    record = exports().get()
+    assert (record.user.username, record.rows, record.person) == (persona, 1, None)
 
 
 def test_a_proposal_includes_the_verified_households_and_summarises_them(client, leader, group_a, group_b):
     import subprocess
 
-    from housing.models import ExportRecord, Proposal
+    from housing.models import Proposal
 
     verified = survey(group_a.community, leader, national_id=VALID_ID)
     services.step_add(household=verified, step=Step.VERIFIED, date=datetime.date(2022, 1, 5), reason="", user=leader)
@@ -207,7 +213,7 @@ def test_a_proposal_includes_the_verified_households_and_summarises_them(client,
     assert "โครงการบ้านมั่นคง" in text and "หน้า 1 จาก" in text and "1 มีนาคม 2565" in text
     assert "x-xxxx-xxxxx-12-1" in text and VALID_ID not in text  # the annex masks IDs
     assert client.get(reverse("housing:proposal_xlsx", args=[proposal.pk])).status_code == 200
-    assert ExportRecord.objects.count() == 2
+    assert exports().count() == 2
 
 
 @pytest.mark.parametrize("persona, status", [("leader", 200), ("staff", 200), ("treasurer_a", 403), ("collector", 403), ("anonymous", 302)])
