@@ -1,0 +1,70 @@
+"""Forms every area shares under fuzzing: signing in, changing one's password, the period of the
+progress report to CODI, and the personal-data pages (finding a person, the access log, erasure)."""
+
+import pytest
+from django.urls import reverse
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from housing.models import StatusStep
+from tests.conftest import PASSWORD
+
+from .conftest import examples, fresh_client, query, submit
+from .strategies import form_data
+
+pytestmark = pytest.mark.django_db
+
+NEW_PASSWORD = "a-new-long-password-2566"
+
+
+@given(data=st.data(), urlencoded=st.booleans())
+@settings(max_examples=examples())
+def test_signing_in_never_breaks_and_writes_nothing(leader, data, urlencoded):
+    posted = data.draw(form_data({"username": st.sampled_from(["leader", "LEADER", "nobody"]), "password": st.sampled_from([PASSWORD, "wrong"])}))
+    # A new visitor each time: a sign-in that goes through changes the session.
+    submit(fresh_client(), reverse("login"), posted, check=lambda outcome: outcome.assert_only(), urlencoded=urlencoded)
+
+
+@given(data=st.data(), urlencoded=st.booleans())
+@settings(max_examples=examples(0.5))
+def test_changing_a_password_never_breaks(leader, data, urlencoded):
+    posted = data.draw(
+        form_data({"old_password": st.sampled_from([PASSWORD, "wrong"]), "new_password1": st.just(NEW_PASSWORD), "new_password2": st.just(NEW_PASSWORD)})
+    )
+    submit(fresh_client(leader), reverse("password_change"), posted, check=lambda outcome: outcome.assert_only(), urlencoded=urlencoded)
+
+
+@given(data=st.data())
+@settings(max_examples=examples(0.25))
+def test_the_codi_report_takes_any_period(personas, savings, data):
+    query(personas["staff"], reverse("report"), data.draw(form_data({}, months=["first", "last"])))
+
+
+# Personal data (PDPA): finding a person, the access log, erasing a person's data.
+
+
+@given(data=st.data())
+@settings(max_examples=examples(0.5))
+def test_finding_a_person_takes_any_text(personas, housing, data):
+    query(personas["leader"], reverse("people:search"), data.draw(form_data({"q": st.sampled_from(["สมใจ", "081", "๐๘๑", "1-1037"])})))
+
+
+@given(data=st.data())
+@settings(max_examples=examples(0.5))
+def test_the_access_log_takes_any_person_and_page(personas, housing, data):
+    person = str(housing.surveyed.head_id)
+    query(personas["leader"], reverse("people:log"), data.draw(form_data({"person": st.just(person), "page": st.sampled_from(["1", "2", "last"])})))
+
+
+@given(data=st.data(), urlencoded=st.booleans())
+@settings(max_examples=examples())
+def test_erasing_a_person_keeps_every_row(personas, housing, data, urlencoded):
+    person = housing.surveyed.head
+    posted = data.draw(form_data({"reason": "text", "confirm": st.just("on")}))
+
+    def check(outcome):
+        outcome.assert_only(StatusStep)  # a household still waiting is withdrawn
+        person.refresh_from_db()
+        assert person.erased_at is not None and not person.national_id and not person.phone
+
+    submit(personas["leader"], reverse("people:erase", args=[person.pk]), posted, check=check, urlencoded=urlencoded)

@@ -1,0 +1,116 @@
+"""Rent forms under fuzzing: collecting, voiding, remitting to CODI, the lists' filters and
+periods, and the request for a new letter. A receipt that goes through takes the next number of
+the collector's series and the amount typed; a refused one uses no number."""
+
+import datetime
+
+import pytest
+from django import forms
+from django.db.models import Max
+from django.urls import reverse
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rent_collection.models import Receipt, ReceiptSeries, ReceiptVoid, Remittance, RemittanceLine
+from songkhla_network.forms import MoneyField
+from songkhla_network.models import Community
+
+from .conftest import TODAY, examples, query, submit
+from .strategies import as_list, be, choice, form_data, multi
+
+pytestmark = pytest.mark.django_db
+
+
+def numbers_without_gaps(outcome):
+    for series in ReceiptSeries.objects.all():
+        numbers = sorted(Receipt.objects.filter(collector=series.collector_id).values_list("number", flat=True))
+        assert numbers == list(range(1, len(numbers) + 1)) and series.next_number == len(numbers) + 1, (numbers, series.next_number)
+
+
+@given(data=st.data(), urlencoded=st.booleans())
+@settings(max_examples=examples())
+def test_a_receipt_takes_the_next_number_and_the_amount_typed(personas, rent, collector, data, urlencoded):
+    last = Receipt.objects.filter(collector=collector).aggregate(n=Max("number"))["n"]
+    posted = data.draw(
+        form_data({"date": "date", "amount": st.sampled_from(["100", "๕๐๐", "1,000.50", "100000"]), "accept_advance": "bool", "request_key": "uuid"})
+    )
+
+    def check(outcome):
+        outcome.assert_changed({Receipt: 1})
+        [receipt] = outcome.added(Receipt)
+        assert (receipt.number, receipt.collector_id, receipt.tenancy_id) == (last + 1, collector.pk, rent.tenancy.pk)
+        assert receipt.amount == MoneyField().clean(posted["amount"]) and 0 <= receipt.advance <= receipt.amount
+        assert receipt.advance == 0 or forms.BooleanField(required=False).clean(posted.get("accept_advance"))
+
+    url = reverse("rent:collect", args=[rent.tenancy.pk])
+    submit(personas["collector"], url, posted, check=check, urlencoded=urlencoded, invariant=numbers_without_gaps)
+
+
+@given(data=st.data(), urlencoded=st.booleans())
+@settings(max_examples=examples())
+def test_voiding_keeps_the_receipt_and_its_number(personas, rent, data, urlencoded):
+    receipt = rent.receipts[0]
+    posted = data.draw(form_data({"reason": "text"}))
+
+    def check(outcome):
+        if outcome.changes:
+            outcome.assert_changed({ReceiptVoid: 1})
+            [void] = outcome.added(ReceiptVoid)
+            assert void.receipt_id == receipt.pk and void.reason == posted["reason"].strip()
+
+    url = reverse("rent:void", args=[receipt.pk])
+    submit(personas["collector"], url, posted, check=check, urlencoded=urlencoded, invariant=numbers_without_gaps)
+
+
+@given(data=st.data(), urlencoded=st.booleans())
+@settings(max_examples=examples())
+def test_a_remittance_is_the_sum_of_its_receipts(personas, rent, data, urlencoded):
+    posted = data.draw(
+        form_data(
+            {"receipts": multi([r.pk for r in rent.receipts], min_size=1), "transfer_date": "date", "bank_reference": "text",
+             "amount": st.sampled_from(["100", "200", "๒๐๐", "200.00", "300"])},
+            multis=["receipts"],
+        )  # fmt: skip
+    )
+
+    def check(outcome):
+        [remittance] = outcome.added(Remittance)
+        receipts = Receipt.objects.filter(remittance_line__remittance=remittance)
+        outcome.assert_changed({Remittance: 1, RemittanceLine: receipts.count()})
+        assert {r.pk for r in receipts} == {int(pk) for pk in as_list(posted["receipts"])}
+        assert remittance.amount == sum(r.amount for r in receipts) == MoneyField().clean(posted["amount"])
+
+    submit(personas["collector"], reverse("rent:remittance_new"), posted, check=check, urlencoded=urlencoded)
+
+
+@given(data=st.data(), page=st.sampled_from(["rent:tenancies", "rent:tenancies_xlsx"]), persona=st.sampled_from(["leader", "collector"]))
+@settings(max_examples=examples(0.5))
+def test_the_tenancy_list_takes_any_filter(personas, rent, group_a, data, page, persona):
+    posted = data.draw(form_data({"community": choice(["", group_a.community.pk]), "name": "text", "owing": "bool"}))
+    query(personas[persona], reverse(page), posted)
+
+
+@given(
+    data=st.data(),
+    page=st.sampled_from(["rent:receipts", "rent:receipts_xlsx", "rent:reconciliation", "rent:reconciliation_xlsx"]),
+)
+@settings(max_examples=examples(0.5))
+def test_the_receipt_lists_and_reconciliation_take_any_period(personas, rent, data, page):
+    query(personas["leader"], reverse(page), data.draw(form_data({"first": "date", "last": "date"})))
+
+
+@given(data=st.data(), page=st.sampled_from(["rent:progress", "rent:progress_xlsx"]))
+@settings(max_examples=examples(0.5))
+def test_the_progress_report_takes_any_months(personas, rent, data, page):
+    query(personas["staff"], reverse(page), data.draw(form_data({}, months=["first", "last"])))
+
+
+@given(data=st.data())
+@settings(max_examples=examples(0.4))
+def test_the_letter_request_takes_anything_ticked(personas, rent, collector, leader, data):
+    communities = list(Community.objects.values_list("pk", flat=True))
+    fields = {"date": st.sampled_from([be(TODAY), be(TODAY - datetime.timedelta(days=1))]), "collectors": multi([collector.pk, leader.pk])}
+    for user in (collector, leader):
+        fields[f"communities_{user.pk}"] = multi(communities)
+    posted = data.draw(form_data(fields, multis=["collectors", *(f"communities_{u.pk}" for u in (collector, leader))]))
+    query(personas["staff"], reverse("rent:letter_request"), posted)
