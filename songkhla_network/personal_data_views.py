@@ -2,6 +2,8 @@
 export everything the app holds about them, erase their personal fields at their request, and
 read the log of who viewed, exported or erased personal data."""
 
+import re
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -84,7 +86,8 @@ def person_erase(request, pk):
 def access_log(request):
     entries = PersonalDataAccess.objects.select_related("user", "person").order_by("-at", "-id")
     person = None
-    if request.GET.get("person", "").isdigit():
+    # An id, or nothing: str.isdigit() also takes "²", and int() refuses thousands of digits.
+    if re.fullmatch(r"[0-9]{1,18}", request.GET.get("person", "")):
         person = get_object_or_404(Person, pk=request.GET["person"])
         entries = entries.filter(person=person)
     page = Paginator(entries, LOG_PAGE_SIZE).get_page(request.GET.get("page"))
