@@ -9,16 +9,6 @@ from songkhla_network.models import Community
 from songkhla_network.thai import add_months, be_date_short, format_baht, month_end, month_start
 
 
-def add_service_error(form, error):
-    """Put a service's ValidationError beside the fields it names; what names no field of the
-    form goes on top of it."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 class CollectionForm(forms.Form):
     date = BEDateField(label=_("date paid"), allow_future=False, initial=timezone.localdate)
     amount = MoneyField(label=_("amount received (baht)"))

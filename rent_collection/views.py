@@ -11,12 +11,13 @@ from django.views.decorators.http import require_http_methods
 
 from songkhla_network.charts import GREEN, GREY, RED, Series, bar_chart
 from songkhla_network.excel import add_sheet, new_workbook, xlsx_response
+from songkhla_network.forms import add_service_error
 from songkhla_network.models import Role
 from songkhla_network.roles import role_required
 from songkhla_network.thai import be_date, be_month, be_month_short
 
 from . import access, selectors, services
-from .forms import CollectionForm, MonthsForm, PeriodForm, RemittanceForm, TenancyFilterForm, VoidForm, add_service_error
+from .forms import CollectionForm, MonthsForm, PeriodForm, RemittanceForm, TenancyFilterForm, VoidForm
 from .models import Receipt
 
 readers_required = role_required(*access.READERS)

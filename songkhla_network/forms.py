@@ -229,3 +229,13 @@ class ErasureForm(forms.Form):
         label=_("I understand that the name, national ID number, phone and address cannot be brought back"),
         error_messages={"required": _("Tick the box to confirm the erasure.")},
     )
+
+
+def add_service_error(form, error):
+    """Put a service's ValidationError beside the fields it names; what names no field of the
+    form goes on top of it."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)

@@ -8,11 +8,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from .models import Role
 from .codi_report import codi_report, codi_report_workbook
 from .dashboard import dashboard
 from .excel import xlsx_response
 from .forms import ReportPeriodForm
+from .models import Role
 from .pdf import pdf_response
 from .roles import role_required
 from .thai import be_date, be_month_slug

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from songkhla_network.models import Role
+from songkhla_network.forms import add_service_error
 from songkhla_network.roles import role_required
 
 from . import access, selectors, services
@@ -20,14 +21,6 @@ from .models import Contest, Work
 readers_required = role_required(*access.READERS)
 editors_required = role_required(Role.TREASURER)  # leaders always; a treasurer in their own communities
 leader_required = role_required()
-
-
-def _add_errors(form, error):
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @readers_required
@@ -61,7 +54,7 @@ def work_new(request, pk):
         try:
             work = services.work_create(community=community, user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Work recorded. Add its quantities and photos below."))
             return redirect("works:work", pk=work.pk)
@@ -98,7 +91,7 @@ def quantity_new(request, pk):
         try:
             services.quantity_add(work=work, user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Quantity recorded."))
             return redirect("works:work", pk=work.pk)
@@ -187,7 +180,7 @@ def entry_new(request, pk):
         try:
             services.entry_add(contest=contest, work=form.cleaned_data["work"])
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Work entered in the contest."))
             return redirect("works:contest", pk=contest.pk)
@@ -204,7 +197,7 @@ def result_new(request, pk):
         try:
             services.result_record(contest=contest, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Result recorded."))
             return redirect("works:contest", pk=contest.pk)
