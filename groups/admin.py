@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from songkhla_network.admin import ThaiModelAdmin, baht_column
+from songkhla_network.admin import SafeAutocomplete, ThaiModelAdmin, baht_column
 
 from .models import CollectionSheet, GroupStatusChange, LedgerEntry, Member, Officer, SavingsGroup
 
@@ -12,7 +12,7 @@ class StatusChangeInline(admin.TabularInline):
     formfield_overrides = ThaiModelAdmin.formfield_overrides
 
 
-class OfficerInline(admin.TabularInline):
+class OfficerInline(SafeAutocomplete, admin.TabularInline):
     model = Officer
     extra = 0
     autocomplete_fields = ["person"]

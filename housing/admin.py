@@ -26,6 +26,11 @@ class HouseholdAdmin(ThaiModelAdmin):
     readonly_fields = ["surveyor"]
     inlines = [StatusStepInline]
 
+    def has_add_permission(self, request):
+        # Surveyed on the survey form, which records the surveyor, the first step and the head's
+        # consent; added here, a household had none of them (and the missing surveyor broke the page).
+        return False
+
 
 class BudgetLineInline(admin.TabularInline):
     model = BudgetLine

@@ -3,7 +3,7 @@ from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from groups.admin import ReadOnlyMoneyAdmin
-from songkhla_network.admin import ThaiModelAdmin, baht_column
+from songkhla_network.admin import SafeAutocomplete, ThaiModelAdmin, baht_column
 
 from .models import CodiLetter, LetterCollector, Receipt, ReceiptVoid, Remittance, RemittanceLine, Tenancy
 
@@ -22,7 +22,7 @@ class TenancyAdmin(ThaiModelAdmin):
     autocomplete_fields = ["tenant", "community"]
 
 
-class LetterCollectorInline(admin.TabularInline):
+class LetterCollectorInline(SafeAutocomplete, admin.TabularInline):
     model = LetterCollector
     extra = 1
     autocomplete_fields = ["communities"]

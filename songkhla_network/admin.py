@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -19,7 +20,44 @@ def baht_column(field, description):
     return column
 
 
-class ThaiModelAdmin(SimpleHistoryAdmin):
+def _is_id(value):
+    text = str(value)
+    return text.isascii() and text.isdigit() and len(text) <= 18
+
+
+class _IdsOnly:
+    """Django's autocomplete box looks the posted value up as ids to show it again: a value that
+    is no id ("abc", "²", a forged post) broke the page with a server error instead of showing
+    the form's "not one of the choices"."""
+
+    def optgroups(self, name, value, attr=None):
+        return super().optgroups(name, [v for v in value if _is_id(v)], attr)
+
+
+class _AutocompleteSelect(_IdsOnly, AutocompleteSelect):
+    pass
+
+
+class _AutocompleteSelectMultiple(_IdsOnly, AutocompleteSelectMultiple):
+    pass
+
+
+class SafeAutocomplete:
+    """Mixed into model admins and inlines with `autocomplete_fields`: a posted value that is no
+    id shows as nothing chosen, beside the form's error."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = _AutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = _AutocompleteSelectMultiple(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class ThaiModelAdmin(SafeAutocomplete, SimpleHistoryAdmin):
     """Every admin page takes B.E. dates and baht amounts as the rest of the app does, and keeps
     the history of what changed."""
 
@@ -89,7 +127,7 @@ class UserAdmin(DjangoUserAdmin, ThaiModelAdmin):
 
 
 @admin.register(PersonalDataConsent)
-class PersonalDataConsentAdmin(admin.ModelAdmin):
+class PersonalDataConsentAdmin(SafeAutocomplete, admin.ModelAdmin):
     """Consent records are added (a withdrawal too, with "consent given" unticked), never changed
     or deleted: they are what the network was allowed to do, and when."""
 

@@ -127,6 +127,7 @@ AXES_RESET_ON_SUCCESS = True
 # pages (in English only) stay out of the Thai admin.
 AXES_ENABLE_ADMIN = False
 AXES_LOCKOUT_CALLABLE = "songkhla_network.views.locked_out"
+AXES_USERNAME_CALLABLE = "songkhla_network.views.axes_username"
 # The client's address, as the web server in front writes it: nginx sets X-Forwarded-For to the
 # client's address alone (docs/DEPLOY.md), so no client can choose its own. PROXY_COUNT counts
 # further proxies listed in that header (a load balancer in front of nginx, say).

@@ -48,6 +48,14 @@ def locked_out(request, original_response=None, credentials=None):
     )
 
 
+def axes_username(request, credentials=None):
+    """The username django-axes records a failed sign-in under, cut to the 255 characters its
+    table holds: axes 8.3 stores what was typed whole, and a longer name (a scanner's) broke the
+    sign-in page with a server error (jazzband/django-axes#1381; found by fuzzing)."""
+    username = credentials.get("username") if credentials else request.POST.get("username")
+    return username[:255] if isinstance(username, str) else username
+
+
 def health(request):
     """For the web server, a load balancer or a monitor: 200 when the database answers, 503 when
     it does not. No sign-in, no template, one query."""

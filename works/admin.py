@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from songkhla_network.admin import ThaiModelAdmin
+from songkhla_network.admin import SafeAutocomplete, ThaiModelAdmin
 
 from .forms import QuantityField
 from .models import Contest, ContestDocument, Entry, Photo, Quantity, Work
@@ -44,7 +44,7 @@ class WorkAdmin(ThaiModelAdmin):
         return False  # added on the community's page, where who recorded it is known
 
 
-class EntryInline(admin.TabularInline):
+class EntryInline(SafeAutocomplete, admin.TabularInline):
     model = Entry
     extra = 0
     fields = ["work", "rank", "award"]

@@ -30,3 +30,17 @@ def test_every_admin_page_opens_in_thai(client, settings):
             except AssertionError as error:
                 problems.append(f"{url}: {error}")
     assert not problems, "\n".join(problems)
+
+
+# Found by fuzzing: an autocomplete box looked up whatever was posted as an id to show it again,
+# and a value that is no id broke the page instead of showing the form's error.
+@pytest.mark.parametrize("typed", ["abc", "²", "9" * 5000])
+def test_an_autocomplete_box_that_is_sent_no_id_shows_the_forms_error(client, leader, group_a, typed):
+    client.force_login(leader)
+    response = client.post(
+        reverse("admin:groups_member_add"),
+        {"group": typed, "person": typed, "number": "9", "joined_on": "1/1/2565", "commitment": "100"},
+    )
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert form.errors["group"] and form.errors["person"]

@@ -144,3 +144,14 @@ def test_the_lockout_is_for_that_address_only_as_nginx_reports_it(leader):
         sign_in(stranger, "leader", "guess")
     assert sign_in(stranger, "leader", PASSWORD).status_code == 429
     assert sign_in(owner, "leader", PASSWORD).status_code == 302
+
+
+@pytest.mark.parametrize("url", ["login", "admin:login"])
+def test_a_name_too_long_to_record_is_refused_like_any_wrong_name(leader, url):
+    # Found by fuzzing: django-axes recorded the failure with the name whole, beyond its 255
+    # characters, and the sign-in page broke with a server error.
+    client = Client()
+    for _ in range(5):
+        response = client.post(reverse(url), {"username": "ก" * 300, "password": "wrong"})
+    assert response.status_code == 429
+    assert sign_in(client, "leader", PASSWORD).status_code == 302

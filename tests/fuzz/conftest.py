@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 import pytest
 from django.apps import apps
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 from hypothesis import HealthCheck, event, settings
@@ -73,31 +73,52 @@ def _counted_models():
     )
 
 
-# Row counts (and the highest id, to find the rows a post added) of every table of the project.
+# Row counts of every table of the project, the rows this transaction has updated or deleted in
+# each, and where each table's id sequence stands: a row a post added has a higher id (sequences
+# are not rolled back, so ids only grow). One query: the snapshot runs twice per example.
 
 
 @dataclass
 class Snapshot:
     counts: dict
-    max_ids: dict
+    rewrites: dict
+    last_ids: dict
+
+
+def _snapshot_sql():
+    models_ = _counted_models()
+    tables = [connection.ops.quote_name(m._meta.db_table) for m in models_]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT " + ", ".join("pg_get_serial_sequence(%s, %s)" for _m in models_),
+            [value for m in models_ for value in (m._meta.db_table, m._meta.pk.column)],
+        )
+        sequences = cursor.fetchone()
+    counts = ", ".join(f"(SELECT count(*) FROM {table})" for table in tables)
+    last_ids = "(SELECT json_object_agg(schemaname || '.' || sequencename, last_value) FROM pg_sequences)"
+    names = ", ".join(f"'{m._meta.db_table}'" for m in models_)
+    # Counted as soon as a statement runs, in the transaction so far (and not undone by a rollback).
+    rewrites = f"(SELECT json_object_agg(relname, n_tup_upd + n_tup_del) FROM pg_stat_xact_user_tables WHERE relname IN ({names}))"
+    return models_, sequences, f"SELECT {last_ids}, {rewrites}, {counts}"
+
+
+_snapshot_query = None
 
 
 def snapshot():
-    models_ = _counted_models()
-    parts = []
-    for model in models_:
-        table = connection.ops.quote_name(model._meta.db_table)
-        pk = model._meta.pk
-        integer = isinstance(pk, (models.AutoField, models.BigAutoField, models.IntegerField))
-        column = f"max({connection.ops.quote_name(pk.column)})" if integer else "NULL"
-        parts.append(f"(SELECT count(*) FROM {table})")
-        parts.append(f"(SELECT {column} FROM {table})")
+    global _snapshot_query
+    if _snapshot_query is None:
+        _snapshot_query = _snapshot_sql()
+    models_, sequences, sql = _snapshot_query
     with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts))
-        row = cursor.fetchone()
-    counts = {m._meta.label: row[2 * i] for i, m in enumerate(models_)}
-    max_ids = {m._meta.label: row[2 * i + 1] or 0 for i, m in enumerate(models_)}
-    return Snapshot(counts, max_ids)
+        cursor.execute(sql)
+        last_values, rewrites, *counts = cursor.fetchone()
+    labels = [m._meta.label for m in models_]
+    return Snapshot(
+        counts=dict(zip(labels, counts, strict=True)),
+        rewrites={m._meta.label: (rewrites or {}).get(m._meta.db_table, 0) for m in models_},
+        last_ids={label: (last_values or {}).get(sequence) or 0 for label, sequence in zip(labels, sequences, strict=True)},
+    )
 
 
 class _RolledBack(Exception):
@@ -126,6 +147,11 @@ class Outcome:
             for label in after.counts
             if after.counts[label] != before.counts.get(label, 0)
         }
+        self.rewritten = {
+            label: after.rewrites[label] - before.rewrites[label]
+            for label in after.rewrites
+            if after.rewrites[label] != before.rewrites[label]
+        }
 
     @property
     def redirected(self):
@@ -133,10 +159,11 @@ class Outcome:
 
     def added(self, model):
         """The rows of `model` this post added."""
-        return model._base_manager.filter(pk__gt=self.before.max_ids[model._meta.label]).order_by("pk")
+        return model._base_manager.filter(pk__gt=self.before.last_ids[model._meta.label]).order_by("pk")
 
     def assert_unchanged(self):
         assert not self.changes, f"refused (status {self.response.status_code}) yet rows changed: {self.changes}"
+        assert not self.rewritten, f"refused (status {self.response.status_code}) yet rows updated: {self.rewritten}"
 
     def assert_only(self, *allowed):
         """No table changed but these (and history tables)."""
@@ -183,7 +210,7 @@ def submit(client, url, data, *, check=None, urlencoded=False, files=None, invar
         outcome = Outcome(response, data, before, snapshot())
         # `--hypothesis-show-statistics` shows how many examples went through, to see that the
         # successes are checked too and not only the refusals.
-        event(f"{response.status_code}, {'wrote' if outcome.changes else 'wrote nothing'}")
+        event(f"{response.status_code}, {'wrote' if outcome.changes or outcome.rewritten else 'wrote nothing'}")
         if outcome.redirected:
             assert check is not None, "a redirect from a form whose success is not checked"
             check(outcome)
@@ -274,7 +301,9 @@ def enterprise(savings, group_a, leader, treasurer_a):
     materials = [RawMaterial.objects.create(name="หัวเชื้อ N70", unit="กก."), RawMaterial.objects.create(name="เกลือ", unit="กก.")]
     for material in materials:
         enterprise_services.material_buy(material=material, quantity=Decimal("10"), cost=Decimal("100"), date=TODAY, user=leader)
-    recipe = Recipe.objects.create(name="น้ำยาล้างจาน", expected_litres=Decimal("20"), member_price=Decimal("15"), community_price=Decimal("20"))
+    recipe = Recipe.objects.create(
+        name="น้ำยาล้างจาน", expected_litres=Decimal("20"), member_price=Decimal("15"), community_price=Decimal("20")
+    )
     Ingredient.objects.create(recipe=recipe, material=materials[0], quantity=Decimal("2"))
     Ingredient.objects.create(recipe=recipe, material=materials[1], quantity=Decimal("1"))
     enterprise_services.batch_make(recipe=recipe, date=TODAY, scale=Decimal("1"), litres=Decimal("20"), makers=[], user=leader)
@@ -312,7 +341,9 @@ def _household(community, leader, name):
 def housing(group_a, leader):
     community = group_a.community
     surveyed = _household(community, leader, "สมใจ")
-    proposal = housing_services.proposal_create(title="บ้านมั่นคง", date=TODAY - datetime.timedelta(days=5), target_site="เขารูปช้าง", user=leader)
+    proposal = housing_services.proposal_create(
+        title="บ้านมั่นคง", date=TODAY - datetime.timedelta(days=5), target_site="เขารูปช้าง", user=leader
+    )
     verified = _household(community, leader, "สมหญิง")
     housing_services.step_add(household=verified, step=Step.VERIFIED, date=TODAY - datetime.timedelta(days=20), reason="", user=leader)
     return Housing(surveyed, verified, proposal)

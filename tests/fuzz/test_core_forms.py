@@ -20,7 +20,9 @@ NEW_PASSWORD = "a-new-long-password-2566"
 @given(data=st.data(), urlencoded=st.booleans())
 @settings(max_examples=examples())
 def test_signing_in_never_breaks_and_writes_nothing(leader, data, urlencoded):
-    posted = data.draw(form_data({"username": st.sampled_from(["leader", "LEADER", "nobody"]), "password": st.sampled_from([PASSWORD, "wrong"])}))
+    posted = data.draw(
+        form_data({"username": st.sampled_from(["leader", "LEADER", "nobody"]), "password": st.sampled_from([PASSWORD, "wrong"])})
+    )
     # A new visitor each time: a sign-in that goes through changes the session.
     submit(fresh_client(), reverse("login"), posted, check=lambda outcome: outcome.assert_only(), urlencoded=urlencoded)
 
@@ -29,7 +31,10 @@ def test_signing_in_never_breaks_and_writes_nothing(leader, data, urlencoded):
 @settings(max_examples=examples(0.5))
 def test_changing_a_password_never_breaks(leader, data, urlencoded):
     posted = data.draw(
-        form_data({"old_password": st.sampled_from([PASSWORD, "wrong"]), "new_password1": st.just(NEW_PASSWORD), "new_password2": st.just(NEW_PASSWORD)})
+        form_data(
+            {"old_password": st.sampled_from([PASSWORD, "wrong"]), "new_password1": st.just(NEW_PASSWORD),
+             "new_password2": st.just(NEW_PASSWORD)}
+        )  # fmt: skip
     )
     submit(fresh_client(leader), reverse("password_change"), posted, check=lambda outcome: outcome.assert_only(), urlencoded=urlencoded)
 
@@ -53,7 +58,8 @@ def test_finding_a_person_takes_any_text(personas, housing, data):
 @settings(max_examples=examples(0.5))
 def test_the_access_log_takes_any_person_and_page(personas, housing, data):
     person = str(housing.surveyed.head_id)
-    query(personas["leader"], reverse("people:log"), data.draw(form_data({"person": st.just(person), "page": st.sampled_from(["1", "2", "last"])})))
+    posted = data.draw(form_data({"person": st.just(person), "page": st.sampled_from(["1", "2", "last"])}))
+    query(personas["leader"], reverse("people:log"), posted)
 
 
 @given(data=st.data(), urlencoded=st.booleans())

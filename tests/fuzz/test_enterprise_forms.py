@@ -150,7 +150,8 @@ def test_the_order_sheet_saves_exactly_the_quantities_typed(personas, enterprise
 
     def check(outcome):
         outcome.assert_only(Order)
-        orders = {f"qty_{o.member_id}_{o.item_id}": o.quantity for o in Order.objects.filter(item__round=buying_round, member__group=group_a)}
+        saved = Order.objects.filter(item__round=buying_round, member__group=group_a)
+        orders = {f"qty_{o.member_id}_{o.item_id}": o.quantity for o in saved}
         typed = {key: WholeUnitsField().clean(posted.get(key)) or 0 for key in keys}
         assert orders == {key: q for key, q in typed.items() if q}
 
@@ -208,7 +209,9 @@ def test_a_payment_is_one_payment_and_one_cash_row_never_beyond_the_bill(persona
 @given(data=st.data(), urlencoded=st.booleans())
 @settings(max_examples=examples())
 def test_overriding_a_share_moves_the_difference_through_stock(personas, enterprise, group_a, data, urlencoded):
-    allocation = Allocation.objects.get(order__item__round=enterprise.received_round, order__member__number=1, order__item__product__name="ข้าวสาร")
+    allocation = Allocation.objects.get(
+        order__item__round=enterprise.received_round, order__member__number=1, order__item__product__name="ข้าวสาร"
+    )
     before = allocation.quantity
     posted = data.draw(form_data({"quantity": st.sampled_from(["0", "1", "3", "4", "5", "๔"]), "reason": "text"}))
 
@@ -241,7 +244,8 @@ def test_a_stock_movement_is_one_row_and_stock_never_goes_below_zero(personas, e
     def check(outcome):
         outcome.assert_changed({StockMovement: 1})
 
-    submit(personas["leader"], reverse("enterprise:stock"), posted, check=check, urlencoded=urlencoded, invariant=stock_and_liquids_never_negative)
+    url = reverse("enterprise:stock")
+    submit(personas["leader"], url, posted, check=check, urlencoded=urlencoded, invariant=stock_and_liquids_never_negative)
 
 
 @given(data=st.data(), urlencoded=st.booleans())

@@ -130,11 +130,13 @@ def _xlsx(rows):
     return buffer.getvalue()
 
 
+NOT_A_WORKBOOK = b"PK\x03\x04" + b"\x00" * 100  # a zip, as an .xlsx is, holding nothing
+OLD_EXCEL = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100  # the signature of an .xls file
 uploads = st.one_of(
     st.builds(lambda rows, enc: ("survey.csv", _csv(rows, enc)), survey_rows(), st.sampled_from(["utf-8", "utf-8-sig", "cp874", "utf-16"])),
     st.builds(lambda rows: ("survey.xlsx", _xlsx(rows)), survey_rows()),
-    st.tuples(st.sampled_from(["survey.csv", "survey.xlsx", "survey.xls", "แบบสำรวจ.CSV", "survey", "survey.pdf"]), st.binary(max_size=2000)),
-    st.tuples(st.just("survey.xlsx"), st.sampled_from([b"PK\x03\x04" + b"\x00" * 100, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100])),
+    st.tuples(st.sampled_from(["survey.csv", "survey.xlsx", "survey.xls", "แบบสำรวจ.CSV", "survey", "x.pdf"]), st.binary(max_size=2000)),
+    st.tuples(st.just("survey.xlsx"), st.sampled_from([NOT_A_WORKBOOK, OLD_EXCEL])),
 )
 
 

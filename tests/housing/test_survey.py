@@ -391,3 +391,11 @@ def test_proposal_pages_take_the_same_queries_whatever_the_households(client, le
         assert client.get(reverse("housing:proposals")).status_code == 200
     with django_assert_max_num_queries(10):
         assert client.get(reverse("housing:proposal_new")).status_code == 200
+
+
+def test_a_household_is_surveyed_on_the_survey_form_not_added_in_the_admin(client, leader):
+    # Added in the admin, a household had no surveyor (a server error), no first step and no
+    # consent of its head: found by fuzzing the admin's forms.
+    client.force_login(leader)
+    assert client.get(reverse("admin:housing_household_add")).status_code == 403
+    assert client.post(reverse("admin:housing_household_add"), {}).status_code == 403
