@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from songkhla_network.admin import SafeAutocomplete, ThaiModelAdmin, baht_column
+from songkhla_network.admin import ReadOnlyAdmin, SafeAutocomplete, ThaiModelAdmin, baht_column
 
 from .models import CollectionSheet, GroupStatusChange, LedgerEntry, Member, Officer, SavingsGroup
 
@@ -40,18 +40,9 @@ class MemberAdmin(ThaiModelAdmin):
     autocomplete_fields = ["person", "group"]
 
 
-class ReadOnlyMoneyAdmin(admin.ModelAdmin):
+class ReadOnlyMoneyAdmin(ReadOnlyAdmin):
     """Money rows are shown, never added, changed or deleted here: corrections are reversals,
     made from the member's passbook."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(LedgerEntry)

@@ -152,14 +152,8 @@ class PersonalDataConsentAdmin(SafeAutocomplete, admin.ModelAdmin):
         return False
 
 
-@admin.register(PersonalDataAccess)
-class PersonalDataAccessAdmin(admin.ModelAdmin):
-    """Who viewed, exported or erased personal data: a log nobody edits."""
-
-    list_display = ["at", "user", "action", "person", "what", "rows"]
-    list_filter = ["action", "user"]
-    list_select_related = ["user", "person"]
-    date_hierarchy = "at"
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records shown, never added, changed or deleted here."""
 
     def has_add_permission(self, request):
         return False
@@ -169,3 +163,13 @@ class PersonalDataAccessAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(ReadOnlyAdmin):
+    """Who viewed, exported or erased personal data: a log nobody edits."""
+
+    list_display = ["at", "user", "action", "person", "what", "rows"]
+    list_filter = ["action", "user"]
+    list_select_related = ["user", "person"]
+    date_hierarchy = "at"

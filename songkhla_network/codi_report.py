@@ -138,12 +138,13 @@ def codi_report(first_month, last_month, *, issued):
     """The report for the months `first_month`..`last_month` (any day of each), as the records
     stand now."""
     first, last = month_start(first_month), month_end(last_month)
+    money = network_money(first, month_start(last))  # read by the savings and the levy alike
     report = CodiReport(
         first=first,
         last=last,
         issued=issued,
-        savings=_savings(first, last),
-        enterprise=_enterprise(first, last),
+        savings=_savings(first, last, money),
+        enterprise=_enterprise(first, last, money),
         housing=_housing(first, last),
         rent=_rent(first, last),
         works=_works(first, last),
@@ -152,8 +153,7 @@ def codi_report(first_month, last_month, *, issued):
     return report
 
 
-def _savings(first, last):
-    money = network_money(first, month_start(last))
+def _savings(first, last, money):
     deposits = dict(
         LedgerEntry.objects.filter(kind=EntryKind.DEPOSIT, month__range=(first, last))
         .order_by()
@@ -176,7 +176,7 @@ def _savings(first, last):
     return Savings(status=status_counts(first, month_start(last)), money=money, months=months)
 
 
-def _enterprise(first, last):
+def _enterprise(first, last, money):
     saved = {
         row["order__item__round"]: row
         for row in Allocation.objects.filter(order__item__round__pickup_on__range=(first, last))
@@ -198,7 +198,6 @@ def _enterprise(first, last):
         .values("recipe__name")
         .annotate(n=Count("id"), litres=Sum("litres"), cost=Sum("cost"))
     ]
-    money = network_money(first, month_start(last))
     return Enterprise(
         donations=list(Donation.objects.filter(date__range=(first, last)).order_by("date", "id")),
         levy_due=to_satang(money.deposits * LEVY_RATE),

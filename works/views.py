@@ -10,8 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from songkhla_network.models import Role
 from songkhla_network.forms import add_service_error
+from songkhla_network.models import Role
 from songkhla_network.roles import role_required
 
 from . import access, selectors, services
@@ -27,7 +27,10 @@ leader_required = role_required()
 def community_list(request):
     communities = list(access.visible_communities(request.user).order_by("name"))
     totals = selectors.community_totals(communities)
-    rows = [(c, *totals[c.pk]) for c in communities if totals[c.pk][0] or access.can_edit(request.user, c)]
+    # Communities without a work yet are listed for those who may add one: leaders, and treasurers,
+    # whose visible communities are all their own.
+    adds = request.user.is_leader or request.user.role == Role.TREASURER
+    rows = [(c, *totals[c.pk]) for c in communities if totals[c.pk][0] or adds]
     return render(
         request,
         "works/community_list.html",
@@ -118,9 +121,14 @@ def photo_new(request, pk):
 def photo_file(request, pk, size):
     """A photo, to signed-in users who may see its community only; never cached by a shared cache."""
     photo = access.photo_for_reading(request.user, pk)
-    field = photo.image if size == "large" else photo.thumbnail
+    return _private_file(photo.image if size == "large" else photo.thumbnail, "image/jpeg")
+
+
+def _private_file(field, content_type):
+    """An uploaded file, for the signed-in user who asked only: a shared cache keeps no copy, and
+    the browser takes it for the type the app says, whatever its bytes."""
     try:
-        response = FileResponse(field.open("rb"), content_type="image/jpeg")
+        response = FileResponse(field.open("rb"), content_type=content_type)
     except FileNotFoundError:
         raise Http404 from None
     response["Cache-Control"] = "private, max-age=3600"
@@ -223,12 +231,7 @@ def document_new(request, pk):
 @readers_required
 def document_file(request, pk):
     document = access.document_for_reading(request.user, pk)
-    try:
-        response = FileResponse(document.file.open("rb"), content_type=document.content_type)
-    except FileNotFoundError:
-        raise Http404 from None
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
+    response = _private_file(document.file, document.content_type)
     response["Content-Disposition"] = "inline"
     return response
 
