@@ -41,5 +41,7 @@ class BudgetLineInline(admin.TabularInline):
 @admin.register(Proposal)
 class ProposalAdmin(ThaiModelAdmin):
     list_display = ["title", "date", "target_site"]
-    filter_horizontal = ["households"]
+    # Households go in and out on the proposal's own page, which takes verified households only
+    # and records their step "in a proposal"; ticked here, a household skipped both.
+    readonly_fields = ["households"]
     inlines = [BudgetLineInline]

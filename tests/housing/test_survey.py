@@ -216,6 +216,26 @@ def test_a_proposal_includes_the_verified_households_and_summarises_them(client,
     assert exports().count() == 2
 
 
+def test_the_admin_puts_no_household_into_a_proposal(client, leader, group_a):
+    """Ticked in the admin, a household never verified went into a proposal with no step "in a
+    proposal": households go in on the proposal's own page only."""
+    from housing.models import Proposal
+
+    surveyed = survey(group_a.community, leader)
+    client.force_login(leader)
+    response = client.post(
+        reverse("admin:housing_proposal_add"),
+        {"title": "บ้านมั่นคง", "date": "1/3/2565", "target_site": "เขารูปช้าง", "background": "", "households": [surveyed.pk],
+         "budget_lines-TOTAL_FORMS": "0", "budget_lines-INITIAL_FORMS": "0",
+         "budget_lines-MIN_NUM_FORMS": "0", "budget_lines-MAX_NUM_FORMS": "1000"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    assert not Proposal.objects.get().households.exists()
+    assert [step.step for step in surveyed.steps.all()] == [Step.SURVEYED]
+    page = client.get(reverse("admin:housing_proposal_change", args=[Proposal.objects.get().pk]))
+    assert 'name="households"' not in page.content.decode()
+
+
 @pytest.mark.parametrize("persona, status", [("leader", 200), ("staff", 200), ("treasurer_a", 403), ("collector", 403), ("anonymous", 302)])
 def test_proposals_are_for_leaders_and_staff(personas, leader, persona, status):
     from housing.models import Proposal
