@@ -61,6 +61,25 @@ def test_treasurers_collectors_and_visitors_cannot(personas):
     assert not PersonalDataAccess.objects.exists()
 
 
+def test_the_command_writes_the_same_copy_for_a_leader_or_staff_member_and_logs_it(tmp_path, staff, treasurer_a, group_a):
+    """For a network too large for the download to finish in the web server's time limit."""
+    from django.core.management.base import CommandError
+
+    output = tmp_path / "copy.xlsx"
+    out = io.StringIO()
+    call_command("full_export", "--user", "staff", "--output", str(output), stdout=out)
+    workbook = load_workbook(output)
+    assert len(workbook.worksheets) == len(SHEETS) + 1 and workbook.worksheets[0].title == "เกี่ยวกับไฟล์นี้"
+    log = PersonalDataAccess.objects.get()
+    assert (log.user, log.action, log.rows) == (staff, Access.EXPORTED, Person.objects.count())
+    assert f"{Person.objects.count()} people" in out.getvalue()
+    for user, name in ((treasurer_a.username, "copy2.xlsx"), ("nobody", "copy3.xlsx"), ("staff", "copy.pdf")):
+        with pytest.raises(CommandError):
+            call_command("full_export", "--user", user, "--output", str(tmp_path / name), stdout=io.StringIO())
+        assert not (tmp_path / name).exists()
+    assert PersonalDataAccess.objects.count() == 1
+
+
 def test_writing_is_refused(personas):
     assert personas["leader"].post(URL).status_code == 405
 
