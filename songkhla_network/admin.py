@@ -120,10 +120,23 @@ class UserAdmin(DjangoUserAdmin, ThaiModelAdmin):
         (None, {"classes": ["wide"], "fields": ["username", "role", "password1", "password2"]}),
     ]
     readonly_fields = ["last_login", "date_joined"]
+    actions = ["turn_off_second_factor"]
 
     @admin.display(description=_("name"))
     def full_name(self, obj):
         return obj.get_full_name()
+
+    @admin.action(description=_("Turn off the second factor (a lost or changed phone)"))
+    def turn_off_second_factor(self, request, queryset):
+        """A leader who lost their phone cannot give a code: another leader turns their second
+        factor off here, and they turn it on again with the new phone."""
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        users = list(queryset.filter(totpdevice__confirmed=True).distinct())
+        TOTPDevice.objects.filter(user__in=users).delete()
+        for user in users:
+            self.log_change(request, user, _("Second factor turned off"))
+        self.message_user(request, _("Second factor turned off for: %(names)s") % {"names": ", ".join(map(str, users)) or "-"})
 
 
 @admin.register(PersonalDataConsent)

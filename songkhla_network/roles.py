@@ -45,5 +45,9 @@ def role_required(*roles):
 
 
 def context_processor(request):
+    from .two_factor import is_pending
+
     user = getattr(request, "user", None)
-    return {"Role": Role, "user_role": getattr(user, "role", None)}
+    # A sign-in still waiting for its second factor's code is shown no menu: every page but the
+    # code page would send it back there.
+    return {"Role": Role, "user_role": getattr(user, "role", None), "second_factor_pending": is_pending(request)}

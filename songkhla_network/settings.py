@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "bootstrap",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
 ]
 
 MIDDLEWARE = [
@@ -78,6 +80,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "songkhla_network.middleware.IdleSessionMiddleware",
+    "songkhla_network.two_factor.SecondFactorMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the Thai lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -133,6 +136,10 @@ AXES_USERNAME_CALLABLE = "songkhla_network.views.axes_username"
 # further proxies listed in that header (a load balancer in front of nginx, say).
 AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# Leaders' second factor (django-otp, songkhla_network/two_factor.py): the name the authenticator
+# app shows beside the code. A wrong code doubles the wait before the next try (1, 2, 4... s).
+OTP_TOTP_ISSUER = "เครือข่ายพัฒนาเมืองสงขลา"
+OTP_TOTP_THROTTLE_FACTOR = 1
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import export_views, personal_data_views, views
+from . import export_views, personal_data_views, two_factor_views, views
 
 # Personal data under the PDPA: leaders find a person, export or erase their data, read the log.
 people_patterns = [
@@ -25,6 +25,11 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("accounts/second-factor/", two_factor_views.second_factor, name="second_factor"),
+    path("accounts/second-factor/setup/", two_factor_views.second_factor_setup, name="second_factor_setup"),
+    path("accounts/second-factor/qr.svg", two_factor_views.second_factor_qr, name="second_factor_qr"),
+    path("accounts/second-factor/off/", two_factor_views.second_factor_off, name="second_factor_off"),
+    path("accounts/login/code/", two_factor_views.second_factor_verify, name="second_factor_verify"),
     path("groups/", include("groups.urls")),
     path("enterprise/", include("enterprise.urls")),
     path("housing/", include("housing.urls")),

@@ -56,6 +56,13 @@ EXPECTATIONS = {
     "logout":                       {"":  (405,   405,   405,   405,   405,   405)},
     "password_change":              {"":  (200,   200,   200,   200,   200,   LOGIN)},
     "password_change_done":         {"":  (200,   200,   200,   200,   200,   LOGIN)},
+    # The leaders' second factor: the QR code only while a new secret waits for its first code,
+    # the code page only for a sign-in waiting for it (others are sent home).
+    "second_factor":                {"":  (200,   403,   403,   403,   403,   LOGIN)},
+    "second_factor_setup":          {"":  (302,   403,   403,   403,   403,   LOGIN)},
+    "second_factor_qr":             {"":  (404,   403,   403,   403,   403,   LOGIN)},
+    "second_factor_off":            {"":  (405,   405,   405,   405,   405,   405)},
+    "second_factor_verify":         {"":  (302,   302,   302,   302,   302,   302)},
     "admin:index":                  {"":  (200,   LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)},
     # Personal data under the PDPA: the leaders' only.
     "people:search":                {"":  (200,   403,   403,   403,   403,   LOGIN)},

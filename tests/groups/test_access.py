@@ -146,6 +146,7 @@ ALLOWED_LATIN = {
     "leader", "treasurer_a", "treasurer_b", "collector", "staff", "import",
     "PDF", "Excel", "Control", "Command", "Mac", "xxxx", "xxxxx",
     "CSV", "csv", "xlsx", "xls", "JPEG", "PNG",  # file types, named as the phone's file picker names them
+    "Google", "Microsoft", "Authenticator",  # authenticator apps, named as the phone's app store names them
 }  # fmt: skip
 
 

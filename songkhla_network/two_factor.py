@@ -1,0 +1,132 @@
+"""A second factor that leaders may turn on for their own sign-in: after the password, the six-digit
+code an authenticator app on their phone shows (TOTP, RFC 6238). django-otp keeps the device and
+checks the code: a code is taken once, and each wrong code doubles the wait before the next try.
+
+A leader's password opens the admin and everyone's personal data; a phone shared in the family or
+a password seen over a shoulder should not be enough. Treasurers, collectors and staff sign in
+with their password alone.
+
+A sign-in is marked in its session as waiting for the code when the user has a confirmed device;
+until the code is given, every page but the code page and sign-out sends them to it. Sessions
+already open when a leader turns the second factor on are not asked for a code: they end by
+themselves after 30 idle minutes, or when the leader signs out everywhere by changing the
+password."""
+
+import re
+from math import ceil
+
+from django import forms
+from django.db import transaction
+from django.http import QueryDict
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from .thai import arabic_digits
+
+PENDING = "songkhla_second_factor_pending"
+
+
+def confirmed_device(user):
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def mark_pending(sender, request, user, **kwargs):
+    """On sign-in (the user_logged_in signal): a leader with a second factor is asked for the code."""
+    if getattr(user, "is_leader", False) and TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        request.session[PENDING] = True
+
+
+def is_pending(request):
+    return bool(getattr(request, "session", None) and request.session.get(PENDING))
+
+
+class SecondFactorMiddleware:
+    """A session waiting for the code reaches the code page and sign-out only."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self._open = None
+
+    def __call__(self, request):
+        if is_pending(request) and request.user.is_authenticated:
+            if self._open is None:
+                self._open = {reverse("second_factor_verify"), reverse("logout"), reverse("health"), reverse("ping")}
+            if request.path_info not in self._open:
+                return redirect(f"{reverse('second_factor_verify')}?{_next_query(request)}")
+        return self.get_response(request)
+
+
+def _next_query(request):
+    query = QueryDict(mutable=True)
+    query["next"] = request.get_full_path() if request.method == "GET" else reverse("home")
+    return query.urlencode()
+
+
+class CodeForm(forms.Form):
+    """The six digits the app shows, Thai digits and spaces allowed ("123 456", "๑๒๓๔๕๖")."""
+
+    code = forms.CharField(
+        label=gettext_lazy("Code from the authenticator app"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+
+    def __init__(self, *args, device=None, autofocus=True, **kwargs):
+        self.device = device
+        super().__init__(*args, **kwargs)
+        if autofocus:  # not where the code is only one way to turn it off
+            self.fields["code"].widget.attrs["autofocus"] = True
+
+    def clean_code(self):
+        code = re.sub(r"[\s\u200b\u200c\u200d\ufeff-]", "", arabic_digits(self.cleaned_data["code"]))
+        if not (code.isascii() and code.isdigit() and len(code) == 6):
+            raise forms.ValidationError(_("Type the 6 digits the app shows now."))
+        return code
+
+    def clean(self):
+        code = self.cleaned_data.get("code")
+        if code is not None and self.device is not None:
+            refusal = verify(self.device, code)
+            if refusal:
+                self.add_error("code", refusal)
+        return self.cleaned_data
+
+
+def verify(device, code):
+    """Check a code against the device under a row lock (two guesses at once cannot both slip past
+    the wait); None when right, else the Thai reason."""
+    with transaction.atomic():
+        device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+        allowed, why = device.verify_is_allowed()
+        if not allowed:
+            return _wait_message(why)
+        if device.verify_token(code):
+            return None
+        allowed, why = device.verify_is_allowed()
+    if not allowed and why and why.get("locked_until"):
+        return _("That code is not right. %(wait)s") % {"wait": _wait_message(why)}
+    return _("That code is not right, or was already used. Type the code the app shows now.")
+
+
+def _wait_message(why):
+    locked_until = (why or {}).get("locked_until")
+    seconds = ceil((locked_until - timezone.now()).total_seconds()) if locked_until else 1
+    return _("Too many wrong codes: try again in %(seconds)s seconds.") % {"seconds": max(1, seconds)}
+
+
+def new_device(user):
+    """The leader's device waiting for its first code: a new secret each time they start over."""
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name=_("Phone"), confirmed=False)
+
+
+def key_for_typing(device):
+    """The secret as the app asks for it when typed by hand: base32, in groups of four."""
+    from base64 import b32encode
+
+    text = b32encode(device.bin_key).decode()
+    return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
