@@ -8,17 +8,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
+from songkhla_network.append_only import AlreadyPosted
 from songkhla_network.thai import be_month, format_baht, month_start
 
 from .models import ACTIVE_STATUSES, CollectionSheet, EntryKind, LedgerEntry, Member
 
-
-class AlreadyPosted(Exception):
-    """The same sheet or form was posted before; nothing new was written."""
-
-    def __init__(self, existing):
-        super().__init__(str(existing))
-        self.existing = existing
 
 
 def _check_group_accepts(group, day):

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from songkhla_network.models import Person
+from songkhla_network.append_only import AlreadyPosted
 from songkhla_network.thai import be_date, format_baht, to_satang
 
 from . import selectors
@@ -26,13 +27,6 @@ from .models import (
     Tenancy,
 )
 
-
-class AlreadyPosted(Exception):
-    """The same form was posted before; nothing new was written."""
-
-    def __init__(self, existing):
-        super().__init__(str(existing))
-        self.existing = existing
 
 
 def _check_money(amount, field="amount"):

@@ -4,6 +4,15 @@ a test database) is not a row operation and stays possible."""
 
 from django.db import migrations
 
+
+class AlreadyPosted(Exception):
+    """The same money form (a sheet, a deposit, a receipt...) was posted before, by its request
+    key or its unique month: nothing new was written, and `existing` is what the first post wrote."""
+
+    def __init__(self, existing):
+        super().__init__(str(existing))
+        self.existing = existing
+
 CREATE_FUNCTION = """
 CREATE OR REPLACE FUNCTION refuse_money_row_change() RETURNS trigger AS $$
 BEGIN
