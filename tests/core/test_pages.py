@@ -67,3 +67,15 @@ def test_the_trivial_view_answers_without_the_database(client, django_assert_num
 def test_pages_are_never_stored_by_the_browser(personas, group_a):
     response = personas["treasurer_a"].get(reverse("groups:detail", args=[group_a.pk]))
     assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
+@pytest.mark.parametrize("url", ["login", "admin:login"])
+def test_app_and_admin_pages_name_an_icon_the_app_serves(client, url):
+    """Else every browser asks for /favicon.ico, and the answer is a 404 in its console."""
+    import re
+
+    from django.contrib.staticfiles import finders
+
+    page = client.get(reverse(url)).content.decode()
+    icon = re.search(r'<link rel="icon" href="/static/([^"]+)"', page)
+    assert icon and finders.find(icon.group(1))
