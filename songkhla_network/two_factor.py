@@ -35,8 +35,9 @@ def confirmed_device(user):
 
 
 def mark_pending(sender, request, user, **kwargs):
-    """On sign-in (the user_logged_in signal): a leader with a second factor is asked for the code."""
-    if getattr(user, "is_leader", False) and TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+    """On sign-in (the user_logged_in signal): whoever has a second factor is asked for the code,
+    a leader who turned it on and later took another role too."""
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         request.session[PENDING] = True
 
 

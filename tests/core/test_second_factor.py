@@ -172,6 +172,16 @@ def test_another_leader_turns_it_off_for_a_lost_phone(client, leader):
     assert sign_in("leader").get(reverse("home")).status_code == 200
 
 
+def test_a_leader_who_takes_another_role_is_still_asked_for_the_code(client, leader):
+    client.force_login(leader)
+    device = turn_on(client)
+    User.objects.filter(pk=leader.pk).update(role="staff")
+    waiting = sign_in("leader")
+    assert waiting.get(reverse("home"))["Location"].startswith(reverse("second_factor_verify"))
+    assert waiting.post(reverse("second_factor_verify"), {"code": code(device, offset=1)}).status_code == 302
+    assert waiting.get(reverse("home")).status_code == 200
+
+
 def test_a_sign_in_whose_second_factor_was_turned_off_meanwhile_goes_on(client, leader):
     client.force_login(leader)
     turn_on(client)
