@@ -6,33 +6,45 @@ from io import BytesIO
 
 from django.http import HttpResponse
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 MONEY_FORMAT = "#,##0.00"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def new_workbook():
+def new_workbook(*, write_only=False):
+    """An empty workbook. `write_only`: each row goes to a temporary file as it is added, so a
+    workbook of hundreds of thousands of rows does not have to fit in memory (sheets are then
+    written once, top to bottom)."""
+    if write_only:
+        return Workbook(write_only=True)
     workbook = Workbook()
     workbook.remove(workbook.active)
     return workbook
 
 
 def add_sheet(workbook, title, header, rows, money_columns=()):
-    """A sheet with a bold header row; `money_columns` are 1-based column numbers."""
+    """A sheet with a bold header row; `money_columns` are 1-based column numbers. Written top to
+    bottom, cell styles set as each row is added, so that write-only workbooks take it too."""
     # Excel refuses these characters in a sheet's name, and names longer than 31 characters.
     sheet = workbook.create_sheet(re.sub(r"[\[\]:*?/\\]", " ", str(title))[:31].strip())
-    sheet.append([str(h) for h in header])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(list(row))
-    for column in money_columns:
-        for (cell,) in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
-            cell.number_format = MONEY_FORMAT
     for index, width in enumerate([40] + [18] * (len(header) - 1), start=1):
-        sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = width
+        sheet.column_dimensions[get_column_letter(index)].width = width  # before the first row
+    bold = Font(bold=True)
+    sheet.append([_styled(sheet, str(h), font=bold) for h in header])
+    money = {column - 1 for column in money_columns}
+    for row in rows:
+        sheet.append([_styled(sheet, value, number_format=MONEY_FORMAT) if i in money else value for i, value in enumerate(row)])
     return sheet
+
+
+def _styled(sheet, value, **style):
+    cell = WriteOnlyCell(sheet, value=value)
+    for name, setting in style.items():
+        setattr(cell, name, setting)
+    return cell
 
 
 def xlsx_response(workbook, filename):

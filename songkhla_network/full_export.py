@@ -236,7 +236,7 @@ def full_export_workbook(*, exported_by, now=None):
     On PostgreSQL the sheets are read in one REPEATABLE READ transaction when the caller has none
     open: one snapshot, so a receipt posted meanwhile cannot be in one sheet and not another."""
     now = now or timezone.now()
-    workbook = new_workbook()
+    workbook = new_workbook(write_only=True)
     outermost = not connection.in_atomic_block
     with transaction.atomic():
         if outermost and connection.vendor == "postgresql":
@@ -256,7 +256,7 @@ def full_export_workbook(*, exported_by, now=None):
             *((sheet.name, rows) for sheet, rows in counts),
         ],
     )
-    workbook.move_sheet(about, offset=-len(SHEETS))
+    workbook.move_sheet(about.title, offset=-len(SHEETS))
     workbook.active = 0
     people = next(rows for sheet, rows in counts if sheet.model is core.Person)
     return workbook, people
