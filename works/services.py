@@ -1,6 +1,8 @@
 """Writes for community works, each in one transaction. Photos and documents are cleaned (see
 `photos`) before anything is written."""
 
+from contextlib import contextmanager
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -33,12 +35,26 @@ def quantity_add(*, work, date, amount, unit, note, user):
     return Quantity.objects.create(work=work, date=date, amount=amount, unit=unit, note=note, recorded_by=user)
 
 
+@contextmanager
+def _files_kept_only_if_saved(record, *fields):
+    """Files written for a record whose row then fails to save are deleted again: the database
+    rolls its row back, the disk would keep the files."""
+    try:
+        yield
+    except BaseException:
+        for name in fields:
+            stored = getattr(record, name)
+            if stored.name:
+                stored.storage.delete(stored.name)
+        raise
+
+
 def photo_add(*, work, upload, caption, user):
     """Clean the photo (refused unless it is a real image within the size limit), then store the
     large and small copies. The files are written only once the photo is known to be good."""
     large, small = photos.prepare(upload)
-    with transaction.atomic():
-        photo = Photo(work=work, caption=caption, uploaded_by=user, width=large.size_px[0], height=large.size_px[1])
+    photo = Photo(work=work, caption=caption, uploaded_by=user, width=large.size_px[0], height=large.size_px[1])
+    with _files_kept_only_if_saved(photo, "image", "thumbnail"), transaction.atomic():
         photo.image.save("photo.jpg", large, save=False)
         photo.thumbnail.save("photo-small.jpg", small, save=False)
         photo.save()
@@ -73,8 +89,8 @@ def result_record(*, contest, work, rank, award):
 
 def document_add(*, contest, upload, title, user):
     content_type, content = photos.prepare_document(upload)
-    with transaction.atomic():
-        document = ContestDocument(contest=contest, title=title, content_type=content_type, uploaded_by=user)
+    document = ContestDocument(contest=contest, title=title, content_type=content_type, uploaded_by=user)
+    with _files_kept_only_if_saved(document, "file"), transaction.atomic():
         document.file.save("document", content, save=False)
         document.save()
     return document

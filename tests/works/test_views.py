@@ -78,6 +78,20 @@ def test_a_photos_location_and_every_other_metadata_is_gone(work, leader):
     assert (photo.width, photo.height) == (1200, 1600)
 
 
+def test_the_files_of_a_photo_whose_row_fails_to_save_are_deleted(work, leader, settings, monkeypatch):
+    """The database rolls the row back; the files written a moment before went with it."""
+    from django.db import DatabaseError
+
+    def fail(*args, **kwargs):
+        raise DatabaseError("the database went away")
+
+    monkeypatch.setattr(Photo, "save", fail)
+    with pytest.raises(DatabaseError):
+        services.photo_add(work=work, upload=jpeg_with_location(), caption="", user=leader)
+    assert not Photo.objects.exists()
+    assert not [p for p in settings.MEDIA_ROOT.rglob("*") if p.is_file()]
+
+
 @pytest.mark.parametrize(
     "upload, message",
     [
