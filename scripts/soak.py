@@ -355,11 +355,11 @@ def is_error_page(status, text, titles):
 
 
 def error_page_titles():
-    """The Thai titles of the error pages a failing request may get, from the app's catalog: 500
-    when the database is gone; 400 when only saving the session failed, which Django reports as
-    SessionInterrupted (a bad request)."""
+    """The Thai title of the error page a failing request may get, from the app's catalog: 500
+    when the database is gone, also when only saving the session failed (Django's
+    SessionInterrupted, which the app shows as its 500 page, not as a bad request)."""
     with translation.override("th"):
-        return {500: gettext("Something went wrong"), 400: gettext("Bad request")}
+        return {500: gettext("Something went wrong")}
 
 
 # --- What people do ------------------------------------------------------------------------------

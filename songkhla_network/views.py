@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.contrib.sessions.exceptions import SessionInterrupted
 from django.db import connection
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -80,6 +81,11 @@ def _error_page(status, title, message, request=None):
 
 
 def bad_request(request, exception=None):
+    if isinstance(exception, SessionInterrupted):
+        # The session could not be saved after the page was done: the database went away a moment
+        # (Django reports that as SessionInterrupted), or the person signed out in another tab.
+        # To them it is the app failing, not a request of theirs it could not understand.
+        return server_error(request)
     return _error_page(400, _("Bad request"), _("The request could not be understood. Go back and try again."), request)
 
 

@@ -79,3 +79,26 @@ def test_app_and_admin_pages_name_an_icon_the_app_serves(client, url):
     page = client.get(reverse(url)).content.decode()
     icon = re.search(r'<link rel="icon" href="/static/([^"]+)"', page)
     assert icon and finders.find(icon.group(1))
+
+
+def test_a_session_that_cannot_be_saved_gets_the_thai_error_page_not_bad_request(leader, monkeypatch):
+    """During a database outage the page may finish but its session not save: Django calls that a
+    bad request (400, "could not be understood"); to the person it is the app failing."""
+    from django.contrib.sessions.backends.base import UpdateError
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from songkhla_network.middleware import IdleSessionMiddleware
+
+    client = Client()
+    client.force_login(leader)
+    session = client.session
+    session[IdleSessionMiddleware.SEEN] -= 120  # so that the next page saves the session again
+    session.save()
+
+    def fail(self, must_create=False):
+        raise UpdateError
+
+    monkeypatch.setattr(SessionStore, "save", fail)
+    response = client.get(reverse("home"))
+    page = response.content.decode()
+    assert response.status_code == 500 and "เกิดข้อผิดพลาด" in page and "คำขอไม่ถูกต้อง" not in page
