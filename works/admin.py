@@ -57,11 +57,15 @@ class EntryInline(SafeAutocomplete, admin.TabularInline):
 class DocumentInline(admin.TabularInline):
     model = ContestDocument
     extra = 0
-    fields = ["title", "content_type", "uploaded_by", "uploaded_at"]
-    readonly_fields = ["content_type", "uploaded_by", "uploaded_at"]
+    fields = ["title", "kind", "uploaded_by", "uploaded_at"]
+    readonly_fields = ["kind", "uploaded_by", "uploaded_at"]
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=ContestDocument._meta.get_field("content_type").verbose_name)
+    def kind(self, obj):
+        return obj.kind  # "PDF" or "photo", not the MIME type the file is served with
 
 
 @admin.register(Contest)

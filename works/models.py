@@ -188,3 +188,8 @@ class ContestDocument(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def kind(self):
+        """The kind of file as a person names it: a PDF, or a photo (every image is stored as JPEG)."""
+        return "PDF" if self.content_type == "application/pdf" else _("Photo")

@@ -183,6 +183,9 @@ def test_a_contest_document_must_be_a_pdf_or_a_photo_and_is_served_to_those_who_
     assert personas["treasurer_a"].get(reverse("works:document_file", args=[document.pk])).status_code == 200
     assert personas["treasurer_b"].get(reverse("works:document_file", args=[document.pk])).status_code == 404
     assert personas["collector"].get(reverse("works:document_file", args=[document.pk])).status_code == 403
+    # The admin names the kind of file as a person does, not by its MIME type.
+    admin_page = client.get(reverse("admin:works_contest_change", args=[contest.pk])).content.decode()
+    assert "application/pdf" not in admin_page and ">PDF<" in admin_page
 
 
 @pytest.mark.parametrize("persona, status", [("leader", 200), ("staff", 200), ("treasurer_a", 200), ("treasurer_b", 200), ("collector", 403), ("anonymous", 302)])
