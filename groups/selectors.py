@@ -159,6 +159,18 @@ def network_money(first, last, groups=None):
     return summary
 
 
+def deposits_by_month(first, last):
+    """{month: the network's deposits for it} for the months first..last that have any; reversals
+    keep the kind and month of the row they reverse, so they net out. One query."""
+    return dict(
+        LedgerEntry.objects.filter(kind=EntryKind.DEPOSIT, month__range=(first, last))
+        .order_by()
+        .values_list("month")
+        .annotate(total=Sum("amount"))
+        .values_list("month", "total")
+    )
+
+
 @dataclass
 class StatusCounts:
     founded: list

@@ -1,9 +1,35 @@
-"""The proposal's summary tables, computed from the households it includes."""
+"""Where households stand on their way (their latest step), and the proposal's summary tables,
+computed from the households it includes."""
 
 from collections import Counter
 from decimal import Decimal
 
+from django.db.models import Count, OuterRef, Subquery
 from django.utils.translation import gettext as _
+
+from .models import Household, StatusStep
+
+
+def latest_steps(as_of=None):
+    """The steps of the household of the outer query, latest first (those dated by `as_of` when
+    given): `latest_steps().values("step")[:1]` is where it stands, as a subquery."""
+    steps = StatusStep.objects.filter(household=OuterRef("pk"))
+    if as_of is not None:
+        steps = steps.filter(date__lte=as_of)
+    return steps.order_by("-date", "-id")
+
+
+def households_by_step(as_of=None):
+    """{step: households standing at it} as the records stand, or on `as_of` (households surveyed
+    by then, at their latest step dated by then). One query."""
+    households = Household.objects.all() if as_of is None else Household.objects.filter(surveyed_on__lte=as_of)
+    return dict(
+        households.annotate(status=Subquery(latest_steps(as_of).values("step")[:1]))
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
 
 INCOME_BANDS = [(0, 5000), (5000, 10000), (10000, 15000), (15000, None)]
 PAY_BANDS = [(0, 1000), (1000, 2000), (2000, 3000), (3000, None)]

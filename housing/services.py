@@ -2,12 +2,13 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Q, Subquery
 from django.utils.translation import gettext as _
 
 from songkhla_network.models import ConsentMethod, Person, PersonalDataConsent, Purpose
 
 from .models import STEP_ORDER, Household, Proposal, StatusStep, Step
+from .selectors import latest_steps
 
 
 @transaction.atomic
@@ -69,13 +70,9 @@ def likely_duplicates(*, national_id, first_name, last_name, community):
     return Household.objects.filter(match).select_related("head", "community")
 
 
-def _latest_steps():
-    return StatusStep.objects.filter(household=OuterRef("pk")).order_by("-date", "-id").values("step")[:1]
-
-
 def verified_households():
     """Households verified and not yet in a proposal: the ones a proposal can take in."""
-    return Household.objects.annotate(status=Subquery(_latest_steps())).filter(status=Step.VERIFIED)
+    return Household.objects.annotate(status=Subquery(latest_steps().values("step")[:1])).filter(status=Step.VERIFIED)
 
 
 @transaction.atomic

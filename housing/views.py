@@ -68,7 +68,7 @@ def _detail_context(request, household, *, step_form):
 def households_with_status(households, status=None):
     """The households, in list order, each with its latest step's `status`, `status_label` and
     `status_date` (one query); only those at `status` when one is given."""
-    latest = StatusStep.objects.filter(household=OuterRef("pk")).order_by("-date", "-id")
+    latest = selectors.latest_steps()
     households = households.annotate(status=Subquery(latest.values("step")[:1]), status_date=Subquery(latest.values("date")[:1]))
     if status:
         households = households.filter(status=status)

@@ -9,16 +9,16 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, F, OuterRef, Subquery, Sum
+from django.db.models import Count, F, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
 from enterprise.models import Allocation, Batch, BuyingRound, Donation, LevyLine
 from enterprise.selectors import statement as enterprise_statement
-from groups.models import EntryKind, LedgerEntry
-from groups.selectors import LEVY_RATE, network_money, status_counts
+from groups.models import LedgerEntry
+from groups.selectors import LEVY_RATE, deposits_by_month, network_money, status_counts
 from housing import selectors as housing_selectors
-from housing.models import Household, Proposal, StatusStep, Step
+from housing.models import Household, Proposal, Step
 from rent_collection import selectors as rent_selectors
 from rent_collection.models import LetterCollector, Tenancy
 from works import selectors as works_selectors
@@ -154,13 +154,7 @@ def codi_report(first_month, last_month, *, issued):
 
 
 def _savings(first, last, money):
-    deposits = dict(
-        LedgerEntry.objects.filter(kind=EntryKind.DEPOSIT, month__range=(first, last))
-        .order_by()
-        .values_list("month")
-        .annotate(t=Sum("amount"))
-        .values_list("month", "t")
-    )
+    deposits = deposits_by_month(first, last)
     moved = dict(
         LedgerEntry.objects.filter(date__range=(first, last))
         .order_by()
@@ -209,11 +203,7 @@ def _enterprise(first, last, money):
 
 
 def _housing(first, last):
-    latest = StatusStep.objects.filter(household=OuterRef("pk"), date__lte=last).order_by("-date", "-id")
-    households = Household.objects.filter(surveyed_on__lte=last).annotate(status=Subquery(latest.values("step")[:1]))
-    counts = {}
-    for status in households.values_list("status", flat=True):
-        counts[status] = counts.get(status, 0) + 1
+    counts = housing_selectors.households_by_step(as_of=last)
     proposal = Proposal.objects.filter(date__lte=last).order_by("-date", "-id").first()
     summary = None
     if proposal is not None:

@@ -6,16 +6,18 @@ A fixed number of queries, whatever the number of groups, members, households or
 Like the CODI report, this module sits on top of the program areas and reads all four of them."""
 
 import datetime
+from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, OuterRef, Subquery, Sum
+from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
 
 from enterprise.selectors import statement as enterprise_statement
-from groups.models import ACTIVE_STATUSES, EntryKind, GroupStatus, LedgerEntry, Member, SavingsGroup
-from groups.selectors import current_statuses
-from housing.models import Household, Proposal, StatusStep, Step
+from groups.models import ACTIVE_STATUSES, GroupStatus, LedgerEntry, Member, SavingsGroup
+from groups.selectors import current_statuses, deposits_by_month
+from housing import selectors as housing_selectors
+from housing.models import Proposal, Step
 from rent_collection import selectors as rent_selectors
 
 from .charts import GREEN, RED, Series, bar_chart
@@ -124,17 +126,8 @@ def dashboard(today):
 def _savings(first_month, today):
     months = list(month_range(first_month, month_start(today)))
     statuses = current_statuses(SavingsGroup.objects.all())
-    counts = {}
-    for change in statuses.values():
-        counts[change.status] = counts.get(change.status, 0) + 1
-    # Reversals keep the kind and month of the row they reverse, so they net out here.
-    by_month = dict(
-        LedgerEntry.objects.filter(kind=EntryKind.DEPOSIT, month__range=(months[0], months[-1]))
-        .order_by()
-        .values_list("month")
-        .annotate(t=Sum("amount"))
-        .values_list("month", "t")
-    )
+    counts = Counter(change.status for change in statuses.values())
+    by_month = deposits_by_month(months[0], months[-1])
     deposits = [(month, by_month.get(month, ZERO)) for month in months]
     chart = bar_chart(
         _("Savings deposits by month"),
@@ -151,14 +144,7 @@ def _savings(first_month, today):
 
 
 def _housing():
-    latest = StatusStep.objects.filter(household=OuterRef("pk")).order_by("-date", "-id")
-    counts = dict(
-        Household.objects.annotate(status=Subquery(latest.values("step")[:1]))
-        .order_by()
-        .values_list("status")
-        .annotate(n=Count("id"))
-        .values_list("status", "n")
-    )
+    counts = housing_selectors.households_by_step()
     proposals = Proposal.objects.aggregate(proposals=Count("id", distinct=True), households=Count("households", distinct=True))
     return Housing(
         households=sum(counts.values()),
