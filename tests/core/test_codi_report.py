@@ -4,10 +4,8 @@ command line."""
 
 import io
 import os
-import re
 import shutil
 import subprocess
-import unicodedata
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -15,6 +13,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from tests.groups.test_access import assert_no_english
+from tests.pdf import pdf_text, squeezed
 
 pytestmark = pytest.mark.django_db
 
@@ -30,20 +29,6 @@ def demo(settings, client):
     call_command("seed_demo", stdout=io.StringIO())
     client.force_login(User.objects.get(username="staff"))
     return client
-
-
-def pdf_text(path):
-    """The PDF's text layer in the order it was written (pdftotext -raw). Two artefacts are undone:
-    WeasyPrint writes ำ as ํ + า (so that it copies at all), and the extractor breaks the line
-    before a tone mark that Sarabun shifts left over its vowel (ฟื|้นฟู); no Thai text has a space
-    before a combining mark, so such a space is the extractor's."""
-    text = subprocess.run(["pdftotext", "-raw", str(path), "-"], capture_output=True, text=True, check=True).stdout
-    text = re.sub(r"\s+(?=[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e])", "", text.replace("\u0e4d\u0e32", "\u0e33"))
-    return unicodedata.normalize("NFC", text)
-
-
-def squeezed(text):
-    return "".join(text.split())
 
 
 def pages_of(path):

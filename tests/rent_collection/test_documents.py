@@ -5,7 +5,6 @@ each, and what each says."""
 import datetime
 import re
 import subprocess
-import unicodedata
 from decimal import Decimal
 
 import pytest
@@ -20,6 +19,7 @@ from songkhla_network.models import Role
 from songkhla_network.thai import be_date_local
 from tests.conftest import make_user
 from tests.groups.test_access import assert_no_english
+from tests.pdf import pdf_text, squeezed
 
 from .conftest import TODAY, make_letter, make_tenancy, pay
 
@@ -27,17 +27,6 @@ pytestmark = pytest.mark.django_db
 
 READ_STATUS = {"leader": 200, "staff": 200, "collector": 200, "treasurer_a": 403, "treasurer_b": 403, "anonymous": 302}
 REQUEST_STATUS = {**READ_STATUS, "collector": 403}
-
-
-def pdf_text(content):
-    """The PDF's text as read back, ำ recomposed (WeasyPrint writes it as ํ + า)."""
-    text = subprocess.run(["pdftotext", "-raw", "-", "-"], input=content, capture_output=True, check=True).stdout.decode()
-    return unicodedata.normalize("NFC", text.replace("\u0e4d\u0e32", "\u0e33"))
-
-
-def squeezed(text):
-    """Without spaces and line breaks: Thai lines in a PDF break between words, anywhere."""
-    return re.sub(r"\s+", "", str(text))
 
 
 def page_width_points(content, tmp_path):
