@@ -30,6 +30,7 @@ from works import models as works
 
 from . import models as core
 from .excel import add_sheet, new_workbook
+from .personal_data import log_access
 from .thai import be_date, be_datetime, be_month
 
 # Fields that hold the first day of a month and mean the month itself.
@@ -227,6 +228,14 @@ SHEETS = [
     Sheet(works.Entry, ["contest", "work.community", "work.title", "rank", "award"]),
     Sheet(works.ContestDocument, ["contest", "title", "file", "content_type", "uploaded_by", "uploaded_at"]),
 ]
+
+
+def full_copy(*, exported_by, now=None):
+    """The workbook for a leader or staff member, its export written in the personal-data access
+    log (it holds everyone's personal data unmasked). Returns (workbook, number of people)."""
+    workbook, people = full_export_workbook(exported_by=exported_by, now=now)
+    log_access(user=exported_by, action=core.Access.EXPORTED, what=_("Full copy of the network's records (Excel)"), rows=people)
+    return workbook, people
 
 
 def full_export_workbook(*, exported_by, now=None):

@@ -216,8 +216,10 @@ def person_workbook(data):
     return workbook
 
 
-def log_access(*, user, person, action, what, reason=""):
-    return PersonalDataAccess.objects.create(user=user, person=person, action=action, what=what, reason=reason)
+def log_access(*, user, action, what, person=None, rows=None, reason=""):
+    """One line of the personal-data access log: a person's page or data (`person`), or an export
+    of many people (`rows` of them)."""
+    return PersonalDataAccess.objects.create(user=user, person=person, action=action, what=what, rows=rows, reason=reason)
 
 
 # Erasure.

@@ -12,8 +12,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone, translation
 
-from songkhla_network.full_export import full_export_workbook
-from songkhla_network.models import Access, PersonalDataAccess, Role, User
+from songkhla_network.full_export import full_copy
+from songkhla_network.models import Role, User
 
 
 class Command(BaseCommand):
@@ -31,9 +31,6 @@ class Command(BaseCommand):
         if exported_by is None:
             raise CommandError(f"No active leader or staff member is called {user!r}: the copy is written for one of them.")
         with translation.override("th"):
-            workbook, people = full_export_workbook(exported_by=exported_by, now=timezone.now())
+            workbook, people = full_copy(exported_by=exported_by, now=timezone.now())
             workbook.save(path)
-            PersonalDataAccess.objects.create(
-                user=exported_by, action=Access.EXPORTED, what=translation.gettext("Full copy of the network's records (Excel)"), rows=people
-            )
         self.stdout.write(f"{path}: {len(workbook.sheetnames)} sheets, {people:,} people, {path.stat().st_size:,} bytes")
