@@ -20,19 +20,24 @@ pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
 
 
-@pytest.fixture
-def products(db):
+def make_products(today=TODAY):
+    """Rice and eggs from one supplier, as the network buys them: for the tests of every area."""
     supplier = Supplier.objects.create(name="ร้านข้าว")
     return [
         Product.objects.create(
             name="ข้าวสาร", unit="ถุง 5 กก.", supplier=supplier, pack_name="กระสอบ", units_per_pack=6,
-            pack_price=Decimal("780"), member_price=Decimal("140"), retail_price=Decimal("165"), retail_seen_on=TODAY,
+            pack_price=Decimal("780"), member_price=Decimal("140"), retail_price=Decimal("165"), retail_seen_on=today,
         ),
         Product.objects.create(
             name="ไข่ไก่", unit="แผง", supplier=supplier, pack_name="ลัง", units_per_pack=10,
-            pack_price=Decimal("1050"), member_price=Decimal("112"), retail_price=Decimal("130"), retail_seen_on=TODAY,
+            pack_price=Decimal("1050"), member_price=Decimal("112"), retail_price=Decimal("130"), retail_seen_on=today,
         ),
     ]  # fmt: skip
+
+
+@pytest.fixture
+def products(db):
+    return make_products()
 
 
 @pytest.fixture

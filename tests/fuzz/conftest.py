@@ -24,13 +24,14 @@ from django.utils import timezone
 from hypothesis import HealthCheck, event, settings
 
 from enterprise import services as enterprise_services
-from enterprise.models import Ingredient, Product, RawMaterial, Recipe, Supplier
+from enterprise.models import Ingredient, RawMaterial, Recipe
 from groups import services as group_services
 from housing import services as housing_services
 from housing.models import Step, Tenure
 from rent_collection import services as rent_services
 from songkhla_network.models import ConsentMethod
 from songkhla_network.thai import month_start
+from tests.enterprise.test_buying import make_products
 from tests.rent_collection.conftest import make_letter, make_tenancy
 from works import services as works_services
 from works.models import Contest, Level, WorkKind
@@ -258,20 +259,6 @@ class Enterprise:
     materials: list
 
 
-def _products():
-    supplier = Supplier.objects.create(name="ร้านข้าว")
-    return [
-        Product.objects.create(
-            name="ข้าวสาร", unit="ถุง 5 กก.", supplier=supplier, pack_name="กระสอบ", units_per_pack=6,
-            pack_price=Decimal("780"), member_price=Decimal("140"), retail_price=Decimal("165"), retail_seen_on=TODAY,
-        ),
-        Product.objects.create(
-            name="ไข่ไก่", unit="แผง", supplier=supplier, pack_name="ลัง", units_per_pack=10,
-            pack_price=Decimal("1050"), member_price=Decimal("112"), retail_price=Decimal("130"), retail_seen_on=TODAY,
-        ),
-    ]  # fmt: skip
-
-
 def _round(title, leader, treasurer, group, *, close=False, receive=False):
     buying_round = enterprise_services.round_open(
         title=title, opened_on=TODAY, closes_on=TODAY + datetime.timedelta(days=7),
@@ -294,7 +281,7 @@ def _round(title, leader, treasurer, group, *, close=False, receive=False):
 
 @pytest.fixture
 def enterprise(savings, group_a, leader, treasurer_a):
-    products = _products()
+    products = make_products(TODAY)
     donation = enterprise_services.donation_post(
         donor="อาจารย์ มรภ.สงขลา", donor_detail="", date=TODAY, amount=Decimal("5000.00"), purpose="", user=leader
     )
