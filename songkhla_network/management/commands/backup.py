@@ -12,7 +12,7 @@ class Command(BaseCommand):
     help = (
         "Write the database (PostgreSQL only: pg_dump --format=custom), every uploaded file under "
         "MEDIA_ROOT and a manifest (app version, migrations, rows per table, file checksums) into "
-        "one archive, songkhla-backup-YYYY-MM-DD-HHMMSS.tar.gz (C.E. date, server time), readable "
+        "one archive, songkhla-backup-YYYY-MM-DD-HHMMSS.tar.gz (C.E. date, the app's TIME_ZONE, Asia/Bangkok), readable "
         "by its owner only. Restore it with `manage.py restore`. Set PG_BIN to choose the folder of "
         "pg_dump when several PostgreSQL versions are installed."
     )
