@@ -1,11 +1,12 @@
-# The quick start: `make run` serves the app with demo data, `make test` runs every test against a
-# real PostgreSQL. Both create the virtual environment and install what they need first.
+# The quick start: `make run` serves the app with demo data as its users see it, `make test` runs
+# every test against a real PostgreSQL. Both install what they need first: the system packages
+# (as root; otherwise they stop and print the apt-get line), the virtual environment, the catalogs.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install messages run test bench makemessages clean
+.PHONY: install messages run dev test bench makemessages clean system-run system-test
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,16 +19,25 @@ install: $(INSTALLED)
 messages: install
 	$(BIN)/python scripts/compile_messages.py
 
-run: messages
-	$(BIN)/python manage.py migrate --no-input
-	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+system-run:
+	scripts/system_packages.sh run
 
-test: messages
-	scripts/ensure_test_tools.sh
+system-test:
+	scripts/system_packages.sh test
+
+run: system-run messages
+	scripts/serve_demo.sh
+
+# For developers: DEBUG on (Django's debug pages) and the server reloading on every change.
+dev: system-run messages
+	DEMO=1 $(BIN)/python manage.py migrate --no-input
+	DEMO=1 $(BIN)/python manage.py seed_demo
+	DEMO=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: system-test messages
 	scripts/with_postgres.sh scripts/run_tests.sh $(ARGS)
 
-bench: messages
+bench: system-test messages
 	scripts/with_postgres.sh $(BIN)/python scripts/bench.py $(ARGS)
 
 makemessages: install

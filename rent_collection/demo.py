@@ -34,7 +34,7 @@ REMITTANCE_REFERENCE = "กรุงไทย 650705-118274"
 
 def seed(*, today, collector=None, leader=None):
     """Create what is missing of the demo; returns the parts created. Without a collector login
-    (DEBUG off) only the tenancies are made."""
+    (DEMO off) only the tenancies are made."""
     created = []
     if not Tenancy.objects.exists():
         _seed_tenancies()

@@ -1,8 +1,11 @@
 """Settings, read from the environment.
 
-Development needs nothing set: DEBUG is on and a SQLite file is used. Production sets
-DEBUG=0, SECRET_KEY, ALLOWED_HOSTS and a PostgreSQL DATABASE_URL; a missing SECRET_KEY then
-stops start-up rather than running with a guessable key.
+Three ways to run:
+- development (`make dev`): nothing set; DEBUG is on and a SQLite file is used.
+- the demo (`make run`): DEMO=1 with DEBUG off: the app as its users see it (the Thai error
+  pages, static files through WhiteNoise, gunicorn), on the SQLite file, with demo logins.
+- production: DEBUG=0, SECRET_KEY, ALLOWED_HOSTS and a PostgreSQL DATABASE_URL; a missing
+  SECRET_KEY stops start-up rather than running with a guessable key, and DEMO is refused.
 """
 
 import datetime
@@ -26,8 +29,14 @@ def env_bool(name, default):
 
 
 DEBUG = env_bool("DEBUG", True)
+# The demo: demo logins with a published password (seed_demo), a demo secret key, plain http on
+# this machine. Only with the embedded SQLite file and on loopback, so that production, which
+# runs PostgreSQL behind a public host name, cannot be started as a demo by mistake.
+DEMO = env_bool("DEMO", False)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY and DEMO:
+    SECRET_KEY = "demo-only-key-the-demo-is-refused-anywhere-but-on-this-machine"
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
@@ -37,9 +46,10 @@ if not SECRET_KEY:
         )
     SECRET_KEY = "development-only-key-never-used-in-production-songkhla-network"
 
+LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "").split(",") if h.strip()]
-if DEBUG and not ALLOWED_HOSTS:
-    ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+if (DEBUG or DEMO) and not ALLOWED_HOSTS:
+    ALLOWED_HOSTS = LOOPBACK_HOSTS
 
 INSTALLED_APPS = [
     "songkhla_network.apps.SongkhlaNetworkConfig",
@@ -113,6 +123,27 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several people at once on the SQLite file (`make run`): readers never wait for a writer
+    # (WAL), a write transaction takes the lock when it begins rather than failing half-way when
+    # it first writes (IMMEDIATE), and a second writer waits up to 20 s for it (busy timeout)
+    # instead of answering "database is locked".
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+if DEMO:
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+        raise ImproperlyConfigured(
+            "DEMO is on with a database other than the embedded SQLite file. The demo creates logins "
+            "whose password is published in the README: it is refused on a real database. Unset DEMO."
+        )
+    if set(ALLOWED_HOSTS) - set(LOOPBACK_HOSTS):
+        raise ImproperlyConfigured(
+            "DEMO is on with ALLOWED_HOSTS naming another host than this machine. The demo's logins and "
+            "secret key are published: it serves only 127.0.0.1. Unset DEMO."
+        )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "songkhla_network.User"
@@ -160,7 +191,7 @@ USE_TZ = True
 LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_django"]
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("fonts/sarabun", str(fontpkg_sarabun.ROOT / "files")),
@@ -212,7 +243,7 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-if not DEBUG:
+if not DEBUG and not DEMO:
     # Behind a TLS-terminating web server (see README): trust its X-Forwarded-Proto header.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

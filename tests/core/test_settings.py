@@ -14,7 +14,8 @@ STRONG_KEY = "k7Qz2-Vx9Lr4_Wm8Np3Tb6Yc1Hd5Jf0Gs7Ka2Xe9Ru4Mo8Ci3Bl6Pn1Tq5Zw0Sy"
 
 
 def run_manage(*args, **env):
-    environment = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE")}
+    unset = ("SECRET_KEY", "DEBUG", "DEMO", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    environment = {k: v for k, v in os.environ.items() if k not in unset}
     environment.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
@@ -40,6 +41,34 @@ def test_a_missing_secret_key_with_debug_off_stops_start_up_with_a_clear_message
     result = run_manage("check", DEBUG="0", ALLOWED_HOSTS="songkhla.example.org")
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_the_demo_is_refused_on_postgresql():
+    result = run_manage("check", DEBUG="0", DEMO="1", DATABASE_URL="postgres://user:pw@127.0.0.1:5432/songkhla")
+    assert result.returncode != 0
+    assert "DEMO is on with a database other than the embedded SQLite file" in result.stderr
+
+
+def test_the_demo_is_refused_behind_a_public_host_name(tmp_path):
+    result = run_manage(
+        "check", DEBUG="0", DEMO="1", ALLOWED_HOSTS="songkhla.example.org", DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3"
+    )
+    assert result.returncode != 0
+    assert "DEMO is on with ALLOWED_HOSTS naming another host" in result.stderr
+
+
+def test_the_demo_starts_with_debug_off_on_sqlite_set_up_for_several_people(tmp_path):
+    database = tmp_path / "db.sqlite3"
+    script = (
+        "from django.conf import settings; from django.db import connection; "
+        "connection.ensure_connection(); c = connection.cursor(); "
+        "print(settings.DEBUG, settings.DEMO, settings.ALLOWED_HOSTS, settings.SECURE_SSL_REDIRECT, "
+        "c.execute('PRAGMA journal_mode').fetchone()[0], c.execute('PRAGMA busy_timeout').fetchone()[0], "
+        "connection.transaction_mode)"
+    )
+    result = run_manage("shell", "--no-imports", "-c", script, DEBUG="0", DEMO="1", DATABASE_URL=f"sqlite:///{database}")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "True", "['127.0.0.1',", "'localhost',", "'[::1]']", "False", "wal", "20000", "IMMEDIATE"]
 
 
 @pytest.mark.django_db

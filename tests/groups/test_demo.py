@@ -18,7 +18,7 @@ FEBRUARY_2565 = datetime.date(2022, 2, 1)
 
 @pytest.fixture
 def demo(settings):
-    settings.DEBUG = True
+    settings.DEMO = True
     call_command("seed_demo", stdout=open("/dev/null", "w"))
 
 
@@ -57,14 +57,15 @@ def test_it_creates_one_login_per_role_with_debug_on(demo):
     ]  # fmt: skip
 
 
-def test_it_refuses_demo_logins_with_debug_off(settings):
-    settings.DEBUG = False
+def test_it_makes_no_demo_login_unless_demo_is_on(settings):
+    settings.DEBUG = True  # a developer's machine is no demo either
+    settings.DEMO = False
     call_command("seed_demo", stdout=open("/dev/null", "w"))
     assert not User.objects.filter(is_active=True).exists()
     assert SavingsGroup.objects.count() == 23
 
 
 def test_a_dry_run_saves_nothing(settings):
-    settings.DEBUG = True
+    settings.DEMO = True
     call_command("seed_demo", "--dry-run", stdout=open("/dev/null", "w"))
     assert not SavingsGroup.objects.exists() and not User.objects.exists()

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def demo(settings):
-    settings.DEBUG = True
+    settings.DEMO = True
     call_command("seed_demo", stdout=open("/dev/null", "w"))
 
 
@@ -45,6 +45,6 @@ def test_it_can_run_twice_without_creating_anything_twice(demo):
 
 
 def test_without_demo_logins_only_the_tenancies_are_made(settings):
-    settings.DEBUG = False
+    settings.DEMO = False
     call_command("seed_demo", stdout=open("/dev/null", "w"))
     assert Tenancy.objects.count() == 24 and not Receipt.objects.exists() and not CodiLetter.objects.exists()

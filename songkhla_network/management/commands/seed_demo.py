@@ -26,7 +26,7 @@ IMPORT_USER = "import"
 class Command(BaseCommand):
     help = (
         "Create the demo network that reproduces the report of 9 March 2565 (communities, savings "
-        "groups, members and their deposits) and, with DEBUG on, one demo login per role. Safe to "
+        "groups, members and their deposits) and, with DEMO on, one demo login per role. Safe to "
         "run again: nothing is created twice."
     )
 
@@ -44,7 +44,9 @@ class Command(BaseCommand):
             if importer.has_usable_password():
                 importer.set_unusable_password()
                 importer.save()
-            logins = self._logins() if settings.DEBUG else {}
+            # The demo logins share a published password: only a demo (settings.DEMO, which
+            # production refuses) gets them.
+            logins = self._logins() if settings.DEMO else {}
             result = groups_demo.seed(
                 today=timezone.localdate(),
                 user=importer,
@@ -73,8 +75,8 @@ class Command(BaseCommand):
                 transaction.set_rollback(True)
                 self.stdout.write(_("Dry run: nothing was saved."))
                 return
-        if not settings.DEBUG:
-            self.stdout.write(self.style.WARNING(_("DEBUG is off: no demo logins were created.")))
+        if not settings.DEMO:
+            self.stdout.write(self.style.WARNING(_("DEMO is off: no demo logins were created.")))
             return
         self.stdout.write(_("Demo logins (password for all: %(password)s):") % {"password": DEMO_PASSWORD})
         for username, role, *__ in DEMO_LOGINS:
