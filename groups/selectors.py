@@ -159,6 +159,31 @@ def network_money(first, last, groups=None):
     return summary
 
 
+@dataclass
+class MonthDeposits:
+    paid_count: int = 0
+    total: Decimal = ZERO
+
+
+def month_deposits(group, months):
+    """{month: who paid and how much} for the group's deposits for each of `months`, however they
+    came (the month's sheet, a late deposit, a reversal): a reversal keeps the kind and month of
+    the row it reverses, so a reversed deposit counts neither in the total nor as a member who
+    paid. The sheet page and the group page's list of sheets both read it, so one month shows one
+    figure. One query."""
+    figures = {month: MonthDeposits() for month in months}
+    rows = (
+        LedgerEntry.objects.filter(group=group, kind=EntryKind.DEPOSIT, month__in=list(figures))
+        .order_by()
+        .values_list("month", "member")
+        .annotate(paid=Sum("amount"))
+    )
+    for month, _member, paid in rows:
+        figures[month].total += paid
+        figures[month].paid_count += paid > 0
+    return figures
+
+
 def deposits_by_month(first, last):
     """{month: the network's deposits for it} for the months first..last that have any; reversals
     keep the kind and month of the row they reverse, so they net out. One query."""

@@ -1,8 +1,7 @@
 import datetime
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.db.models import Count, Sum
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -49,16 +48,9 @@ def group_detail(request, pk):
     status_changes = list(group.status_changes.order_by("date", "id"))
     officers = list(group.officers.select_related("person").filter(until__isnull=True))
     sheets = list(group.sheets.select_related("posted_by").order_by("-month")[:12])
-    totals = {
-        row["sheet"]: row
-        for row in LedgerEntry.objects.filter(sheet__in=sheets)
-        .order_by()
-        .values("sheet")
-        .annotate(total=Sum("amount"), paid_count=Count("id"))
-    }
+    figures = selectors.month_deposits(group, [sheet.month for sheet in sheets])
     for sheet in sheets:
-        sheet.total = totals.get(sheet.pk, {}).get("total", selectors.ZERO)
-        sheet.paid_count = totals.get(sheet.pk, {}).get("paid_count", 0)
+        sheet.figures = figures[sheet.month]
     current = [m for m in members if m.left_on is None]
     return render(
         request,
@@ -78,9 +70,9 @@ def group_detail(request, pk):
     )
 
 
-@role_required(Role.TREASURER)
+@role_required(*READERS)
 def sheet_choose(request, pk):
-    group = access.group_for_posting(request.user, pk)
+    group = access.group_for_reading(request.user, pk)
     bound = "month_0" in request.GET
     form = MonthChoiceForm(request.GET if bound else None, initial={"month": _this_month()})
     if bound and form.is_valid():
@@ -89,10 +81,15 @@ def sheet_choose(request, pk):
     return render(request, "groups/sheet_choose.html", {"group": group, "form": form, "posted_months": posted})
 
 
-@role_required(Role.TREASURER)
+@role_required(*READERS)
 @require_http_methods(["GET", "POST"])
 def sheet(request, pk, month):
-    group = access.group_for_posting(request.user, pk)
+    """The month's sheet: a form to post while it is open, to those who may post; otherwise what
+    was collected for the month, read-only (a posted sheet for everyone who may read the group)."""
+    group = access.group_for_reading(request.user, pk)
+    can_post = access.can_post(request.user, group)
+    if request.method == "POST" and not can_post:
+        raise PermissionDenied
     month_date = parse_be_month_slug(month)
     if month_date is None:
         messages.error(request, _("“%(month)s” is not a month. Choose one below.") % {"month": month})
@@ -114,9 +111,10 @@ def sheet(request, pk, month):
         "members": members,
         "unpaid": [m for m in members if not m.paid_this_month],
         "group_active": group.status_on(month_end(month_date)) in selectors.ACTIVE_STATUSES,
-        "total_this_month": sum((m.paid_this_month for m in members), selectors.ZERO),
+        "figures": selectors.month_deposits(group, [month_date])[month_date],
+        "can_post": can_post,
     }
-    if posted:
+    if posted or not can_post:
         if request.method == "POST":
             messages.warning(request, _already_posted_message(posted))
             return redirect("groups:sheet", pk=group.pk, month=month)

@@ -243,6 +243,94 @@ def test_the_sheet_takes_a_fixed_handful_of_queries_whatever_the_group_size(
     group = make_group("กลุ่มใหญ่", "ชุมชนใหญ่", members=members)
     treasurer = make_user("treasurer_big", "treasurer")
     group.treasurers.add(treasurer)
-    # Session, user, group, access, sheet, members, status; then the posting transaction.
-    _sheet_queries(django_assert_max_num_queries, client, group, treasurer, limit=20)
+    # Session, user, group, access, sheet, members, status, the month's figures; then the posting
+    # transaction.
+    _sheet_queries(django_assert_max_num_queries, client, group, treasurer, limit=21)
     assert LedgerEntry.objects.count() == members
+
+
+# Read-only roles read what was posted; the figures of a month are one figure wherever shown.
+
+
+def test_staff_read_a_posted_sheet_without_its_form_or_payment_buttons(client, group_a, leader, staff):
+    services.sheet_post(
+        group=group_a, month=JANUARY, paid_on=datetime.date(2022, 1, 5),
+        amounts={m.pk: Decimal("100") for m in group_a.members.all()}, user=leader,
+    )  # fmt: skip
+    client.force_login(staff)
+    response = client.get(sheet_url(group_a))
+    assert response.status_code == 200
+    assert response.templates[0].name == "groups/sheet_posted.html"
+    assert "<form method=\"post\" id=\"sheet-form\"" not in response.content.decode()
+    assert reverse("groups:deposit", args=[group_a.pk, group_a.members.first().pk]) not in response.content.decode()
+    assert response.context["figures"].total == Decimal("300.00")
+    # The group page links each posted sheet for them too.
+    assert sheet_url(group_a) in client.get(reverse("groups:detail", args=[group_a.pk])).content.decode()
+
+
+def test_staff_see_an_open_month_read_only_and_cannot_post_it(client, group_a, staff):
+    client.force_login(staff)
+    response = client.get(sheet_url(group_a))
+    assert response.status_code == 200 and "form" not in response.context
+    assert response.context["posted"] is None
+    response = client.post(sheet_url(group_a), sheet_data(group_a))
+    assert response.status_code == 403
+    assert not CollectionSheet.objects.exists() and not LedgerEntry.objects.exists()
+
+
+def test_after_a_reversal_the_sheet_list_agrees_with_the_group_total_and_the_sheet(client, group_a, leader, staff):
+    amounts = dict(zip(group_a.members.order_by("number"), [Decimal("100"), Decimal("150"), Decimal("300")]))
+    sheet = services.sheet_post(
+        group=group_a, month=JANUARY, paid_on=datetime.date(2022, 1, 5), amounts={m.pk: a for m, a in amounts.items()}, user=leader
+    )
+    wrong = sheet.entries.get(amount=Decimal("300"))
+    services.entry_reverse(entry=wrong, date=datetime.date(2022, 1, 6), reason="บันทึกผิดคน", user=leader)
+    client.force_login(staff)
+
+    group_page = client.get(reverse("groups:detail", args=[group_a.pk])).context
+    (listed,) = group_page["sheets"]
+    assert (listed.figures.paid_count, listed.figures.total) == (2, Decimal("250.00"))
+    assert group_page["total_balance"] == Decimal("250.00")
+
+    sheet_page = client.get(sheet_url(group_a)).context
+    assert sheet_page["figures"].total == Decimal("250.00")
+    assert sheet_page["figures"].paid_count == 2
+    assert [m.number for m in sheet_page["unpaid"]] == [3]
+
+
+def test_a_late_deposit_for_a_posted_month_counts_on_the_list_as_on_the_sheet(client, group_a, leader):
+    services.sheet_post(
+        group=group_a, month=JANUARY, paid_on=datetime.date(2022, 1, 5),
+        amounts={m.pk: Decimal("100") for m in group_a.members.order_by("number")[:2]}, user=leader,
+    )  # fmt: skip
+    late = group_a.members.get(number=3)
+    services.deposit_post(member=late, month=JANUARY, date=datetime.date(2022, 1, 20), amount=Decimal("80"), user=leader)
+    client.force_login(leader)
+    (listed,) = client.get(reverse("groups:detail", args=[group_a.pk])).context["sheets"]
+    sheet_page = client.get(sheet_url(group_a)).context
+    assert (listed.figures.paid_count, listed.figures.total) == (3, Decimal("280.00"))
+    assert (sheet_page["figures"].paid_count, sheet_page["figures"].total) == (3, Decimal("280.00"))
+    assert sheet_page["unpaid"] == []
+
+
+def test_the_group_pages_sheet_list_costs_the_same_queries_for_a_year_of_sheets(client, group_a, leader, django_assert_num_queries):
+    def post(month):
+        services.sheet_post(
+            group=group_a, month=month, paid_on=month + datetime.timedelta(days=4),
+            amounts={m.pk: Decimal("100") for m in group_a.members.all()}, user=leader,
+        )  # fmt: skip
+
+    post(JANUARY)
+    client.force_login(leader)
+    url = reverse("groups:detail", args=[group_a.pk])
+    client.get(url)
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(db) as one_sheet:
+        client.get(url)
+    for n in range(1, 12):
+        post(add_months(JANUARY, n))
+    with django_assert_num_queries(len(one_sheet)):
+        response = client.get(url)
+    assert len(response.context["sheets"]) == 12
