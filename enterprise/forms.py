@@ -3,6 +3,7 @@ import re
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from groups.forms import PeriodForm
 from groups.models import Member
@@ -173,7 +174,7 @@ class ReceiveForm(forms.Form):
 
 class PaymentForm(forms.Form):
     amount = MoneyField(label=_("Amount (baht)"))
-    date = BEDateField(label=_("Date paid"), allow_future=False, initial=timezone.localdate)
+    date = BEDateField(label=pgettext_lazy("enterprise", "Date paid"), allow_future=False, initial=timezone.localdate)
 
 
 class AllocationForm(forms.Form):

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from groups.models import Member, SavingsGroup
@@ -195,7 +196,7 @@ class BuyingRound(models.Model):
     """One round of buying together: treasurers enter their members' orders until it closes; the
     leader then decides how many whole supplier packs to buy of each product."""
 
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(pgettext_lazy("enterprise", "title"), max_length=200)
     opened_on = models.DateField(_("opened on"))
     closes_on = models.DateField(_("orders close on"))
     pickup_on = models.DateField(_("pick-up on"))

@@ -26,7 +26,8 @@ class SavingsGroupAdmin(ThaiModelAdmin):
     search_fields = ["name", "community__name"]
     list_select_related = ["community"]
     autocomplete_fields = ["community"]
-    filter_horizontal = ["treasurers"]
+    # treasurers: a box to tick per treasurer login (ThaiModelAdmin), not Django's two lists,
+    # which on a phone are two short boxes side by side.
     inlines = [StatusChangeInline, OfficerInline]
 
 

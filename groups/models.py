@@ -213,8 +213,9 @@ class LedgerEntry(PostedRow):
     )
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     request_key = models.UUIDField(
-        null=True, blank=True, unique=True, editable=False, help_text="Form token: a resubmitted form posts once."
-    )
+        _("form token"), null=True, blank=True, unique=True, editable=False,
+        help_text=_("Form token: a resubmitted form posts once."),
+    )  # fmt: skip
 
     class Meta:
         verbose_name = _("ledger entry")

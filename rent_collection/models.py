@@ -202,8 +202,9 @@ class Receipt(PostedRow):
         CodiLetter, verbose_name=_("authorised by letter"), on_delete=models.PROTECT, related_name="receipts"
     )
     request_key = models.UUIDField(
-        null=True, blank=True, unique=True, editable=False, help_text="Form token: a resubmitted form posts once."
-    )
+        _("form token"), null=True, blank=True, unique=True, editable=False,
+        help_text=_("Form token: a resubmitted form posts once."),
+    )  # fmt: skip
 
     class Meta:
         verbose_name = _("receipt")

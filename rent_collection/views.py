@@ -7,6 +7,7 @@ from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods
 
 from songkhla_network.charts import GREEN, GREY, RED, Series, bar_chart
@@ -124,8 +125,8 @@ def tenancy_statement_xlsx(request, pk):
     workbook = new_workbook()
     add_sheet(
         workbook,
-        _("Statement"),
-        [_("date"), _("item"), _("receipt number"), _("Rent due"), _("Paid"), _("Balance")],
+        pgettext("rent", "Statement"),
+        [_("date"), _("item"), _("receipt number"), _("Rent due"), _("Paid"), pgettext("rent", "Balance")],
         [(be_date(line.date), _line_label(line), line.receipt.number if line.receipt else "", line.charge or None,
           line.payment or None, line.balance) for line in statement.lines],
         money_columns=(4, 5, 6),

@@ -1,9 +1,20 @@
+from django import forms
 from django.contrib import admin
+from django.contrib.admin.templatetags import admin_list
+from django.contrib.admin.utils import display_for_field
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
+from django.contrib.auth.models import Group
 from django.db import models
+from django.templatetags.static import static
+from django.utils.html import format_html
+from django.utils.text import capfirst, format_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import DeletedObject
+from simple_history.template_utils import HistoricalRecordContextHelper, ObjDiffDisplay
 
 from . import forms as thai_forms
 from .models import Community, Person, PersonalDataAccess, PersonalDataConsent, User
@@ -52,9 +63,19 @@ class SafeAutocomplete:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
-        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
-            kwargs["widget"] = _AutocompleteSelectMultiple(db_field, self.admin_site, using=kwargs.get("using"))
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
+        if "widget" not in kwargs:
+            if db_field.name in self.get_autocomplete_fields(request):
+                kwargs["widget"] = _AutocompleteSelectMultiple(db_field, self.admin_site, using=kwargs.get("using"))
+            elif db_field.name not in (*self.raw_id_fields, *self.filter_vertical, *self.filter_horizontal):
+                # A box to tick for each choice: a list that takes several needs Control held
+                # down, which no phone has.
+                kwargs["widget"] = forms.CheckboxSelectMultiple
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is not None:
+            # Without Django's "Hold down “Control”, or “Command” on a Mac, to select more than
+            # one.", which it adds to any other list.
+            field.help_text = kwargs.get("help_text", db_field.help_text)
+        return field
 
 
 class ThaiModelAdmin(SafeAutocomplete, SimpleHistoryAdmin):
@@ -65,6 +86,105 @@ class ThaiModelAdmin(SafeAutocomplete, SimpleHistoryAdmin):
         models.DateField: {"form_class": thai_forms.BEDateField, "widget": thai_forms.BEDateInput},
         models.DecimalField: {"form_class": thai_forms.MoneyField},
     }
+
+    def __init__(self, model, admin_site):
+        super().__init__(model, admin_site)
+        if not _keeps_history(model):
+            self.object_history_template = None  # Django's own page: the admin's log of changes
+
+    def history_view(self, request, object_id, extra_context=None):
+        # A model that keeps no history rows of its own (an order: its round's records keep it)
+        # shows the admin's log of its changes; simple_history's page broke with a server error.
+        if not _keeps_history(self.model):
+            return admin.ModelAdmin.history_view(self, request, object_id, extra_context)
+        return super().history_view(request, object_id, extra_context)
+
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        super().set_history_delta_changes(request, historical_records, foreign_keys_are_objs)
+        for record in historical_records:
+            if record.history_change_reason is None:
+                record.history_change_reason = ""  # the page printed "None"
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return _ThaiHistoryHelper(self.model, historical_record)
+
+    def get_deleted_objects(self, objs, request):
+        return _without_links(*super().get_deleted_objects(objs, request))
+
+
+def _keeps_history(model):
+    return hasattr(model._meta, "simple_history_manager_attribute")
+
+
+class _ThaiDiffDisplay(ObjDiffDisplay):
+    def shortened_str(self, prefix, num_skipped_chars, suffix):
+        # simple_history writes "[1810 chars]" where it shortens a long value.
+        return gettext("%(start)s … (%(count)s more characters) … %(end)s") % {
+            "start": prefix, "count": f"{num_skipped_chars:,}", "end": suffix
+        }
+
+
+class _ThaiHistoryHelper(HistoricalRecordContextHelper):
+    """What changed, as the admin shows the value elsewhere: a choice by its Thai name (not its code,
+    "renting"), a date in the B.E., nothing as "-" (not "None"), a link that was empty as "-" (not
+    "Deleted user (pk=None)")."""
+
+    def prepare_delta_change_value(self, change, value):
+        field = self.model._meta.get_field(change.field)
+        if field.many_to_many:
+            return super().prepare_delta_change_value(change, value)
+        if isinstance(value, DeletedObject):
+            if value.pk is None:
+                return EMPTY
+            return gettext("Deleted %(type_name)s") % {"type_name": value.model._meta.verbose_name}
+        if value is None or value == "":
+            return EMPTY
+        if field.is_relation:
+            return value
+        return display_for_field(value, field, EMPTY)
+
+    def get_obj_diff_display(self):
+        return _ThaiDiffDisplay(max_length=self.max_displayed_delta_change_chars)
+
+
+EMPTY = "-"  # as the admin's lists show an empty value
+
+
+def _without_links(to_delete, model_count, perms_needed, protected):
+    """The page that asks "delete this?" lists, beside the records, the rows of Django's own tables
+    that link two records (a household in a proposal, a member in a work), named in English from
+    the code ("proposal-household relationship: Proposal_households object (3)"). Deleting the
+    record unlinks them; they are not records anyone keeps, and are not listed."""
+    from django.apps import apps
+
+    links = [m._meta for m in apps.get_models(include_auto_created=True) if m._meta.auto_created]
+    names = {f"{capfirst(opts.verbose_name)}:" for opts in links}
+
+    def keep(items):
+        kept = []
+        for item in items:
+            if isinstance(item, list):
+                inner = keep(item)
+                if inner:
+                    kept.append(inner)
+            elif not str(item).startswith(tuple(names)):
+                kept.append(item)
+        return kept
+
+    plurals = {str(opts.verbose_name_plural) for opts in links}
+    model_count = {name: count for name, count in model_count.items() if str(name) not in plurals}
+    return keep(to_delete), model_count, perms_needed, protected
+
+
+def _thai_boolean_icon(field_val):
+    """Django's yes / no / unknown icon of a list or a read-only field, with its alt text in Thai:
+    Django writes alt="True", alt="False" or alt="None"."""
+    icon = static("admin/img/icon-%s.svg" % {True: "yes", False: "no", None: "unknown"}[field_val])
+    return format_html('<img src="{}" alt="{}">', icon, {True: _("Yes"), False: _("No"), None: _("Unknown")}[field_val])
+
+
+# Django's admin looks the icon up here each time it draws one (helpers.py, utils.py).
+admin_list._boolean_icon = _thai_boolean_icon
 
 
 @admin.register(Community)
@@ -104,8 +224,27 @@ class PersonAdmin(ThaiModelAdmin):
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
+# Roles decide what a login may do (songkhla_network/roles.py): Django's groups and per-login
+# permissions (some 480 "Can add log entry"s, in English) decide nothing here and are not shown.
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)
+
+
+class PasswordChangeForm(AdminPasswordChangeForm):
+    """Django explains its choice "password-based authentication" with Single Sign-On and LDAP,
+    and warns in English whatever the language (the warning is added to the translated text as
+    it is). Here: what turning it off means in this app, which has no other way to sign in."""
+
+    usable_password_help_text = format_lazy(
+        '{}<ul id="id_unusable_warning" class="messagelist"><li class="warning">{}</li></ul>',
+        _("Turned off, nobody can sign in with this login: the app has no other way in. To stop a login for a while, untick “active” on its page instead."),
+        _("Turned off, the login's current password is lost."),
+    )
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin, ThaiModelAdmin):
+    change_password_form = PasswordChangeForm
     list_display = ["username", "full_name", "role", "is_active", "last_login"]
     list_filter = ["role", "is_active"]
     search_fields = ["username", "first_name", "last_name"]

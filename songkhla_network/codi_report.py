@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.db.models import Count, F, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from enterprise.models import Allocation, Batch, BuyingRound, Donation, LevyLine
 from enterprise.selectors import statement as enterprise_statement
@@ -365,7 +366,7 @@ def codi_report_workbook(report):
     add_sheet(
         workbook,
         _("Rent arrears"),
-        [_("community"), _("Households"), _("In arrears"), _("Arrears outstanding")],
+        [_("community"), _("Households"), pgettext("rent", "In arrears"), _("Arrears outstanding")],
         [(row.community.name, row.tenancies, row.in_arrears, row.arrears) for row in (r.arrears.communities if r.arrears else [])],
         money_columns=(4,),
     )

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from songkhla_network.forms import BEDateField
 from songkhla_network.models import Person
@@ -108,7 +109,7 @@ class ResultForm(EntryForm):
 
 
 class DocumentForm(forms.Form):
-    title = forms.CharField(label=_("title"), max_length=300)
+    title = forms.CharField(label=pgettext_lazy("works", "title"), max_length=300)
     file = forms.FileField(
         label=_("file (PDF or photo)"), widget=forms.ClearableFileInput(attrs={"accept": "application/pdf," + IMAGE_TYPES}),
         error_messages={"required": _("Choose the file."), "empty": _("The file is empty.")},

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from songkhla_network.models import Community, Person
@@ -175,7 +176,7 @@ class ContestDocument(models.Model):
     """A certificate, a letter of the organiser, the judges' score sheet: a PDF or an image."""
 
     contest = models.ForeignKey(Contest, verbose_name=_("contest"), on_delete=models.CASCADE, related_name="documents")
-    title = models.CharField(_("title"), max_length=300)
+    title = models.CharField(pgettext_lazy("works", "title"), max_length=300)
     file = models.FileField(_("file"), upload_to=document_path)
     content_type = models.CharField(_("kind of file"), max_length=50, editable=False)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+")

@@ -6,13 +6,13 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from songkhla_network.models import User
-from tests.groups.test_access import assert_no_english
+from tests.helpers import assert_no_english
 
 pytestmark = pytest.mark.django_db
 
 
 def test_every_admin_page_opens_in_thai(client, settings):
-    settings.DEBUG = True
+    settings.DEMO = True
     call_command("seed_demo", stdout=open("/dev/null", "w"))
     client.force_login(User.objects.get(username="leader"))
     problems = []

@@ -109,7 +109,7 @@ def new_database():
 @pytest.fixture
 def demo_backup(settings, tmp_path):
     """The demo network, committed, and its backup archive."""
-    settings.DEBUG = True
+    settings.DEMO = True
     call_command("seed_demo", stdout=io.StringIO())
     out = io.StringIO()
     call_command("backup", output_dir=str(tmp_path / "backups"), stdout=out)

@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from tests.groups.test_access import assert_no_english
+from tests.helpers import assert_no_english
 from tests.pdf import pdf_text, squeezed
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +25,7 @@ def demo(settings, client):
     """The demo network, and a client signed in as its staff member."""
     from songkhla_network.models import User
 
-    settings.DEBUG = True
+    settings.DEMO = True
     call_command("seed_demo", stdout=io.StringIO())
     client.force_login(User.objects.get(username="staff"))
     return client

@@ -7,7 +7,7 @@ from django.db.models import CheckConstraint, UniqueConstraint
 from django.test import RequestFactory
 from django.urls import reverse
 
-from tests.groups.test_access import assert_no_english
+from tests.helpers import assert_no_english
 
 pytestmark = pytest.mark.django_db
 

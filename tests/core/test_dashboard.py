@@ -24,7 +24,7 @@ from rent_collection.models import Receipt
 from songkhla_network.models import User
 from songkhla_network.thai import add_months, format_baht, month_start
 from tests.conftest import client_for, make_group
-from tests.groups.test_access import assert_no_english
+from tests.helpers import assert_no_english
 from tests.housing.test_survey import survey
 from tests.rent_collection.conftest import make_letter, make_tenancy
 
@@ -36,7 +36,7 @@ MAX_QUERIES = 25
 @pytest.fixture
 def demo(settings):
     """The demo network of `seed_demo`, with its logins; returns the demo leader."""
-    settings.DEBUG = True
+    settings.DEMO = True
     with open("/dev/null", "w") as quiet:
         call_command("seed_demo", stdout=quiet)
     return User.objects.get(username="leader")

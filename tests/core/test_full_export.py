@@ -33,7 +33,7 @@ URL = reverse("full_export")
 @pytest.fixture
 def demo(settings):
     """The demo network; returns its leader."""
-    settings.DEBUG = True
+    settings.DEMO = True
     call_command("seed_demo", stdout=io.StringIO())
     return User.objects.get(username="leader")
 

@@ -33,7 +33,7 @@ def test_every_money_table_has_the_trigger():
 
 
 def test_the_database_refuses_raw_updates_and_deletes_of_every_money_row(settings):
-    settings.DEBUG = True
+    settings.DEMO = True
     call_command("seed_demo", stdout=io.StringIO())
     tried = 0
     for model in money_models():

@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.groups.test_access import assert_no_english
+from tests.helpers import assert_no_english
 
 pytestmark = pytest.mark.django_db
 

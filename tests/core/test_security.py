@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.conftest import PASSWORD
-from tests.groups.test_access import assert_no_english
+from tests.helpers import assert_no_english
 
 pytestmark = pytest.mark.django_db
 
@@ -93,7 +93,7 @@ def test_no_page_of_the_demo_has_inline_script_or_style(settings, client):
     Walk the pages a leader and a treasurer open on the demo data."""
     from songkhla_network.models import User
 
-    settings.DEBUG = True
+    settings.DEMO = True
     call_command("seed_demo", stdout=io.StringIO())
     pages = [
         "home", "groups:list", "groups:summary", "enterprise:overview", "enterprise:rounds", "enterprise:cash_book", "enterprise:donations", "enterprise:levy",

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from enterprise import services
 from enterprise.models import CashEntry, Donation
-from tests.groups.test_access import assert_no_english
+from tests.helpers import assert_no_english
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from enterprise import selectors, services
 from enterprise.models import Allocation, BuyingRound, CashEntry, CashKind, MemberPayment, Order, Product, StockMovement, Supplier
 from tests.conftest import make_group
-from tests.groups.test_access import assert_no_english
+from tests.helpers import assert_no_english
 
 pytestmark = pytest.mark.django_db
 

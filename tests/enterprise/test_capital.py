@@ -12,7 +12,7 @@ from enterprise import services
 from enterprise.models import CashEntry, CashKind, Donation, LevyLine, LevyPosting
 from groups import services as savings
 from tests.conftest import make_group
-from tests.groups.test_access import assert_no_english
+from tests.helpers import assert_no_english
 from tests.groups.test_sheet import at_once
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from enterprise import selectors, services
 from enterprise.models import Batch, CashEntry, Ingredient, LiquidSale, MaterialMovement, RawMaterial, Recipe
-from tests.groups.test_access import assert_no_english
+from tests.helpers import assert_no_english
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from openpyxl import Workbook, load_workbook
 from housing import importing
 from housing.models import Household, Step
 from songkhla_network.models import ConsentMethod, Person
-from tests.groups.test_access import assert_no_english
+from tests.helpers import assert_no_english
 
 pytestmark = pytest.mark.django_db
 

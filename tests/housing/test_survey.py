@@ -11,7 +11,7 @@ from django.urls import reverse
 from housing import services
 from housing.models import Household, StatusStep, Step, Tenure
 from songkhla_network.models import Access, Community, ConsentMethod, Person, PersonalDataAccess
-from tests.groups.test_access import assert_no_english
+from tests.helpers import assert_no_english
 
 pytestmark = pytest.mark.django_db
 
@@ -163,7 +163,7 @@ def test_the_list_takes_the_same_queries_whatever_the_households(client, leader,
 def test_the_demo_has_150_households_surveyed_in_december_2564(settings):
     from django.core.management import call_command
 
-    settings.DEBUG = True
+    settings.DEMO = True
     call_command("seed_demo", stdout=open("/dev/null", "w"))
     assert Household.objects.count() == 150
     assert not Household.objects.exclude(surveyed_on__range=(datetime.date(2021, 12, 1), datetime.date(2021, 12, 31))).exists()

@@ -18,7 +18,7 @@ from rent_collection import services
 from songkhla_network.models import Role
 from songkhla_network.thai import be_date_local
 from tests.conftest import make_user
-from tests.groups.test_access import assert_no_english
+from tests.helpers import assert_no_english
 from tests.pdf import pdf_text, squeezed
 
 from .conftest import TODAY, make_letter, make_tenancy, pay

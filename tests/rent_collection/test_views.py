@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from rent_collection import services
 from rent_collection.models import Receipt, ReceiptSeries, Remittance
 from tests.conftest import make_user
-from tests.groups.test_access import assert_no_english
+from tests.helpers import assert_no_english
 from tests.rent_collection.conftest import make_letter, make_tenancy
 
 pytestmark = pytest.mark.django_db

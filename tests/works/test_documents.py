@@ -91,7 +91,7 @@ def test_the_portfolio_pdf_takes_the_same_queries_whatever_the_works(personas, w
 
 @pytest.fixture
 def demo(settings, client):
-    settings.DEBUG = True
+    settings.DEMO = True
     call_command("seed_demo", stdout=io.StringIO())
     client.force_login(User.objects.get(username="staff"))
     return client
@@ -150,6 +150,6 @@ def test_the_codi_report_of_the_demo_period_has_the_works_and_their_first_places
 
 
 def test_a_dry_run_of_the_demo_writes_no_photo(settings):
-    settings.DEBUG = True
+    settings.DEMO = True
     call_command("seed_demo", "--dry-run", stdout=io.StringIO())
     assert not Work.objects.exists() and not any(p.is_file() for p in settings.MEDIA_ROOT.rglob("*"))

@@ -14,7 +14,7 @@ from PIL import Image
 
 from works import services
 from works.models import Contest, Entry, Photo, Quantity, Work, WorkKind
-from tests.groups.test_access import assert_no_english
+from tests.helpers import assert_no_english
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,338 @@
+"""What several test modules share: the English checker (no English reaches a Thai reader), the
+walk over the URLconf with the object that fills each URL's arguments, and one coherent network to
+ask every URL about."""
+
+import datetime
+import re
+from decimal import Decimal
+from html.parser import HTMLParser
+from types import SimpleNamespace
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from enterprise import services as enterprise_services
+from enterprise.models import Allocation, Product, Supplier
+from groups import services as group_services
+from housing import services as housing_services
+from housing.models import BudgetLine, Step, Tenure
+from rent_collection import services as rent_services
+from songkhla_network.models import ConsentMethod, Role
+from songkhla_network.thai import be_month_slug
+from tests.conftest import make_user
+from works import services as works_services
+from works.models import Contest, Level, WorkKind
+
+# No English reaches the reader.
+#
+# What a reader sees of a page: its text outside <script> and <style> (the <title> and the
+# <option>s of a list included), and the attributes a browser or a screen reader shows or says.
+# The value of a hidden or text input is data, not the app's words; a button's value is its label.
+SPOKEN_ATTRIBUTES = ("title", "placeholder", "aria-label", "alt")
+BUTTON_INPUTS = ("submit", "button", "reset")
+
+# Latin words a Thai reader is meant to see, as Thai itself writes them:
+ALLOWED_WORDS = {
+    # the document formats and the programme people know by these names,
+    "PDF", "Excel",
+    # CODI (พอช.), which names itself so on its letters,
+    "CODI",
+    # file types, as the phone's file picker names them, and their size as phones and Django's
+    # own Thai write it ("15 MB"),
+    "CSV", "csv", "xlsx", "xls", "JPEG", "PNG", "MB",
+    # authenticator apps, as the phone's app store names them.
+    "Google", "Microsoft", "Authenticator",
+}  # fmt: skip
+# Not words: the x's of a masked national ID (x-xxxx-xxxxx-12-1) and single letters (a plot "A/1",
+# a paper size "A4"). Data with Latin letters (usernames, a bank's reference) is not the app's
+# words either: the checker takes the values the test knows and removes them first.
+_NOT_A_WORD = re.compile(r"x+|[A-Za-z]")
+_WORD = r"[A-Za-z][A-Za-z'’]*"
+# A run: Latin words with only spaces and punctuation between them ("Hold down “Control”, or...").
+_RUN = re.compile(rf"{_WORD}(?:[\s,.:;!?&/()\[\]“”\"'‘’\-–]+{_WORD})*")
+
+
+VOID_ELEMENTS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+class _VisibleText(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.skip = 0
+        self.tags = []
+        self.chunks = []  # (where, text)
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style"):
+            self.skip += 1
+        attrs = dict(attrs)
+        for name in SPOKEN_ATTRIBUTES:
+            if attrs.get(name):
+                self.chunks.append((f'{name}="…" of <{tag}>', attrs[name]))
+        if tag == "optgroup" and attrs.get("label"):
+            self.chunks.append(("label of <optgroup>", attrs["label"]))
+        if tag == "input" and (attrs.get("type") or "").lower() in BUTTON_INPUTS and attrs.get("value"):
+            self.chunks.append((f'value of <input type="{attrs["type"]}">', attrs["value"]))
+        if tag not in VOID_ELEMENTS:
+            self.tags.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        self.handle_endtag(tag)
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style"):
+            self.skip = max(0, self.skip - 1)
+        if tag in self.tags:
+            while self.tags.pop() != tag:
+                pass
+
+    def handle_data(self, data):
+        if not self.skip and data.strip():
+            self.chunks.append((f"text in <{self.tags[-1] if self.tags else 'html'}>", data))
+
+
+def known_data():
+    """The Latin-letter data of the database a page may show as typed: the logins' usernames and
+    e-mail addresses."""
+    from songkhla_network.models import User
+
+    values = set()
+    for username, email in User.objects.values_list("username", "email"):
+        values.update(v for v in (username, email) if v)
+    return values
+
+
+def _strip(text, known):
+    for value in sorted(known, key=len, reverse=True):
+        if value in text:
+            text = re.sub(rf"(?<![A-Za-z0-9_]){re.escape(value)}(?![A-Za-z0-9_])", " ", text)
+    return text
+
+
+def english_runs(html, known=()):
+    """Each run of English words on the page, with where it was: ["'Hold down Control' (text in
+    <div>)", ...]; data the test knows (`known`) is taken out first."""
+    parser = _VisibleText()
+    parser.feed(html)
+    parser.close()
+    found = []
+    for where, text in parser.chunks:
+        for run in _RUN.findall(_strip(text, known)):
+            words = re.findall(r"[A-Za-z]+", run)
+            if any(w not in ALLOWED_WORDS and not _NOT_A_WORD.fullmatch(w) for w in words):
+                entry = f"{' '.join(run.split())!r} ({where})"
+                if entry not in found:
+                    found.append(entry)
+    return found
+
+
+def assert_no_english(response, known=None):
+    """No English word reaches the reader: every visible text is Thai, digits, data or a name on
+    the short list above."""
+    runs = english_runs(response.content.decode(), known_data() if known is None else known)
+    assert not runs, "English on the page:\n  " + "\n  ".join(runs)
+
+
+# Walking the URLconf.
+
+
+def _is_static_helper(pattern):
+    module = getattr(pattern.callback, "__module__", "")
+    return module in ("django.views.static", "django.contrib.staticfiles.views")
+
+
+def url_patterns(patterns=None, namespace="", route=""):
+    """(full name or None, route) of every pattern the app serves: includes walked, the admin's
+    own pages left out but for its index, static and media helpers left out."""
+    if patterns is None:
+        patterns = get_resolver().url_patterns
+    for pattern in patterns:
+        here = route + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            if pattern.app_name == "admin":
+                yield f"{inner}index", here
+                continue
+            yield from url_patterns(pattern.url_patterns, inner, here)
+        elif isinstance(pattern, URLPattern) and not _is_static_helper(pattern):
+            yield (f"{namespace}{pattern.name}" if pattern.name else None), here
+
+
+# Which object of the network fills each argument of a URL: {url name: {argument: attribute}}.
+# The attribute is read on side A or side B of the network (see build_network); the network's
+# shared objects — rounds, donations, the proposal — are on both.
+ARGUMENTS = {
+    "people:detail": {"pk": "person"},
+    "people:export": {"pk": "person"},
+    "people:erase": {"pk": "person"},
+    "groups:detail": {"pk": "group"},
+    "groups:sheet_choose": {"pk": "group"},
+    "groups:sheet": {"pk": "group", "month": "sheet_month"},
+    "groups:passbook": {"pk": "group", "member_pk": "member"},
+    "groups:deposit": {"pk": "group", "member_pk": "member"},
+    "groups:withdraw": {"pk": "group", "member_pk": "member"},
+    "groups:reverse": {"pk": "group", "entry_pk": "entry"},
+    "enterprise:cash_reverse": {"pk": "cash_entry"},
+    "enterprise:donation": {"pk": "donation"},
+    "enterprise:round": {"pk": "received_round"},
+    "enterprise:order_sheet": {"pk": "received_round", "group_pk": "group"},
+    "enterprise:purchase_orders": {"pk": "received_round"},
+    "enterprise:round_receive": {"pk": "closed_round"},
+    "enterprise:pickup": {"pk": "received_round"},
+    "enterprise:pickup_pdf": {"pk": "received_round"},
+    "enterprise:payment": {"pk": "received_round", "member_pk": "member"},
+    "enterprise:allocation": {"pk": "allocation"},
+    "housing:detail": {"pk": "household"},
+    "housing:step": {"pk": "household"},
+    "housing:proposal_households": {"pk": "proposal"},
+    "housing:proposal_household_remove": {"pk": "proposal", "household_pk": "household"},
+    "housing:proposal_budget": {"pk": "proposal"},
+    "housing:proposal_budget_remove": {"pk": "proposal", "line_pk": "budget_line"},
+    "housing:proposal": {"pk": "proposal"},
+    "housing:proposal_pdf": {"pk": "proposal"},
+    "housing:proposal_xlsx": {"pk": "proposal"},
+    "rent:tenancy": {"pk": "tenancy"},
+    "rent:statement_xlsx": {"pk": "tenancy"},
+    "rent:collect": {"pk": "tenancy"},
+    "rent:receipt": {"pk": "receipt"},
+    "rent:receipt_pdf": {"pk": "receipt"},
+    "rent:void": {"pk": "receipt"},
+    "rent:remittance": {"pk": "remittance"},
+    "works:portfolio": {"pk": "community"},
+    "works:portfolio_pdf": {"pk": "community"},
+    "works:new": {"pk": "community"},
+    "works:work": {"pk": "work"},
+    "works:quantity": {"pk": "work"},
+    "works:photo": {"pk": "work"},
+    "works:photo_large": {"pk": "photo"},
+    "works:photo_small": {"pk": "photo"},
+    "works:contest": {"pk": "contest"},
+    "works:entry": {"pk": "contest"},
+    "works:result": {"pk": "contest"},
+    "works:document": {"pk": "contest"},
+    "works:document_file": {"pk": "document"},
+}
+
+
+def url_for(name, side):
+    kwargs = {}
+    for argument, attribute in ARGUMENTS.get(name, {}).items():
+        value = getattr(side, attribute)
+        kwargs[argument] = getattr(value, "pk", value)
+    return reverse(name, kwargs=kwargs)
+
+
+# One coherent network to ask about.
+
+
+def build_network(*, leader, collector, group_a, group_b):
+    """Group A (community A, where the persona collector holds a letter) and group B (community
+    B, whose rent another collector takes), each with a member, a posted sheet and its ledger
+    rows, a household, a tenancy with a receipt and a remittance, a work with a photo and a
+    contest with an entry and a document; and the network's enterprise and housing proposal.
+    Returns {"A": side A, "B": side B}, each with the network's shared objects too."""
+    from tests.works.test_views import jpeg_with_location  # here: that module imports this one
+
+    today = timezone.localdate()
+    month = datetime.date(2022, 2, 1)
+    sides = {}
+    for key, group, rent_collector in [("A", group_a, collector), ("B", group_b, make_user("collector_b", Role.COLLECTOR))]:
+        community = group.community
+        member = group.members.order_by("number").first()
+        sheet = group_services.sheet_post(
+            group=group, month=month, paid_on=datetime.date(2022, 2, 5),
+            amounts={m.pk: Decimal("100.00") for m in group.members.all()}, user=leader,
+        )  # fmt: skip
+        household = housing_services.household_survey(
+            person={"title": "นาง", "first_name": f"ครัวเรือน{key}", "last_name": community.name, "phone": "081",
+                    "national_id": "", "community": community, "address": ""},
+            household={"community": community, "address": "", "adults": 2, "children": 1, "elderly": 0, "disabled": 0,
+                       "tenure": Tenure.RENTING, "monthly_income": Decimal("9000"), "housing_cost": Decimal("1500"),
+                       "can_pay": Decimal("1200"), "member": member, "reason": "", "preferred_area": ""},
+            surveyed_on=datetime.date(2021, 12, 10), user=leader,
+            consent={"given_on": datetime.date(2021, 12, 10), "how": ConsentMethod.SIGNED_FORM, "witness": ""},
+        )  # fmt: skip
+        tenancy = rent_services.tenancy_register(
+            person={"first_name": f"ผู้เช่า{key}", "last_name": community.name}, community=community, plot=f"{key}/1",
+            contract_number=f"รฟท. {key}", monthly_rent=Decimal("200"), start_date=datetime.date(2012, 1, 1),
+            opening_balance=Decimal("1000"), opening_on=today - datetime.timedelta(days=45),
+            opening_source="หนังสือแจ้งยอดค้างชำระ พอช.",
+        )  # fmt: skip
+        rent_services.letter_record(
+            number=f"พอช. {key}", date=today - datetime.timedelta(days=35), signed_by="ผู้อำนวยการสำนักงานภาคใต้",
+            valid_from=today - datetime.timedelta(days=30), valid_to=today + datetime.timedelta(days=300),
+            assignments=[(rent_collector, [community])],
+        )  # fmt: skip
+        receipt = rent_services.receipt_post(
+            collector=rent_collector, tenancy=tenancy, date=today, amount=Decimal("200"), user=rent_collector
+        )
+        remittance = rent_services.remittance_post(
+            collector=rent_collector, receipts=[receipt], transfer_date=today, bank_reference=f"KTB-{key}",
+            amount=Decimal("200"), user=rent_collector,
+        )  # fmt: skip
+        work = works_services.work_create(
+            community=community, kind=WorkKind.ECO_BOTTLES, title=f"ขวดนิเวศ {key}", description="",
+            started_on=datetime.date(2021, 10, 1), participants=[member.person], user=leader,
+        )  # fmt: skip
+        photo = works_services.photo_add(work=work, upload=jpeg_with_location(size=(320, 240)), caption="", user=leader)
+        contest = Contest.objects.create(
+            name=f"การประกวด {key}", organiser="เทศบาลนครสงขลา", level=Level.MUNICIPALITY, date=datetime.date(2022, 1, 19)
+        )
+        works_services.entry_add(contest=contest, work=work)
+        document = works_services.document_add(
+            contest=contest, upload=SimpleUploadedFile("result.pdf", b"%PDF-1.4\n%%EOF\n"), title="ผลการตัดสิน", user=leader
+        )
+        sides[key] = dict(
+            group=group, community=community, member=member, sheet_month=be_month_slug(month),
+            entry=sheet.entries.get(member=member), household=household, person=household.head, tenancy=tenancy, receipt=receipt,
+            remittance=remittance, work=work, photo=photo, contest=contest, document=document,
+        )  # fmt: skip
+    shared = _enterprise(leader=leader, groups=[group_a, group_b], today=today)
+    shared.update(_proposal(leader=leader, household=sides["A"]["household"]))
+    return {key: SimpleNamespace(**shared, **objects) for key, objects in sides.items()}
+
+
+def _enterprise(*, leader, groups, today):
+    """A donation, a round received and shared out (with orders of both groups), and a round
+    closed but not received yet."""
+    donation = enterprise_services.donation_post(
+        donor="อาจารย์มหาวิทยาลัยราชภัฏสงขลา", donor_detail="", date=today, amount=Decimal("5000.00"), purpose="", user=leader
+    )
+    supplier = Supplier.objects.create(name="ร้านข้าว")
+    Product.objects.create(
+        name="ข้าวสาร", unit="ถุง 5 กก.", supplier=supplier, pack_name="กระสอบ", units_per_pack=6, pack_price=Decimal("780"),
+        member_price=Decimal("140"), retail_price=Decimal("165"), retail_seen_on=today,
+    )  # fmt: skip
+    opened = today - datetime.timedelta(days=20)
+    rounds = []
+    for title in ("รอบรับของแล้ว", "รอบปิดแล้ว"):
+        buying_round = enterprise_services.round_open(
+            title=title, opened_on=opened, closes_on=opened + datetime.timedelta(days=7),
+            pickup_on=opened + datetime.timedelta(days=10), user=leader,
+        )  # fmt: skip
+        item = buying_round.items.get()
+        for group in groups:
+            member = group.members.order_by("number").first()
+            enterprise_services.orders_replace(
+                buying_round=buying_round, group=group, quantities={(member.pk, item.pk): 2}, user=leader, today=opened
+            )
+        enterprise_services.round_close(buying_round=buying_round, packs={item.pk: 1}, user=leader)
+        rounds.append(buying_round)
+    received, closed = rounds
+    item = received.items.get()
+    enterprise_services.round_receive(buying_round=received, received={item.pk: 1}, notes={}, date=today, user=leader)
+    allocation = Allocation.objects.filter(order__member__group=groups[0]).get()
+    return dict(
+        donation=donation, cash_entry=donation.cash_entry, received_round=received, closed_round=closed, allocation=allocation
+    )
+
+
+def _proposal(*, leader, household):
+    housing_services.step_add(household=household, step=Step.VERIFIED, date=datetime.date(2021, 12, 20), reason="", user=leader)
+    proposal = housing_services.proposal_create(
+        title="โครงการบ้านมั่นคง", date=datetime.date(2022, 1, 10), target_site="เขารูปช้าง", households=[household], user=leader
+    )
+    line = BudgetLine.objects.create(proposal=proposal, item="ค่าที่ดิน", amount=Decimal("100000.00"))
+    return dict(proposal=proposal, budget_line=line)
