@@ -13,9 +13,8 @@ from django.views.decorators.http import require_http_methods
 
 from groups.access import readable_groups
 from songkhla_network.excel import add_sheet, new_workbook, xlsx_response
-from songkhla_network.models import Access, Community, PersonalDataConsent, Purpose, Role
+from songkhla_network.models import Access, Community, PersonalDataAccess, PersonalDataConsent, Purpose, Role
 from songkhla_network.pdf import pdf_response
-from songkhla_network.personal_data import log_access
 from songkhla_network.roles import role_required
 from songkhla_network.thai import be_date
 
@@ -42,7 +41,7 @@ def sees_personal_data(user):
 
 def log_export(user, what, rows):
     """Every export of the survey's personal data is logged with who and when (PDPA)."""
-    log_access(user=user, action=Access.EXPORTED, what=what, rows=rows)
+    PersonalDataAccess.log(user=user, action=Access.EXPORTED, what=what, rows=rows)
 
 
 def _detail_context(request, household, *, step_form):
@@ -50,7 +49,7 @@ def _detail_context(request, household, *, step_form):
     the personal-data access log."""
     personal = sees_personal_data(request.user)
     if personal:
-        log_access(user=request.user, person=household.head, action=Access.VIEWED, what=_("Household survey page"))
+        PersonalDataAccess.log(user=request.user, person=household.head, action=Access.VIEWED, what=_("Household survey page"))
     return {
         "household": household,
         "steps": list(household.steps.select_related("recorded_by").order_by("date", "id")),

@@ -12,6 +12,6 @@ $python manage.py migrate --no-input
 $python manage.py collectstatic --no-input --verbosity 0
 $python manage.py seed_demo
 echo "Serving on http://127.0.0.1:${PORT:-8000}/ (Ctrl+C stops it)"
-exec .venv/bin/gunicorn songkhla_network.wsgi \
+exec .venv/bin/gunicorn config.wsgi \
   --bind "127.0.0.1:${PORT:-8000}" --workers "${WORKERS:-3}" --timeout 60 --no-control-socket \
   --access-logfile - --access-logformat '%(t)s "%(r)s" %(s)s %(M)sms'

@@ -269,10 +269,10 @@ class UserAdmin(DjangoUserAdmin, ThaiModelAdmin):
     def turn_off_second_factor(self, request, queryset):
         """A leader who lost their phone cannot give a code: another leader turns their second
         factor off here, and they turn it on again with the new phone."""
-        from django_otp.plugins.otp_totp.models import TOTPDevice
+        from . import two_factor
 
         users = list(queryset.filter(totpdevice__confirmed=True).distinct())
-        TOTPDevice.objects.filter(user__in=users).delete()
+        two_factor.devices_remove(users=users)
         for user in users:
             self.log_change(request, user, _("Second factor turned off"))
         self.message_user(request, _("Second factor turned off for: %(names)s") % {"names": ", ".join(map(str, users)) or "-"})

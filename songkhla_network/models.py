@@ -272,3 +272,9 @@ class PersonalDataAccess(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} · {self.what} ({self.user})"
+
+    @classmethod
+    def log(cls, *, user, action, what, person=None, rows=None, reason=""):
+        """One line of the log: a person's page or data (`person`), or an export of many people
+        (`rows` of them). Every view, export and erasure of personal data writes one."""
+        return cls.objects.create(user=user, person=person, action=action, what=what, rows=rows, reason=reason)

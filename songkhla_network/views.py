@@ -1,35 +1,13 @@
+"""The pages every request may end on: the health checks, the sign-in lockout, the error pages."""
+
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.contrib.sessions.exceptions import SessionInterrupted
 from django.db import connection
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.template import loader
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
-
-from .codi_report import codi_report, codi_report_workbook
-from .dashboard import dashboard
-from .excel import xlsx_response
-from .forms import ReportPeriodForm
-from .models import Role
-from .pdf import pdf_response
-from .roles import role_required
-from .thai import be_date, be_month_slug
-
-
-@login_required
-def home(request):
-    """Each role starts where its work is: leaders and staff on the network at a glance."""
-    user = request.user
-    if user.reads_everything:
-        return render(request, "songkhla_network/dashboard.html", {"dashboard": dashboard(timezone.localdate())})
-    if user.role == Role.TREASURER:
-        return redirect("groups:list")
-    if user.role == Role.COLLECTOR:
-        return redirect("rent:overview")
-    return render(request, "songkhla_network/home.html")
 
 
 @require_GET
@@ -108,35 +86,3 @@ def csrf_failure(request, reason=""):
         _("This page was open too long or was sent twice. Go back, reload the page and send it again."),
         request,
     )
-
-
-# The progress report to CODI: staff and leaders choose the months, preview, and export.
-
-
-def _report(request):
-    form = ReportPeriodForm(request.GET or None)
-    first, last = form.period()
-    return form, codi_report(first, last, issued=timezone.localdate())
-
-
-@role_required(Role.STAFF)
-def report(request):
-    form, data = _report(request)
-    return render(request, "songkhla_network/codi_report.html", {"form": form, "report": data, "query": request.GET.urlencode()})
-
-
-@role_required(Role.STAFF)
-def report_pdf(request):
-    form, data = _report(request)
-    if form.is_bound and not form.is_valid():
-        return render(request, "songkhla_network/codi_report.html", {"form": form, "report": data, "query": ""})
-    name = f"codi-report-{be_month_slug(data.first)}-{be_month_slug(data.last)}.pdf"
-    return pdf_response("songkhla_network/codi_report_pdf.html", {"report": data, "printed_on": be_date(data.issued)}, name)
-
-
-@role_required(Role.STAFF)
-def report_xlsx(request):
-    form, data = _report(request)
-    if form.is_bound and not form.is_valid():
-        return render(request, "songkhla_network/codi_report.html", {"form": form, "report": data, "query": ""})
-    return xlsx_response(codi_report_workbook(data), f"codi-report-{be_month_slug(data.first)}-{be_month_slug(data.last)}.xlsx")

@@ -80,7 +80,7 @@ def database_url(name):
 
 def run_manage(*args, database, media_root):
     """A command run as an administrator would, against another database and MEDIA_ROOT."""
-    env = {**os.environ, "DATABASE_URL": database_url(database), "MEDIA_ROOT": str(media_root), "DJANGO_SETTINGS_MODULE": "songkhla_network.settings"}
+    env = {**os.environ, "DATABASE_URL": database_url(database), "MEDIA_ROOT": str(media_root), "DJANGO_SETTINGS_MODULE": "config.settings"}
     return subprocess.run([sys.executable, *args], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=300)
 
 

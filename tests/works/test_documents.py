@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from PIL import Image
 
 from songkhla_network.models import User
-from tests.core.test_codi_report import DEMO_PERIOD
+from tests.network.test_codi_report import DEMO_PERIOD
 from tests.pdf import pdf_text, squeezed
 from works import services
 from works.models import Contest, Entry, Level, Photo, Quantity, Unit, Work, WorkKind

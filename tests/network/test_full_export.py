@@ -19,7 +19,7 @@ from enterprise.models import Donation
 from groups.models import LedgerEntry
 from rent_collection.models import Receipt, ReceiptVoid
 from songkhla_network.excel import MONEY_FORMAT, XLSX
-from songkhla_network.full_export import SHEETS, full_export_workbook
+from network.full_export import SHEETS, full_export_workbook
 from songkhla_network.models import Access, Community, Person, PersonalDataAccess, User
 from songkhla_network.thai import be_date
 from tests.conftest import client_for, make_group

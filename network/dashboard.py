@@ -20,8 +20,8 @@ from housing import selectors as housing_selectors
 from housing.models import Proposal, Step
 from rent_collection import selectors as rent_selectors
 
-from .charts import GREEN, RED, Series, bar_chart
-from .thai import add_months, be_month_short, month_range, month_start
+from songkhla_network.charts import GREEN, RED, Series, bar_chart
+from songkhla_network.thai import add_months, be_month_short, month_range, month_start
 
 ZERO = Decimal("0.00")
 # The order of the network's report: groups working, then those on the way, then those asleep.

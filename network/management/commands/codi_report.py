@@ -8,7 +8,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone, translation
 
-from songkhla_network.codi_report import codi_report, codi_report_workbook
+from network.codi_report import codi_report, codi_report_workbook
 from songkhla_network.pdf import render_pdf
 from songkhla_network.thai import be_date, be_month, parse_be_month_slug
 
@@ -33,6 +33,6 @@ class Command(BaseCommand):
             if path.suffix.lower() == ".xlsx":
                 codi_report_workbook(report).save(path)
             else:
-                path.write_bytes(render_pdf("songkhla_network/codi_report_pdf.html", {"report": report, "printed_on": be_date(report.issued)}))
+                path.write_bytes(render_pdf("network/codi_report_pdf.html", {"report": report, "printed_on": be_date(report.issued)}))
             period = f"{be_month(report.first)} – {be_month(report.last)}"
         self.stdout.write(f"{path}: {period}, {path.stat().st_size:,} bytes")

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "housing.apps.HousingConfig",
     "rent_collection.apps.RentCollectionConfig",
     "works.apps.WorksConfig",
+    "network.apps.NetworkConfig",
     "songkhla_network.apps.ThaiAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -95,7 +96,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "songkhla_network.urls"
+ROOT_URLCONF = "config.urls"
 
 TEMPLATES = [
     {
@@ -114,7 +115,7 @@ TEMPLATES = [
     },
 ]
 
-WSGI_APPLICATION = "songkhla_network.wsgi.application"
+WSGI_APPLICATION = "config.wsgi.application"
 
 DATABASES = {
     "default": dj_database_url.config(

@@ -28,10 +28,9 @@ from housing import models as housing
 from rent_collection import models as rent
 from works import models as works
 
-from . import models as core
-from .excel import add_sheet, new_workbook
-from .personal_data import log_access
-from .thai import be_date, be_datetime, be_month
+from songkhla_network import models as core
+from songkhla_network.excel import add_sheet, new_workbook
+from songkhla_network.thai import be_date, be_datetime, be_month
 
 # Fields that hold the first day of a month and mean the month itself.
 MONTH_FIELDS = {"month", "first_month", "last_month", "covers_from", "covers_to"}
@@ -234,7 +233,7 @@ def full_copy(*, exported_by, now=None):
     """The workbook for a leader or staff member, its export written in the personal-data access
     log (it holds everyone's personal data unmasked). Returns (workbook, number of people)."""
     workbook, people = full_export_workbook(exported_by=exported_by, now=now)
-    log_access(user=exported_by, action=core.Access.EXPORTED, what=_("Full copy of the network's records (Excel)"), rows=people)
+    core.PersonalDataAccess.log(user=exported_by, action=core.Access.EXPORTED, what=_("Full copy of the network's records (Excel)"), rows=people)
     return workbook, people
 
 

@@ -11,11 +11,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from songkhla_network.excel import xlsx_response
+from songkhla_network.models import Access, Person, PersonalDataAccess
+from songkhla_network.roles import role_required
+
 from . import personal_data
-from .excel import xlsx_response
 from .forms import ErasureForm, PersonSearchForm
-from .models import Access, Person, PersonalDataAccess
-from .roles import role_required
 
 leader_required = role_required()
 LOG_PAGE_SIZE = 50
@@ -28,7 +29,7 @@ def people(request):
     found = personal_data.find_people(form.cleaned_data["q"]) if form.is_valid() else []
     return render(
         request,
-        "songkhla_network/people.html",
+        "network/people.html",
         {"form": form, "people": found, "searched": form.is_valid() and bool(form.cleaned_data["q"].strip()), "limit": personal_data.SEARCH_LIMIT},
     )
 
@@ -37,11 +38,11 @@ def people(request):
 @require_GET
 def person_detail(request, pk):
     person = get_object_or_404(Person.objects.select_related("community"), pk=pk)
-    personal_data.log_access(user=request.user, person=person, action=Access.VIEWED, what=_("Person page"))
+    PersonalDataAccess.log(user=request.user, person=person, action=Access.VIEWED, what=_("Person page"))
     data = personal_data.person_data(person)
     return render(
         request,
-        "songkhla_network/person.html",
+        "network/person.html",
         {"data": data, "person": person, "blockers": [] if person.erased_at else personal_data.erasure_blockers(person)},
     )
 
@@ -51,7 +52,7 @@ def person_detail(request, pk):
 def person_export(request, pk):
     """The copy of their data a person asked for, as an Excel workbook; the export is logged."""
     person = get_object_or_404(Person.objects.select_related("community"), pk=pk)
-    personal_data.log_access(
+    PersonalDataAccess.log(
         user=request.user, person=person, action=Access.EXPORTED, what=_("Everything the network holds about the person (Excel)")
     )
     return xlsx_response(personal_data.person_workbook(personal_data.person_data(person)), f"personal-data-{person.pk}.xlsx")
@@ -75,7 +76,7 @@ def person_erase(request, pk):
             return redirect("people:detail", pk=person.pk)
     return render(
         request,
-        "songkhla_network/person_erase.html",
+        "network/person_erase.html",
         {"person": person, "form": form, "blockers": personal_data.erasure_blockers(person)},
         status=200,
     )
@@ -91,4 +92,4 @@ def access_log(request):
         person = get_object_or_404(Person, pk=request.GET["person"])
         entries = entries.filter(person=person)
     page = Paginator(entries, LOG_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "songkhla_network/access_log.html", {"page": page, "person": person})
+    return render(request, "network/access_log.html", {"page": page, "person": person})

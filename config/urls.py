@@ -2,25 +2,13 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import export_views, personal_data_views, two_factor_views, views
-
-# Personal data under the PDPA: leaders find a person, export or erase their data, read the log.
-people_patterns = [
-    path("", personal_data_views.people, name="search"),
-    path("log/", personal_data_views.access_log, name="log"),
-    path("<int:pk>/", personal_data_views.person_detail, name="detail"),
-    path("<int:pk>/personal-data.xlsx", personal_data_views.person_export, name="export"),
-    path("<int:pk>/erase/", personal_data_views.person_erase, name="erase"),
-]
+from songkhla_network import views
+from songkhla_network.two_factor import views as two_factor_views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", include("network.urls")),
     path("ping/", views.ping, name="ping"),
     path("health/", views.health, name="health"),
-    path("report/", views.report, name="report"),
-    path("report/codi-report.pdf", views.report_pdf, name="report_pdf"),
-    path("report/codi-report.xlsx", views.report_xlsx, name="report_xlsx"),
-    path("export/network.xlsx", export_views.full_export, name="full_export"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
@@ -35,7 +23,6 @@ urlpatterns = [
     path("housing/", include("housing.urls")),
     path("rent/", include("rent_collection.urls")),
     path("works/", include("works.urls")),
-    path("people/", include((people_patterns, "people"))),
     path("admin/", admin.site.urls),
 ]
 

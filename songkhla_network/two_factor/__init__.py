@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .thai import arabic_digits
+from songkhla_network.thai import arabic_digits
 
 PENDING = "songkhla_second_factor_pending"
 
@@ -119,10 +119,28 @@ def _wait_message(why):
     return _("Too many wrong codes: try again in %(seconds)s seconds.") % {"seconds": max(1, seconds)}
 
 
-def new_device(user):
+def pending_device(user):
+    """The device waiting for its first code, if the leader has started turning it on."""
+    return TOTPDevice.objects.filter(user=user, confirmed=False).first()
+
+
+@transaction.atomic
+def device_start(*, user):
     """The leader's device waiting for its first code: a new secret each time they start over."""
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
     return TOTPDevice.objects.create(user=user, name=_("Phone"), confirmed=False)
+
+
+def device_confirm(*, device):
+    """The device gave its first right code: from the next sign-in, its codes are asked."""
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+
+
+def devices_remove(*, users):
+    """The second factor off for these logins (their own choice with a code, or another leader's
+    for a lost phone): their password alone signs them in again."""
+    TOTPDevice.objects.filter(user__in=users).delete()
 
 
 def key_for_typing(device):

@@ -12,7 +12,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone, translation
 
-from songkhla_network.full_export import full_copy
+from network.full_export import full_copy
 from songkhla_network.models import Role, User
 
 

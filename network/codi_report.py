@@ -26,9 +26,9 @@ from works import selectors as works_selectors
 from works.models import Entry as ContestEntry
 from works.models import Unit, Work
 
-from .charts import BLUE, GREEN, RED, Series, bar_chart
-from .excel import add_sheet, new_workbook
-from .thai import baht_words, be_date, be_month_short, month_end, month_range, month_start, to_satang
+from songkhla_network.charts import BLUE, GREEN, RED, Series, bar_chart
+from songkhla_network.excel import add_sheet, new_workbook
+from songkhla_network.thai import baht_words, be_date, be_month_short, month_end, month_range, month_start, to_satang
 
 ZERO = Decimal("0.00")
 

@@ -1,5 +1,5 @@
 """Pages of the second factor: a leader turns it on with their phone's authenticator app, or off
-with a code; a sign-in waiting for its code is asked for it. See two_factor.py."""
+with a code; a sign-in waiting for its code is asked for it. See the package's __init__."""
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseRedirect
@@ -8,11 +8,10 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.qr import write_qrcode_image
 
-from . import two_factor
-from .roles import role_required
+from songkhla_network import two_factor
+from songkhla_network.roles import role_required
 
 leader_required = role_required()
 
@@ -33,15 +32,14 @@ def second_factor_setup(request):
     if two_factor.confirmed_device(request.user):
         return redirect("second_factor")
     if request.method == "POST" and "start" in request.POST:
-        two_factor.new_device(request.user)
+        two_factor.device_start(user=request.user)
         return redirect("second_factor_setup")
-    device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
+    device = two_factor.pending_device(request.user)
     if device is None:
         return redirect("second_factor")
     form = two_factor.CodeForm(request.POST if request.method == "POST" else None, device=device)
     if request.method == "POST" and form.is_valid():
-        device.confirmed = True
-        device.save(update_fields=["confirmed"])
+        two_factor.device_confirm(device=device)
         request.session.pop(two_factor.PENDING, None)
         messages.success(request, _("The second factor is on: from the next sign-in, the app's code is asked after your password."))
         return redirect("second_factor")
@@ -55,7 +53,7 @@ def second_factor_setup(request):
 def second_factor_qr(request):
     """The secret as a QR code for the app to scan: shown only while it waits for its first code,
     to its owner, and never kept by a cache."""
-    device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
+    device = two_factor.pending_device(request.user)
     if device is None:
         raise Http404
     response = HttpResponse(content_type="image/svg+xml")
@@ -73,7 +71,7 @@ def second_factor_off(request):
         return redirect("second_factor")
     form = two_factor.CodeForm(request.POST, device=device, autofocus=False)
     if form.is_valid():
-        TOTPDevice.objects.filter(user=request.user).delete()
+        two_factor.devices_remove(users=[request.user])
         messages.success(request, _("The second factor is off: your password alone signs you in."))
         return redirect("second_factor")
     return render(request, "songkhla_network/second_factor.html", {"device": device, "form": form})

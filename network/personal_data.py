@@ -20,9 +20,9 @@ from groups.models import LedgerEntry, Member, Officer
 from housing.models import Household, StatusStep, Step
 from rent_collection.models import Receipt, Tenancy
 
-from .excel import add_sheet, new_workbook
-from .models import Access, Person, PersonalDataAccess, PersonalDataConsent, User
-from .thai import arabic_digits, be_date, be_datetime, be_month
+from songkhla_network.excel import add_sheet, new_workbook
+from songkhla_network.models import Access, Person, PersonalDataAccess, PersonalDataConsent, User
+from songkhla_network.thai import arabic_digits, be_date, be_datetime, be_month
 
 ZERO = Decimal("0.00")
 SEARCH_LIMIT = 50
@@ -216,12 +216,6 @@ def person_workbook(data):
     return workbook
 
 
-def log_access(*, user, action, what, person=None, rows=None, reason=""):
-    """One line of the personal-data access log: a person's page or data (`person`), or an export
-    of many people (`rows` of them)."""
-    return PersonalDataAccess.objects.create(user=user, person=person, action=action, what=what, rows=rows, reason=reason)
-
-
 # Erasure.
 
 # The household steps an erasure may follow: before the household is in a proposal to CODI.
@@ -320,5 +314,5 @@ def person_erase(*, person, reason, user, today=None):
                 household=household, step=Step.WITHDRAWN, date=max(today, latest.date if latest else today),
                 reason=_("Personal data erased at the person's request"), recorded_by=user,
             )  # fmt: skip
-    log_access(user=user, person=person, action=Access.ERASED, what=_("Personal data erased"), reason=reason)
+    PersonalDataAccess.log(user=user, person=person, action=Access.ERASED, what=_("Personal data erased"), reason=reason)
     return person

@@ -23,7 +23,7 @@ from housing import services as housing_services
 from housing.models import Household, StatusStep, Step
 from rent_collection import services as rent_services
 from rent_collection.models import Receipt
-from songkhla_network import personal_data
+from network import personal_data
 from songkhla_network.models import (
     Access,
     ConsentMethod,
