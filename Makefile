@@ -35,6 +35,7 @@ dev: system-run messages
 	DEMO=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: system-test messages
+	scripts/check_style.sh
 	scripts/with_postgres.sh scripts/run_tests.sh $(ARGS)
 
 bench: system-test messages

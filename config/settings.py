@@ -255,9 +255,7 @@ if not DEBUG and not DEMO:
     SECURE_HSTS_PRELOAD = True
     # The health check answers a load balancer or monitor over plain HTTP too.
     SECURE_REDIRECT_EXEMPT = [r"^health/$"]
-    CSRF_TRUSTED_ORIGINS = [
-        o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
-    ]
+    CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
 LOGGING = {
     "version": 1,

@@ -27,7 +27,13 @@ from .models import (
 
 @admin.register(Donation)
 class DonationAdmin(ReadOnlyMoneyAdmin):
-    list_display = ["date", "donor", baht_column("amount", Donation._meta.get_field("amount").verbose_name), "purpose", "posted_by"]
+    list_display = [
+        "date",
+        "donor",
+        baht_column("amount", Donation._meta.get_field("amount").verbose_name),
+        "purpose",
+        "posted_by",
+    ]
     search_fields = ["donor", "purpose"]
     list_select_related = ["posted_by"]
 
@@ -52,7 +58,14 @@ class LevyPostingAdmin(ReadOnlyMoneyAdmin):
 
 @admin.register(CashEntry)
 class CashEntryAdmin(ReadOnlyMoneyAdmin):
-    list_display = ["date", "kind", "description", baht_column("amount", CashEntry._meta.get_field("amount").verbose_name), "reverses", "posted_by"]
+    list_display = [
+        "date",
+        "kind",
+        "description",
+        baht_column("amount", CashEntry._meta.get_field("amount").verbose_name),
+        "reverses",
+        "posted_by",
+    ]
     list_filter = ["kind", "date"]
     search_fields = ["description", "reason"]
     list_select_related = ["posted_by", "reverses"]
@@ -68,11 +81,15 @@ class SupplierAdmin(ThaiModelAdmin):
 @admin.register(Product)
 class ProductAdmin(ThaiModelAdmin):
     list_display = [
-        "name", "unit", "supplier", "units_per_pack",
+        "name",
+        "unit",
+        "supplier",
+        "units_per_pack",
         baht_column("member_price", Product._meta.get_field("member_price").verbose_name),
         baht_column("retail_price", Product._meta.get_field("retail_price").verbose_name),
-        "retail_seen_on", "active",
-    ]  # fmt: skip
+        "retail_seen_on",
+        "active",
+    ]
     list_filter = ["active", "supplier"]
     search_fields = ["name"]
     list_select_related = ["supplier"]
@@ -131,14 +148,27 @@ class RecipeAdmin(ThaiModelAdmin):
 
 @admin.register(Batch)
 class BatchAdmin(ReadOnlyMoneyAdmin):
-    list_display = ["date", "recipe", "scale", "litres", baht_column("cost", Batch._meta.get_field("cost").verbose_name)]
+    list_display = [
+        "date",
+        "recipe",
+        "scale",
+        "litres",
+        baht_column("cost", Batch._meta.get_field("cost").verbose_name),
+    ]
     list_filter = ["recipe"]
     list_select_related = ["recipe"]
 
 
 @admin.register(LiquidSale)
 class LiquidSaleAdmin(ReadOnlyMoneyAdmin):
-    list_display = ["date", "recipe", "buyer", "member", "litres", baht_column("amount", LiquidSale._meta.get_field("amount").verbose_name)]
+    list_display = [
+        "date",
+        "recipe",
+        "buyer",
+        "member",
+        "litres",
+        baht_column("amount", LiquidSale._meta.get_field("amount").verbose_name),
+    ]
     list_filter = ["recipe", "buyer"]
     list_select_related = ["recipe", "member__person"]
 
@@ -154,7 +184,13 @@ class AllocationAdmin(ReadOnlyMoneyAdmin):
 
 @admin.register(MemberPayment)
 class MemberPaymentAdmin(ReadOnlyMoneyAdmin):
-    list_display = ["date", "round", "member", baht_column("amount", MemberPayment._meta.get_field("amount").verbose_name), "posted_by"]
+    list_display = [
+        "date",
+        "round",
+        "member",
+        baht_column("amount", MemberPayment._meta.get_field("amount").verbose_name),
+        "posted_by",
+    ]
     list_filter = ["round"]
     list_select_related = ["round", "member__person", "posted_by"]
 
@@ -168,6 +204,12 @@ class StockMovementAdmin(ReadOnlyMoneyAdmin):
 
 @admin.register(MaterialMovement)
 class MaterialMovementAdmin(ReadOnlyMoneyAdmin):
-    list_display = ["date", "material", "kind", "quantity", baht_column("value", MaterialMovement._meta.get_field("value").verbose_name)]
+    list_display = [
+        "date",
+        "material",
+        "kind",
+        "quantity",
+        baht_column("value", MaterialMovement._meta.get_field("value").verbose_name),
+    ]
     list_filter = ["kind", "material"]
     list_select_related = ["material"]

@@ -5,9 +5,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from groups.forms import PeriodForm
 from groups.models import Member
-from songkhla_network.forms import BEDateField, MoneyField
+from songkhla_network.forms import BEDateField, MoneyField, MonthRangeForm
 from songkhla_network.thai import arabic_digits
 
 from .models import LiquidSale, RawMaterial, Recipe
@@ -21,15 +20,13 @@ class DonationForm(forms.Form):
     purpose = forms.CharField(label=_("Purpose"), max_length=300, required=False)
 
 
-class LevyForm(PeriodForm):
+class LevyForm(MonthRangeForm):
+    """The months whose deposits owe the levy (none still to come), and the day it is posted."""
+
     date = BEDateField(label=_("Date of posting"), allow_future=False, initial=timezone.localdate, required=False)
 
-    def clean(self):
-        cleaned = super().clean()
-        last = cleaned.get("last")
-        if last and last > timezone.localdate().replace(day=1):
-            self.add_error("last", _("This month has not come yet."))
-        return cleaned
+    def __init__(self, data=None, **kwargs):
+        super().__init__(data, allow_future=False, **kwargs)
 
 
 class CashReversalForm(forms.Form):
@@ -114,7 +111,9 @@ class OrderSheetForm(forms.Form):
         self.members, self.items = members, items
         for member in members:
             for item in items:
-                self.fields[quantity_key(member, item)] = WholeUnitsField(label=f"{member.person} · {item.product.name}")
+                self.fields[quantity_key(member, item)] = WholeUnitsField(
+                    label=f"{member.person} · {item.product.name}"
+                )
 
     def rows(self):
         return [(member, [(item, self[quantity_key(member, item)]) for item in self.items]) for member in self.members]
@@ -159,7 +158,9 @@ class ReceiveForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.items = items
         for item in items:
-            self.fields[f"packs_{item.pk}"] = WholeUnitsField(label=str(item.product), required=True, initial=item.packs_to_buy)
+            self.fields[f"packs_{item.pk}"] = WholeUnitsField(
+                label=str(item.product), required=True, initial=item.packs_to_buy
+            )
             self.fields[f"note_{item.pk}"] = forms.CharField(label=_("Note"), max_length=300, required=False)
 
     def rows(self):
@@ -219,7 +220,10 @@ class BatchForm(forms.Form):
     scale = QuantityField(label=_("Scale (1 = the recipe as written)"), max_digits=6, decimal_places=2, initial=1)
     litres = QuantityField(label=_("Litres made"), max_digits=10, decimal_places=2)
     makers = forms.ModelMultipleChoiceField(
-        label=_("Members who made it"), queryset=Member.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+        label=_("Members who made it"),
+        queryset=Member.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
 
     def __init__(self, *args, makers, **kwargs):
@@ -249,7 +253,11 @@ class StockMoveForm(forms.Form):
     product = forms.ModelChoiceField(label=_("Product"), queryset=None)
     kind = forms.ChoiceField(
         label=_("What happened"),
-        choices=[("out", _("Given out or sold")), ("spoiled", _("Spoiled")), ("counted", _("Counted: the units found"))],
+        choices=[
+            ("out", _("Given out or sold")),
+            ("spoiled", _("Spoiled")),
+            ("counted", _("Counted: the units found")),
+        ],
         widget=forms.RadioSelect,
     )
     quantity = WholeUnitsField(label=_("Units"), required=True)

@@ -16,9 +16,7 @@ from songkhla_network.thai import be_date, be_month, format_baht, format_quantit
 
 class Donation(PostedRow):
     donor = models.CharField(_("donor"), max_length=200)
-    donor_detail = models.CharField(
-        _("donor's organisation or address"), max_length=300, blank=True
-    )
+    donor_detail = models.CharField(_("donor's organisation or address"), max_length=300, blank=True)
     date = models.DateField(_("date received"))
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
     purpose = models.CharField(_("purpose"), max_length=300, blank=True)
@@ -57,7 +55,9 @@ class LevyPosting(PostedRow):
 
 
 class LevyLine(AppendOnly):
-    posting = models.ForeignKey(LevyPosting, verbose_name=_("levy posting"), on_delete=models.PROTECT, related_name="lines")
+    posting = models.ForeignKey(
+        LevyPosting, verbose_name=_("levy posting"), on_delete=models.PROTECT, related_name="lines"
+    )
     group = models.ForeignKey(SavingsGroup, verbose_name=_("group"), on_delete=models.PROTECT, related_name="+")
     month = models.DateField(_("month"))
     deposits = models.DecimalField(_("deposits levied"), max_digits=12, decimal_places=2)
@@ -97,19 +97,44 @@ class CashEntry(PostedRow):
         Donation, verbose_name=_("donation"), null=True, blank=True, on_delete=models.PROTECT, related_name="cash_entry"
     )
     levy_posting = models.OneToOneField(
-        LevyPosting, verbose_name=_("levy posting"), null=True, blank=True, on_delete=models.PROTECT, related_name="cash_entry"
+        LevyPosting,
+        verbose_name=_("levy posting"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cash_entry",
     )
     buying_round = models.ForeignKey(
-        "BuyingRound", verbose_name=_("buying round"), null=True, blank=True, on_delete=models.PROTECT, related_name="cash_entries"
+        "BuyingRound",
+        verbose_name=_("buying round"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cash_entries",
     )
     member_payment = models.OneToOneField(
-        "MemberPayment", verbose_name=_("member payment"), null=True, blank=True, on_delete=models.PROTECT, related_name="cash_entry"
+        "MemberPayment",
+        verbose_name=_("member payment"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cash_entry",
     )
     material_movement = models.OneToOneField(
-        "MaterialMovement", verbose_name=_("raw material movement"), null=True, blank=True, on_delete=models.PROTECT, related_name="cash_entry"
+        "MaterialMovement",
+        verbose_name=_("raw material movement"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cash_entry",
     )
     liquid_sale = models.OneToOneField(
-        "LiquidSale", verbose_name=_("liquid sale"), null=True, blank=True, on_delete=models.PROTECT, related_name="cash_entry"
+        "LiquidSale",
+        verbose_name=_("liquid sale"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cash_entry",
     )
     reverses = models.OneToOneField(
         "self", verbose_name=_("reverses"), null=True, blank=True, on_delete=models.PROTECT, related_name="reversal"
@@ -123,9 +148,7 @@ class CashEntry(PostedRow):
         indexes = [models.Index(fields=["date", "id"], name="cash_entry_date")]
         constraints = [
             models.CheckConstraint(condition=~Q(amount=0), name="cash_entry_not_zero"),
-            models.CheckConstraint(
-                condition=Q(reverses__isnull=True) | ~Q(reason=""), name="cash_reversal_has_reason"
-            ),
+            models.CheckConstraint(condition=Q(reverses__isnull=True) | ~Q(reason=""), name="cash_reversal_has_reason"),
             models.CheckConstraint(
                 condition=~Q(kind__in=[CashKind.DONATION, CashKind.LEVY, CashKind.SALE])
                 | Q(reverses__isnull=True, amount__gt=0)
@@ -167,7 +190,9 @@ class Product(models.Model):
 
     name = models.CharField(_("name"), max_length=200, unique=True)
     unit = models.CharField(_("unit members buy"), max_length=100, help_text=_("e.g. bag of 5 kg, tray of 30 eggs"))
-    supplier = models.ForeignKey(Supplier, verbose_name=_("supplier"), on_delete=models.PROTECT, related_name="products")
+    supplier = models.ForeignKey(
+        Supplier, verbose_name=_("supplier"), on_delete=models.PROTECT, related_name="products"
+    )
     pack_name = models.CharField(_("supplier's pack"), max_length=100, help_text=_("e.g. sack, crate"))
     units_per_pack = models.PositiveIntegerField(_("units per pack"))
     pack_price = models.DecimalField(_("supplier price per pack"), max_digits=12, decimal_places=2)
@@ -182,9 +207,15 @@ class Product(models.Model):
         verbose_name_plural = _("products")
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(condition=Q(units_per_pack__gte=1), name="product_pack_has_units", violation_error_message=_("A pack holds at least one unit.")),
             models.CheckConstraint(
-                condition=Q(pack_price__gt=0, member_price__gt=0, retail_price__gt=0), name="product_prices_positive", violation_error_message=_("Prices must be more than 0 baht.")
+                condition=Q(units_per_pack__gte=1),
+                name="product_pack_has_units",
+                violation_error_message=_("A pack holds at least one unit."),
+            ),
+            models.CheckConstraint(
+                condition=Q(pack_price__gt=0, member_price__gt=0, retail_price__gt=0),
+                name="product_prices_positive",
+                violation_error_message=_("Prices must be more than 0 baht."),
             ),
         ]
 
@@ -202,8 +233,14 @@ class BuyingRound(models.Model):
     pickup_on = models.DateField(_("pick-up on"))
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("closed by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
+    received_at = models.DateTimeField(_("goods received at"), null=True, blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -212,14 +249,16 @@ class BuyingRound(models.Model):
         ordering = ["-opened_on", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(closes_on__gte=F("opened_on")) & Q(pickup_on__gte=F("closes_on")), name="round_dates_in_order", violation_error_message=_("The round's dates are out of order: it opens, closes, then the goods arrive.")
+                condition=Q(closes_on__gte=F("opened_on")) & Q(pickup_on__gte=F("closes_on")),
+                name="round_dates_in_order",
+                violation_error_message=_(
+                    "The round's dates are out of order: it opens, closes, then the goods arrive."
+                ),
             ),
         ]
 
     def __str__(self):
         return self.title
-
-    received_at = models.DateTimeField(_("goods received at"), null=True, blank=True)
 
     def takes_orders(self, today):
         return self.closed_at is None and today <= self.closes_on
@@ -232,7 +271,9 @@ class BuyingRound(models.Model):
 class RoundItem(models.Model):
     """A product offered in a round, with its prices and pack as they were when the round opened."""
 
-    round = models.ForeignKey(BuyingRound, verbose_name=_("buying round"), on_delete=models.CASCADE, related_name="items")
+    round = models.ForeignKey(
+        BuyingRound, verbose_name=_("buying round"), on_delete=models.CASCADE, related_name="items"
+    )
     product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="+")
     units_per_pack = models.PositiveIntegerField(_("units per pack"))
     pack_price = models.DecimalField(_("supplier price per pack"), max_digits=12, decimal_places=2)
@@ -248,7 +289,11 @@ class RoundItem(models.Model):
         ordering = ["round", "product__name"]
         constraints = [
             models.UniqueConstraint(fields=["round", "product"], name="round_item_once"),
-            models.CheckConstraint(condition=Q(units_per_pack__gte=1), name="round_item_pack_has_units", violation_error_message=_("A pack holds at least one unit.")),
+            models.CheckConstraint(
+                condition=Q(units_per_pack__gte=1),
+                name="round_item_pack_has_units",
+                violation_error_message=_("A pack holds at least one unit."),
+            ),
         ]
 
     def __str__(self):
@@ -272,7 +317,11 @@ class Order(models.Model):
         verbose_name_plural = _("orders")
         constraints = [
             models.UniqueConstraint(fields=["item", "member"], name="order_once_per_member_and_product"),
-            models.CheckConstraint(condition=Q(quantity__gte=1), name="order_quantity_positive", violation_error_message=_("Order at least one unit.")),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1),
+                name="order_quantity_positive",
+                violation_error_message=_("Order at least one unit."),
+            ),
         ]
 
     def __str__(self):
@@ -285,7 +334,9 @@ class Allocation(models.Model):
     order = models.OneToOneField(Order, verbose_name=_("order"), on_delete=models.PROTECT, related_name="allocation")
     quantity = models.PositiveIntegerField(_("quantity received"))
     reason = models.CharField(_("why it differs from the order"), max_length=300, blank=True)
-    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("set by"), on_delete=models.PROTECT, related_name="+")
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("set by"), on_delete=models.PROTECT, related_name="+"
+    )
     set_at = models.DateTimeField(_("set at"), auto_now=True)
     history = HistoricalRecords()
 
@@ -300,8 +351,12 @@ class Allocation(models.Model):
 class MemberPayment(PostedRow):
     """A member paying for their share of a round; a reversal is a row of opposite amount."""
 
-    round = models.ForeignKey(BuyingRound, verbose_name=_("buying round"), on_delete=models.PROTECT, related_name="payments")
-    member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.PROTECT, related_name="round_payments")
+    round = models.ForeignKey(
+        BuyingRound, verbose_name=_("buying round"), on_delete=models.PROTECT, related_name="payments"
+    )
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), on_delete=models.PROTECT, related_name="round_payments"
+    )
     date = models.DateField(_("date"))
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
     reverses = models.OneToOneField(
@@ -332,13 +387,20 @@ class StockKind(models.TextChoices):
 class StockMovement(PostedRow):
     """Units of a product going into or out of the enterprise's stock; the stock is their sum."""
 
-    product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="stock_movements")
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="stock_movements"
+    )
     date = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=20, choices=StockKind.choices)
     quantity = models.IntegerField(_("units"))
     unit_cost = models.DecimalField(_("cost per unit"), max_digits=12, decimal_places=4)
     round_item = models.ForeignKey(
-        RoundItem, verbose_name=_("product in a round"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        RoundItem,
+        verbose_name=_("product in a round"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
 
@@ -349,7 +411,9 @@ class StockMovement(PostedRow):
         constraints = [
             models.CheckConstraint(condition=~Q(quantity=0), name="stock_movement_not_zero"),
             models.CheckConstraint(
-                condition=Q(kind="in", quantity__gt=0) | Q(kind__in=["out", "spoiled"], quantity__lt=0) | Q(kind="counted"),
+                condition=Q(kind="in", quantity__gt=0)
+                | Q(kind__in=["out", "spoiled"], quantity__lt=0)
+                | Q(kind="counted"),
                 name="stock_movement_sign",
             ),
         ]
@@ -390,7 +454,9 @@ class Recipe(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(expected_litres__gt=0, member_price__gt=0, community_price__gt=0), name="recipe_positive", violation_error_message=_("A recipe makes more than 0 litres.")
+                condition=Q(expected_litres__gt=0, member_price__gt=0, community_price__gt=0),
+                name="recipe_positive",
+                violation_error_message=_("A recipe makes more than 0 litres."),
             ),
         ]
 
@@ -400,7 +466,9 @@ class Recipe(models.Model):
 
 class Ingredient(models.Model):
     recipe = models.ForeignKey(Recipe, verbose_name=_("recipe"), on_delete=models.CASCADE, related_name="ingredients")
-    material = models.ForeignKey(RawMaterial, verbose_name=_("raw material"), on_delete=models.PROTECT, related_name="+")
+    material = models.ForeignKey(
+        RawMaterial, verbose_name=_("raw material"), on_delete=models.PROTECT, related_name="+"
+    )
     quantity = models.DecimalField(_("quantity per batch"), max_digits=10, decimal_places=3)
 
     class Meta:
@@ -408,7 +476,11 @@ class Ingredient(models.Model):
         verbose_name_plural = _("ingredients")
         constraints = [
             models.UniqueConstraint(fields=["recipe", "material"], name="ingredient_once_per_recipe"),
-            models.CheckConstraint(condition=Q(quantity__gt=0), name="ingredient_quantity_positive", violation_error_message=_("An ingredient's quantity must be more than 0.")),
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0),
+                name="ingredient_quantity_positive",
+                violation_error_message=_("An ingredient's quantity must be more than 0."),
+            ),
         ]
 
     def __str__(self):
@@ -454,7 +526,9 @@ class MaterialKind(models.TextChoices):
 
 
 class MaterialMovement(PostedRow):
-    material = models.ForeignKey(RawMaterial, verbose_name=_("raw material"), on_delete=models.PROTECT, related_name="movements")
+    material = models.ForeignKey(
+        RawMaterial, verbose_name=_("raw material"), on_delete=models.PROTECT, related_name="movements"
+    )
     date = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=20, choices=MaterialKind.choices)
     quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3)
@@ -490,7 +564,9 @@ class LiquidSale(PostedRow):
     recipe = models.ForeignKey(Recipe, verbose_name=_("liquid"), on_delete=models.PROTECT, related_name="sales")
     date = models.DateField(_("date"))
     buyer = models.CharField(_("sold to"), max_length=20, choices=Buyer.choices)
-    member = models.ForeignKey(Member, verbose_name=_("member"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     litres = models.DecimalField(_("litres"), max_digits=10, decimal_places=2)
     price_per_litre = models.DecimalField(_("price per litre"), max_digits=12, decimal_places=2)
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)

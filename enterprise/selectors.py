@@ -5,7 +5,19 @@ from decimal import Decimal
 
 from django.db.models import Count, F, Sum
 
-from .models import Allocation, Batch, CashEntry, CashKind, LiquidSale, MaterialMovement, MemberPayment, Order, RawMaterial, Recipe, StockMovement
+from .models import (
+    Allocation,
+    Batch,
+    CashEntry,
+    CashKind,
+    LiquidSale,
+    MaterialMovement,
+    MemberPayment,
+    Order,
+    RawMaterial,
+    Recipe,
+    StockMovement,
+)
 
 
 @dataclass
@@ -56,7 +68,9 @@ def item_totals(buying_round):
         .annotate(ordered=Sum("quantity"), members=Count("member", distinct=True))
     }
     return [
-        ItemTotal(item=item, ordered=sums.get(item.pk, {}).get("ordered", 0), members=sums.get(item.pk, {}).get("members", 0))
+        ItemTotal(
+            item=item, ordered=sums.get(item.pk, {}).get("ordered", 0), members=sums.get(item.pk, {}).get("members", 0)
+        )
         for item in items
     ]
 
@@ -106,7 +120,9 @@ def bills(buying_round, members=None):
         payments = payments.filter(member__in=members)
     paid = dict(payments.order_by().values("member").annotate(t=Sum("amount")).values_list("member", "t"))
     result = {}
-    for allocation in allocations.order_by("order__member__group__name", "order__member__number", "order__item__product__name"):
+    for allocation in allocations.order_by(
+        "order__member__group__name", "order__member__number", "order__item__product__name"
+    ):
         member = allocation.order.member
         bill = result.setdefault(member.pk, Bill(member=member, lines=[], paid=paid.get(member.pk) or Decimal("0.00")))
         bill.lines.append(allocation)
@@ -165,8 +181,14 @@ class LiquidFigures:
 
 def liquid_figures():
     """Per liquid: litres made and sold, cost of the batches, income from sales. Three queries."""
-    made = {r["recipe"]: r for r in Batch.objects.order_by().values("recipe").annotate(litres=Sum("litres"), cost=Sum("cost"))}
-    sold = {r["recipe"]: r for r in LiquidSale.objects.order_by().values("recipe").annotate(litres=Sum("litres"), income=Sum("amount"))}
+    made = {
+        r["recipe"]: r
+        for r in Batch.objects.order_by().values("recipe").annotate(litres=Sum("litres"), cost=Sum("cost"))
+    }
+    sold = {
+        r["recipe"]: r
+        for r in LiquidSale.objects.order_by().values("recipe").annotate(litres=Sum("litres"), income=Sum("amount"))
+    }
     zero = Decimal("0.00")
     return [
         LiquidFigures(
@@ -187,7 +209,11 @@ def material_levels():
         for r in MaterialMovement.objects.order_by().values("material").annotate(q=Sum("quantity"), v=Sum("value"))
     }
     return [
-        {"material": m, "quantity": sums.get(m.pk, {}).get("q") or Decimal("0"), "value": sums.get(m.pk, {}).get("v") or Decimal("0.00")}
+        {
+            "material": m,
+            "quantity": sums.get(m.pk, {}).get("q") or Decimal("0"),
+            "value": sums.get(m.pk, {}).get("v") or Decimal("0.00"),
+        }
         for m in RawMaterial.objects.order_by("name")
     ]
 
@@ -223,7 +249,11 @@ def statement(first, last):
     rounds picked up in the period. A fixed number of queries."""
     zero = Decimal("0.00")
     by_kind = dict(
-        CashEntry.objects.filter(date__range=(first, last)).order_by().values("kind").annotate(t=Sum("amount")).values_list("kind", "t")
+        CashEntry.objects.filter(date__range=(first, last))
+        .order_by()
+        .values("kind")
+        .annotate(t=Sum("amount"))
+        .values_list("kind", "t")
     )
     opening = CashEntry.objects.filter(date__lt=first).aggregate(t=Sum("amount"))["t"] or zero
     closing = CashEntry.objects.filter(date__lte=last).aggregate(t=Sum("amount"))["t"] or zero
@@ -234,9 +264,12 @@ def statement(first, last):
     liquids = zero
     if made["litres"]:
         liquids = (made["cost"] / made["litres"]) * (made["litres"] - sold)
-    saved = Allocation.objects.filter(order__item__round__pickup_on__range=(first, last)).aggregate(
-        v=Sum(F("quantity") * (F("order__item__retail_price") - F("order__item__member_price")))
-    )["v"] or zero
+    saved = (
+        Allocation.objects.filter(order__item__round__pickup_on__range=(first, last)).aggregate(
+            v=Sum(F("quantity") * (F("order__item__retail_price") - F("order__item__member_price")))
+        )["v"]
+        or zero
+    )
     q = Decimal("0.01")
     return Statement(
         first=first,

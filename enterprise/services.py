@@ -123,7 +123,10 @@ def levy_post(*, first, last, date, user):
     total = sum((d.levy for d in dues), ZERO)
     if total <= 0:
         raise ValidationError(
-            _("Deposits for these months were reversed after the levy was posted: the levy would go down by %(amount)s baht. Reverse the levy posting in the cash book and post it again.")
+            _(
+                "Deposits for these months were reversed after the levy was posted: the levy would go down by "
+                "%(amount)s baht. Reverse the levy posting in the cash book and post it again."
+            )
             % {"amount": format_baht(-total)},
             code="levy_decrease",
         )
@@ -162,7 +165,9 @@ def cash_reverse(*, entry, date, reason, user):
         # Reversing a levy posting frees its months to be posted again: the negative of each of its
         # lines goes into a posting of its own, which this reversal row carries.
         original = entry.levy_posting
-        undo = LevyPosting.objects.create(first_month=original.first_month, last_month=original.last_month, posted_by=user)
+        undo = LevyPosting.objects.create(
+            first_month=original.first_month, last_month=original.last_month, posted_by=user
+        )
         LevyLine.objects.bulk_create(
             LevyLine(posting=undo, group_id=line.group_id, month=line.month, deposits=-line.deposits, levy=-line.levy)
             for line in original.lines.all()
@@ -171,26 +176,42 @@ def cash_reverse(*, entry, date, reason, user):
     if entry.liquid_sale_id:
         original = entry.liquid_sale
         sale = LiquidSale.objects.create(
-            recipe_id=original.recipe_id, date=date, buyer=original.buyer, member_id=original.member_id,
-            litres=-original.litres, price_per_litre=original.price_per_litre, amount=-original.amount,
-            reverses=original, posted_by=user,
-        )  # fmt: skip
+            recipe_id=original.recipe_id,
+            date=date,
+            buyer=original.buyer,
+            member_id=original.member_id,
+            litres=-original.litres,
+            price_per_litre=original.price_per_litre,
+            amount=-original.amount,
+            reverses=original,
+            posted_by=user,
+        )
     if entry.material_movement_id:
         original = entry.material_movement
         on_hand, _value = material_stock(original.material)
         if on_hand < original.quantity:
-            raise ValidationError(_("Part of this material has been used since: correct the stock with a count instead."))
+            raise ValidationError(
+                _("Part of this material has been used since: correct the stock with a count instead.")
+            )
         material = MaterialMovement.objects.create(
-            material_id=original.material_id, date=date, kind=MaterialKind.REVERSED, quantity=-original.quantity,
-            value=-original.value, posted_by=user,
-        )  # fmt: skip
+            material_id=original.material_id,
+            date=date,
+            kind=MaterialKind.REVERSED,
+            quantity=-original.quantity,
+            value=-original.value,
+            posted_by=user,
+        )
     payment = None
     if entry.member_payment_id:
         original = entry.member_payment
         payment = MemberPayment.objects.create(
-            round_id=original.round_id, member_id=original.member_id, date=date, amount=-original.amount,
-            reverses=original, posted_by=user,
-        )  # fmt: skip
+            round_id=original.round_id,
+            member_id=original.member_id,
+            date=date,
+            amount=-original.amount,
+            reverses=original,
+            posted_by=user,
+        )
     return CashEntry.objects.create(
         date=date,
         kind=entry.kind,
@@ -215,7 +236,9 @@ def cash_balance(as_of=None):
 @transaction.atomic
 def round_open(*, title, opened_on, closes_on, pickup_on, user):
     """Open a buying round offering every active product at today's prices."""
-    buying_round = BuyingRound.objects.create(title=title, opened_on=opened_on, closes_on=closes_on, pickup_on=pickup_on)
+    buying_round = BuyingRound.objects.create(
+        title=title, opened_on=opened_on, closes_on=closes_on, pickup_on=pickup_on
+    )
     products = list(Product.objects.filter(active=True))
     if not products:
         raise ValidationError(_("There is no product to offer: add products first."))
@@ -244,12 +267,19 @@ def orders_replace(*, buying_round, group, quantities, user, today):
     so that an order and the closing cannot cross."""
     buying_round = _lock_round(buying_round)
     if not buying_round.takes_orders(today):
-        raise ValidationError(_("This round no longer takes orders: it closed on %(date)s.") % {"date": be_date(buying_round.closes_on)}, code="closed")
+        raise ValidationError(
+            _("This round no longer takes orders: it closed on %(date)s.") % {"date": be_date(buying_round.closes_on)},
+            code="closed",
+        )
     members = set(group.members.values_list("pk", flat=True))
     items = set(buying_round.items.values_list("pk", flat=True))
     if any(m not in members or i not in items for m, i in quantities):
-        raise ValidationError(_("Orders can only be entered for this group's members and this round's products."), code="stranger")
-    existing = {(o.member_id, o.item_id): o for o in Order.objects.filter(item__round=buying_round, member__group=group)}
+        raise ValidationError(
+            _("Orders can only be entered for this group's members and this round's products."), code="stranger"
+        )
+    existing = {
+        (o.member_id, o.item_id): o for o in Order.objects.filter(item__round=buying_round, member__group=group)
+    }
     to_create, to_update, to_delete = [], [], []
     for key, quantity in quantities.items():
         order = existing.get(key)
@@ -298,9 +328,7 @@ def share_out(available, orders):
     if available >= total:
         return dict(orders)
     shares = {key: (available * q) // total for key, q in orders}
-    remainders = sorted(
-        ((available * q) % total, -index, key) for index, (key, q) in enumerate(orders)
-    )
+    remainders = sorted(((available * q) % total, -index, key) for index, (key, q) in enumerate(orders))
     left = available - sum(shares.values())
     for _remainder, _index, key in reversed(remainders[len(remainders) - left :] if left else []):
         shares[key] += 1
@@ -309,7 +337,8 @@ def share_out(available, orders):
 
 def _cut_reason(item, available, ordered):
     return _(
-        "Less arrived than was ordered: %(available)s of %(ordered)s units of %(product)s, shared out in proportion to the orders."
+        "Less arrived than was ordered: %(available)s of %(ordered)s units of %(product)s, "
+        "shared out in proportion to the orders."
     ) % {"available": available, "ordered": ordered, "product": item.product.name}
 
 
@@ -335,7 +364,11 @@ def round_receive(*, buying_round, received, notes, date, user):
     if errors:
         raise ValidationError(errors)
     orders_by_item = {}
-    for order in Order.objects.filter(item__round=buying_round).select_related("member").order_by("member__group__name", "member__number"):
+    for order in (
+        Order.objects.filter(item__round=buying_round)
+        .select_related("member")
+        .order_by("member__group__name", "member__number")
+    ):
         orders_by_item.setdefault(order.item_id, []).append(order)
     allocations, movements, cost = [], [], ZERO
     for item_id, item in items.items():
@@ -353,19 +386,29 @@ def round_receive(*, buying_round, received, notes, date, user):
         if left:
             movements.append(
                 StockMovement(
-                    product=item.product, date=date, kind=StockKind.IN, quantity=left, round_item=item,
-                    unit_cost=item.pack_price / item.units_per_pack, note=buying_round.title, posted_by=user,
+                    product=item.product,
+                    date=date,
+                    kind=StockKind.IN,
+                    quantity=left,
+                    round_item=item,
+                    unit_cost=item.pack_price / item.units_per_pack,
+                    note=buying_round.title,
+                    posted_by=user,
                 )
-            )  # fmt: skip
+            )
         cost += item.received_packs * item.pack_price
     RoundItem.objects.bulk_update(items.values(), ["received_packs", "receive_note"])
     Allocation.objects.bulk_create(allocations)
     StockMovement.objects.bulk_create(movements)
     if cost:
         CashEntry.objects.create(
-            date=date, kind=CashKind.PURCHASE, amount=-cost, buying_round=buying_round, posted_by=user,
+            date=date,
+            kind=CashKind.PURCHASE,
+            amount=-cost,
+            buying_round=buying_round,
+            posted_by=user,
             description=_("Goods bought for %(round)s") % {"round": buying_round.title},
-        )  # fmt: skip
+        )
     buying_round.received_at = timezone.now()
     buying_round.save(update_fields=["received_at"])
     return buying_round
@@ -375,7 +418,11 @@ def round_receive(*, buying_round, received, notes, date, user):
 def allocation_override(*, allocation, quantity, reason, date, user):
     """The leader changes what one member gets, saying why; the units freed go into stock, the
     units given come out of it, so no unit is counted twice."""
-    allocation = Allocation.objects.select_related("order__item__product", "order__item__round").select_for_update().get(pk=allocation.pk)
+    allocation = (
+        Allocation.objects.select_related("order__item__product", "order__item__round")
+        .select_for_update()
+        .get(pk=allocation.pk)
+    )
     item = allocation.order.item
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the quantity is changed.")})
@@ -387,10 +434,16 @@ def allocation_override(*, allocation, quantity, reason, date, user):
     if change > 0 and stock_on_hand(item.product) < change:
         raise ValidationError({"quantity": _("There is not enough in stock to give more.")})
     StockMovement.objects.create(
-        product=item.product, date=date, kind=StockKind.OUT if change > 0 else StockKind.IN, quantity=-change,
-        unit_cost=item.pack_price / item.units_per_pack, round_item=item, posted_by=user,
-        note=_("Share of %(member)s changed: %(reason)s") % {"member": allocation.order.member.person, "reason": reason.strip()},
-    )  # fmt: skip
+        product=item.product,
+        date=date,
+        kind=StockKind.OUT if change > 0 else StockKind.IN,
+        quantity=-change,
+        unit_cost=item.pack_price / item.units_per_pack,
+        round_item=item,
+        posted_by=user,
+        note=_("Share of %(member)s changed: %(reason)s")
+        % {"member": allocation.order.member.person, "reason": reason.strip()},
+    )
     allocation.quantity, allocation.reason, allocation.set_by = quantity, reason.strip(), user
     allocation.save()
     return allocation
@@ -406,12 +459,22 @@ def payment_post(*, buying_round, member, amount, date, user):
     Member.objects.select_for_update().get(pk=member.pk)
     bill = member_bill(buying_round, member)
     if amount > bill.owed:
-        raise ValidationError({"amount": _("%(member)s owes only %(owed)s baht for this round.") % {"member": member.person, "owed": format_baht(bill.owed)}})
+        raise ValidationError(
+            {
+                "amount": _("%(member)s owes only %(owed)s baht for this round.")
+                % {"member": member.person, "owed": format_baht(bill.owed)}
+            }
+        )
     payment = MemberPayment.objects.create(round=buying_round, member=member, date=date, amount=amount, posted_by=user)
     CashEntry.objects.create(
-        date=date, kind=CashKind.SALE, amount=amount, member_payment=payment, buying_round=buying_round, posted_by=user,
+        date=date,
+        kind=CashKind.SALE,
+        amount=amount,
+        member_payment=payment,
+        buying_round=buying_round,
+        posted_by=user,
         description=_("%(member)s paid for %(round)s") % {"member": member.person, "round": buying_round.title},
-    )  # fmt: skip
+    )
     return payment
 
 
@@ -433,11 +496,18 @@ def material_buy(*, material, quantity, cost, date, user):
         material=material, date=date, kind=MaterialKind.BOUGHT, quantity=quantity, value=cost, posted_by=user
     )
     CashEntry.objects.create(
-        date=date, kind=CashKind.COST, amount=-cost, material_movement=movement, posted_by=user,
-        description=_("Bought %(quantity)s %(unit)s of %(material)s") % {
-            "quantity": format_quantity(quantity), "unit": material.unit, "material": material.name,
+        date=date,
+        kind=CashKind.COST,
+        amount=-cost,
+        material_movement=movement,
+        posted_by=user,
+        description=_("Bought %(quantity)s %(unit)s of %(material)s")
+        % {
+            "quantity": format_quantity(quantity),
+            "unit": material.unit,
+            "material": material.name,
         },
-    )  # fmt: skip
+    )
     return movement
 
 
@@ -458,7 +528,12 @@ def batch_make(*, recipe, date, scale, litres, makers, user):
         if needed > on_hand:
             short.append(
                 _("%(material)s: needs %(needed)s %(unit)s, %(on_hand)s in stock")
-                % {"material": ingredient.material.name, "needed": format_quantity(needed), "unit": ingredient.material.unit, "on_hand": format_quantity(on_hand)}
+                % {
+                    "material": ingredient.material.name,
+                    "needed": format_quantity(needed),
+                    "unit": ingredient.material.unit,
+                    "on_hand": format_quantity(on_hand),
+                }
             )
         else:
             uses.append((ingredient.material, needed, to_satang(value * needed / on_hand)))
@@ -471,7 +546,9 @@ def batch_make(*, recipe, date, scale, litres, makers, user):
     )
     batch.makers.set(makers)
     MaterialMovement.objects.bulk_create(
-        MaterialMovement(material=m, date=date, kind=MaterialKind.USED, quantity=-q, value=-v, batch=batch, posted_by=user)
+        MaterialMovement(
+            material=m, date=date, kind=MaterialKind.USED, quantity=-q, value=-v, batch=batch, posted_by=user
+        )
         for m, q, v in uses
     )
     return batch
@@ -493,13 +570,23 @@ def liquid_sell(*, recipe, buyer, member, litres, date, user):
         raise ValidationError({"litres": _("Only %(litres)s litres are left.") % {"litres": format_quantity(in_stock)}})
     price = recipe.member_price if buyer == LiquidSale.Buyer.MEMBER else recipe.community_price
     sale = LiquidSale.objects.create(
-        recipe=recipe, date=date, buyer=buyer, member=member if buyer == LiquidSale.Buyer.MEMBER else None,
-        litres=litres, price_per_litre=price, amount=to_satang(litres * price), posted_by=user,
-    )  # fmt: skip
+        recipe=recipe,
+        date=date,
+        buyer=buyer,
+        member=member if buyer == LiquidSale.Buyer.MEMBER else None,
+        litres=litres,
+        price_per_litre=price,
+        amount=to_satang(litres * price),
+        posted_by=user,
+    )
     CashEntry.objects.create(
-        date=date, kind=CashKind.SALE, amount=sale.amount, liquid_sale=sale, posted_by=user,
+        date=date,
+        kind=CashKind.SALE,
+        amount=sale.amount,
+        liquid_sale=sale,
+        posted_by=user,
         description=_("%(litres)s litres of %(liquid)s") % {"litres": format_quantity(litres), "liquid": recipe.name},
-    )  # fmt: skip
+    )
     return sale
 
 
@@ -516,8 +603,18 @@ def stock_move(*, product, kind, quantity, date, note, user):
         raise ValidationError({"quantity": _("The count matches the stock: nothing to correct.")})
     if on_hand + change < 0:
         raise ValidationError({"quantity": _("Only %(units)s units are in stock.") % {"units": on_hand}})
-    last_cost = product.stock_movements.filter(kind=StockKind.IN).order_by("-date", "-id").values_list("unit_cost", flat=True).first()
+    last_cost = (
+        product.stock_movements.filter(kind=StockKind.IN)
+        .order_by("-date", "-id")
+        .values_list("unit_cost", flat=True)
+        .first()
+    )
     return StockMovement.objects.create(
-        product=product, date=date, kind=kind, quantity=change, note=note.strip(), posted_by=user,
+        product=product,
+        date=date,
+        kind=kind,
+        quantity=change,
+        note=note.strip(),
+        posted_by=user,
         unit_cost=last_cost if last_cost is not None else product.pack_price / product.units_per_pack,
-    )  # fmt: skip
+    )

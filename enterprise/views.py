@@ -7,28 +7,26 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from songkhla_network.models import Role
-from songkhla_network.roles import role_required
-from songkhla_network.excel import xlsx_response
-from songkhla_network.pdf import pdf_response
-from songkhla_network.thai import be_date, be_month, be_month_slug, format_baht, month_end
-
 from groups import access as group_access
 from groups.models import Member
-
-from groups.forms import PeriodForm
+from songkhla_network.excel import xlsx_response
+from songkhla_network.forms import MonthRangeForm
+from songkhla_network.models import Role
+from songkhla_network.pdf import pdf_response
+from songkhla_network.roles import role_required
+from songkhla_network.thai import be_date, be_month, be_month_slug, format_baht
 
 from . import excel, selectors, services
 from .forms import (
     AllocationForm,
     AsOfForm,
     BatchForm,
-    LiquidSaleForm,
-    MaterialPurchaseForm,
     CashReversalForm,
     CloseRoundForm,
     DonationForm,
     LevyForm,
+    LiquidSaleForm,
+    MaterialPurchaseForm,
     OrderSheetForm,
     PaymentForm,
     ReceiveForm,
@@ -103,9 +101,11 @@ def cash_reverse(request, pk):
 
 @role_required(*READERS)
 def donation_list(request):
-    donations = list(Donation.objects.select_related("cash_entry").annotate(
-        is_reversed=Exists(CashEntry.objects.filter(reverses__donation=OuterRef("pk")))
-    ))
+    donations = list(
+        Donation.objects.select_related("cash_entry").annotate(
+            is_reversed=Exists(CashEntry.objects.filter(reverses__donation=OuterRef("pk")))
+        )
+    )
     total = sum((d.amount for d in donations if not d.is_reversed), services.ZERO)
     return render(
         request,
@@ -128,16 +128,13 @@ def donation_new(request):
 @role_required(*READERS)
 def donation_acknowledgement(request, pk):
     donation = get_object_or_404(Donation.objects.select_related("posted_by"), pk=pk)
-    return render(
-        request, "enterprise/donation_acknowledgement.html", {"donation": donation}
-    )
+    return render(request, "enterprise/donation_acknowledgement.html", {"donation": donation})
 
 
 @role_required(*READERS)
 @require_http_methods(["GET", "POST"])
 def levy(request):
-    data = request.POST if request.method == "POST" else (request.GET if "first_0" in request.GET else None)
-    form = LevyForm(data)
+    form = LevyForm(request.POST if request.method == "POST" else request.GET)
     dues = first = last = None
     if form.is_valid():
         first, last = form.cleaned_data["first"], form.cleaned_data["last"]
@@ -162,9 +159,7 @@ def levy(request):
                 )
                 return redirect("enterprise:levy")
         dues = services.levy_due(first, last)
-    postings = list(
-        LevyPosting.objects.select_related("posted_by", "cash_entry").order_by("-posted_at", "-id")[:24]
-    )
+    postings = list(LevyPosting.objects.select_related("posted_by", "cash_entry").order_by("-posted_at", "-id")[:24])
     return render(
         request,
         "enterprise/levy.html",
@@ -254,12 +249,16 @@ def order_sheet(request, pk, group_pk):
     group = group_access.group_for_posting(request.user, group_pk)
     items = list(buying_round.items.select_related("product").order_by("product__name"))
     today = timezone.localdate()
-    members = [m for m in group.members.select_related("person").order_by("number") if m.active_in(today.replace(day=1))]
+    members = [
+        m for m in group.members.select_related("person").order_by("number") if m.active_in(today.replace(day=1))
+    ]
     existing = {
         quantity_key_ids(o.member_id, o.item_id): o.quantity
         for o in Order.objects.filter(item__round=buying_round, member__group=group)
     }
-    form = OrderSheetForm(request.POST if request.method == "POST" else None, members=members, items=items, initial=existing)
+    form = OrderSheetForm(
+        request.POST if request.method == "POST" else None, members=members, items=items, initial=existing
+    )
     takes_orders = buying_round.takes_orders(today)
     if request.method == "POST" and form.is_valid():
         try:
@@ -289,9 +288,7 @@ def purchase_orders(request, pk):
         {"supplier": s, "lines": lines, "total": sum((t.supplier_cost for t in lines), services.ZERO)}
         for s, lines in sorted(by_supplier.items(), key=lambda pair: pair[0].name)
     ]
-    return render(
-        request, "enterprise/purchase_orders.html", {"round": buying_round, "suppliers": suppliers}
-    )
+    return render(request, "enterprise/purchase_orders.html", {"round": buying_round, "suppliers": suppliers})
 
 
 @leader_required
@@ -303,9 +300,12 @@ def round_receive(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             services.round_receive(
-                buying_round=buying_round, received=form.received(), notes=form.notes(),
-                date=form.cleaned_data["date"], user=request.user,
-            )  # fmt: skip
+                buying_round=buying_round,
+                received=form.received(),
+                notes=form.notes(),
+                date=form.cleaned_data["date"],
+                user=request.user,
+            )
         except ValidationError as error:
             if hasattr(error, "error_dict"):  # keyed by product in the round: shown beside its note
                 for item_id, messages_ in error.message_dict.items():
@@ -381,11 +381,15 @@ def payment(request, pk, member_pk):
 @leader_required
 @require_http_methods(["GET", "POST"])
 def allocation_change(request, pk):
-    allocation = get_object_or_404(Allocation.objects.select_related("order__item__product", "order__item__round", "order__member__person"), pk=pk)
+    allocation = get_object_or_404(
+        Allocation.objects.select_related("order__item__product", "order__item__round", "order__member__person"), pk=pk
+    )
     form = AllocationForm(request.POST or None, initial={"quantity": allocation.quantity})
     if request.method == "POST" and form.is_valid():
         try:
-            services.allocation_override(allocation=allocation, date=timezone.localdate(), user=request.user, **form.cleaned_data)
+            services.allocation_override(
+                allocation=allocation, date=timezone.localdate(), user=request.user, **form.cleaned_data
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -433,7 +437,9 @@ def production(request):
 
 
 def _current_members():
-    return Member.objects.filter(left_on__isnull=True).select_related("person", "group").order_by("group__name", "number")
+    return (
+        Member.objects.filter(left_on__isnull=True).select_related("person", "group").order_by("group__name", "number")
+    )
 
 
 def _production_form(request, form, post, success, title):
@@ -485,13 +491,8 @@ def liquid_sale(request):
 
 
 def _statement_period(request):
-    this_month = timezone.localdate().replace(day=1)
-    form = PeriodForm(request.GET if "first_0" in request.GET else None, initial={"first": this_month.replace(month=1), "last": this_month})
-    if form.is_valid():
-        first, last = form.cleaned_data["first"], form.cleaned_data["last"]
-    else:
-        first, last = this_month.replace(month=1), this_month
-    return form, first, month_end(last)
+    form = MonthRangeForm(request.GET, default="year")
+    return (form, *form.days())
 
 
 @role_required(*READERS)

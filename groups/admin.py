@@ -21,7 +21,12 @@ class OfficerInline(SafeAutocomplete, admin.TabularInline):
 
 @admin.register(SavingsGroup)
 class SavingsGroupAdmin(ThaiModelAdmin):
-    list_display = ["name", "community", "meeting_day", baht_column("default_commitment", _("default monthly commitment"))]
+    list_display = [
+        "name",
+        "community",
+        "meeting_day",
+        baht_column("default_commitment", _("default monthly commitment")),
+    ]
     list_filter = ["status_changes__status", "community"]
     search_fields = ["name", "community__name"]
     list_select_related = ["community"]
@@ -33,7 +38,14 @@ class SavingsGroupAdmin(ThaiModelAdmin):
 
 @admin.register(Member)
 class MemberAdmin(ThaiModelAdmin):
-    list_display = ["number", "person", "group", "joined_on", "left_on", baht_column("commitment", _("monthly commitment"))]
+    list_display = [
+        "number",
+        "person",
+        "group",
+        "joined_on",
+        "left_on",
+        baht_column("commitment", _("monthly commitment")),
+    ]
     list_display_links = ["number", "person"]
     list_filter = ["group", "left_on"]
     search_fields = ["person__first_name", "person__last_name", "group__name"]
@@ -48,7 +60,17 @@ class ReadOnlyMoneyAdmin(ReadOnlyAdmin):
 
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(ReadOnlyMoneyAdmin):
-    list_display = ["date", "member", "group", "kind", "month", baht_column("amount", _("amount")), "reverses", "posted_by", "posted_at"]
+    list_display = [
+        "date",
+        "member",
+        "group",
+        "kind",
+        "month",
+        baht_column("amount", _("amount")),
+        "reverses",
+        "posted_by",
+        "posted_at",
+    ]
     # No date_hierarchy: its year links print C.E. years.
     list_filter = ["kind", "group", "date"]
     search_fields = ["member__person__first_name", "member__person__last_name", "group__name", "reason"]

@@ -11,17 +11,71 @@ from decimal import Decimal
 from songkhla_network.models import Community, Person
 from songkhla_network.thai import add_months, month_range
 
-from .models import CollectionSheet, EntryKind, GroupStatus, GroupStatusChange, LedgerEntry, Member, Officer, SavingsGroup
+from .models import (
+    CollectionSheet,
+    EntryKind,
+    GroupStatus,
+    GroupStatusChange,
+    LedgerEntry,
+    Member,
+    Officer,
+    SavingsGroup,
+)
 
 FIRST_NAMES = [
-    "สมศรี", "สมชาย", "มาลี", "ประเสริฐ", "วันดี", "สุนทร", "อำไพ", "บุญมี", "จำเนียร", "ละเอียด",
-    "สุดา", "ปรีชา", "นงลักษณ์", "ทวี", "พรทิพย์", "สมพงษ์", "กาญจนา", "ไพโรจน์", "รัตนา", "เสาวนีย์",
-    "อารีย์", "ฮาสนะ", "ยูโซะ", "รอฮานี", "สุไลมาน", "มารีแย", "อับดุลเลาะ", "ฟาตีเมาะ", "ชบา", "ลำดวน",
-]  # fmt: skip
+    "สมศรี",
+    "สมชาย",
+    "มาลี",
+    "ประเสริฐ",
+    "วันดี",
+    "สุนทร",
+    "อำไพ",
+    "บุญมี",
+    "จำเนียร",
+    "ละเอียด",
+    "สุดา",
+    "ปรีชา",
+    "นงลักษณ์",
+    "ทวี",
+    "พรทิพย์",
+    "สมพงษ์",
+    "กาญจนา",
+    "ไพโรจน์",
+    "รัตนา",
+    "เสาวนีย์",
+    "อารีย์",
+    "ฮาสนะ",
+    "ยูโซะ",
+    "รอฮานี",
+    "สุไลมาน",
+    "มารีแย",
+    "อับดุลเลาะ",
+    "ฟาตีเมาะ",
+    "ชบา",
+    "ลำดวน",
+]
 LAST_NAMES = [
-    "ใจดี", "ทองคำ", "ศรีสุข", "แก้วมณี", "บุญเรือง", "สายทอง", "หมัดอาดัม", "เพชรรัตน์", "ชูช่วย", "นิลสุวรรณ",
-    "ดำแก้ว", "สุวรรณโณ", "หลีเส็น", "มะหะหมัด", "ขุนทอง", "แสงจันทร์", "คงแก้ว", "ทองขาว", "รักษ์ชุมชน", "เส้งหวาน",
-]  # fmt: skip
+    "ใจดี",
+    "ทองคำ",
+    "ศรีสุข",
+    "แก้วมณี",
+    "บุญเรือง",
+    "สายทอง",
+    "หมัดอาดัม",
+    "เพชรรัตน์",
+    "ชูช่วย",
+    "นิลสุวรรณ",
+    "ดำแก้ว",
+    "สุวรรณโณ",
+    "หลีเส็น",
+    "มะหะหมัด",
+    "ขุนทอง",
+    "แสงจันทร์",
+    "คงแก้ว",
+    "ทองขาว",
+    "รักษ์ชุมชน",
+    "เส้งหวาน",
+]
 
 # (community, group founded on) — the 16 groups founded December 2564 – February 2565.
 FOUNDED = [
@@ -51,7 +105,15 @@ FORMING = [
     ("ตลาดทรัพย์สิน", datetime.date(2022, 2, 17)),
     ("วชิรา", datetime.date(2022, 2, 24)),
 ]
-COMMITMENTS = [Decimal("100"), Decimal("100"), Decimal("150"), Decimal("200"), Decimal("200"), Decimal("300"), Decimal("50")]
+COMMITMENTS = [
+    Decimal("100"),
+    Decimal("100"),
+    Decimal("150"),
+    Decimal("200"),
+    Decimal("200"),
+    Decimal("300"),
+    Decimal("50"),
+]
 
 
 def group_name(community):
@@ -144,9 +206,7 @@ def seed(*, today, user, treasurer_a=None, treasurer_b=None):
     last_month = add_months(today.replace(day=1), -1)
     founded = []
     for community, day in FOUNDED:
-        group = _ensure_group(
-            community, changes=[(GroupStatus.FOUNDED, day, "")], rng=rng, members_range=(8, 14)
-        )
+        group = _ensure_group(community, changes=[(GroupStatus.FOUNDED, day, "")], rng=rng, members_range=(8, 14))
         founded.append(group)
     community, first_founded, dormant, revived_on = REVIVED
     revived = _ensure_group(

@@ -15,18 +15,6 @@ class MonthChoiceForm(forms.Form):
     month = BEMonthField(label=_("Month"), allow_future=False)
 
 
-class PeriodForm(forms.Form):
-    first = BEMonthField(label=_("From month"))
-    last = BEMonthField(label=_("To month"))
-
-    def clean(self):
-        cleaned = super().clean()
-        first, last = cleaned.get("first"), cleaned.get("last")
-        if first and last and last < first:
-            self.add_error("last", _("The last month comes before the first."))
-        return cleaned
-
-
 class CollectionSheetForm(forms.Form):
     """One amount per active member, blank for those who did not pay. Posting a member the form
     did not list (another group's, or one who had not joined yet) is an error, not a silent skip."""
@@ -56,7 +44,10 @@ class CollectionSheetForm(forms.Form):
         strangers = [key for key in self.data if key.startswith(AMOUNT_PREFIX) and key not in listed]
         if strangers:
             raise forms.ValidationError(
-                _("The sheet holds amounts for people who are not on this group's sheet for %(month)s. Nothing was saved; reload the sheet.")
+                _(
+                    "The sheet holds amounts for people who are not on this group's sheet for %(month)s. "
+                    "Nothing was saved; reload the sheet."
+                )
                 % {"month": be_month(self.month)},
                 code="stranger",
             )

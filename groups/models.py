@@ -56,9 +56,14 @@ class SavingsGroup(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(meeting_day__isnull=True) | Q(meeting_day__gte=1, meeting_day__lte=31),
-                name="group_meeting_day_in_month", violation_error_message=_("The meeting day is a day of the month, 1 to 31."),
+                name="group_meeting_day_in_month",
+                violation_error_message=_("The meeting day is a day of the month, 1 to 31."),
             ),
-            models.CheckConstraint(condition=Q(default_commitment__gt=0), name="group_commitment_positive", violation_error_message=_("The monthly commitment must be more than 0 baht.")),
+            models.CheckConstraint(
+                condition=Q(default_commitment__gt=0),
+                name="group_commitment_positive",
+                violation_error_message=_("The monthly commitment must be more than 0 baht."),
+            ),
         ]
 
     def __str__(self):
@@ -114,7 +119,9 @@ class Officer(models.Model):
         ordering = ["group", "position", "since"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(until__isnull=True) | Q(until__gte=F("since")), name="officer_until_after_since", violation_error_message=_("The end of the term cannot be before its start.")
+                condition=Q(until__isnull=True) | Q(until__gte=F("since")),
+                name="officer_until_after_since",
+                violation_error_message=_("The end of the term cannot be before its start."),
             ),
         ]
 
@@ -143,9 +150,15 @@ class Member(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["group", "person"], name="member_once_per_group"),
             models.UniqueConstraint(fields=["group", "number"], name="member_number_unique_in_group"),
-            models.CheckConstraint(condition=Q(commitment__gt=0), name="member_commitment_positive", violation_error_message=_("The monthly commitment must be more than 0 baht.")),
             models.CheckConstraint(
-                condition=Q(left_on__isnull=True) | Q(left_on__gte=F("joined_on")), name="member_left_after_joined", violation_error_message=_("A member cannot leave before joining.")
+                condition=Q(commitment__gt=0),
+                name="member_commitment_positive",
+                violation_error_message=_("The monthly commitment must be more than 0 baht."),
+            ),
+            models.CheckConstraint(
+                condition=Q(left_on__isnull=True) | Q(left_on__gte=F("joined_on")),
+                name="member_left_after_joined",
+                violation_error_message=_("A member cannot leave before joining."),
             ),
         ]
 
@@ -213,9 +226,13 @@ class LedgerEntry(PostedRow):
     )
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     request_key = models.UUIDField(
-        _("form token"), null=True, blank=True, unique=True, editable=False,
+        _("form token"),
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
         help_text=_("Form token: a resubmitted form posts once."),
-    )  # fmt: skip
+    )
 
     class Meta:
         verbose_name = _("ledger entry")
@@ -248,4 +265,3 @@ class LedgerEntry(PostedRow):
     @property
     def is_reversal(self):
         return self.reverses_id is not None
-

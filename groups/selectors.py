@@ -119,7 +119,9 @@ def network_money(first, last, groups=None):
     """Per group and in total, for the months `first`..`last`: the balance before the first month,
     deposits and withdrawals for the months (reversals netted against what they reverse), the
     balance at the end of the last month, and the 5 % enterprise levy those deposits owe."""
-    groups = list((SavingsGroup.objects.all() if groups is None else groups).select_related("community").order_by("name"))
+    groups = list(
+        (SavingsGroup.objects.all() if groups is None else groups).select_related("community").order_by("name")
+    )
     end = month_end(last)
     # Totals per group straight from the ledger: no join, so PostgreSQL streams the rows once.
     totals = {
@@ -240,9 +242,7 @@ def status_counts(first, last):
     def by_name(groups):
         return sorted(groups, key=lambda g: g.name)
 
-    return StatusCounts(
-        founded=by_name(founded.values()), revived=by_name(revived.values()), forming=by_name(forming)
-    )
+    return StatusCounts(founded=by_name(founded.values()), revived=by_name(revived.values()), forming=by_name(forming))
 
 
 def annotate_overview(groups):
@@ -250,7 +250,11 @@ def annotate_overview(groups):
     `current_status`, in three queries whatever the number of groups. Each figure has its own
     query: summing rows across a join with members would count every row once per member."""
     balances = dict(
-        LedgerEntry.objects.filter(group__in=groups).order_by().values("group").annotate(t=Sum("amount")).values_list("group", "t")
+        LedgerEntry.objects.filter(group__in=groups)
+        .order_by()
+        .values("group")
+        .annotate(t=Sum("amount"))
+        .values_list("group", "t")
     )
     counts = dict(
         Member.objects.filter(group__in=groups, left_on__isnull=True)

@@ -14,11 +14,13 @@ from songkhla_network.thai import be_month, format_baht, month_start
 from .models import ACTIVE_STATUSES, CollectionSheet, EntryKind, LedgerEntry, Member
 
 
-
 def _check_group_accepts(group, day):
     if group.status_on(day) not in ACTIVE_STATUSES:
         raise ValidationError(
-            _("%(group)s is not an active group on this date: deposits are recorded only for founded or revived groups.")
+            _(
+                "%(group)s is not an active group on this date: "
+                "deposits are recorded only for founded or revived groups."
+            )
             % {"group": group}
         )
 
@@ -89,7 +91,8 @@ def deposit_post(*, member, month, date, amount, user, request_key=None):
     month = month_start(month)
     if not member.active_in(month):
         raise ValidationError(
-            _("%(member)s did not belong to the group in %(month)s.") % {"member": member.person, "month": be_month(month)}
+            _("%(member)s did not belong to the group in %(month)s.")
+            % {"member": member.person, "month": be_month(month)}
         )
     _check_group_accepts(member.group, date)
     return _post_once(

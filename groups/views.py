@@ -1,5 +1,3 @@
-import datetime
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
@@ -7,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from songkhla_network.forms import MonthRangeForm
 from songkhla_network.models import Role
 from songkhla_network.roles import role_required
 from songkhla_network.thai import (
@@ -21,7 +20,7 @@ from songkhla_network.thai import (
 )
 
 from . import access, selectors, services
-from .forms import CollectionSheetForm, DepositForm, MonthChoiceForm, PeriodForm, ReversalForm, WithdrawalForm
+from .forms import CollectionSheetForm, DepositForm, MonthChoiceForm, ReversalForm, WithdrawalForm
 from .models import CollectionSheet, EntryKind, LedgerEntry
 
 READERS = (Role.TREASURER, Role.STAFF)
@@ -95,13 +94,15 @@ def sheet(request, pk, month):
         messages.error(request, _("“%(month)s” is not a month. Choose one below.") % {"month": month})
         return redirect("groups:sheet_choose", pk=group.pk)
     if month_date > _this_month():
-        messages.error(request, _("%(month)s has not come yet: a sheet can be posted from its first day.") % {"month": be_month(month_date)})
+        messages.error(
+            request,
+            _("%(month)s has not come yet: a sheet can be posted from its first day.")
+            % {"month": be_month(month_date)},
+        )
         return redirect("groups:sheet", pk=group.pk, month=be_month_slug(_this_month()))
 
     posted = CollectionSheet.objects.select_related("posted_by").filter(group=group, month=month_date).first()
-    members = [
-        m for m in selectors.members_with_money(group, month=month_date) if m.active_in(month_date)
-    ]
+    members = [m for m in selectors.members_with_money(group, month=month_date) if m.active_in(month_date)]
     context = {
         "group": group,
         "month": month_date,
@@ -189,9 +190,7 @@ def passbook(request, pk, member_pk):
 def deposit(request, pk, member_pk):
     group, member = access.member_for_posting(request.user, pk, member_pk)
     month = parse_be_month_slug(request.GET.get("month", "")) or _this_month()
-    form = DepositForm(
-        request.POST or None, member=member, initial={"month": month, "amount": member.commitment}
-    )
+    form = DepositForm(request.POST or None, member=member, initial={"month": month, "amount": member.commitment})
     if request.method == "POST" and form.is_valid():
         try:
             services.deposit_post(
@@ -211,7 +210,9 @@ def deposit(request, pk, member_pk):
             messages.success(request, _("Deposit recorded."))
             return redirect("groups:passbook", pk=group.pk, member_pk=member.pk)
     return render(
-        request, "groups/entry_form.html", {"group": group, "member": member, "form": form, "title": _("Record a deposit")}
+        request,
+        "groups/entry_form.html",
+        {"group": group, "member": member, "form": form, "title": _("Record a deposit")},
     )
 
 
@@ -277,13 +278,8 @@ def reverse_entry(request, pk, entry_pk):
 
 @role_required(Role.STAFF)
 def network_summary(request):
-    this_month = _this_month()
-    default_first = datetime.date(this_month.year, 1, 1)
-    form = PeriodForm(request.GET or None, initial={"first": default_first, "last": this_month})
-    if request.GET and form.is_valid():
-        first, last = form.cleaned_data["first"], form.cleaned_data["last"]
-    else:
-        first, last = default_first, this_month
+    form = MonthRangeForm(request.GET, default="year")
+    first, last = form.period()
     money = selectors.network_money(first, last)
     statuses = selectors.status_counts(first, last)
     return render(

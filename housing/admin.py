@@ -18,7 +18,13 @@ class StatusStepInline(admin.TabularInline):
 
 @admin.register(Household)
 class HouseholdAdmin(ThaiModelAdmin):
-    list_display = ["head", "community", "tenure", baht_column("monthly_income", Household._meta.get_field("monthly_income").verbose_name), "surveyed_on"]
+    list_display = [
+        "head",
+        "community",
+        "tenure",
+        baht_column("monthly_income", Household._meta.get_field("monthly_income").verbose_name),
+        "surveyed_on",
+    ]
     list_filter = ["community", "tenure"]
     search_fields = ["head__first_name", "head__last_name", "head__national_id"]
     list_select_related = ["head", "community"]

@@ -43,32 +43,55 @@ def seed(*, user):
             member, community = None, communities[i % len(communities)]
             name = names.pop()
             head = Person.objects.create(
-                title=rng.choice(["นาง", "นาย", "นางสาว"]), first_name=name[0], last_name=name[1],
-                phone=f"09{rng.randrange(10**7, 10**8)}", community=community,
-            )  # fmt: skip
+                title=rng.choice(["นาง", "นาย", "นางสาว"]),
+                first_name=name[0],
+                last_name=name[1],
+                phone=f"09{rng.randrange(10**7, 10**8)}",
+                community=community,
+            )
         income = Decimal(rng.randrange(4000, 16000, 500))
         household = Household.objects.create(
-            head=head, community=community, address=f"{rng.randrange(1, 300)} ถนนในชุมชน{community.name}",
-            adults=rng.randrange(1, 5), children=rng.randrange(0, 4), elderly=rng.randrange(0, 3), disabled=int(rng.random() < 0.1),
-            tenure=rng.choice([Tenure.RENTING, Tenure.RENTING, Tenure.RAILWAY, Tenure.PUBLIC, Tenure.RELATIVE, Tenure.OTHER]),
-            monthly_income=income, housing_cost=Decimal(rng.randrange(0, 3000, 100)),
-            can_pay=(income * Decimal("0.15")).quantize(Decimal("100")), member=member,
-            reason=rng.choice(REASONS), preferred_area=rng.choice(AREAS), surveyed_on=surveyed_on, surveyor=user,
-        )  # fmt: skip
+            head=head,
+            community=community,
+            address=f"{rng.randrange(1, 300)} ถนนในชุมชน{community.name}",
+            adults=rng.randrange(1, 5),
+            children=rng.randrange(0, 4),
+            elderly=rng.randrange(0, 3),
+            disabled=int(rng.random() < 0.1),
+            tenure=rng.choice(
+                [Tenure.RENTING, Tenure.RENTING, Tenure.RAILWAY, Tenure.PUBLIC, Tenure.RELATIVE, Tenure.OTHER]
+            ),
+            monthly_income=income,
+            housing_cost=Decimal(rng.randrange(0, 3000, 100)),
+            can_pay=(income * Decimal("0.15")).quantize(Decimal("100")),
+            member=member,
+            reason=rng.choice(REASONS),
+            preferred_area=rng.choice(AREAS),
+            surveyed_on=surveyed_on,
+            surveyor=user,
+        )
         StatusStep.objects.create(household=household, step=Step.SURVEYED, date=surveyed_on, recorded_by=user)
         consents.append(
             PersonalDataConsent(
-                person=head, purpose=Purpose.HOUSING, given_on=surveyed_on, recorded_by=user,
+                person=head,
+                purpose=Purpose.HOUSING,
+                given_on=surveyed_on,
+                recorded_by=user,
                 how=ConsentMethod.SIGNED_FORM if i % 10 else ConsentMethod.THUMBPRINT,
             )
-        )  # fmt: skip
+        )
         if i < 60:
-            StatusStep.objects.create(household=household, step=Step.VERIFIED, date=datetime.date(2022, 1, 15), recorded_by=user)
+            StatusStep.objects.create(
+                household=household, step=Step.VERIFIED, date=datetime.date(2022, 1, 15), recorded_by=user
+            )
     PersonalDataConsent.objects.bulk_create(consents)
     proposal = services.proposal_create(
         title="โครงการจัดหาที่อยู่อาศัยใหม่ให้ผู้มีรายได้น้อยในชุมชนแออัด เทศบาลนครสงขลา",
-        date=datetime.date(2022, 3, 1), target_site="ที่ดินตำบลเขารูปช้าง (ร่าง)", background=BACKGROUND, user=user,
-    )  # fmt: skip
+        date=datetime.date(2022, 3, 1),
+        target_site="ที่ดินตำบลเขารูปช้าง (ร่าง)",
+        background=BACKGROUND,
+        user=user,
+    )
     for item, amount in [("ค่าที่ดิน", "4500000"), ("ค่าสาธารณูปโภค", "1800000"), ("ค่าก่อสร้างบ้าน (อุดหนุน)", "3000000")]:
         BudgetLine.objects.create(proposal=proposal, item=item, amount=Decimal(amount))
     return HOUSEHOLDS

@@ -45,20 +45,32 @@ class SurveyForm(forms.Form):
     housing_cost = MoneyField(label=_("monthly housing cost (baht)"), allow_zero=True)
     can_pay = MoneyField(label=_("can pay each month for a new home (baht)"), allow_zero=True)
     member = forms.ModelChoiceField(
-        label=_("savings-group member"), queryset=Member.objects.none(), required=False,
+        label=_("savings-group member"),
+        queryset=Member.objects.none(),
+        required=False,
         help_text=_("If the head of household saves in a group."),
-    )  # fmt: skip
+    )
     reason = forms.CharField(label=_("reason for moving"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
     preferred_area = forms.CharField(label=_("preferred area"), max_length=200, required=False)
     surveyed_on = BEDateField(label=_("survey date"), allow_future=False, initial=timezone.localdate)
     # PDPA: the survey keeps income and disabilities (health data, a sensitive kind), so nothing is
     # saved without the head of household's explicit consent to this purpose.
     consent_given = forms.BooleanField(
-        label=_("The head of household consents to the network keeping these data for the relocation survey and the housing proposal to CODI"),
-        error_messages={"required": _("Without the head of household's consent the survey cannot be saved. Ask them to sign the consent form first, then tick this box.")},
-    )  # fmt: skip
+        label=_(
+            "The head of household consents to the network keeping these data for the relocation survey and the "
+            "housing proposal to CODI"
+        ),
+        error_messages={
+            "required": _(
+                "Without the head of household's consent the survey cannot be saved. "
+                "Ask them to sign the consent form first, then tick this box."
+            )
+        },
+    )
     consent_on = BEDateField(label=_("consent date"), allow_future=False, initial=timezone.localdate)
-    consent_how = forms.ChoiceField(label=_("how consent was given"), choices=ConsentMethod.choices, initial=ConsentMethod.SIGNED_FORM)
+    consent_how = forms.ChoiceField(
+        label=_("how consent was given"), choices=ConsentMethod.choices, initial=ConsentMethod.SIGNED_FORM
+    )
     consent_witness = forms.CharField(
         label=_("witness"), max_length=200, required=False, help_text=_("Required for consent given by word of mouth.")
     )
@@ -68,9 +80,20 @@ class SurveyForm(forms.Form):
 
     PERSON_FIELDS = ["title", "first_name", "last_name", "phone", "national_id"]
     HOUSEHOLD_FIELDS = [
-        "community", "address", "adults", "children", "elderly", "disabled", "tenure",
-        "monthly_income", "housing_cost", "can_pay", "member", "reason", "preferred_area",
-    ]  # fmt: skip
+        "community",
+        "address",
+        "adults",
+        "children",
+        "elderly",
+        "disabled",
+        "tenure",
+        "monthly_income",
+        "housing_cost",
+        "can_pay",
+        "member",
+        "reason",
+        "preferred_area",
+    ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -85,14 +108,19 @@ class SurveyForm(forms.Form):
         if not self.errors and cleaned.get("community"):
             self.duplicates = list(
                 likely_duplicates(
-                    national_id=national_id, first_name=cleaned["first_name"], last_name=cleaned["last_name"],
+                    national_id=national_id,
+                    first_name=cleaned["first_name"],
+                    last_name=cleaned["last_name"],
                     community=cleaned["community"],
-                )  # fmt: skip
+                )
             )
             if self.duplicates and not cleaned.get("not_a_duplicate"):
                 self.fields["not_a_duplicate"].widget = forms.CheckboxInput()
                 raise forms.ValidationError(
-                    _("This household may already be in the survey (same national ID, or same name in the same community). Check the list below; tick the box to save it anyway."),
+                    _(
+                        "This household may already be in the survey (same national ID, or same name in the same "
+                        "community). Check the list below; tick the box to save it anyway."
+                    ),
                     code="duplicate",
                 )
         return cleaned
@@ -128,14 +156,17 @@ class ProposalHouseholdsForm(forms.Form):
     """Verified households to take into a proposal."""
 
     households = HouseholdChoiceField(
-        label=_("verified households to include"), queryset=None,
+        label=_("verified households to include"),
+        queryset=None,
         error_messages={"required": _("Tick at least one household.")},
-    )  # fmt: skip
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["households"]
-        field.queryset = verified_households().select_related("head", "community").order_by("community__name", "head__first_name")
+        field.queryset = (
+            verified_households().select_related("head", "community").order_by("community__name", "head__first_name")
+        )
 
 
 class ProposalForm(ProposalHouseholdsForm):
@@ -143,9 +174,11 @@ class ProposalForm(ProposalHouseholdsForm):
     date = BEDateField(label=_("date"), initial=timezone.localdate)
     target_site = forms.CharField(label=_("target site"), max_length=300)
     background = forms.CharField(
-        label=_("background and reasons"), widget=forms.Textarea(attrs={"rows": 5}), required=False,
+        label=_("background and reasons"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        required=False,
         help_text=_("Printed at the head of the proposal."),
-    )  # fmt: skip
+    )
 
     field_order = ["title", "date", "target_site", "background", "households"]
 
@@ -164,14 +197,20 @@ class BudgetLineForm(forms.Form):
 class ImportForm(forms.Form):
     file = forms.FileField(
         label=_("the filled-in template (.xlsx or .csv)"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,text/csv"}),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".xlsx,.csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,text/csv"}
+        ),
         error_messages={"required": _("Choose the file to import."), "empty": _("The file is empty.")},
     )
 
 
 class HouseholdFilterForm(forms.Form):
-    community = forms.ModelChoiceField(label=_("community"), queryset=Community.objects.none(), required=False, empty_label=_("every community"))
-    status = forms.ChoiceField(label=_("status"), choices=[("", _("every status"))] + list(Step.choices), required=False)
+    community = forms.ModelChoiceField(
+        label=_("community"), queryset=Community.objects.none(), required=False, empty_label=_("every community")
+    )
+    status = forms.ChoiceField(
+        label=_("status"), choices=[("", _("every status"))] + list(Step.choices), required=False
+    )
     name = forms.CharField(label=_("name"), max_length=100, required=False)
 
     def __init__(self, *args, communities, **kwargs):

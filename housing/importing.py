@@ -79,14 +79,19 @@ def read_rows(upload):
     with a workbook in it), not by its name; anything else must be CSV text."""
     if upload.size > MAX_BYTES:
         raise ImportError_(
-            _("The file is too large (%(size)s MB); the limit is %(limit)s MB. A survey of a few hundred households is far smaller: check that this is the right file.")
+            _(
+                "The file is too large (%(size)s MB); the limit is %(limit)s MB. "
+                "A survey of a few hundred households is far smaller: check that this is the right file."
+            )
             % {"size": f"{upload.size / 1024 / 1024:.1f}", "limit": MAX_BYTES // 1024 // 1024}
         )
     data = upload.read()
     if data[:4] == b"PK\x03\x04":
         return _xlsx_rows(data)
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise ImportError_(_("This is an old Excel file (.xls). Open it in Excel and save it as .xlsx, then upload it again."))
+        raise ImportError_(
+            _("This is an old Excel file (.xls). Open it in Excel and save it as .xlsx, then upload it again.")
+        )
     return _csv_rows(data)
 
 
@@ -94,20 +99,26 @@ def _xlsx_rows(data):
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError):
-        raise ImportError_(_("This file is not a spreadsheet the app can read. Upload the template saved as .xlsx or .csv.")) from None
+        raise ImportError_(
+            _("This file is not a spreadsheet the app can read. Upload the template saved as .xlsx or .csv.")
+        ) from None
     sheet = workbook.worksheets[0]
     rows = []
     for row in sheet.iter_rows(values_only=True):
         rows.append(list(row))
         if len(rows) > MAX_ROWS + 1:
-            raise ImportError_(_("The file has more than %(count)s rows. Split it into smaller files.") % {"count": MAX_ROWS})
+            raise ImportError_(
+                _("The file has more than %(count)s rows. Split it into smaller files.") % {"count": MAX_ROWS}
+            )
     workbook.close()
     return rows
 
 
 def _csv_rows(data):
     if b"\x00" in data[:4096]:
-        raise ImportError_(_("This file is not a spreadsheet the app can read. Upload the template saved as .xlsx or .csv."))
+        raise ImportError_(
+            _("This file is not a spreadsheet the app can read. Upload the template saved as .xlsx or .csv.")
+        )
     for encoding in ("utf-8-sig", "cp874"):  # Excel on Thai Windows saves CSV as cp874
         try:
             text = data.decode(encoding)
@@ -115,7 +126,9 @@ def _csv_rows(data):
         except UnicodeDecodeError:
             continue
     else:
-        raise ImportError_(_("This file is not a spreadsheet the app can read. Upload the template saved as .xlsx or .csv."))
+        raise ImportError_(
+            _("This file is not a spreadsheet the app can read. Upload the template saved as .xlsx or .csv.")
+        )
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
@@ -123,9 +136,13 @@ def _csv_rows(data):
     try:
         rows = list(csv.reader(io.StringIO(text), dialect))
     except csv.Error:
-        raise ImportError_(_("This file is not a spreadsheet the app can read. Upload the template saved as .xlsx or .csv.")) from None
+        raise ImportError_(
+            _("This file is not a spreadsheet the app can read. Upload the template saved as .xlsx or .csv.")
+        ) from None
     if len(rows) > MAX_ROWS + 1:
-        raise ImportError_(_("The file has more than %(count)s rows. Split it into smaller files.") % {"count": MAX_ROWS})
+        raise ImportError_(
+            _("The file has more than %(count)s rows. Split it into smaller files.") % {"count": MAX_ROWS}
+        )
     return rows
 
 
@@ -179,7 +196,9 @@ class ImportRowForm(SurveyForm):
         by_label = {str(label): value for value, label in Tenure.choices}
         value = self.cleaned_data["tenure"].strip()
         if value not in by_label:
-            raise forms.ValidationError(_("Write one of: %(choices)s.") % {"choices": ", ".join(by_label)}, code="invalid_choice")
+            raise forms.ValidationError(
+                _("Write one of: %(choices)s.") % {"choices": ", ".join(by_label)}, code="invalid_choice"
+            )
         return by_label[value]
 
     def clean_consent_given(self):
@@ -187,7 +206,10 @@ class ImportRowForm(SurveyForm):
         if value in (str(_("yes")).lower(), "yes", "1"):
             return True
         raise forms.ValidationError(
-            _("Without the head of household's consent the household cannot be imported. Write “%(yes)s” once they have consented, or take the row out.")
+            _(
+                "Without the head of household's consent the household cannot be imported. "
+                "Write “%(yes)s” once they have consented, or take the row out."
+            )
             % {"yes": _("yes")},
             code="required",
         )
@@ -196,14 +218,18 @@ class ImportRowForm(SurveyForm):
         by_label = {str(label): value for value, label in ConsentMethod.choices}
         value = self.cleaned_data["consent_how"].strip()
         if value not in by_label:
-            raise forms.ValidationError(_("Write one of: %(choices)s.") % {"choices": ", ".join(by_label)}, code="invalid_choice")
+            raise forms.ValidationError(
+                _("Write one of: %(choices)s.") % {"choices": ", ".join(by_label)}, code="invalid_choice"
+            )
         return by_label[value]
 
     def clean_title(self):
         value = self.cleaned_data["title"].strip()
         titles = dict(Person.Title.choices)
         if value and value not in titles:
-            raise forms.ValidationError(_("Write one of: %(choices)s.") % {"choices": ", ".join(titles)}, code="invalid_choice")
+            raise forms.ValidationError(
+                _("Write one of: %(choices)s.") % {"choices": ", ".join(titles)}, code="invalid_choice"
+            )
         return value
 
     def clean(self):
@@ -251,7 +277,10 @@ def check_rows(rows):
         if not parts:
             parts.append(_("the columns are in another order"))
         raise ImportError_(
-            _("The first row is not the template's header (%(problems)s). Download the template and copy your data into it.")
+            _(
+                "The first row is not the template's header (%(problems)s). "
+                "Download the template and copy your data into it."
+            )
             % {"problems": "; ".join(parts)}
         )
     width = len(COLUMNS)
@@ -277,7 +306,11 @@ def check_rows(rows):
         else:
             for field, messages in form.errors.items():
                 for message in messages:
-                    errors.append(RowError(number, _label(field) if field in dict(COLUMNS) else "", form.data.get(field, ""), message))
+                    errors.append(
+                        RowError(
+                            number, _label(field) if field in dict(COLUMNS) else "", form.data.get(field, ""), message
+                        )
+                    )
     errors.extend(_duplicates(valid))
     errors.sort(key=lambda e: e.row)
     return valid, errors
@@ -288,9 +321,9 @@ def _duplicates(forms_):
     name in the same community (two queries)."""
     ids = {f.cleaned_data["national_id"] for f in forms_ if f.cleaned_data["national_id"]}
     names = {(f.cleaned_data["first_name"], f.cleaned_data["last_name"]) for f in forms_}
-    surveyed = list(
-        Household.objects.filter(head__national_id__in=ids).select_related("head", "community")
-    ) if ids else []
+    surveyed = (
+        list(Household.objects.filter(head__national_id__in=ids).select_related("head", "community")) if ids else []
+    )
     by_id = {h.head.national_id: h for h in surveyed}
     by_name = {
         (h.head.first_name, h.head.last_name, h.community_id): h
@@ -333,10 +366,14 @@ def import_rows(rows, *, user):
         return [], errors
     ids = [f.cleaned_data["national_id"] for f in forms_ if f.cleaned_data["national_id"]]
     people = {p.national_id: p for p in Person.objects.filter(national_id__in=ids)} if ids else {}
-    savers = {
-        m.person.national_id: m
-        for m in Member.objects.filter(left_on__isnull=True, person__national_id__in=ids).select_related("person")
-    } if ids else {}  # fmt: skip
+    savers = (
+        {
+            m.person.national_id: m
+            for m in Member.objects.filter(left_on__isnull=True, person__national_id__in=ids).select_related("person")
+        }
+        if ids
+        else {}
+    )
     new_people = [Person(**f.person()) for f in forms_ if f.cleaned_data["national_id"] not in people]
     bulk_create_with_history(new_people, Person, default_user=user)
     created = iter(new_people)
@@ -348,7 +385,8 @@ def import_rows(rows, *, user):
         households.append(Household(head=head, surveyed_on=form.cleaned_data["surveyed_on"], surveyor=user, **fields))
     bulk_create_with_history(households, Household, default_user=user)
     PersonalDataConsent.objects.bulk_create(
-        PersonalDataConsent(**consent_values(form.consent(), person=h.head, user=user)) for form, h in zip(forms_, households, strict=True)
+        PersonalDataConsent(**consent_values(form.consent(), person=h.head, user=user))
+        for form, h in zip(forms_, households, strict=True)
     )
     bulk_create_with_history(
         [StatusStep(household=h, step=Step.SURVEYED, date=h.surveyed_on, recorded_by=user) for h in households],
@@ -385,7 +423,9 @@ def template_workbook():
             lists.cell(row=row, column=column, value=value)
         letter = lists.cell(row=1, column=column).column_letter
         if values:
-            validation = DataValidation(type="list", formula1=f"='{lists.title}'!${letter}$2:${letter}${len(values) + 1}", allow_blank=True)
+            validation = DataValidation(
+                type="list", formula1=f"='{lists.title}'!${letter}$2:${letter}${len(values) + 1}", allow_blank=True
+            )
             sheet.add_data_validation(validation)
             target = sheet.cell(row=1, column=keys.index(key) + 1).column_letter
             validation.add(f"{target}2:{target}501")
@@ -418,8 +458,13 @@ COLUMN_HELP = {
     "reason": gettext_lazy("May be left empty."),
     "preferred_area": gettext_lazy("May be left empty."),
     "surveyed_on": gettext_lazy("Day/month/year in the Buddhist Era, e.g. 15/12/2564; not in the future."),
-    "consent_given": gettext_lazy("Required: the word in the Lists sheet, once the head of household has agreed that the network keeps these data for the relocation survey and the housing proposal to CODI. A household without consent is not imported."),
-    "consent_on": gettext_lazy("Required: the day consent was given, day/month/year in the Buddhist Era; not in the future."),
+    "consent_given": gettext_lazy(
+        "Required: the word in the Lists sheet, once the head of household has agreed that the network keeps these "
+        "data for the relocation survey and the housing proposal to CODI. A household without consent is not imported."
+    ),
+    "consent_on": gettext_lazy(
+        "Required: the day consent was given, day/month/year in the Buddhist Era; not in the future."
+    ),
     "consent_how": gettext_lazy("Required: one of the words in the Lists sheet."),
     "consent_witness": gettext_lazy("The witness's name; required for consent given by word of mouth."),
 }

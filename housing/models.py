@@ -34,9 +34,7 @@ class Household(models.Model):
     tenure = models.CharField(_("current tenure"), max_length=20, choices=Tenure.choices)
     monthly_income = models.DecimalField(_("monthly income"), max_digits=12, decimal_places=2)
     housing_cost = models.DecimalField(_("monthly housing cost"), max_digits=12, decimal_places=2)
-    can_pay = models.DecimalField(
-        _("can pay each month for a new home"), max_digits=12, decimal_places=2
-    )
+    can_pay = models.DecimalField(_("can pay each month for a new home"), max_digits=12, decimal_places=2)
     member = models.ForeignKey(
         Member,
         verbose_name=_("savings-group member"),
@@ -58,9 +56,15 @@ class Household(models.Model):
         verbose_name_plural = _("households")
         ordering = ["community__name", "head__first_name"]
         constraints = [
-            models.CheckConstraint(condition=Q(adults__gte=1), name="household_has_an_adult", violation_error_message=_("A household has at least one adult.")),
             models.CheckConstraint(
-                condition=Q(monthly_income__gte=0, housing_cost__gte=0, can_pay__gte=0), name="household_money_not_negative", violation_error_message=_("Income and costs cannot be negative.")
+                condition=Q(adults__gte=1),
+                name="household_has_an_adult",
+                violation_error_message=_("A household has at least one adult."),
+            ),
+            models.CheckConstraint(
+                condition=Q(monthly_income__gte=0, housing_cost__gte=0, can_pay__gte=0),
+                name="household_money_not_negative",
+                violation_error_message=_("Income and costs cannot be negative."),
             ),
         ]
 
@@ -87,7 +91,9 @@ STEP_ORDER = [Step.SURVEYED, Step.VERIFIED, Step.PROPOSED, Step.APPROVED, Step.M
 class StatusStep(models.Model):
     """A dated step of a household towards a new home; the latest is its status."""
 
-    household = models.ForeignKey(Household, verbose_name=_("household"), on_delete=models.CASCADE, related_name="steps")
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.CASCADE, related_name="steps"
+    )
     step = models.CharField(_("status"), max_length=20, choices=Step.choices)
     date = models.DateField(_("date"))
     reason = models.CharField(_("reason"), max_length=300, blank=True)
@@ -102,7 +108,11 @@ class StatusStep(models.Model):
         ordering = ["household", "date", "id"]
         constraints = [
             models.UniqueConstraint(fields=["household", "step"], name="status_step_once"),
-            models.CheckConstraint(condition=~Q(step="withdrawn") | ~Q(reason=""), name="withdrawal_has_a_reason", violation_error_message=_("Say why the household withdrew.")),
+            models.CheckConstraint(
+                condition=~Q(step="withdrawn") | ~Q(reason=""),
+                name="withdrawal_has_a_reason",
+                violation_error_message=_("Say why the household withdrew."),
+            ),
         ]
 
     def __str__(self):
@@ -116,9 +126,12 @@ class Proposal(models.Model):
     date = models.DateField(_("date"))
     target_site = models.CharField(_("target site"), max_length=300)
     background = models.TextField(
-        _("background and reasons"), blank=True,
-        help_text=_("Why the households ask to move and what the network proposes; printed at the head of the proposal."),
-    )  # fmt: skip
+        _("background and reasons"),
+        blank=True,
+        help_text=_(
+            "Why the households ask to move and what the network proposes; printed at the head of the proposal."
+        ),
+    )
     households = models.ManyToManyField(Household, verbose_name=_("households"), related_name="proposals", blank=True)
     history = HistoricalRecords(m2m_fields=[households])
 
@@ -132,7 +145,9 @@ class Proposal(models.Model):
 
 
 class BudgetLine(models.Model):
-    proposal = models.ForeignKey(Proposal, verbose_name=_("proposal"), on_delete=models.CASCADE, related_name="budget_lines")
+    proposal = models.ForeignKey(
+        Proposal, verbose_name=_("proposal"), on_delete=models.CASCADE, related_name="budget_lines"
+    )
     item = models.CharField(_("item"), max_length=300)
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
     history = HistoricalRecords()
@@ -141,7 +156,13 @@ class BudgetLine(models.Model):
         verbose_name = _("budget line")
         verbose_name_plural = _("budget lines")
         ordering = ["proposal", "id"]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="budget_line_positive", violation_error_message=_("The amount must be more than 0 baht."))]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="budget_line_positive",
+                violation_error_message=_("The amount must be more than 0 baht."),
+            )
+        ]
 
     def __str__(self):
         return self.item

@@ -31,6 +31,7 @@ def households_by_step(as_of=None):
         .values_list("status", "n")
     )
 
+
 INCOME_BANDS = [(0, 5000), (5000, 10000), (10000, 15000), (15000, None)]
 PAY_BANDS = [(0, 1000), (1000, 2000), (2000, 3000), (3000, None)]
 
@@ -51,7 +52,11 @@ def _band_label(band):
 
 def _table(counter, total, order=None):
     keys = order if order is not None else sorted(counter, key=lambda k: (-counter[k], str(k)))
-    return [(key, counter[key], (Decimal(counter[key]) * 100 / total).quantize(Decimal("0.1")) if total else Decimal("0")) for key in keys if counter[key]]
+    return [
+        (key, counter[key], (Decimal(counter[key]) * 100 / total).quantize(Decimal("0.1")) if total else Decimal("0"))
+        for key in keys
+        if counter[key]
+    ]
 
 
 def summary(households):
@@ -66,7 +71,9 @@ def summary(households):
         "total": total,
         "people": sum(h.size for h in households),
         "by_community": _table(Counter(h.community.name for h in households), total),
-        "by_size": [(_("7 or more") if k == 7 else str(k), n, p) for k, n, p in _table(by_size, total, order=sorted(by_size))],
+        "by_size": [
+            (_("7 or more") if k == 7 else str(k), n, p) for k, n, p in _table(by_size, total, order=sorted(by_size))
+        ],
         "by_tenure": _table(Counter(h.get_tenure_display() for h in households), total),
         "by_income": [(_band_label(k), n, p) for k, n, p in _table(by_income, total, order=INCOME_BANDS)],
         "by_pay": [(_band_label(k), n, p) for k, n, p in _table(by_pay, total, order=PAY_BANDS)],

@@ -57,7 +57,12 @@ def step_add(*, household, step, date, reason, user):
         if not reason.strip():
             raise ValidationError({"reason": _("Say why the household withdrew.")})
     elif latest and STEP_ORDER.index(step) <= STEP_ORDER.index(latest.step):
-        raise ValidationError({"step": _("A household only moves forward: it is already at “%(step)s”.") % {"step": latest.get_step_display()}})
+        raise ValidationError(
+            {
+                "step": _("A household only moves forward: it is already at “%(step)s”.")
+                % {"step": latest.get_step_display()}
+            }
+        )
     return StatusStep.objects.create(household=household, step=step, date=date, reason=reason.strip(), recorded_by=user)
 
 
@@ -93,11 +98,14 @@ def proposal_add(*, proposal, households=None, user):
         wanted = {h.pk for h in households}
         chosen = [h for h in chosen.filter(pk__in=wanted)]
         if len(chosen) != len(wanted):
-            raise ValidationError({"households": _("Some of these households are no longer verified and waiting: reload the page.")})
+            raise ValidationError(
+                {"households": _("Some of these households are no longer verified and waiting: reload the page.")}
+            )
     chosen = list(chosen)
     proposal.households.add(*chosen)
     StatusStep.objects.bulk_create(
-        StatusStep(household=h, step=Step.PROPOSED, date=max(proposal.date, h.surveyed_on), recorded_by=user) for h in chosen
+        StatusStep(household=h, step=Step.PROPOSED, date=max(proposal.date, h.surveyed_on), recorded_by=user)
+        for h in chosen
     )
     return chosen
 
@@ -111,6 +119,9 @@ def proposal_remove(*, proposal, household, user):
     if not proposal.households.filter(pk=household.pk).exists():
         raise ValidationError(_("This household is not in the proposal."))
     if latest is None or latest.step != Step.PROPOSED:
-        raise ValidationError(_("This household has moved past the proposal (%(step)s); it cannot be taken out.") % {"step": latest.get_step_display() if latest else ""})
+        raise ValidationError(
+            _("This household has moved past the proposal (%(step)s); it cannot be taken out.")
+            % {"step": latest.get_step_display() if latest else ""}
+        )
     proposal.households.remove(household)
     latest.delete()

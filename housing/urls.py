@@ -18,9 +18,15 @@ urlpatterns = [
     path("proposals/new/", views.proposal_new, name="proposal_new"),
     path("proposals.xlsx", views.proposal_list_xlsx, name="proposals_xlsx"),
     path("proposals/<int:pk>/households/", views.proposal_households, name="proposal_households"),
-    path("proposals/<int:pk>/households/<int:household_pk>/remove/", views.proposal_household_remove, name="proposal_household_remove"),
+    path(
+        "proposals/<int:pk>/households/<int:household_pk>/remove/",
+        views.proposal_household_remove,
+        name="proposal_household_remove",
+    ),
     path("proposals/<int:pk>/budget/", views.proposal_budget, name="proposal_budget"),
-    path("proposals/<int:pk>/budget/<int:line_pk>/remove/", views.proposal_budget_remove, name="proposal_budget_remove"),
+    path(
+        "proposals/<int:pk>/budget/<int:line_pk>/remove/", views.proposal_budget_remove, name="proposal_budget_remove"
+    ),
     path("proposals/<int:pk>/", views.proposal_detail, name="proposal"),
     path("proposals/<int:pk>/proposal.pdf", views.proposal_pdf, name="proposal_pdf"),
     path("proposals/<int:pk>/proposal.xlsx", views.proposal_xlsx, name="proposal_xlsx"),

@@ -4,9 +4,9 @@ from decimal import Decimal
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
@@ -19,7 +19,15 @@ from songkhla_network.roles import role_required
 from songkhla_network.thai import be_date
 
 from . import importing, selectors, services
-from .forms import BudgetLineForm, HouseholdFilterForm, ImportForm, ProposalForm, ProposalHouseholdsForm, StepForm, SurveyForm
+from .forms import (
+    BudgetLineForm,
+    HouseholdFilterForm,
+    ImportForm,
+    ProposalForm,
+    ProposalHouseholdsForm,
+    StepForm,
+    SurveyForm,
+)
 from .models import BudgetLine, Household, Proposal, StatusStep, Step
 
 # Leaders survey; staff read everything. Treasurers see the households of their groups'
@@ -49,13 +57,16 @@ def _detail_context(request, household, *, step_form):
     the personal-data access log."""
     personal = sees_personal_data(request.user)
     if personal:
-        PersonalDataAccess.log(user=request.user, person=household.head, action=Access.VIEWED, what=_("Household survey page"))
+        PersonalDataAccess.log(
+            user=request.user, person=household.head, action=Access.VIEWED, what=_("Household survey page")
+        )
     return {
         "household": household,
         "steps": list(household.steps.select_related("recorded_by").order_by("date", "id")),
         "consents": list(
             PersonalDataConsent.objects.filter(person=household.head_id, purpose=Purpose.HOUSING)
-            .select_related("recorded_by").order_by("given_on", "id")
+            .select_related("recorded_by")
+            .order_by("given_on", "id")
         ),
         "purpose_label": Purpose.HOUSING.label,
         "personal": personal,
@@ -67,7 +78,9 @@ def households_with_status(households, status=None):
     """The households, in list order, each with its latest step's `status`, `status_label` and
     `status_date` (one query); only those at `status` when one is given."""
     latest = selectors.latest_steps()
-    households = households.annotate(status=Subquery(latest.values("step")[:1]), status_date=Subquery(latest.values("date")[:1]))
+    households = households.annotate(
+        status=Subquery(latest.values("step")[:1]), status_date=Subquery(latest.values("date")[:1])
+    )
     if status:
         households = households.filter(status=status)
     households = list(households.order_by("community__name", "head__first_name"))
@@ -80,14 +93,18 @@ def households_with_status(households, status=None):
 def filtered_households(request, households):
     """The list as the reader narrowed it: by community, status and name (the same filter feeds
     the page and its Excel export)."""
-    form = HouseholdFilterForm(request.GET or None, communities=Community.objects.filter(pk__in=households.values("community")))
+    form = HouseholdFilterForm(
+        request.GET or None, communities=Community.objects.filter(pk__in=households.values("community"))
+    )
     status = None
     if form.is_valid():
         data = form.cleaned_data
         if data["community"]:
             households = households.filter(community=data["community"])
         if data["name"]:
-            households = households.filter(Q(head__first_name__icontains=data["name"]) | Q(head__last_name__icontains=data["name"]))
+            households = households.filter(
+                Q(head__first_name__icontains=data["name"]) | Q(head__last_name__icontains=data["name"])
+            )
         status = data["status"]
     return form, households_with_status(households, status=status)
 
@@ -99,19 +116,22 @@ def household_list(request):
         request,
         "housing/household_list.html",
         {
-            "households": households, "filter": form, "query": request.GET.urlencode(),
-            "personal": sees_personal_data(request.user), "can_post": request.user.is_leader,
+            "households": households,
+            "filter": form,
+            "query": request.GET.urlencode(),
+            "personal": sees_personal_data(request.user),
+            "can_post": request.user.is_leader,
         },
-    )  # fmt: skip
+    )
 
 
 @role_required(*READERS)
 def household_detail(request, pk):
-    household = get_object_or_404(
-        visible_households(request.user).select_related("member__group", "surveyor"), pk=pk
-    )
+    household = get_object_or_404(visible_households(request.user).select_related("member__group", "surveyor"), pk=pk)
     return render(
-        request, "housing/household_detail.html", _detail_context(request, household, step_form=StepForm() if request.user.is_leader else None)
+        request,
+        "housing/household_detail.html",
+        _detail_context(request, household, step_form=StepForm() if request.user.is_leader else None),
     )
 
 
@@ -122,9 +142,12 @@ def household_new(request):
     if request.method == "POST" and form.is_valid():
         try:
             household = services.household_survey(
-                person=form.person(), household=form.household(), surveyed_on=form.cleaned_data["surveyed_on"],
-                consent=form.consent(), user=request.user,
-            )  # fmt: skip
+                person=form.person(),
+                household=form.household(),
+                surveyed_on=form.cleaned_data["surveyed_on"],
+                consent=form.consent(),
+                user=request.user,
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -159,21 +182,46 @@ def household_xlsx(request):
         workbook,
         _("Households"),
         [
-            _("Head of household"), _("community today"), _("phone"), _("national ID number"), _("adults"), _("children"),
-            _("elderly people"), _("people with disabilities"), _("current tenure"), _("monthly income"),
-            _("monthly housing cost"), _("can pay each month for a new home"), _("savings-group member"),
-            _("preferred area"), _("survey date"), _("Status"),
+            _("Head of household"),
+            _("community today"),
+            _("phone"),
+            _("national ID number"),
+            _("adults"),
+            _("children"),
+            _("elderly people"),
+            _("people with disabilities"),
+            _("current tenure"),
+            _("monthly income"),
+            _("monthly housing cost"),
+            _("can pay each month for a new home"),
+            _("savings-group member"),
+            _("preferred area"),
+            _("survey date"),
+            _("Status"),
         ],
         [
             (
-                str(h.head), h.community.name, h.head.phone, h.head.masked_national_id, h.adults, h.children, h.elderly,
-                h.disabled, h.get_tenure_display(), h.monthly_income, h.housing_cost, h.can_pay,
-                str(h.member.group) if h.member else "", h.preferred_area, be_date(h.surveyed_on), h.status_label,
+                str(h.head),
+                h.community.name,
+                h.head.phone,
+                h.head.masked_national_id,
+                h.adults,
+                h.children,
+                h.elderly,
+                h.disabled,
+                h.get_tenure_display(),
+                h.monthly_income,
+                h.housing_cost,
+                h.can_pay,
+                str(h.member.group) if h.member else "",
+                h.preferred_area,
+                be_date(h.surveyed_on),
+                h.status_label,
             )
             for h in households
         ],
         money_columns=(10, 11, 12),
-    )  # fmt: skip
+    )
     log_export(request.user, _("Household survey (Excel)"), len(households))
     return xlsx_response(workbook, "households.xlsx")
 
@@ -187,7 +235,13 @@ def _import_page(request, form, *, errors=(), preview=(), token=None, status=200
     return render(
         request,
         "housing/import.html",
-        {"form": form, "errors": errors, "preview": preview, "token": token, "max_mb": importing.MAX_BYTES // 1024 // 1024},
+        {
+            "form": form,
+            "errors": errors,
+            "preview": preview,
+            "token": token,
+            "max_mb": importing.MAX_BYTES // 1024 // 1024,
+        },
         status=status,
     )
 
@@ -218,7 +272,13 @@ def household_import(request):
 def household_import_confirm(request):
     waiting = request.session.get(IMPORT_SESSION_KEY)
     if not waiting or waiting["token"] != request.POST.get("token"):
-        messages.error(request, _("This import was already confirmed or has expired. Upload the file again if the households are not in the list."))
+        messages.error(
+            request,
+            _(
+                "This import was already confirmed or has expired. "
+                "Upload the file again if the households are not in the list."
+            ),
+        )
         return redirect("housing:list")
     try:
         households, errors = importing.import_rows(waiting["rows"], user=request.user)
@@ -229,7 +289,8 @@ def household_import_confirm(request):
         return _import_page(request, ImportForm(), errors=errors)
     messages.success(
         request,
-        ngettext("%(count)s household imported.", "%(count)s households imported.", len(households)) % {"count": len(households)},
+        ngettext("%(count)s household imported.", "%(count)s households imported.", len(households))
+        % {"count": len(households)},
     )
     return redirect("housing:list")
 
@@ -248,7 +309,9 @@ def import_template(request, kind):
 
 def _proposal_context(proposal):
     households = list(
-        proposal.households.select_related("head", "community", "member").order_by("community__name", "head__first_name")
+        proposal.households.select_related("head", "community", "member").order_by(
+            "community__name", "head__first_name"
+        )
     )
     budget = list(proposal.budget_lines.all())
     return {
@@ -261,7 +324,12 @@ def _proposal_context(proposal):
 
 
 def _proposals():
-    budget = BudgetLine.objects.filter(proposal=OuterRef("pk")).values("proposal").annotate(total=Sum("amount")).values("total")
+    budget = (
+        BudgetLine.objects.filter(proposal=OuterRef("pk"))
+        .values("proposal")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
     return list(Proposal.objects.annotate(count=Count("households"), budget=Subquery(budget)))
 
 
@@ -287,7 +355,11 @@ def proposal_new(request):
         else:
             messages.success(
                 request,
-                ngettext("Proposal drafted with %(count)s household.", "Proposal drafted with %(count)s households.", len(data["households"]))
+                ngettext(
+                    "Proposal drafted with %(count)s household.",
+                    "Proposal drafted with %(count)s households.",
+                    len(data["households"]),
+                )
                 % {"count": len(data["households"])},
             )
             return redirect("housing:proposal", pk=proposal.pk)
@@ -319,11 +391,17 @@ def proposal_households(request, pk):
     form = ProposalHouseholdsForm(request.POST)
     if form.is_valid():
         try:
-            added = services.proposal_add(proposal=proposal, households=form.cleaned_data["households"], user=request.user)
+            added = services.proposal_add(
+                proposal=proposal, households=form.cleaned_data["households"], user=request.user
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, ngettext("%(count)s household added.", "%(count)s households added.", len(added)) % {"count": len(added)})
+            messages.success(
+                request,
+                ngettext("%(count)s household added.", "%(count)s households added.", len(added))
+                % {"count": len(added)},
+            )
             return redirect("housing:proposal", pk=proposal.pk)
     return _proposal_page(request, proposal, add_form=form)
 
@@ -338,7 +416,10 @@ def proposal_household_remove(request, pk, household_pk):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, _("%(household)s was taken out of the proposal and is back to “verified”.") % {"household": household.head})
+        messages.success(
+            request,
+            _("%(household)s was taken out of the proposal and is back to “verified”.") % {"household": household.head},
+        )
     return redirect("housing:proposal", pk=proposal.pk)
 
 
@@ -392,16 +473,35 @@ def proposal_xlsx(request, pk):
     s = context["summary"]
     workbook = new_workbook()
     for title, rows in [
-        (_("By community"), s["by_community"]), (_("By household size"), s["by_size"]), (_("By tenure"), s["by_tenure"]),
-        (_("By income"), s["by_income"]), (_("By ability to pay"), s["by_pay"]),
-    ]:  # fmt: skip
+        (_("By community"), s["by_community"]),
+        (_("By household size"), s["by_size"]),
+        (_("By tenure"), s["by_tenure"]),
+        (_("By income"), s["by_income"]),
+        (_("By ability to pay"), s["by_pay"]),
+    ]:
         add_sheet(workbook, title, [title, _("Households"), _("Per cent")], rows)
-    add_sheet(workbook, _("Budget"), [_("item"), _("Amount (baht)")], [(b.item, b.amount) for b in context["budget"]], money_columns=(2,))
+    add_sheet(
+        workbook,
+        _("Budget"),
+        [_("item"), _("Amount (baht)")],
+        [(b.item, b.amount) for b in context["budget"]],
+        money_columns=(2,),
+    )
     add_sheet(
         workbook,
         _("Annex: households"),
-        [_("Head of household"), _("community today"), _("national ID number"), _("People"), _("current tenure"), _("can pay each month for a new home")],
-        [(str(h.head), h.community.name, h.head.masked_national_id, h.size, h.get_tenure_display(), h.can_pay) for h in context["households"]],
+        [
+            _("Head of household"),
+            _("community today"),
+            _("national ID number"),
+            _("People"),
+            _("current tenure"),
+            _("can pay each month for a new home"),
+        ],
+        [
+            (str(h.head), h.community.name, h.head.masked_national_id, h.size, h.get_tenure_display(), h.can_pay)
+            for h in context["households"]
+        ],
         money_columns=(6,),
     )
     log_export(request.user, _("Proposal %(title)s (Excel)") % {"title": proposal.title}, len(context["households"]))

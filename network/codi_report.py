@@ -22,13 +22,12 @@ from housing import selectors as housing_selectors
 from housing.models import Household, Proposal, Step
 from rent_collection import selectors as rent_selectors
 from rent_collection.models import LetterCollector, Tenancy
-from works import selectors as works_selectors
-from works.models import Entry as ContestEntry
-from works.models import Unit, Work
-
 from songkhla_network.charts import BLUE, GREEN, RED, Series, bar_chart
 from songkhla_network.excel import add_sheet, new_workbook
 from songkhla_network.thai import baht_words, be_date, be_month_short, month_end, month_range, month_start, to_satang
+from works import selectors as works_selectors
+from works.models import Entry as ContestEntry
+from works.models import Unit, Work
 
 ZERO = Decimal("0.00")
 
@@ -229,7 +228,9 @@ def _rent(first, last):
     return Rent(
         assignments=assignments,
         reconciliation=rent_selectors.reconciliation(first, last),
-        arrears=rent_selectors.arrears_summary(last, communities=recorded.values("community")) if recorded.exists() else None,
+        arrears=rent_selectors.arrears_summary(last, communities=recorded.values("community"))
+        if recorded.exists()
+        else None,
         progress=rent_selectors.progress_by_month(first, last, communities=recorded.values("community")),
     )
 
@@ -246,7 +247,9 @@ def _works(first, last):
         recorded.setdefault(key, []).append((str(labels.get(row["unit"], row["unit"])), row["total"]))
     works = [
         (work, recorded.get((work.community.name, work.title), []))
-        for work in Work.objects.filter(started_on__lte=last).select_related("community").order_by("community__name", "started_on", "id")
+        for work in Work.objects.filter(started_on__lte=last)
+        .select_related("community")
+        .order_by("community__name", "started_on", "id")
     ]
     contests = {}
     for entry in (
@@ -255,7 +258,9 @@ def _works(first, last):
         .order_by("contest__date", "contest_id", "work__community__name", "work__started_on", "id")
     ):
         key = (entry.contest_id, entry.work.community_id)
-        contests.setdefault(key, ContestResult(contest=entry.contest, community=entry.work.community, entries=[])).entries.append(entry)
+        contests.setdefault(
+            key, ContestResult(contest=entry.contest, community=entry.work.community, entries=[])
+        ).entries.append(entry)
     return CommunityWorks(works=works, contests=list(contests.values()))
 
 
@@ -282,7 +287,6 @@ def _charts(report):
         if any(m.tenancies for m in progress)
         else None,
     }
-
 
 
 def codi_report_workbook(report):
@@ -320,7 +324,14 @@ def codi_report_workbook(report):
     add_sheet(
         workbook,
         _("Savings groups"),
-        [_("group"), _("community"), _("Members"), _("Balance at the start"), _("Deposits in the period"), _("Balance at the end")],
+        [
+            _("group"),
+            _("community"),
+            _("Members"),
+            _("Balance at the start"),
+            _("Deposits in the period"),
+            _("Balance at the end"),
+        ],
         [(g.group.name, g.group.community.name, g.members, g.opening, g.deposits, g.closing) for g in s.money.groups],
         money_columns=(4, 5, 6),
     )
@@ -358,16 +369,24 @@ def codi_report_workbook(report):
         _("Rent collectors"),
         [_("collector"), _("CODI letter"), _("valid from"), _("valid to"), _("Communities")],
         [
-            (a.collector.get_full_name() or a.collector.username, a.letter.number, be_date(a.letter.valid_from),
-             be_date(a.letter.valid_to), ", ".join(c.name for c in a.communities.all()))
+            (
+                a.collector.get_full_name() or a.collector.username,
+                a.letter.number,
+                be_date(a.letter.valid_from),
+                be_date(a.letter.valid_to),
+                ", ".join(c.name for c in a.communities.all()),
+            )
             for a in r.assignments
         ],
-    )  # fmt: skip
+    )
     add_sheet(
         workbook,
         _("Rent arrears"),
         [_("community"), _("Households"), pgettext("rent", "In arrears"), _("Arrears outstanding")],
-        [(row.community.name, row.tenancies, row.in_arrears, row.arrears) for row in (r.arrears.communities if r.arrears else [])],
+        [
+            (row.community.name, row.tenancies, row.in_arrears, row.arrears)
+            for row in (r.arrears.communities if r.arrears else [])
+        ],
         money_columns=(4,),
     )
     add_sheet(
@@ -381,7 +400,15 @@ def codi_report_workbook(report):
         _("Contests and awards"),
         [_("contest"), _("work"), _("community"), _("level"), _("date of judging"), _("place"), _("award")],
         [
-            (c.contest.name, x.work.title, c.community.name, c.contest.get_level_display(), be_date(c.contest.date), x.rank, x.award)
+            (
+                c.contest.name,
+                x.work.title,
+                c.community.name,
+                c.contest.get_level_display(),
+                be_date(c.contest.date),
+                x.rank,
+                x.award,
+            )
             for c in w.contests
             for x in c.entries
         ],

@@ -19,7 +19,6 @@ from groups.selectors import current_statuses, deposits_by_month
 from housing import selectors as housing_selectors
 from housing.models import Proposal, Step
 from rent_collection import selectors as rent_selectors
-
 from songkhla_network.charts import GREEN, RED, Series, bar_chart
 from songkhla_network.thai import add_months, be_month_short, month_range, month_start
 
@@ -145,7 +144,9 @@ def _savings(first_month, today):
 
 def _housing():
     counts = housing_selectors.households_by_step()
-    proposals = Proposal.objects.aggregate(proposals=Count("id", distinct=True), households=Count("households", distinct=True))
+    proposals = Proposal.objects.aggregate(
+        proposals=Count("id", distinct=True), households=Count("households", distinct=True)
+    )
     return Housing(
         households=sum(counts.values()),
         by_status=[(value, label, counts[value]) for value, label in Step.choices if counts.get(value)],

@@ -26,11 +26,10 @@ from enterprise import models as enterprise
 from groups import models as groups
 from housing import models as housing
 from rent_collection import models as rent
-from works import models as works
-
 from songkhla_network import models as core
 from songkhla_network.excel import add_sheet, new_workbook
 from songkhla_network.thai import be_date, be_datetime, be_month
+from works import models as works
 
 # Fields that hold the first day of a month and mean the month itself.
 MONTH_FIELDS = {"month", "first_month", "last_month", "covers_from", "covers_to"}
@@ -148,17 +147,67 @@ _l = gettext_lazy
 SHEETS = [
     # The network, its people and its logins.
     Sheet(core.Community, ["name", "district", "note"]),
-    Sheet(core.Person, ["title", "first_name", "last_name", "national_id", "phone", "community", "address", "erased_at"]),
-    Sheet(core.User, ["username", "first_name", "last_name", "email", "role", ("person_id", _l("person (record no.)")), "is_active", "last_login", "date_joined"]),
-    Sheet(core.PersonalDataConsent, [("person_id", _l("person (record no.)")), "person", "purpose", "given", "given_on", "how", "witness", "recorded_by", "recorded_at"]),
-    Sheet(core.PersonalDataAccess, ["at", "user", "action", "what", "rows", ("person_id", _l("person (record no.)")), "reason"]),
+    Sheet(
+        core.Person, ["title", "first_name", "last_name", "national_id", "phone", "community", "address", "erased_at"]
+    ),
+    Sheet(
+        core.User,
+        [
+            "username",
+            "first_name",
+            "last_name",
+            "email",
+            "role",
+            ("person_id", _l("person (record no.)")),
+            "is_active",
+            "last_login",
+            "date_joined",
+        ],
+    ),
+    Sheet(
+        core.PersonalDataConsent,
+        [
+            ("person_id", _l("person (record no.)")),
+            "person",
+            "purpose",
+            "given",
+            "given_on",
+            "how",
+            "witness",
+            "recorded_by",
+            "recorded_at",
+        ],
+    ),
+    Sheet(
+        core.PersonalDataAccess,
+        ["at", "user", "action", "what", "rows", ("person_id", _l("person (record no.)")), "reason"],
+    ),
     # Savings groups.
     Sheet(groups.SavingsGroup, ["name", "community", "meeting_day", "default_commitment", "treasurers", "note"]),
     Sheet(groups.GroupStatusChange, ["group", "status", "date", "note"], order_by=("group__name", "date", "pk")),
     Sheet(groups.Officer, ["group", "position", "person", "since", "until"]),
-    Sheet(groups.Member, ["group", "number", "person", ("person_id", _l("person (record no.)")), "joined_on", "left_on", "commitment"], order_by=("group__name", "number")),
+    Sheet(
+        groups.Member,
+        ["group", "number", "person", ("person_id", _l("person (record no.)")), "joined_on", "left_on", "commitment"],
+        order_by=("group__name", "number"),
+    ),
     Sheet(groups.CollectionSheet, ["group", "month", "paid_on", *POSTED], order_by=("group__name", "month")),
-    Sheet(groups.LedgerEntry, ["date", "month", "group", "member.number", "member.person", "kind", "amount", ("sheet_id", _l("collection sheet (record no.)")), ("reverses_id", _l("reverses (record no.)")), "reason", *POSTED]),
+    Sheet(
+        groups.LedgerEntry,
+        [
+            "date",
+            "month",
+            "group",
+            "member.number",
+            "member.person",
+            "kind",
+            "amount",
+            ("sheet_id", _l("collection sheet (record no.)")),
+            ("reverses_id", _l("reverses (record no.)")),
+            "reason",
+            *POSTED,
+        ],
+    ),
     # The enterprise.
     Sheet(enterprise.Donation, ["date", "donor", "donor_detail", "amount", "purpose", *POSTED]),
     Sheet(enterprise.LevyPosting, ["first_month", "last_month", *POSTED]),
@@ -166,54 +215,195 @@ SHEETS = [
     Sheet(
         enterprise.CashEntry,
         [
-            "date", "kind", "amount", "description", ("donation_id", _l("donation (record no.)")), ("levy_posting_id", _l("levy posting (record no.)")),
-            "buying_round", ("member_payment_id", _l("member payment (record no.)")), ("material_movement_id", _l("raw material movement (record no.)")),
-            ("liquid_sale_id", _l("liquid sale (record no.)")), ("reverses_id", _l("reverses (record no.)")), "reason", *POSTED,
+            "date",
+            "kind",
+            "amount",
+            "description",
+            ("donation_id", _l("donation (record no.)")),
+            ("levy_posting_id", _l("levy posting (record no.)")),
+            "buying_round",
+            ("member_payment_id", _l("member payment (record no.)")),
+            ("material_movement_id", _l("raw material movement (record no.)")),
+            ("liquid_sale_id", _l("liquid sale (record no.)")),
+            ("reverses_id", _l("reverses (record no.)")),
+            "reason",
+            *POSTED,
         ],
         order_by=("date", "pk"),
     ),
     Sheet(enterprise.Supplier, ["name", "phone", "note"]),
-    Sheet(enterprise.Product, ["name", "unit", "supplier", "pack_name", "units_per_pack", "pack_price", "member_price", "retail_price", "retail_seen_on", "active"]),
-    Sheet(enterprise.BuyingRound, ["title", "opened_on", "closes_on", "pickup_on", "closed_at", "closed_by", "received_at"]),
-    Sheet(enterprise.RoundItem, ["round", "product.name", "units_per_pack", "pack_price", "member_price", "retail_price", "packs_to_buy", "received_packs", "receive_note"]),
+    Sheet(
+        enterprise.Product,
+        [
+            "name",
+            "unit",
+            "supplier",
+            "pack_name",
+            "units_per_pack",
+            "pack_price",
+            "member_price",
+            "retail_price",
+            "retail_seen_on",
+            "active",
+        ],
+    ),
+    Sheet(
+        enterprise.BuyingRound,
+        ["title", "opened_on", "closes_on", "pickup_on", "closed_at", "closed_by", "received_at"],
+    ),
+    Sheet(
+        enterprise.RoundItem,
+        [
+            "round",
+            "product.name",
+            "units_per_pack",
+            "pack_price",
+            "member_price",
+            "retail_price",
+            "packs_to_buy",
+            "received_packs",
+            "receive_note",
+        ],
+    ),
     Sheet(enterprise.Order, ["item.round", "item.product.name", *MEMBER, "quantity", "entered_by", "entered_at"]),
-    Sheet(enterprise.Allocation, [("order_id", _l("order (record no.)")), "order.item.round", "order.item.product.name", "order.member.group", "order.member.person", "quantity", "reason", "set_by", "set_at"]),
-    Sheet(enterprise.MemberPayment, ["round", *MEMBER, "date", "amount", ("reverses_id", _l("reverses (record no.)")), *POSTED]),
-    Sheet(enterprise.StockMovement, ["date", "product.name", "kind", "quantity", "unit_cost", "round_item.round", "note", *POSTED]),
+    Sheet(
+        enterprise.Allocation,
+        [
+            ("order_id", _l("order (record no.)")),
+            "order.item.round",
+            "order.item.product.name",
+            "order.member.group",
+            "order.member.person",
+            "quantity",
+            "reason",
+            "set_by",
+            "set_at",
+        ],
+    ),
+    Sheet(
+        enterprise.MemberPayment,
+        ["round", *MEMBER, "date", "amount", ("reverses_id", _l("reverses (record no.)")), *POSTED],
+    ),
+    Sheet(
+        enterprise.StockMovement,
+        ["date", "product.name", "kind", "quantity", "unit_cost", "round_item.round", "note", *POSTED],
+    ),
     Sheet(enterprise.RawMaterial, ["name", "unit"]),
     Sheet(enterprise.Recipe, ["name", "expected_litres", "member_price", "community_price"]),
     Sheet(enterprise.Ingredient, ["recipe", "material.name", "material.unit", "quantity"]),
-    Sheet(enterprise.Batch, ["date", "recipe", "scale", "litres", "cost", "makers", *POSTED], prefetch=("makers__person",)),
-    Sheet(enterprise.MaterialMovement, ["date", "material.name", "material.unit", "kind", "quantity", "value", ("batch_id", _l("batch (record no.)")), *POSTED]),
-    Sheet(enterprise.LiquidSale, ["date", "recipe", "buyer", "member.group", "member.person", "litres", "price_per_litre", "amount", ("reverses_id", _l("reverses (record no.)")), *POSTED]),
+    Sheet(
+        enterprise.Batch, ["date", "recipe", "scale", "litres", "cost", "makers", *POSTED], prefetch=("makers__person",)
+    ),
+    Sheet(
+        enterprise.MaterialMovement,
+        [
+            "date",
+            "material.name",
+            "material.unit",
+            "kind",
+            "quantity",
+            "value",
+            ("batch_id", _l("batch (record no.)")),
+            *POSTED,
+        ],
+    ),
+    Sheet(
+        enterprise.LiquidSale,
+        [
+            "date",
+            "recipe",
+            "buyer",
+            "member.group",
+            "member.person",
+            "litres",
+            "price_per_litre",
+            "amount",
+            ("reverses_id", _l("reverses (record no.)")),
+            *POSTED,
+        ],
+    ),
     # Housing.
     Sheet(
         housing.Household,
         [
-            "head", ("head_id", _l("person (record no.)")), "head.national_id", "head.phone", "community", "address", "adults", "children",
-            "elderly", "disabled", "tenure", "monthly_income", "housing_cost", "can_pay", "member.group", "member.number",
-            "reason", "preferred_area", "surveyed_on", "surveyor",
+            "head",
+            ("head_id", _l("person (record no.)")),
+            "head.national_id",
+            "head.phone",
+            "community",
+            "address",
+            "adults",
+            "children",
+            "elderly",
+            "disabled",
+            "tenure",
+            "monthly_income",
+            "housing_cost",
+            "can_pay",
+            "member.group",
+            "member.number",
+            "reason",
+            "preferred_area",
+            "surveyed_on",
+            "surveyor",
         ],
     ),
-    Sheet(housing.StatusStep, [("household_id", _l("household (record no.)")), "household.head", "step", "date", "reason", "recorded_by"], order_by=("household_id", "date", "pk")),
+    Sheet(
+        housing.StatusStep,
+        [("household_id", _l("household (record no.)")), "household.head", "step", "date", "reason", "recorded_by"],
+        order_by=("household_id", "date", "pk"),
+    ),
     Sheet(housing.Proposal, ["title", "date", "target_site", "background"]),
     Sheet(
         housing.Proposal.households.through,
-        [("proposal_id", _l("proposal (record no.)")), ("proposal", _l("proposal to CODI")), ("household_id", _l("household (record no.)")), "household.head", "household.community"],
+        [
+            ("proposal_id", _l("proposal (record no.)")),
+            ("proposal", _l("proposal to CODI")),
+            ("household_id", _l("household (record no.)")),
+            "household.head",
+            "household.community",
+        ],
         title=_l("Households in proposals"),
     ),
     Sheet(housing.BudgetLine, [("proposal_id", _l("proposal (record no.)")), "proposal", "item", "amount"]),
     # Railway-land rent.
-    Sheet(rent.Tenancy, ["contract_number", "community", "plot", "tenant", ("tenant_id", _l("person (record no.)")), "monthly_rent", "start_date", "opening_balance", "opening_on", "opening_source", "note"]),
+    Sheet(
+        rent.Tenancy,
+        [
+            "contract_number",
+            "community",
+            "plot",
+            "tenant",
+            ("tenant_id", _l("person (record no.)")),
+            "monthly_rent",
+            "start_date",
+            "opening_balance",
+            "opening_on",
+            "opening_source",
+            "note",
+        ],
+    ),
     Sheet(rent.CodiLetter, ["number", "date", "signed_by", "valid_from", "valid_to", "note"]),
     Sheet(rent.LetterCollector, ["letter", "collector", "communities"]),
     Sheet(rent.ReceiptSeries, ["collector", "next_number"]),
     Sheet(
         rent.Receipt,
         [
-            "collector", "number", "date", "tenancy.contract_number", "tenancy.tenant", "tenancy.community", "amount", "advance",
-            "covers_from", "covers_to", "letter", ("void.posted_at", _l("voided at")), ("void.reason", _l("why it was voided")),
-            ("remittance_line.remittance.bank_reference", _l("remitted to CODI (bank reference)")), *POSTED,
+            "collector",
+            "number",
+            "date",
+            "tenancy.contract_number",
+            "tenancy.tenant",
+            "tenancy.community",
+            "amount",
+            "advance",
+            "covers_from",
+            "covers_to",
+            "letter",
+            ("void.posted_at", _l("voided at")),
+            ("void.reason", _l("why it was voided")),
+            ("remittance_line.remittance.bank_reference", _l("remitted to CODI (bank reference)")),
+            *POSTED,
         ],
         covers=(rent.ReceiptVoid, rent.RemittanceLine),
         order_by=("collector_id", "number"),
@@ -222,7 +412,20 @@ SHEETS = [
     # Community works.
     Sheet(works.Work, ["community", "kind", "title", "description", "started_on", "participants", "created_by"]),
     Sheet(works.Quantity, ["work.community", "work.title", "date", "amount", "unit", "note", "recorded_by"]),
-    Sheet(works.Photo, ["work.community", "work.title", "caption", "image", "thumbnail", "width", "height", "uploaded_by", "uploaded_at"]),
+    Sheet(
+        works.Photo,
+        [
+            "work.community",
+            "work.title",
+            "caption",
+            "image",
+            "thumbnail",
+            "width",
+            "height",
+            "uploaded_by",
+            "uploaded_at",
+        ],
+    ),
     Sheet(works.Contest, ["name", "organiser", "level", "date", "note"]),
     Sheet(works.Entry, ["contest", "work.community", "work.title", "rank", "award"]),
     Sheet(works.ContestDocument, ["contest", "title", "file", "content_type", "uploaded_by", "uploaded_at"]),
@@ -233,7 +436,9 @@ def full_copy(*, exported_by, now=None):
     """The workbook for a leader or staff member, its export written in the personal-data access
     log (it holds everyone's personal data unmasked). Returns (workbook, number of people)."""
     workbook, people = full_export_workbook(exported_by=exported_by, now=now)
-    core.PersonalDataAccess.log(user=exported_by, action=core.Access.EXPORTED, what=_("Full copy of the network's records (Excel)"), rows=people)
+    core.PersonalDataAccess.log(
+        user=exported_by, action=core.Access.EXPORTED, what=_("Full copy of the network's records (Excel)"), rows=people
+    )
     return workbook, people
 
 

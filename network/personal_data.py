@@ -19,7 +19,6 @@ from enterprise.models import MemberPayment, Order
 from groups.models import LedgerEntry, Member, Officer
 from housing.models import Household, StatusStep, Step
 from rent_collection.models import Receipt, Tenancy
-
 from songkhla_network.excel import add_sheet, new_workbook
 from songkhla_network.models import Access, Person, PersonalDataAccess, PersonalDataConsent, User
 from songkhla_network.thai import arabic_digits, be_date, be_datetime, be_month
@@ -41,7 +40,11 @@ def find_people(query):
         match = Q()
         for word in text.split():
             match &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
-    return list(Person.objects.filter(match).select_related("community").order_by("first_name", "last_name", "id")[:SEARCH_LIMIT])
+    return list(
+        Person.objects.filter(match)
+        .select_related("community")
+        .order_by("first_name", "last_name", "id")[:SEARCH_LIMIT]
+    )
 
 
 @dataclass
@@ -70,10 +73,15 @@ class PersonData:
 def person_data(person):
     """Everything about `person` across the program areas, in a fixed number of queries."""
     memberships = list(
-        Member.objects.filter(person=person).select_related("group__community").annotate(balance=Sum("entries__amount")).order_by("joined_on", "id")
+        Member.objects.filter(person=person)
+        .select_related("group__community")
+        .annotate(balance=Sum("entries__amount"))
+        .order_by("joined_on", "id")
     )
     entries = list(
-        LedgerEntry.objects.filter(member__person=person).select_related("group", "member").order_by("member", "date", "id")
+        LedgerEntry.objects.filter(member__person=person)
+        .select_related("group", "member")
+        .order_by("member", "date", "id")
     )
     for member in memberships:
         member.balance = member.balance or ZERO
@@ -81,14 +89,20 @@ def person_data(person):
     household = Household.objects.filter(head=person).select_related("community", "member__group", "surveyor").first()
     tenancies = list(Tenancy.objects.filter(tenant=person).select_related("community").order_by("start_date", "id"))
     receipts = list(
-        Receipt.objects.filter(tenancy__tenant=person).select_related("collector", "void").order_by("date", "collector", "number")
+        Receipt.objects.filter(tenancy__tenant=person)
+        .select_related("collector", "void")
+        .order_by("date", "collector", "number")
     )
     for tenancy in tenancies:
         tenancy.receipt_rows = [r for r in receipts if r.tenancy_id == tenancy.pk]
     return PersonData(
         person=person,
         login=User.objects.filter(person=person).first(),
-        consents=list(PersonalDataConsent.objects.filter(person=person).select_related("recorded_by").order_by("purpose", "given_on", "id")),
+        consents=list(
+            PersonalDataConsent.objects.filter(person=person)
+            .select_related("recorded_by")
+            .order_by("purpose", "given_on", "id")
+        ),
         memberships=memberships,
         entries=entries,
         offices=list(Officer.objects.filter(person=person).select_related("group").order_by("since", "id")),
@@ -100,7 +114,11 @@ def person_data(person):
             .select_related("item__product", "item__round", "member__group", "allocation")
             .order_by("item__round__opened_on", "item__product__name")
         ),
-        payments=list(MemberPayment.objects.filter(member__person=person).select_related("round", "member__group").order_by("date", "id")),
+        payments=list(
+            MemberPayment.objects.filter(member__person=person)
+            .select_related("round", "member__group")
+            .order_by("date", "id")
+        ),
         works=list(person.works.select_related("community").order_by("started_on", "id")),
         accesses=list(PersonalDataAccess.objects.filter(person=person).select_related("user").order_by("-at", "-id")),
     )
@@ -121,19 +139,31 @@ def person_workbook(data):
         _("Person"),
         [_("field"), _("value")],
         [
-            (_("title"), person.title), (_("first name"), person.first_name), (_("last name"), person.last_name),
-            (_("phone"), person.phone), (_("national ID number"), person.national_id),
-            (_("community"), str(person.community or "")), (_("address"), person.address),
+            (_("title"), person.title),
+            (_("first name"), person.first_name),
+            (_("last name"), person.last_name),
+            (_("phone"), person.phone),
+            (_("national ID number"), person.national_id),
+            (_("community"), str(person.community or "")),
+            (_("address"), person.address),
             (_("login"), data.login.username if data.login else ""),
             (_("personal data erased at"), be_datetime(person.erased_at)),
         ],
-    )  # fmt: skip
+    )
     add_sheet(
         workbook,
         _("Consent"),
         [_("purpose"), _("consent given"), _("date"), _("how"), _("witness"), _("recorded by"), _("recorded at")],
         [
-            (c.get_purpose_display(), _yes(c.given), be_date(c.given_on), c.get_how_display(), c.witness, str(c.recorded_by), be_datetime(c.recorded_at))
+            (
+                c.get_purpose_display(),
+                _yes(c.given),
+                be_date(c.given_on),
+                c.get_how_display(),
+                c.witness,
+                str(c.recorded_by),
+                be_datetime(c.recorded_at),
+            )
             for c in data.consents
         ],
     )
@@ -141,7 +171,10 @@ def person_workbook(data):
         workbook,
         _("Savings groups"),
         [_("group"), _("member number"), _("joined on"), _("left on"), _("monthly commitment"), _("Balance")],
-        [(m.group.name, m.number, be_date(m.joined_on), be_date(m.left_on), m.commitment, m.balance) for m in data.memberships]
+        [
+            (m.group.name, m.number, be_date(m.joined_on), be_date(m.left_on), m.commitment, m.balance)
+            for m in data.memberships
+        ]
         + [(o.group.name, o.get_position_display(), be_date(o.since), be_date(o.until), "", "") for o in data.offices],
         money_columns=(5, 6),
     )
@@ -149,38 +182,96 @@ def person_workbook(data):
         workbook,
         _("Passbook"),
         [_("group"), _("member number"), _("date"), _("for month"), _("kind"), _("amount"), _("reason")],
-        [(e.group.name, e.member.number, be_date(e.date), be_month(e.month), e.get_kind_display(), e.amount, e.reason) for e in data.entries],
+        [
+            (
+                e.group.name,
+                e.member.number,
+                be_date(e.date),
+                be_month(e.month),
+                e.get_kind_display(),
+                e.amount,
+                e.reason,
+            )
+            for e in data.entries
+        ],
         money_columns=(6,),
     )
     survey = []
     if household:
         survey = [
-            (_("community today"), household.community.name), (_("address today"), household.address),
-            (_("adults"), household.adults), (_("children"), household.children), (_("elderly people"), household.elderly),
-            (_("people with disabilities"), household.disabled), (_("current tenure"), household.get_tenure_display()),
-            (_("monthly income"), household.monthly_income), (_("monthly housing cost"), household.housing_cost),
+            (_("community today"), household.community.name),
+            (_("address today"), household.address),
+            (_("adults"), household.adults),
+            (_("children"), household.children),
+            (_("elderly people"), household.elderly),
+            (_("people with disabilities"), household.disabled),
+            (_("current tenure"), household.get_tenure_display()),
+            (_("monthly income"), household.monthly_income),
+            (_("monthly housing cost"), household.housing_cost),
             (_("can pay each month for a new home"), household.can_pay),
             (_("savings-group member"), str(household.member.group) if household.member else ""),
-            (_("reason for moving"), household.reason), (_("preferred area"), household.preferred_area),
-            (_("survey date"), be_date(household.surveyed_on)), (_("surveyor"), str(household.surveyor)),
-        ]  # fmt: skip
-        survey += [(_("Status"), f"{be_date(s.date)}: {s.get_step_display()}" + (f" — {s.reason}" if s.reason else "")) for s in data.steps]
+            (_("reason for moving"), household.reason),
+            (_("preferred area"), household.preferred_area),
+            (_("survey date"), be_date(household.surveyed_on)),
+            (_("surveyor"), str(household.surveyor)),
+        ]
+        survey += [
+            (_("Status"), f"{be_date(s.date)}: {s.get_step_display()}" + (f" — {s.reason}" if s.reason else ""))
+            for s in data.steps
+        ]
     add_sheet(workbook, _("Housing survey"), [_("field"), _("value")], survey)
     add_sheet(
         workbook,
         _("Tenancies"),
-        [_("contract number"), _("community"), _("plot or house number"), _("monthly rent"), _("contract start date"),
-         _("opening arrears"), _("arrears as of"), _("source of the opening arrears"), _("note")],
-        [(t.contract_number, t.community.name, t.plot, t.monthly_rent, be_date(t.start_date), t.opening_balance,
-          be_date(t.opening_on), t.opening_source, t.note) for t in data.tenancies],
+        [
+            _("contract number"),
+            _("community"),
+            _("plot or house number"),
+            _("monthly rent"),
+            _("contract start date"),
+            _("opening arrears"),
+            _("arrears as of"),
+            _("source of the opening arrears"),
+            _("note"),
+        ],
+        [
+            (
+                t.contract_number,
+                t.community.name,
+                t.plot,
+                t.monthly_rent,
+                be_date(t.start_date),
+                t.opening_balance,
+                be_date(t.opening_on),
+                t.opening_source,
+                t.note,
+            )
+            for t in data.tenancies
+        ],
         money_columns=(4, 6),
-    )  # fmt: skip
+    )
     add_sheet(
         workbook,
         _("Receipts"),
-        [_("receipt number"), _("collector"), _("date"), _("amount"), _("of which advance rent"), _("For"), _("Voided")],
         [
-            (r.number, str(r.collector), be_date(r.date), r.amount, r.advance, r.covers_label, r.void.reason if hasattr(r, "void") else "")
+            _("receipt number"),
+            _("collector"),
+            _("date"),
+            _("amount"),
+            _("of which advance rent"),
+            _("For"),
+            _("Voided"),
+        ],
+        [
+            (
+                r.number,
+                str(r.collector),
+                be_date(r.date),
+                r.amount,
+                r.advance,
+                r.covers_label,
+                r.void.reason if hasattr(r, "void") else "",
+            )
             for r in data.receipts
         ],
         money_columns=(4, 5),
@@ -190,7 +281,13 @@ def person_workbook(data):
         _("Buying together"),
         [_("buying round"), _("group"), _("product"), _("quantity"), _("quantity received")],
         [
-            (o.item.round.title, o.member.group.name, o.item.product.name, o.quantity, o.allocation.quantity if hasattr(o, "allocation") else "")
+            (
+                o.item.round.title,
+                o.member.group.name,
+                o.item.product.name,
+                o.quantity,
+                o.allocation.quantity if hasattr(o, "allocation") else "",
+            )
             for o in data.orders
         ],
     )
@@ -232,28 +329,45 @@ def erasure_blockers(person, *, today=None):
     blockers = []
     login = User.objects.filter(person=person).first()
     if login:
-        blockers.append(_("They have a login (%(username)s): unlink it from the person in the admin first.") % {"username": login.username})
+        blockers.append(
+            _("They have a login (%(username)s): unlink it from the person in the admin first.")
+            % {"username": login.username}
+        )
     for member in Member.objects.filter(person=person).select_related("group").annotate(balance=Sum("entries__amount")):
         if member.left_on is None or member.left_on > today:
-            blockers.append(_("They are still a member of %(group)s: record the day they left the group first.") % {"group": member.group})
+            blockers.append(
+                _("They are still a member of %(group)s: record the day they left the group first.")
+                % {"group": member.group}
+            )
         if member.balance:
             blockers.append(
                 _("They still have %(amount)s baht in %(group)s: pay it out (a withdrawal) first.")
                 % {"amount": f"{member.balance:,.2f}", "group": member.group}
             )
-    for office in Officer.objects.filter(person=person).filter(Q(until__isnull=True) | Q(until__gte=today)).select_related("group"):
+    for office in (
+        Officer.objects.filter(person=person)
+        .filter(Q(until__isnull=True) | Q(until__gte=today))
+        .select_related("group")
+    ):
         blockers.append(
-            _("They are %(position)s of %(group)s: record the end of the term first.") % {"position": office.get_position_display(), "group": office.group}
+            _("They are %(position)s of %(group)s: record the end of the term first.")
+            % {"position": office.get_position_display(), "group": office.group}
         )
     for tenancy in Tenancy.objects.filter(tenant=person):
         blockers.append(
-            _("They are the tenant of lease %(contract)s: rent is collected under their name for CODI while the lease lasts.")
+            _(
+                "They are the tenant of lease %(contract)s: "
+                "rent is collected under their name for CODI while the lease lasts."
+            )
             % {"contract": tenancy.contract_number}
         )
     latest = StatusStep.objects.filter(household__head=person).order_by("-date", "-id").first()
     if latest and latest.step not in ERASABLE_STEPS:
         blockers.append(
-            _("Their household is at “%(step)s” in the proposal to CODI: take it out of the proposal first, or keep the data while CODI holds it.")
+            _(
+                "Their household is at “%(step)s” in the proposal to CODI: "
+                "take it out of the proposal first, or keep the data while CODI holds it."
+            )
             % {"step": latest.get_step_display()}
         )
     return blockers
@@ -277,7 +391,9 @@ def person_erase(*, person, reason, user, today=None):
     reasons, when `erasure_blockers` names any. The erasure is logged with who, when and why."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": _("Say why the data are erased, e.g. the person's written request and its date.")})
+        raise ValidationError(
+            {"reason": _("Say why the data are erased, e.g. the person's written request and its date.")}
+        )
     person = Person.objects.select_for_update().get(pk=person.pk)
     if person.erased_at:
         raise ValidationError(_("This person's data were already erased."))
@@ -297,9 +413,14 @@ def person_erase(*, person, reason, user, today=None):
     household = Household.objects.select_for_update().filter(head=person).first()
     if household:
         household_fields = {
-            "address": "", "reason": "", "preferred_area": "", "disabled": 0,
-            "monthly_income": ZERO, "housing_cost": ZERO, "can_pay": ZERO,
-        }  # fmt: skip
+            "address": "",
+            "reason": "",
+            "preferred_area": "",
+            "disabled": 0,
+            "monthly_income": ZERO,
+            "housing_cost": ZERO,
+            "can_pay": ZERO,
+        }
         for name, value in household_fields.items():
             setattr(household, name, value)
         household.save()
@@ -311,8 +432,13 @@ def person_erase(*, person, reason, user, today=None):
         latest = household.steps.order_by("-date", "-id").first()
         if latest is None or latest.step != Step.WITHDRAWN:
             StatusStep.objects.create(
-                household=household, step=Step.WITHDRAWN, date=max(today, latest.date if latest else today),
-                reason=_("Personal data erased at the person's request"), recorded_by=user,
-            )  # fmt: skip
-    PersonalDataAccess.log(user=user, person=person, action=Access.ERASED, what=_("Personal data erased"), reason=reason)
+                household=household,
+                step=Step.WITHDRAWN,
+                date=max(today, latest.date if latest else today),
+                reason=_("Personal data erased at the person's request"),
+                recorded_by=user,
+            )
+    PersonalDataAccess.log(
+        user=user, person=person, action=Access.ERASED, what=_("Personal data erased"), reason=reason
+    )
     return person

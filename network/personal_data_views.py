@@ -30,7 +30,12 @@ def people(request):
     return render(
         request,
         "network/people.html",
-        {"form": form, "people": found, "searched": form.is_valid() and bool(form.cleaned_data["q"].strip()), "limit": personal_data.SEARCH_LIMIT},
+        {
+            "form": form,
+            "people": found,
+            "searched": form.is_valid() and bool(form.cleaned_data["q"].strip()),
+            "limit": personal_data.SEARCH_LIMIT,
+        },
     )
 
 
@@ -43,7 +48,11 @@ def person_detail(request, pk):
     return render(
         request,
         "network/person.html",
-        {"data": data, "person": person, "blockers": [] if person.erased_at else personal_data.erasure_blockers(person)},
+        {
+            "data": data,
+            "person": person,
+            "blockers": [] if person.erased_at else personal_data.erasure_blockers(person),
+        },
     )
 
 
@@ -53,9 +62,14 @@ def person_export(request, pk):
     """The copy of their data a person asked for, as an Excel workbook; the export is logged."""
     person = get_object_or_404(Person.objects.select_related("community"), pk=pk)
     PersonalDataAccess.log(
-        user=request.user, person=person, action=Access.EXPORTED, what=_("Everything the network holds about the person (Excel)")
+        user=request.user,
+        person=person,
+        action=Access.EXPORTED,
+        what=_("Everything the network holds about the person (Excel)"),
     )
-    return xlsx_response(personal_data.person_workbook(personal_data.person_data(person)), f"personal-data-{person.pk}.xlsx")
+    return xlsx_response(
+        personal_data.person_workbook(personal_data.person_data(person)), f"personal-data-{person.pk}.xlsx"
+    )
 
 
 @leader_required

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from songkhla_network.excel import xlsx_response
-from songkhla_network.forms import ReportPeriodForm
+from songkhla_network.forms import MonthRangeForm
 from songkhla_network.models import Role
 from songkhla_network.pdf import pdf_response
 from songkhla_network.roles import role_required
@@ -40,7 +40,7 @@ def home(request):
 
 
 def _report(request):
-    form = ReportPeriodForm(request.GET or None)
+    form = MonthRangeForm(request.GET, default=3, max_months=24)
     first, last = form.period()
     return form, codi_report(first, last, issued=timezone.localdate())
 
@@ -65,7 +65,9 @@ def report_xlsx(request):
     form, data = _report(request)
     if form.is_bound and not form.is_valid():
         return render(request, "network/codi_report.html", {"form": form, "report": data, "query": ""})
-    return xlsx_response(codi_report_workbook(data), f"codi-report-{be_month_slug(data.first)}-{be_month_slug(data.last)}.xlsx")
+    return xlsx_response(
+        codi_report_workbook(data), f"codi-report-{be_month_slug(data.first)}-{be_month_slug(data.last)}.xlsx"
+    )
 
 
 @require_GET

@@ -11,11 +11,14 @@ from .models import CodiLetter, LetterCollector, Receipt, ReceiptVoid, Remittanc
 @admin.register(Tenancy)
 class TenancyAdmin(ThaiModelAdmin):
     list_display = [
-        "contract_number", "tenant", "community", "plot",
+        "contract_number",
+        "tenant",
+        "community",
+        "plot",
         baht_column("monthly_rent", Tenancy._meta.get_field("monthly_rent").verbose_name),
         baht_column("opening_balance", Tenancy._meta.get_field("opening_balance").verbose_name),
         "opening_on",
-    ]  # fmt: skip
+    ]
     list_filter = ["community"]
     search_fields = ["contract_number", "plot", "tenant__first_name", "tenant__last_name", "community__name"]
     list_select_related = ["tenant", "community"]
@@ -49,11 +52,15 @@ class VoidInline(admin.StackedInline):
 @admin.register(Receipt)
 class ReceiptAdmin(ReadOnlyMoneyAdmin):
     list_display = [
-        "number", "collector", "date", "tenancy",
+        "number",
+        "collector",
+        "date",
+        "tenancy",
         baht_column("amount", Receipt._meta.get_field("amount").verbose_name),
         baht_column("advance", Receipt._meta.get_field("advance").verbose_name),
-        "is_void", "letter",
-    ]  # fmt: skip
+        "is_void",
+        "letter",
+    ]
     list_display_links = ["number", "collector"]
     list_filter = ["collector", "tenancy__community", "date"]
     search_fields = ["tenancy__contract_number", "tenancy__tenant__first_name", "tenancy__tenant__last_name"]
@@ -93,9 +100,12 @@ class RemittanceLineInline(admin.TabularInline):
 @admin.register(Remittance)
 class RemittanceAdmin(ReadOnlyMoneyAdmin):
     list_display = [
-        "transfer_date", "collector", "bank_reference",
-        baht_column("amount", Remittance._meta.get_field("amount").verbose_name), "posted_by",
-    ]  # fmt: skip
+        "transfer_date",
+        "collector",
+        "bank_reference",
+        baht_column("amount", Remittance._meta.get_field("amount").verbose_name),
+        "posted_by",
+    ]
     list_filter = ["collector"]
     search_fields = ["bank_reference"]
     list_select_related = ["collector", "posted_by"]

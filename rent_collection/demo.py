@@ -47,18 +47,26 @@ def seed(*, today, collector=None, leader=None):
         collectors.append((leader, [communities[LEADERS_COMMUNITY]]))
     if not CodiLetter.objects.filter(number=FIRST_LETTER).exists():
         services.letter_record(
-            number=FIRST_LETTER, date=datetime.date(2022, 3, 25), signed_by=SIGNER,
-            valid_from=FIRST_VALID[0], valid_to=FIRST_VALID[1], assignments=collectors,
-        )  # fmt: skip
+            number=FIRST_LETTER,
+            date=datetime.date(2022, 3, 25),
+            signed_by=SIGNER,
+            valid_from=FIRST_VALID[0],
+            valid_to=FIRST_VALID[1],
+            assignments=collectors,
+        )
         created.append("letter")
     # The renewal is valid today and ends within weeks, so leaders see a letter about to expire.
     valid_from = add_months(month_start(today), -11)
     renewal = f"พอช.ใต้ 0187/{be_year(valid_from)}"
     if valid_from > FIRST_VALID[1] and not CodiLetter.objects.filter(number=renewal).exists():
         services.letter_record(
-            number=renewal, date=valid_from - datetime.timedelta(days=7), signed_by=SIGNER,
-            valid_from=valid_from, valid_to=today + datetime.timedelta(days=20), assignments=collectors,
-        )  # fmt: skip
+            number=renewal,
+            date=valid_from - datetime.timedelta(days=7),
+            signed_by=SIGNER,
+            valid_from=valid_from,
+            valid_to=today + datetime.timedelta(days=20),
+            assignments=collectors,
+        )
         created.append("renewal")
     if not Receipt.objects.exists():
         _seed_receipts(collectors, today=today)
@@ -69,9 +77,14 @@ def seed(*, today, collector=None, leader=None):
         paid_in = list(Receipt.objects.filter(collector=collector, date__lt=transfer, void__isnull=True))
         if paid_in:
             services.remittance_post(
-                collector=collector, receipts=paid_in, transfer_date=transfer, bank_reference=REMITTANCE_REFERENCE,
-                amount=sum(r.amount for r in paid_in), user=collector, today=today,
-            )  # fmt: skip
+                collector=collector,
+                receipts=paid_in,
+                transfer_date=transfer,
+                bank_reference=REMITTANCE_REFERENCE,
+                amount=sum(r.amount for r in paid_in),
+                user=collector,
+                today=today,
+            )
             created.append("remittance")
     return created
 
@@ -85,7 +98,10 @@ def _seed_tenancies():
     for community_name in COMMUNITIES:
         community, __ = Community.objects.get_or_create(name=community_name)
         # Some tenants already save in the community's group: the same person, kept once.
-        savers = [m.person for m in Member.objects.filter(group__community=community).select_related("person").order_by("number")[:2]]
+        savers = [
+            m.person
+            for m in Member.objects.filter(group__community=community).select_related("person").order_by("number")[:2]
+        ]
         for i in range(TENANCIES_PER_COMMUNITY):
             number += 1
             if i < len(savers):
@@ -93,17 +109,23 @@ def _seed_tenancies():
             else:
                 first, last = names.pop()
                 tenant = {
-                    "title": rng.choice(["นาง", "นาย", "นางสาว"]), "first_name": first, "last_name": last,
+                    "title": rng.choice(["นาง", "นาย", "นางสาว"]),
+                    "first_name": first,
+                    "last_name": last,
                     "phone": f"09{rng.randrange(10**7, 10**8)}",
-                }  # fmt: skip
+                }
             rent = rng.choice(RENTS)
             services.tenancy_register(
-                person=tenant, community=community, plot=f"{rng.randrange(1, 90)}/{i + 1}",
-                contract_number=f"รฟท.สข. {number:03d}/2555", monthly_rent=rent,
+                person=tenant,
+                community=community,
+                plot=f"{rng.randrange(1, 90)}/{i + 1}",
+                contract_number=f"รฟท.สข. {number:03d}/2555",
+                monthly_rent=rent,
                 start_date=datetime.date(2012, rng.randrange(1, 13), 1),
                 opening_balance=rent * rng.choice([0, 3, 6, 8, 12, 18, 24, 36]),
-                opening_on=OPENING_ON, opening_source=OPENING_SOURCE,
-            )  # fmt: skip
+                opening_on=OPENING_ON,
+                opening_source=OPENING_SOURCE,
+            )
 
 
 def _seed_receipts(collectors, *, today):
@@ -130,17 +152,26 @@ def _seed_receipts(collectors, *, today):
                     accept_advance = advance_given = True  # one household pays ahead
             if amount > 0:
                 services.receipt_post(
-                    collector=first_collector, tenancy=tenancy, date=day, amount=amount, user=first_collector,
-                    accept_advance=accept_advance, today=today,
-                )  # fmt: skip
+                    collector=first_collector,
+                    tenancy=tenancy,
+                    date=day,
+                    amount=amount,
+                    user=first_collector,
+                    accept_advance=accept_advance,
+                    today=today,
+                )
     # A receipt written for the wrong amount, voided and written again.
     wrong = Receipt.objects.filter(date__month=5, advance=0).order_by("number").first()
     if wrong is not None:
         services.receipt_void(receipt=wrong, reason="เขียนจำนวนเงินผิด ออกใบเสร็จใหม่แทน", user=wrong.collector)
         services.receipt_post(
-            collector=wrong.collector, tenancy=wrong.tenancy, date=wrong.date, amount=wrong.amount - Decimal("50"),
-            user=wrong.collector, today=today,
-        )  # fmt: skip
+            collector=wrong.collector,
+            tenancy=wrong.tenancy,
+            date=wrong.date,
+            amount=wrong.amount - Decimal("50"),
+            user=wrong.collector,
+            today=today,
+        )
     last_month = add_months(month_start(today), -1)
     for k, tenancy in enumerate(tenancies):
         if k % TENANCIES_PER_COMMUNITY >= 2:
@@ -148,8 +179,12 @@ def _seed_receipts(collectors, *, today):
         collector = by_community[tenancy.community_id]
         try:
             services.receipt_post(
-                collector=collector, tenancy=tenancy, date=last_month.replace(day=10 + k % 7),
-                amount=tenancy.monthly_rent * 3, user=collector, today=today,
-            )  # fmt: skip
+                collector=collector,
+                tenancy=tenancy,
+                date=last_month.replace(day=10 + k % 7),
+                amount=tenancy.monthly_rent * 3,
+                user=collector,
+                today=today,
+            )
         except ValidationError:  # no letter valid last month (a demo made before the renewal)
             continue

@@ -37,9 +37,7 @@ def receipt_detail(request, pk):
     void, remittance = _receipt_state(receipt)
     # Voiding is the writer's or a leader's; once remitted, the money has left for CODI.
     can_void = (
-        void is None
-        and remittance is None
-        and (request.user.is_leader or receipt.collector_id == request.user.pk)
+        void is None and remittance is None and (request.user.is_leader or receipt.collector_id == request.user.pk)
     )
     return render(
         request,
@@ -203,7 +201,9 @@ def letter_request(request):
             for user, rows in selectors.letter_request_draft(assignments=form.assignments(), day=day)
         ]
         # Two people may be proposed for one community: its households are counted once.
-        by_community = {community.pk: (tenancies, total) for _u, rows, _t in proposals for community, tenancies, total in rows}
+        by_community = {
+            community.pk: (tenancies, total) for _u, rows, _t in proposals for community, tenancies, total in rows
+        }
         context = {
             "day": day,
             "today": today,

@@ -63,10 +63,26 @@ class Tenancy(models.Model):
         verbose_name_plural = _("tenancies")
         ordering = ["community__name", "plot", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(monthly_rent__gt=0), name="tenancy_rent_positive", violation_error_message=_("The monthly rent must be more than 0 baht.")),
-            models.CheckConstraint(condition=Q(opening_balance__gte=0), name="tenancy_opening_not_negative", violation_error_message=_("The opening arrears cannot be negative: enter 0 if nothing was owed.")),
-            models.CheckConstraint(condition=~Q(opening_source=""), name="tenancy_opening_has_source", violation_error_message=_("Say which document the opening arrears come from.")),
-            models.CheckConstraint(condition=~Q(plot=""), name="tenancy_has_plot", violation_error_message=_("Enter the plot or house number.")),
+            models.CheckConstraint(
+                condition=Q(monthly_rent__gt=0),
+                name="tenancy_rent_positive",
+                violation_error_message=_("The monthly rent must be more than 0 baht."),
+            ),
+            models.CheckConstraint(
+                condition=Q(opening_balance__gte=0),
+                name="tenancy_opening_not_negative",
+                violation_error_message=_("The opening arrears cannot be negative: enter 0 if nothing was owed."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(opening_source=""),
+                name="tenancy_opening_has_source",
+                violation_error_message=_("Say which document the opening arrears come from."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(plot=""),
+                name="tenancy_has_plot",
+                violation_error_message=_("Enter the plot or house number."),
+            ),
         ]
 
     def __str__(self):
@@ -114,7 +130,11 @@ class CodiLetter(models.Model):
         verbose_name_plural = _("CODI letters")
         ordering = ["-valid_from", "-id"]
         constraints = [
-            models.CheckConstraint(condition=Q(valid_to__gte=F("valid_from")), name="letter_valid_to_after_from", violation_error_message=_("The letter cannot end before it starts.")),
+            models.CheckConstraint(
+                condition=Q(valid_to__gte=F("valid_from")),
+                name="letter_valid_to_after_from",
+                violation_error_message=_("The letter cannot end before it starts."),
+            ),
         ]
 
     def __str__(self):
@@ -137,9 +157,7 @@ class LetterCollector(models.Model):
         related_name="letter_assignments",
         limit_choices_to={"role__in": COLLECTING_ROLES},
     )
-    communities = models.ManyToManyField(
-        Community, verbose_name=_("communities"), related_name="letter_assignments"
-    )
+    communities = models.ManyToManyField(Community, verbose_name=_("communities"), related_name="letter_assignments")
     history = HistoricalRecords(m2m_fields=[communities])
 
     class Meta:
@@ -193,18 +211,25 @@ class Receipt(PostedRow):
     tenancy = models.ForeignKey(Tenancy, verbose_name=_("tenancy"), on_delete=models.PROTECT, related_name="receipts")
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
     advance = models.DecimalField(
-        _("of which advance rent"), max_digits=12, decimal_places=2, default=0,
+        _("of which advance rent"),
+        max_digits=12,
+        decimal_places=2,
+        default=0,
         help_text=_("The part paid beyond what was owed on the day."),
-    )  # fmt: skip
+    )
     covers_from = models.DateField(_("for rent from month"), null=True, blank=True)
     covers_to = models.DateField(_("for rent up to month"), null=True, blank=True)
     letter = models.ForeignKey(
         CodiLetter, verbose_name=_("authorised by letter"), on_delete=models.PROTECT, related_name="receipts"
     )
     request_key = models.UUIDField(
-        _("form token"), null=True, blank=True, unique=True, editable=False,
+        _("form token"),
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
         help_text=_("Form token: a resubmitted form posts once."),
-    )  # fmt: skip
+    )
 
     class Meta:
         verbose_name = _("receipt")
@@ -249,7 +274,10 @@ class Receipt(PostedRow):
             return str(_("arrears brought forward and rent up to %(to)s")) % {"to": be_month(self.covers_to)}
         if self.covers_from == self.covers_to:
             return str(_("rent of %(month)s")) % {"month": be_month(self.covers_from)}
-        return str(_("rent of %(first)s – %(last)s")) % {"first": be_month(self.covers_from), "last": be_month(self.covers_to)}
+        return str(_("rent of %(first)s – %(last)s")) % {
+            "first": be_month(self.covers_from),
+            "last": be_month(self.covers_to),
+        }
 
 
 class ReceiptVoid(PostedRow):
@@ -298,7 +326,9 @@ class RemittanceLine(AppendOnly):
     remittance = models.ForeignKey(
         Remittance, verbose_name=_("remittance to CODI"), on_delete=models.PROTECT, related_name="lines"
     )
-    receipt = models.OneToOneField(Receipt, verbose_name=_("receipt"), on_delete=models.PROTECT, related_name="remittance_line")
+    receipt = models.OneToOneField(
+        Receipt, verbose_name=_("receipt"), on_delete=models.PROTECT, related_name="remittance_line"
+    )
 
     class Meta:
         verbose_name = _("remitted receipt")

@@ -58,9 +58,7 @@ def tenancies_with_arrears(day, *, tenancies=None, communities=None, in_arrears_
         queryset = queryset.filter(community__in=communities)
     rows = list(
         queryset.select_related("tenant", "community").annotate(
-            paid=Coalesce(
-                Sum("receipts__amount", filter=Q(receipts__date__lte=day, receipts__void__isnull=True)), ZERO
-            )
+            paid=Coalesce(Sum("receipts__amount", filter=Q(receipts__date__lte=day, receipts__void__isnull=True)), ZERO)
         )
     )
     for tenancy in rows:
@@ -240,9 +238,14 @@ def letters_expiring(day, *, within_days=30):
     """Letters still valid on `day` that end within `within_days` days, soonest first, each with
     `days_left` and its collectors (and their communities) loaded. Three queries."""
     letters = list(
-        CodiLetter.objects.filter(valid_from__lte=day, valid_to__gte=day, valid_to__lte=day + datetime.timedelta(days=within_days))
+        CodiLetter.objects.filter(
+            valid_from__lte=day, valid_to__gte=day, valid_to__lte=day + datetime.timedelta(days=within_days)
+        )
         .prefetch_related(
-            Prefetch("collectors", queryset=LetterCollector.objects.select_related("collector").prefetch_related("communities"))
+            Prefetch(
+                "collectors",
+                queryset=LetterCollector.objects.select_related("collector").prefetch_related("communities"),
+            )
         )
         .order_by("valid_to", "number")
     )
@@ -263,7 +266,11 @@ def letter_request_draft(*, assignments, day):
         (
             user,
             [
-                (community, by_community.get(community.pk, []), sum((t.arrears for t in by_community.get(community.pk, [])), ZERO))
+                (
+                    community,
+                    by_community.get(community.pk, []),
+                    sum((t.arrears for t in by_community.get(community.pk, [])), ZERO),
+                )
                 for community in sorted(communities, key=lambda c: c.name)
             ],
         )
@@ -407,7 +414,7 @@ def reconciliation(first, last):
         community = row["tenancy__community"]
         by_community.setdefault(community, ReconciliationRow(key=communities[community])).add(row)
         result.total.add(row)
-    result.by_collector = sorted(by_collector.values(), key=lambda r: (r.key.get_full_name() or r.key.username))
+    result.by_collector = sorted(by_collector.values(), key=lambda r: r.key.get_full_name() or r.key.username)
     result.by_community = sorted(by_community.values(), key=lambda r: r.key.name)
     return result
 
@@ -458,10 +465,7 @@ def progress_by_month(first, last, *, communities=None):
     tenancies = list(tenancies)
     paid = {}  # (tenancy id, month) -> receipts dated in that month
     for row in (
-        receipts.order_by()
-        .annotate(month=TruncMonth("date"))
-        .values("tenancy", "month")
-        .annotate(total=Sum("amount"))
+        receipts.order_by().annotate(month=TruncMonth("date")).values("tenancy", "month").annotate(total=Sum("amount"))
     ):
         paid[(row["tenancy"], row["month"])] = row["total"]
     first_index = month_index(months[0])
@@ -483,7 +487,9 @@ def progress_by_month(first, last, *, communities=None):
             end = month_end(month)
             if end < tenancy.opening_on:
                 continue
-            due = tenancy.monthly_rent * (tenancy.months_due(end) - tenancy.months_due(month - datetime.timedelta(days=1)))
+            due = tenancy.monthly_rent * (
+                tenancy.months_due(end) - tenancy.months_due(month - datetime.timedelta(days=1))
+            )
             arrears = max(ZERO, tenancy.opening_balance + tenancy.rent_due(end) - cumulative)
             for row in (rows[month], total[month]):
                 row.rent_due += due
@@ -554,10 +560,10 @@ def tenancy_statement(tenancy, day):
     before the receipts — each line with the balance after it. One query."""
     statement = Statement(tenancy=tenancy, day=day)
     balance = tenancy.opening_balance
-    statement.lines.append(StatementLine(date=tenancy.opening_on, kind=LineKind.OPENING, charge=balance, balance=balance))
-    events = [
-        (add_months(tenancy.first_due_month, k), 0, k, None) for k in range(tenancy.months_due(day))
-    ]
+    statement.lines.append(
+        StatementLine(date=tenancy.opening_on, kind=LineKind.OPENING, charge=balance, balance=balance)
+    )
+    events = [(add_months(tenancy.first_due_month, k), 0, k, None) for k in range(tenancy.months_due(day))]
     for receipt in (
         Receipt.objects.filter(tenancy=tenancy, date__lte=day)
         .select_related("collector", "letter", "void")
@@ -576,8 +582,12 @@ def tenancy_statement(tenancy, day):
             balance -= receipt.amount
         statement.lines.append(
             StatementLine(
-                date=date, kind=LineKind.RECEIPT, receipt=receipt, voided=voided,
-                payment=ZERO if voided else receipt.amount, balance=balance,
+                date=date,
+                kind=LineKind.RECEIPT,
+                receipt=receipt,
+                voided=voided,
+                payment=ZERO if voided else receipt.amount,
+                balance=balance,
             )
-        )  # fmt: skip
+        )
     return statement

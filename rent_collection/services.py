@@ -10,8 +10,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from songkhla_network.models import Person
 from songkhla_network.append_only import AlreadyPosted
+from songkhla_network.models import Person
 from songkhla_network.thai import be_date, format_baht, to_satang
 
 from . import selectors
@@ -28,7 +28,6 @@ from .models import (
 )
 
 
-
 def _check_money(amount, field="amount"):
     if amount is None or amount <= 0:
         raise ValidationError({field: _("The amount must be more than 0 baht.")}, code="not_positive")
@@ -38,7 +37,17 @@ def _check_money(amount, field="amount"):
 
 @transaction.atomic
 def tenancy_register(
-    *, person, community, plot, contract_number, monthly_rent, start_date, opening_balance, opening_on, opening_source, note=""
+    *,
+    person,
+    community,
+    plot,
+    contract_number,
+    monthly_rent,
+    start_date,
+    opening_balance,
+    opening_on,
+    opening_source,
+    note="",
 ):
     """Record a tenancy of railway land. `person` is the head of household: a Person already in
     the records, or a dict of Person fields — a person already known by national ID (a saver, a
@@ -62,10 +71,17 @@ def tenancy_register(
     else:
         tenant = person
     return Tenancy.objects.create(
-        community=community, plot=plot, tenant=tenant, contract_number=contract_number, monthly_rent=monthly_rent,
-        start_date=start_date, opening_balance=opening_balance, opening_on=opening_on,
-        opening_source=opening_source.strip(), note=note,
-    )  # fmt: skip
+        community=community,
+        plot=plot,
+        tenant=tenant,
+        contract_number=contract_number,
+        monthly_rent=monthly_rent,
+        start_date=start_date,
+        opening_balance=opening_balance,
+        opening_on=opening_on,
+        opening_source=opening_source.strip(),
+        note=note,
+    )
 
 
 @transaction.atomic
@@ -116,11 +132,16 @@ def _authorising_letter(collector, tenancy, date):
         return max(covering, key=lambda a: (a.letter.valid_from, a.letter.pk)).letter
     if valid:
         raise ValidationError(
-            {"tenancy": _("The CODI letter %(letters)s does not name %(name)s to collect in %(community)s.") % {
-                "letters": ", ".join(sorted({a.letter.number for a in valid})), "name": name, "community": community,
-            }},
+            {
+                "tenancy": _("The CODI letter %(letters)s does not name %(name)s to collect in %(community)s.")
+                % {
+                    "letters": ", ".join(sorted({a.letter.number for a in valid})),
+                    "name": name,
+                    "community": community,
+                }
+            },
             code="other_community",
-        )  # fmt: skip
+        )
     for_community = [a for a in assignments if community in a.communities.all()]
     if for_community:
         periods = "; ".join(
@@ -129,13 +150,19 @@ def _authorising_letter(collector, tenancy, date):
             for a in sorted(for_community, key=lambda a: a.letter.valid_from)
         )
         raise ValidationError(
-            {"date": _("No CODI letter lets %(name)s collect on %(date)s: %(periods)s.") % {
-                "name": name, "date": be_date(date), "periods": periods,
-            }},
+            {
+                "date": _("No CODI letter lets %(name)s collect on %(date)s: %(periods)s.")
+                % {
+                    "name": name,
+                    "date": be_date(date),
+                    "periods": periods,
+                }
+            },
             code="outside_letter",
-        )  # fmt: skip
+        )
     raise ValidationError(
-        _("%(name)s is not named in any CODI letter: only the persons a letter names may collect rent.") % {"name": name},
+        _("%(name)s is not named in any CODI letter: only the persons a letter names may collect rent.")
+        % {"name": name},
         code="no_letter",
     )
 
@@ -182,21 +209,33 @@ def receipt_post(*, collector, tenancy, date, amount, user, accept_advance=False
     cover = selectors.payment_cover(tenancy, day=date, amount=amount, paid_before=selectors.tenancy_paid(tenancy))
     if cover.advance and not accept_advance:
         raise ValidationError(
-            {"amount": _(
-                "The household owes %(owed)s baht on this date. Take the %(advance)s baht above it only as rent paid in advance: tick “advance rent”."
-            ) % {"owed": format_baht(cover.owed), "advance": format_baht(cover.advance)}},
+            {
+                "amount": _(
+                    "The household owes %(owed)s baht on this date. "
+                    "Take the %(advance)s baht above it only as rent paid in advance: tick “advance rent”."
+                )
+                % {"owed": format_baht(cover.owed), "advance": format_baht(cover.advance)}
+            },
             code="above_arrears",
-        )  # fmt: skip
+        )
 
     series, _created = ReceiptSeries.objects.get_or_create(collector=collector)
     series = ReceiptSeries.objects.select_for_update().get(pk=series.pk)
     try:
         with transaction.atomic():
             receipt = Receipt.objects.create(
-                collector=collector, number=series.next_number, date=date, tenancy=tenancy, amount=amount,
-                advance=cover.advance, covers_from=cover.covers_from, covers_to=cover.covers_to, letter=letter,
-                request_key=request_key, posted_by=user,
-            )  # fmt: skip
+                collector=collector,
+                number=series.next_number,
+                date=date,
+                tenancy=tenancy,
+                amount=amount,
+                advance=cover.advance,
+                covers_from=cover.covers_from,
+                covers_to=cover.covers_to,
+                letter=letter,
+                request_key=request_key,
+                posted_by=user,
+            )
     except IntegrityError:
         # The same form sent again for another tenancy, at the same moment.
         if request_key and (existing := Receipt.objects.filter(request_key=request_key).first()):
@@ -226,7 +265,11 @@ def receipt_void(*, receipt, reason, user):
     if line is not None:
         raise ValidationError(
             _("Receipt %(number)s was remitted to CODI on %(date)s (%(reference)s): it can no longer be voided.")
-            % {"number": receipt.number, "date": be_date(line.remittance.transfer_date), "reference": line.remittance.bank_reference},
+            % {
+                "number": receipt.number,
+                "date": be_date(line.remittance.transfer_date),
+                "reference": line.remittance.bank_reference,
+            },
             code="remitted",
         )
     return ReceiptVoid.objects.create(receipt=receipt, reason=reason.strip(), posted_by=user)
@@ -280,7 +323,8 @@ def remittance_post(*, collector, receipts, transfer_date, bank_reference, amoun
     remitted = {line.receipt_id for line in RemittanceLine.objects.filter(receipt__in=ids)}
     if remitted:
         problems.append(
-            _("Receipts %(numbers)s were already remitted.") % {"numbers": _numbers(r for r in locked if r.pk in remitted)}
+            _("Receipts %(numbers)s were already remitted.")
+            % {"numbers": _numbers(r for r in locked if r.pk in remitted)}
         )
     later = [r for r in locked if r.date > transfer_date]
     if later:
@@ -290,15 +334,23 @@ def remittance_post(*, collector, receipts, transfer_date, bank_reference, amoun
     total = sum(r.amount for r in locked)
     if amount != total:
         raise ValidationError(
-            {"amount": _("The receipts add up to %(total)s baht, not %(amount)s baht.") % {
-                "total": format_baht(total), "amount": format_baht(amount),
-            }},
+            {
+                "amount": _("The receipts add up to %(total)s baht, not %(amount)s baht.")
+                % {
+                    "total": format_baht(total),
+                    "amount": format_baht(amount),
+                }
+            },
             code="mismatch",
-        )  # fmt: skip
+        )
     try:
         with transaction.atomic():
             remittance = Remittance.objects.create(
-                collector=collector, transfer_date=transfer_date, bank_reference=bank_reference, amount=amount, posted_by=user
+                collector=collector,
+                transfer_date=transfer_date,
+                bank_reference=bank_reference,
+                amount=amount,
+                posted_by=user,
             )
             RemittanceLine.objects.bulk_create(RemittanceLine(remittance=remittance, receipt=r) for r in locked)
     except IntegrityError:

@@ -12,13 +12,13 @@ from django.views.decorators.http import require_http_methods
 
 from songkhla_network.charts import GREEN, GREY, RED, Series, bar_chart
 from songkhla_network.excel import add_sheet, new_workbook, xlsx_response
-from songkhla_network.forms import add_service_error
+from songkhla_network.forms import DateRangeForm, MonthRangeForm, add_service_error
 from songkhla_network.models import Role
 from songkhla_network.roles import role_required
 from songkhla_network.thai import be_date, be_month, be_month_short
 
 from . import access, selectors, services
-from .forms import CollectionForm, MonthsForm, PeriodForm, RemittanceForm, TenancyFilterForm, VoidForm
+from .forms import CollectionForm, RemittanceForm, TenancyFilterForm, VoidForm
 from .models import Receipt
 
 readers_required = role_required(*access.READERS)
@@ -65,9 +65,11 @@ def _tenancies(request):
         if data["name"]:
             text = data["name"].strip()
             tenancies = tenancies.filter(
-                Q(tenant__first_name__icontains=text) | Q(tenant__last_name__icontains=text)
-                | Q(plot__icontains=text) | Q(contract_number__icontains=text)
-            )  # fmt: skip
+                Q(tenant__first_name__icontains=text)
+                | Q(tenant__last_name__icontains=text)
+                | Q(plot__icontains=text)
+                | Q(contract_number__icontains=text)
+            )
         owing = data["owing"]
     return form, selectors.tenancies_with_arrears(today, tenancies=tenancies, in_arrears_only=owing)
 
@@ -82,10 +84,13 @@ def tenancy_list(request):
         request,
         "rent_collection/tenancy_list.html",
         {
-            "filter": form, "tenancies": tenancies, "collectible": collectible, "query": request.GET.urlencode(),
+            "filter": form,
+            "tenancies": tenancies,
+            "collectible": collectible,
+            "query": request.GET.urlencode(),
             "total_arrears": sum((t.arrears for t in tenancies), selectors.ZERO),
         },
-    )  # fmt: skip
+    )
 
 
 @readers_required
@@ -95,12 +100,33 @@ def tenancy_list_xlsx(request):
     add_sheet(
         workbook,
         _("Tenancies"),
-        [_("tenant (head of household)"), _("community"), _("plot or house number"), _("contract number"),
-         _("monthly rent"), _("opening arrears"), _("arrears as of"), _("Arrears today"), _("Paid in advance")],
-        [(str(t.tenant), t.community.name, t.plot, t.contract_number, t.monthly_rent, t.opening_balance,
-          be_date(t.opening_on), t.arrears, t.credit) for t in tenancies],
+        [
+            _("tenant (head of household)"),
+            _("community"),
+            _("plot or house number"),
+            _("contract number"),
+            _("monthly rent"),
+            _("opening arrears"),
+            _("arrears as of"),
+            _("Arrears today"),
+            _("Paid in advance"),
+        ],
+        [
+            (
+                str(t.tenant),
+                t.community.name,
+                t.plot,
+                t.contract_number,
+                t.monthly_rent,
+                t.opening_balance,
+                be_date(t.opening_on),
+                t.arrears,
+                t.credit,
+            )
+            for t in tenancies
+        ],
         money_columns=(5, 6, 8, 9),
-    )  # fmt: skip
+    )
     return xlsx_response(workbook, "tenancies.xlsx")
 
 
@@ -127,10 +153,19 @@ def tenancy_statement_xlsx(request, pk):
         workbook,
         pgettext("rent", "Statement"),
         [_("date"), _("item"), _("receipt number"), _("Rent due"), _("Paid"), pgettext("rent", "Balance")],
-        [(be_date(line.date), _line_label(line), line.receipt.number if line.receipt else "", line.charge or None,
-          line.payment or None, line.balance) for line in statement.lines],
+        [
+            (
+                be_date(line.date),
+                _line_label(line),
+                line.receipt.number if line.receipt else "",
+                line.charge or None,
+                line.payment or None,
+                line.balance,
+            )
+            for line in statement.lines
+        ],
         money_columns=(4, 5, 6),
-    )  # fmt: skip
+    )
     return xlsx_response(workbook, f"statement-{tenancy.contract_number}.xlsx")
 
 
@@ -157,25 +192,36 @@ def receipt_new(request, pk):
         data = form.cleaned_data
         try:
             receipt = services.receipt_post(
-                collector=request.user, tenancy=tenancy, date=data["date"], amount=data["amount"], user=request.user,
-                accept_advance=data["accept_advance"], request_key=data["request_key"],
-            )  # fmt: skip
+                collector=request.user,
+                tenancy=tenancy,
+                date=data["date"],
+                amount=data["amount"],
+                user=request.user,
+                accept_advance=data["accept_advance"],
+                request_key=data["request_key"],
+            )
         except services.AlreadyPosted as posted:
             return redirect("rent:receipt", pk=posted.existing.pk)
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            messages.success(request, _("Receipt %(number)s written. Hand it to the household.") % {"number": receipt.number})
+            messages.success(
+                request, _("Receipt %(number)s written. Hand it to the household.") % {"number": receipt.number}
+            )
             return redirect("rent:receipt", pk=receipt.pk)
     return render(
         request,
         "rent_collection/collect.html",
         {
-            "tenancy": tenancy, "form": form, "arrears": selectors.tenancy_arrears(tenancy, today),
+            "tenancy": tenancy,
+            "form": form,
+            "arrears": selectors.tenancy_arrears(tenancy, today),
             "balance": selectors.tenancy_balance(tenancy, today),
-            "authorised": selectors.authorising_assignment(collector=request.user, community=tenancy.community, day=today),
+            "authorised": selectors.authorising_assignment(
+                collector=request.user, community=tenancy.community, day=today
+            ),
         },
-    )  # fmt: skip
+    )
 
 
 @collectors_required
@@ -189,16 +235,20 @@ def receipt_void(request, pk):
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, _("Receipt %(number)s is voided; its number stays used.") % {"number": receipt.number})
+            messages.success(
+                request, _("Receipt %(number)s is voided; its number stays used.") % {"number": receipt.number}
+            )
     else:
         messages.error(request, _("Say why the receipt is voided."))
     return redirect("rent:receipt", pk=receipt.pk)
 
 
 def _receipts(request):
-    form = PeriodForm(request.GET or None)
+    form = DateRangeForm(request.GET)
     first, last = form.period()
-    receipts = selectors.receipts(first=first, last=last).filter(pk__in=access.readable_receipts(request.user).values("pk"))
+    receipts = selectors.receipts(first=first, last=last).filter(
+        pk__in=access.readable_receipts(request.user).values("pk")
+    )
     return form, first, last, list(receipts)
 
 
@@ -210,10 +260,15 @@ def receipt_list(request):
         request,
         "rent_collection/receipt_list.html",
         {
-            "form": form, "receipts": receipts, "first": first, "last": last, "query": request.GET.urlencode(),
-            "total": sum((r.amount for r in counted), selectors.ZERO), "counted": len(counted),
+            "form": form,
+            "receipts": receipts,
+            "first": first,
+            "last": last,
+            "query": request.GET.urlencode(),
+            "total": sum((r.amount for r in counted), selectors.ZERO),
+            "counted": len(counted),
         },
-    )  # fmt: skip
+    )
 
 
 @readers_required
@@ -223,14 +278,37 @@ def receipt_list_xlsx(request):
     add_sheet(
         workbook,
         _("Receipts"),
-        [_("collector"), _("receipt number"), _("date"), _("tenant (head of household)"), _("community"),
-         _("contract number"), _("amount"), _("of which advance rent"), _("for"), _("Voided"), _("Remitted")],
-        [(r.collector.get_full_name() or r.collector.username, r.number, be_date(r.date), str(r.tenancy.tenant),
-          r.tenancy.community.name, r.tenancy.contract_number, r.amount, r.advance, r.covers_label,
-          r.void.reason if hasattr(r, "void") else "",
-          r.remittance_line.remittance.bank_reference if hasattr(r, "remittance_line") else "") for r in receipts],
+        [
+            _("collector"),
+            _("receipt number"),
+            _("date"),
+            _("tenant (head of household)"),
+            _("community"),
+            _("contract number"),
+            _("amount"),
+            _("of which advance rent"),
+            _("for"),
+            _("Voided"),
+            _("Remitted"),
+        ],
+        [
+            (
+                r.collector.get_full_name() or r.collector.username,
+                r.number,
+                be_date(r.date),
+                str(r.tenancy.tenant),
+                r.tenancy.community.name,
+                r.tenancy.contract_number,
+                r.amount,
+                r.advance,
+                r.covers_label,
+                r.void.reason if hasattr(r, "void") else "",
+                r.remittance_line.remittance.bank_reference if hasattr(r, "remittance_line") else "",
+            )
+            for r in receipts
+        ],
         money_columns=(7, 8),
-    )  # fmt: skip
+    )
     return xlsx_response(workbook, "receipts.xlsx")
 
 
@@ -251,9 +329,13 @@ def remittance_new(request):
         data = form.cleaned_data
         try:
             remittance = services.remittance_post(
-                collector=request.user, receipts=list(data["receipts"]), transfer_date=data["transfer_date"],
-                bank_reference=data["bank_reference"].strip(), amount=data["amount"], user=request.user,
-            )  # fmt: skip
+                collector=request.user,
+                receipts=list(data["receipts"]),
+                transfer_date=data["transfer_date"],
+                bank_reference=data["bank_reference"].strip(),
+                amount=data["amount"],
+                user=request.user,
+            )
         except ValidationError as error:
             add_service_error(form, error)
         else:
@@ -283,7 +365,7 @@ def remittance_detail(request, pk):
 
 @overseers_required
 def reconciliation(request):
-    form = PeriodForm(request.GET or None)
+    form = DateRangeForm(request.GET)
     first, last = form.period()
     return render(
         request,
@@ -294,18 +376,36 @@ def reconciliation(request):
 
 @overseers_required
 def reconciliation_xlsx(request):
-    first, last = PeriodForm(request.GET or None).period()
+    first, last = DateRangeForm(request.GET).period()
     report = selectors.reconciliation(first, last)
     header = [_("In hand before"), _("Collected"), _("Remitted to CODI"), _("In hand at the end")]
 
     def rows(lines, name):
         return [(name(r.key), r.in_hand_before, r.collected, r.remitted, r.in_hand_after) for r in lines] + [
-            (_("Total"), report.total.in_hand_before, report.total.collected, report.total.remitted, report.total.in_hand_after)
+            (
+                _("Total"),
+                report.total.in_hand_before,
+                report.total.collected,
+                report.total.remitted,
+                report.total.in_hand_after,
+            )
         ]
 
     workbook = new_workbook()
-    add_sheet(workbook, _("By collector"), [_("collector"), *header], rows(report.by_collector, lambda u: u.get_full_name() or u.username), money_columns=(2, 3, 4, 5))
-    add_sheet(workbook, _("By community"), [_("community"), *header], rows(report.by_community, lambda c: c.name), money_columns=(2, 3, 4, 5))
+    add_sheet(
+        workbook,
+        _("By collector"),
+        [_("collector"), *header],
+        rows(report.by_collector, lambda u: u.get_full_name() or u.username),
+        money_columns=(2, 3, 4, 5),
+    )
+    add_sheet(
+        workbook,
+        _("By community"),
+        [_("community"), *header],
+        rows(report.by_community, lambda c: c.name),
+        money_columns=(2, 3, 4, 5),
+    )
     return xlsx_response(workbook, f"reconciliation-{first.isoformat()}-{last.isoformat()}.xlsx")
 
 
@@ -313,16 +413,22 @@ def _charts(months):
     labels = [be_month_short(m.month) for m in months]
     collected = Series(_("collected in the month"), GREEN, [m.collected for m in months])
     return [
-        bar_chart(_("Arrears at each month’s end and rent collected in the month"), labels,
-                  [Series(_("arrears at the month's end"), RED, [m.arrears for m in months]), collected]),
-        bar_chart(_("Rent that fell due in each month and rent collected in it"), labels,
-                  [Series(_("rent due in the month"), GREY, [m.rent_due for m in months]), collected]),
-    ]  # fmt: skip
+        bar_chart(
+            _("Arrears at each month’s end and rent collected in the month"),
+            labels,
+            [Series(_("arrears at the month's end"), RED, [m.arrears for m in months]), collected],
+        ),
+        bar_chart(
+            _("Rent that fell due in each month and rent collected in it"),
+            labels,
+            [Series(_("rent due in the month"), GREY, [m.rent_due for m in months]), collected],
+        ),
+    ]
 
 
 def _progress(request):
-    form = MonthsForm(request.GET or None)
-    first, last = form.months()
+    form = MonthRangeForm(request.GET, default=12, max_months=36)
+    first, last = form.days()
     return form, selectors.progress_by_month(first, last)
 
 
@@ -333,21 +439,34 @@ def progress(request):
         request,
         "rent_collection/progress.html",
         {
-            "form": form, "report": report, "query": request.GET.urlencode(),
+            "form": form,
+            "report": report,
+            "query": request.GET.urlencode(),
             "charts": _charts(report.total),
-        },  # fmt: skip
+        },
     )
 
 
 @overseers_required
 def progress_xlsx(request):
     _form, report = _progress(request)
-    header = [_("community"), _("month"), _("Rent due"), _("Collected"), _("Arrears at the month's end"), _("Households")]
+    header = [
+        _("community"),
+        _("month"),
+        _("Rent due"),
+        _("Collected"),
+        _("Arrears at the month's end"),
+        _("Households"),
+    ]
     rows = []
     for community in report.communities:
-        rows += [(community.community.name, be_month(m.month), m.rent_due, m.collected, m.arrears, m.tenancies) for m in community.months]
-    rows += [(_("Whole network"), be_month(m.month), m.rent_due, m.collected, m.arrears, m.tenancies) for m in report.total]
+        rows += [
+            (community.community.name, be_month(m.month), m.rent_due, m.collected, m.arrears, m.tenancies)
+            for m in community.months
+        ]
+    rows += [
+        (_("Whole network"), be_month(m.month), m.rent_due, m.collected, m.arrears, m.tenancies) for m in report.total
+    ]
     workbook = new_workbook()
     add_sheet(workbook, _("Progress"), header, rows, money_columns=(3, 4, 5))
     return xlsx_response(workbook, "rent-progress.xlsx")
-

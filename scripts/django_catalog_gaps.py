@@ -71,17 +71,13 @@ class Entry:
 
     @property
     def translated(self):
-        return (
-            "fuzzy" not in self.flags
-            and bool(self.msgstr)
-            and all(s != "" for s in self.msgstr.values())
-        )
+        return "fuzzy" not in self.flags and bool(self.msgstr) and all(s != "" for s in self.msgstr.values())
 
 
 def _unquote(text, path, lineno):
     text = text.strip()
     if not (len(text) >= 2 and text[0] == '"' and text[-1] == '"'):
-        raise ValueError("%s:%d: expected a quoted string" % (path, lineno))
+        raise ValueError(f"{path}:{lineno}: expected a quoted string")
     return ast.literal_eval(text)  # PO escapes are a subset of Python's
 
 
@@ -114,7 +110,7 @@ def parse_po(path):
                 continue
             if line.startswith('"'):
                 if field is None:
-                    raise ValueError("%s:%d: continuation without keyword" % (path, lineno))
+                    raise ValueError(f"{path}:{lineno}: continuation without keyword")
                 value = _unquote(line, path, lineno)
                 name, index = field
                 if name == "msgstr":
@@ -136,7 +132,7 @@ def parse_po(path):
                 field = ("msgstr", index)
                 have_msgstr = True
             else:
-                raise ValueError("%s:%d: unknown keyword %r" % (path, lineno, keyword))
+                raise ValueError(f"{path}:{lineno}: unknown keyword {keyword!r}")
     flush()
     return [e for e in entries if not e.obsolete]
 
@@ -147,9 +143,7 @@ def extract_source(package_dir, domain):
         return []
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / "pkg"
-        shutil.copytree(
-            package_dir, copy, ignore=shutil.ignore_patterns("locale", "__pycache__", "*.pyc")
-        )
+        shutil.copytree(package_dir, copy, ignore=shutil.ignore_patterns("locale", "__pycache__", "*.pyc"))
         (copy / "locale").mkdir()
         env = dict(os.environ)
         env.pop("DJANGO_SETTINGS_MODULE", None)
@@ -161,14 +155,14 @@ def extract_source(package_dir, domain):
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        po = copy / "locale" / LANG / "LC_MESSAGES" / ("%s.po" % domain)
+        po = copy / "locale" / LANG / "LC_MESSAGES" / f"{domain}.po"
         return parse_po(po) if po.exists() else []
 
 
 def needed_entries(package_dir, domain, extract):
     """(entry, reason) pairs for messages of one package/domain lacking a th translation."""
     locale = Path(package_dir) / "locale"
-    name = "%s.po" % domain
+    name = f"{domain}.po"
     th_path = locale / LANG / "LC_MESSAGES" / name
     th = {e.key: e for e in parse_po(th_path)} if th_path.exists() else {}
 
@@ -237,7 +231,7 @@ def main():
 
     supplied = {}
     for domain in DOMAINS:
-        path = args.supplement / ("%s.po" % domain)
+        path = args.supplement / f"{domain}.po"
         supplied[domain] = {e.key for e in parse_po(path) if e.translated} if path.exists() else set()
 
     missing = 0
@@ -247,12 +241,12 @@ def main():
                 if e.key in supplied[domain]:
                     continue
                 missing += 1
-                ctxt = "" if e.msgctxt is None else " msgctxt=%r" % e.msgctxt
-                plural = "" if e.msgid_plural is None else " msgid_plural=%r" % e.msgid_plural
-                print("%s [%s] (%s)%s msgid=%r%s" % (label, domain, reason, ctxt, e.msgid, plural))
+                ctxt = "" if e.msgctxt is None else f" msgctxt={e.msgctxt!r}"
+                plural = "" if e.msgid_plural is None else f" msgid_plural={e.msgid_plural!r}"
+                print(f"{label} [{domain}] ({reason}){ctxt} msgid={e.msgid!r}{plural}")
     if missing:
         print(
-            "%d message(s) missing from %s/{django,djangojs}.po" % (missing, args.supplement),
+            f"{missing} message(s) missing from {args.supplement}/{{django,djangojs}}.po",
             file=sys.stderr,
         )
         return 1

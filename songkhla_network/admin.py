@@ -120,7 +120,9 @@ class _ThaiDiffDisplay(ObjDiffDisplay):
     def shortened_str(self, prefix, num_skipped_chars, suffix):
         # simple_history writes "[1810 chars]" where it shortens a long value.
         return gettext("%(start)s … (%(count)s more characters) … %(end)s") % {
-            "start": prefix, "count": f"{num_skipped_chars:,}", "end": suffix
+            "start": prefix,
+            "count": f"{num_skipped_chars:,}",
+            "end": suffix,
         }
 
 
@@ -179,7 +181,8 @@ def _without_links(to_delete, model_count, perms_needed, protected):
 def _thai_boolean_icon(field_val):
     """Django's yes / no / unknown icon of a list or a read-only field, with its alt text in Thai:
     Django writes alt="True", alt="False" or alt="None"."""
-    icon = static("admin/img/icon-%s.svg" % {True: "yes", False: "no", None: "unknown"}[field_val])
+    name = {True: "yes", False: "no", None: "unknown"}[field_val]
+    icon = static(f"admin/img/icon-{name}.svg")
     return format_html('<img src="{}" alt="{}">', icon, {True: _("Yes"), False: _("No"), None: _("Unknown")}[field_val])
 
 
@@ -237,7 +240,10 @@ class PasswordChangeForm(AdminPasswordChangeForm):
 
     usable_password_help_text = format_lazy(
         '{}<ul id="id_unusable_warning" class="messagelist"><li class="warning">{}</li></ul>',
-        _("Turned off, nobody can sign in with this login: the app has no other way in. To stop a login for a while, untick “active” on its page instead."),
+        _(
+            "Turned off, nobody can sign in with this login: the app has no other way in. "
+            "To stop a login for a while, untick “active” on its page instead."
+        ),
         _("Turned off, the login's current password is lost."),
     )
 
@@ -275,7 +281,9 @@ class UserAdmin(DjangoUserAdmin, ThaiModelAdmin):
         two_factor.devices_remove(users=users)
         for user in users:
             self.log_change(request, user, _("Second factor turned off"))
-        self.message_user(request, _("Second factor turned off for: %(names)s") % {"names": ", ".join(map(str, users)) or "-"})
+        self.message_user(
+            request, _("Second factor turned off for: %(names)s") % {"names": ", ".join(map(str, users)) or "-"}
+        )
 
 
 @admin.register(PersonalDataConsent)

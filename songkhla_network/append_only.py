@@ -13,6 +13,7 @@ class AlreadyPosted(Exception):
         super().__init__(str(existing))
         self.existing = existing
 
+
 CREATE_FUNCTION = """
 CREATE OR REPLACE FUNCTION refuse_money_row_change() RETURNS trigger AS $$
 BEGIN

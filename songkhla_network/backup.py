@@ -219,7 +219,10 @@ def create_backup(*, output_dir, using="default"):
     output_dir = Path(output_dir).resolve()
     media_root = Path(settings.MEDIA_ROOT).resolve()
     if output_dir == media_root or media_root in output_dir.parents:
-        raise BackupError(f"The output folder {output_dir} is inside MEDIA_ROOT ({media_root}): each backup would contain the ones before it. Choose another folder.")
+        raise BackupError(
+            f"The output folder {output_dir} is inside MEDIA_ROOT ({media_root}): "
+            "each backup would contain the ones before it. Choose another folder."
+        )
     output_dir.mkdir(parents=True, exist_ok=True)
     now = timezone.now()
     path = output_dir / archive_name(now)
@@ -296,7 +299,9 @@ def _add_bytes(archive, name, data, moment):
 def _safe_media_name(name):
     path = PurePosixPath(name)
     if not name or path.is_absolute() or ".." in path.parts or "\\" in name or path.as_posix() != name:
-        raise BackupError(f"The archive names a file outside MEDIA_ROOT ({name!r}): it was not made by backup, or was tampered with.")
+        raise BackupError(
+            f"The archive names a file outside MEDIA_ROOT ({name!r}): it was not made by backup, or was tampered with."
+        )
     return path
 
 
@@ -315,13 +320,18 @@ def read_manifest(archive_path):
     except (tarfile.TarError, OSError, EOFError, ValueError) as error:
         raise BackupError(f"{archive_path} cannot be read as a backup archive: {error}") from error
     if manifest.get("format") != ARCHIVE_FORMAT or manifest.get("app") != "songkhla-network":
-        raise BackupError(f"{archive_path} is not a backup of this app in a format this version reads (format {ARCHIVE_FORMAT}).")
+        raise BackupError(
+            f"{archive_path} is not a backup of this app in a format this version reads (format {ARCHIVE_FORMAT})."
+        )
     expected = {MANIFEST, DUMP} | {f"{MEDIA}/{_safe_media_name(f['name'])}" for f in manifest["media"]["files"]}
     found = {m.name for m in members}
     irregular = sorted(m.name for m in members if not m.isfile())
     if irregular or found != expected or len(members) != len(found):
         surprises = irregular or sorted(found ^ expected) or ["a repeated entry"]
-        raise BackupError(f"{archive_path} does not hold what its manifest lists ({', '.join(surprises[:5])}): it is damaged or was changed.")
+        raise BackupError(
+            f"{archive_path} does not hold what its manifest lists ({', '.join(surprises[:5])}): "
+            "it is damaged or was changed."
+        )
     return manifest
 
 
@@ -356,7 +366,9 @@ def _extract_verified(archive, member, target, expected_sha256):
     if digest.hexdigest() != expected_sha256:
         if target:
             target.unlink()
-        raise BackupError(f"{member.name} in the archive does not match its checksum in the manifest: the archive is damaged.")
+        raise BackupError(
+            f"{member.name} in the archive does not match its checksum in the manifest: the archive is damaged."
+        )
 
 
 def restore_backup(*, archive_path, using="default", dry_run=False):
@@ -415,7 +427,10 @@ def restore_backup(*, archive_path, using="default", dry_run=False):
                 _extract_verified(archive, archive.getmember(f"{MEDIA}/{entry['name']}"), None, entry["sha256"])
             return result
         args, env = _libpq(connection)
-        _run([pg_restore, "--no-owner", "--no-privileges", "--single-transaction", "--exit-on-error", *args, str(dump)], env)
+        _run(
+            [pg_restore, "--no-owner", "--no-privileges", "--single-transaction", "--exit-on-error", *args, str(dump)],
+            env,
+        )
 
         check = connection.copy()
         try:
@@ -425,11 +440,14 @@ def restore_backup(*, archive_path, using="default", dry_run=False):
             check.close()
         if counts != manifest["tables"]:
             differences = sorted(
-                f"{table}: {manifest['tables'].get(table, 'absent')} in the archive, {counts.get(table, 'absent')} restored"
+                f"{table}: {manifest['tables'].get(table, 'absent')} in the archive, "
+                f"{counts.get(table, 'absent')} restored"
                 for table in set(counts) | set(manifest["tables"])
                 if counts.get(table) != manifest["tables"].get(table)
             )
-            raise BackupError("The restored database does not match the archive's manifest:\n" + "\n".join(differences[:20]))
+            raise BackupError(
+                "The restored database does not match the archive's manifest:\n" + "\n".join(differences[:20])
+            )
 
         for entry in files:
             target = media_root / _safe_media_name(entry["name"])

@@ -39,6 +39,15 @@ def bar_chart(title, labels, series):
         for offset, s in enumerate(series):
             value = s.values[index]
             h = round(float(Decimal(value) / Decimal(top)) * PLOT_HEIGHT, 1) if value > 0 else 0
-            bars.append({"x": x + offset * BAR, "y": BASELINE - h, "h": h, "value": value, "colour": s.colour, "series": s.label})
+            bars.append(
+                {
+                    "x": x + offset * BAR,
+                    "y": BASELINE - h,
+                    "h": h,
+                    "value": value,
+                    "colour": s.colour,
+                    "series": s.label,
+                }
+            )
         chart.groups.append({"label": label, "label_x": x + BAR * len(series) / 2, "bars": bars})
     return chart

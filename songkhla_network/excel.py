@@ -36,7 +36,9 @@ def add_sheet(workbook, title, header, rows, money_columns=()):
     sheet.append([_styled(sheet, str(h), font=bold) for h in header])
     money = {column - 1 for column in money_columns}
     for row in rows:
-        sheet.append([_styled(sheet, value, number_format=MONEY_FORMAT) if i in money else value for i, value in enumerate(row)])
+        sheet.append(
+            [_styled(sheet, value, number_format=MONEY_FORMAT) if i in money else value for i, value in enumerate(row)]
+        )
     return sheet
 
 

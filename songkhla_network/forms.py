@@ -183,34 +183,84 @@ class NationalIdField(forms.CharField):
             validate_national_id(value)
 
 
-class ReportPeriodForm(forms.Form):
-    """A period of whole months for a report: the last three unless chosen, at most two years."""
+def _bound(data, *names):
+    """The form's data when the request chose a period, else None: a page opened plainly shows its
+    default period, and a form sent with other fields of the page (a search) is not an error."""
+    return data if data and any(name in data for name in names) else None
+
+
+class MonthRangeForm(forms.Form):
+    """A period of whole months, `first` to `last`, both included. Unbound it stands for its default
+    period; bound and wrong it carries its errors beside the fields, and `period()` still gives the
+    default, so the page shows figures under the form.
+
+    default: "year" (January of this year to this month) or the number of months up to and
+    including this month. max_months: the longest period allowed (None: no limit).
+    allow_future: False refuses a last month that has not come yet."""
 
     first = BEMonthField(label=_("from month"))
     last = BEMonthField(label=_("to month"))
 
-    MAX_MONTHS = 24
-
-    def __init__(self, data=None, **kwargs):
+    def __init__(self, data=None, *, default=3, max_months=None, allow_future=True, **kwargs):
         this_month = thai.month_start(timezone.localdate())
-        bound = data if data and ("first_0" in data or "first_1" in data) else None
-        super().__init__(bound, initial={"first": thai.add_months(this_month, -2), "last": this_month}, **kwargs)
+        start = this_month.replace(month=1) if default == "year" else thai.add_months(this_month, 1 - default)
+        self.max_months = max_months
+        super().__init__(
+            _bound(data, "first_0", "first_1", "last_0", "last_1"),
+            initial={"first": start, "last": this_month},
+            **kwargs,
+        )
+        self.fields["last"].allow_future = allow_future
 
     def clean(self):
         cleaned = super().clean()
         first, last = cleaned.get("first"), cleaned.get("last")
         if first and last:
             if last < first:
-                self.add_error("last", _("The last month comes before the first."))
-            elif thai.months_between(first, last) > self.MAX_MONTHS:
-                self.add_error("last", _("Choose at most %(count)s months.") % {"count": self.MAX_MONTHS})
+                self.add_error("last", PERIOD_BACKWARDS)
+            elif self.max_months and thai.months_between(first, last) > self.max_months:
+                self.add_error("last", _("Choose at most %(count)s months.") % {"count": self.max_months})
         return cleaned
 
     def period(self):
-        """(first month, last month) as chosen, or the default when nothing valid was chosen."""
+        """(first month, last month), each as its first day: as chosen, or the default."""
         if self.is_bound and self.is_valid():
             return self.cleaned_data["first"], self.cleaned_data["last"]
         return self.initial["first"], self.initial["last"]
+
+    def days(self):
+        """(the first day of the first month, the last day of the last month)."""
+        first, last = self.period()
+        return first, thai.month_end(last)
+
+
+class DateRangeForm(forms.Form):
+    """A period of days, `first` to `last`, both included: this month to today unless chosen.
+    Unbound or wrong, `period()` gives the default, as MonthRangeForm does."""
+
+    first = BEDateField(label=_("from"))
+    last = BEDateField(label=_("to"))
+
+    def __init__(self, data=None, **kwargs):
+        today = timezone.localdate()
+        super().__init__(
+            _bound(data, "first", "last"), initial={"first": thai.month_start(today), "last": today}, **kwargs
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("first") and cleaned.get("last") and cleaned["last"] < cleaned["first"]:
+            self.add_error("last", PERIOD_BACKWARDS)
+        return cleaned
+
+    def period(self):
+        if self.is_bound and self.is_valid():
+            return self.cleaned_data["first"], self.cleaned_data["last"]
+        return self.initial["first"], self.initial["last"]
+
+
+# One rule, one message, for a period of months and one of days.
+PERIOD_BACKWARDS = _("The end of the period comes before its start.")
 
 
 def add_service_error(form, error):

@@ -38,7 +38,8 @@ class User(AbstractUser):
         constraints = [
             models.CheckConstraint(
                 condition=Q(role__in=Role.values) | Q(is_superuser=True),
-                name="user_role_known", violation_error_message=_("Choose one of the roles."),
+                name="user_role_known",
+                violation_error_message=_("Choose one of the roles."),
             )
         ]
 
@@ -108,9 +109,12 @@ class Person(models.Model):
     )
     address = models.CharField(_("address"), max_length=300, blank=True)
     erased_at = models.DateTimeField(
-        _("personal data erased at"), null=True, blank=True, editable=False,
+        _("personal data erased at"),
+        null=True,
+        blank=True,
+        editable=False,
         help_text=_("Set when the person's personal data were erased at their request; their money rows stay."),
-    )  # fmt: skip
+    )
     history = HistoricalRecords()
 
     # What an erased person's name becomes, in the language of the day it was erased; pages show
@@ -123,11 +127,15 @@ class Person(models.Model):
         ordering = ["first_name", "last_name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["national_id"], condition=~Q(national_id=""), name="person_national_id_unique", violation_error_message=_("Another person already has this national ID number.")
+                fields=["national_id"],
+                condition=~Q(national_id=""),
+                name="person_national_id_unique",
+                violation_error_message=_("Another person already has this national ID number."),
             ),
             models.CheckConstraint(
                 condition=Q(national_id="") | Q(national_id__regex=r"^[0-9]{13}$"),
-                name="person_national_id_13_digits", violation_error_message=_("A national ID number has 13 digits."),
+                name="person_national_id_13_digits",
+                violation_error_message=_("A national ID number has 13 digits."),
             ),
         ]
 
@@ -210,7 +218,9 @@ class PersonalDataConsent(models.Model):
     person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="consents")
     purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
     given = models.BooleanField(
-        _("consent given"), default=True, help_text=_("Untick to record that the person refused or withdrew their consent.")
+        _("consent given"),
+        default=True,
+        help_text=_("Untick to record that the person refused or withdrew their consent."),
     )
     given_on = models.DateField(_("date"))
     how = models.CharField(_("how"), max_length=20, choices=ConsentMethod.choices)
@@ -227,13 +237,22 @@ class PersonalDataConsent(models.Model):
         verbose_name_plural = _("consent records")
         ordering = ["person", "purpose", "given_on", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(purpose__in=Purpose.values), name="consent_purpose_known", violation_error_message=_("Choose one of the purposes.")),
-            models.CheckConstraint(condition=Q(how__in=ConsentMethod.values), name="consent_how_known", violation_error_message=_("Say how the consent was given.")),
             models.CheckConstraint(
-                condition=~Q(how=ConsentMethod.VERBAL) | ~Q(witness=""), name="verbal_consent_has_a_witness",
+                condition=Q(purpose__in=Purpose.values),
+                name="consent_purpose_known",
+                violation_error_message=_("Choose one of the purposes."),
+            ),
+            models.CheckConstraint(
+                condition=Q(how__in=ConsentMethod.values),
+                name="consent_how_known",
+                violation_error_message=_("Say how the consent was given."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(how=ConsentMethod.VERBAL) | ~Q(witness=""),
+                name="verbal_consent_has_a_witness",
                 violation_error_message=_("Consent given by word of mouth needs the name of a witness."),
             ),
-        ]  # fmt: skip
+        ]
 
     def __str__(self):
         return f"{self.person} · {self.get_purpose_display()}"
@@ -250,7 +269,9 @@ class PersonalDataAccess(models.Model):
     downloaded or erasure. `person` is empty for an export of many people (`rows` says how many).
     `what` never holds a name, so the log keeps nothing an erasure must remove."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="+"
+    )
     person = models.ForeignKey(
         Person, verbose_name=_("person"), null=True, blank=True, on_delete=models.PROTECT, related_name="data_accesses"
     )

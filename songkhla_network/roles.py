@@ -44,6 +44,24 @@ def role_required(*roles):
     return decorator
 
 
+# Who may open a kind of page, besides leaders (who pass every check). What a treasurer or a
+# collector then sees of it is decided per object by the area's access.py: a treasurer their own
+# groups and their communities, a collector the communities their CODI letters name.
+STAFF = (Role.STAFF,)  # staff read every area, never post
+TREASURERS = (Role.TREASURER,)  # post savings, take orders and payments, add works
+COLLECTORS = (Role.COLLECTOR,)  # collect rent and remit it
+GROUP_READERS = (Role.TREASURER, Role.STAFF)  # savings groups and what happens in their communities
+RENT_READERS = (Role.COLLECTOR, Role.STAFF)  # railway-land rent
+
+# The decorators every view uses: one per role set.
+leader_required = role_required()
+staff_required = role_required(*STAFF)
+treasurer_required = role_required(*TREASURERS)
+collector_required = role_required(*COLLECTORS)
+group_reader_required = role_required(*GROUP_READERS)
+rent_reader_required = role_required(*RENT_READERS)
+
+
 def context_processor(request):
     from .two_factor import is_pending
 

@@ -166,13 +166,19 @@ def check_be_year(year):
         return year - BE_OFFSET
     if 1800 <= year < BE_YEAR_MIN:
         raise ValidationError(
-            _("The year %(year)s looks like a Christian-era (ค.ศ.) year. Type the Buddhist-era year (พ.ศ.), e.g. %(be)s.")
+            _(
+                "The year %(year)s looks like a Christian-era (ค.ศ.) year. "
+                "Type the Buddhist-era year (พ.ศ.), e.g. %(be)s."
+            )
             % {"year": year, "be": year + BE_OFFSET},
             code="ce_year",
         )
     if year > BE_YEAR_MAX and BE_YEAR_MIN <= year - BE_OFFSET <= BE_YEAR_MAX:
         raise ValidationError(
-            _("The year %(year)s is 543 years too late: it seems 543 was added twice. Type the Buddhist-era year (พ.ศ.), e.g. %(be)s.")
+            _(
+                "The year %(year)s is 543 years too late: it seems 543 was added twice. "
+                "Type the Buddhist-era year (พ.ศ.), e.g. %(be)s."
+            )
             % {"year": year, "be": year - BE_OFFSET},
             code="be_year_twice",
         )

@@ -22,7 +22,10 @@ def locked_out(request, original_response=None, credentials=None):
     return render(
         request,
         "registration/locked_out.html",
-        {"failure_limit": settings.AXES_FAILURE_LIMIT, "cooloff_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)},
+        {
+            "failure_limit": settings.AXES_FAILURE_LIMIT,
+            "cooloff_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+        },
         status=429,
     )
 
@@ -76,7 +79,11 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
-    return _error_page(500, _("Something went wrong"), _("The app could not finish this request. Nothing half-done was saved; please try again."))
+    return _error_page(
+        500,
+        _("Something went wrong"),
+        _("The app could not finish this request. Nothing half-done was saved; please try again."),
+    )
 
 
 def csrf_failure(request, reason=""):

@@ -35,15 +35,24 @@ BUTTON_INPUTS = ("submit", "button", "reset")
 # Latin words a Thai reader is meant to see, as Thai itself writes them:
 ALLOWED_WORDS = {
     # the document formats and the programme people know by these names,
-    "PDF", "Excel",
+    "PDF",
+    "Excel",
     # CODI (พอช.), which names itself so on its letters,
     "CODI",
     # file types, as the phone's file picker names them, and their size as phones and Django's
     # own Thai write it ("15 MB"),
-    "CSV", "csv", "xlsx", "xls", "JPEG", "PNG", "MB",
+    "CSV",
+    "csv",
+    "xlsx",
+    "xls",
+    "JPEG",
+    "PNG",
+    "MB",
     # authenticator apps, as the phone's app store names them.
-    "Google", "Microsoft", "Authenticator",
-}  # fmt: skip
+    "Google",
+    "Microsoft",
+    "Authenticator",
+}
 # Not words: the x's of a masked national ID (x-xxxx-xxxxx-12-1) and single letters (a plot "A/1",
 # a paper size "A4"). Data with Latin letters (usernames, a bank's reference) is not the app's
 # words either: the checker takes the values the test knows and removes them first.
@@ -238,57 +247,117 @@ def build_network(*, leader, collector, group_a, group_b):
     today = timezone.localdate()
     month = datetime.date(2022, 2, 1)
     sides = {}
-    for key, group, rent_collector in [("A", group_a, collector), ("B", group_b, make_user("collector_b", Role.COLLECTOR))]:
+    for key, group, rent_collector in [
+        ("A", group_a, collector),
+        ("B", group_b, make_user("collector_b", Role.COLLECTOR)),
+    ]:
         community = group.community
         member = group.members.order_by("number").first()
         sheet = group_services.sheet_post(
-            group=group, month=month, paid_on=datetime.date(2022, 2, 5),
-            amounts={m.pk: Decimal("100.00") for m in group.members.all()}, user=leader,
-        )  # fmt: skip
+            group=group,
+            month=month,
+            paid_on=datetime.date(2022, 2, 5),
+            amounts={m.pk: Decimal("100.00") for m in group.members.all()},
+            user=leader,
+        )
         household = housing_services.household_survey(
-            person={"title": "นาง", "first_name": f"ครัวเรือน{key}", "last_name": community.name, "phone": "081",
-                    "national_id": "", "community": community, "address": ""},
-            household={"community": community, "address": "", "adults": 2, "children": 1, "elderly": 0, "disabled": 0,
-                       "tenure": Tenure.RENTING, "monthly_income": Decimal("9000"), "housing_cost": Decimal("1500"),
-                       "can_pay": Decimal("1200"), "member": member, "reason": "", "preferred_area": ""},
-            surveyed_on=datetime.date(2021, 12, 10), user=leader,
+            person={
+                "title": "นาง",
+                "first_name": f"ครัวเรือน{key}",
+                "last_name": community.name,
+                "phone": "081",
+                "national_id": "",
+                "community": community,
+                "address": "",
+            },
+            household={
+                "community": community,
+                "address": "",
+                "adults": 2,
+                "children": 1,
+                "elderly": 0,
+                "disabled": 0,
+                "tenure": Tenure.RENTING,
+                "monthly_income": Decimal("9000"),
+                "housing_cost": Decimal("1500"),
+                "can_pay": Decimal("1200"),
+                "member": member,
+                "reason": "",
+                "preferred_area": "",
+            },
+            surveyed_on=datetime.date(2021, 12, 10),
+            user=leader,
             consent={"given_on": datetime.date(2021, 12, 10), "how": ConsentMethod.SIGNED_FORM, "witness": ""},
-        )  # fmt: skip
+        )
         tenancy = rent_services.tenancy_register(
-            person={"first_name": f"ผู้เช่า{key}", "last_name": community.name}, community=community, plot=f"{key}/1",
-            contract_number=f"รฟท. {key}", monthly_rent=Decimal("200"), start_date=datetime.date(2012, 1, 1),
-            opening_balance=Decimal("1000"), opening_on=today - datetime.timedelta(days=45),
+            person={"first_name": f"ผู้เช่า{key}", "last_name": community.name},
+            community=community,
+            plot=f"{key}/1",
+            contract_number=f"รฟท. {key}",
+            monthly_rent=Decimal("200"),
+            start_date=datetime.date(2012, 1, 1),
+            opening_balance=Decimal("1000"),
+            opening_on=today - datetime.timedelta(days=45),
             opening_source="หนังสือแจ้งยอดค้างชำระ พอช.",
-        )  # fmt: skip
+        )
         rent_services.letter_record(
-            number=f"พอช. {key}", date=today - datetime.timedelta(days=35), signed_by="ผู้อำนวยการสำนักงานภาคใต้",
-            valid_from=today - datetime.timedelta(days=30), valid_to=today + datetime.timedelta(days=300),
+            number=f"พอช. {key}",
+            date=today - datetime.timedelta(days=35),
+            signed_by="ผู้อำนวยการสำนักงานภาคใต้",
+            valid_from=today - datetime.timedelta(days=30),
+            valid_to=today + datetime.timedelta(days=300),
             assignments=[(rent_collector, [community])],
-        )  # fmt: skip
+        )
         receipt = rent_services.receipt_post(
             collector=rent_collector, tenancy=tenancy, date=today, amount=Decimal("200"), user=rent_collector
         )
         remittance = rent_services.remittance_post(
-            collector=rent_collector, receipts=[receipt], transfer_date=today, bank_reference=f"KTB-{key}",
-            amount=Decimal("200"), user=rent_collector,
-        )  # fmt: skip
+            collector=rent_collector,
+            receipts=[receipt],
+            transfer_date=today,
+            bank_reference=f"KTB-{key}",
+            amount=Decimal("200"),
+            user=rent_collector,
+        )
         work = works_services.work_create(
-            community=community, kind=WorkKind.ECO_BOTTLES, title=f"ขวดนิเวศ {key}", description="",
-            started_on=datetime.date(2021, 10, 1), participants=[member.person], user=leader,
-        )  # fmt: skip
+            community=community,
+            kind=WorkKind.ECO_BOTTLES,
+            title=f"ขวดนิเวศ {key}",
+            description="",
+            started_on=datetime.date(2021, 10, 1),
+            participants=[member.person],
+            user=leader,
+        )
         photo = works_services.photo_add(work=work, upload=jpeg_with_location(size=(320, 240)), caption="", user=leader)
         contest = Contest.objects.create(
-            name=f"การประกวด {key}", organiser="เทศบาลนครสงขลา", level=Level.MUNICIPALITY, date=datetime.date(2022, 1, 19)
+            name=f"การประกวด {key}",
+            organiser="เทศบาลนครสงขลา",
+            level=Level.MUNICIPALITY,
+            date=datetime.date(2022, 1, 19),
         )
         works_services.entry_add(contest=contest, work=work)
         document = works_services.document_add(
-            contest=contest, upload=SimpleUploadedFile("result.pdf", b"%PDF-1.4\n%%EOF\n"), title="ผลการตัดสิน", user=leader
+            contest=contest,
+            upload=SimpleUploadedFile("result.pdf", b"%PDF-1.4\n%%EOF\n"),
+            title="ผลการตัดสิน",
+            user=leader,
         )
         sides[key] = dict(
-            group=group, community=community, member=member, sheet_month=be_month_slug(month),
-            entry=sheet.entries.get(member=member), household=household, person=household.head, tenancy=tenancy, receipt=receipt,
-            remittance=remittance, work=work, photo=photo, contest=contest, document=document,
-        )  # fmt: skip
+            group=group,
+            community=community,
+            member=member,
+            sheet_month=be_month_slug(month),
+            entry=sheet.entries.get(member=member),
+            household=household,
+            person=household.head,
+            tenancy=tenancy,
+            receipt=receipt,
+            remittance=remittance,
+            work=work,
+            photo=photo,
+            contest=contest,
+            document=document,
+        )
     shared = _enterprise(leader=leader, groups=[group_a, group_b], today=today)
     shared.update(_proposal(leader=leader, household=sides["A"]["household"]))
     return {key: SimpleNamespace(**shared, **objects) for key, objects in sides.items()}
@@ -298,20 +367,35 @@ def _enterprise(*, leader, groups, today):
     """A donation, a round received and shared out (with orders of both groups), and a round
     closed but not received yet."""
     donation = enterprise_services.donation_post(
-        donor="อาจารย์มหาวิทยาลัยราชภัฏสงขลา", donor_detail="", date=today, amount=Decimal("5000.00"), purpose="", user=leader
+        donor="อาจารย์มหาวิทยาลัยราชภัฏสงขลา",
+        donor_detail="",
+        date=today,
+        amount=Decimal("5000.00"),
+        purpose="",
+        user=leader,
     )
     supplier = Supplier.objects.create(name="ร้านข้าว")
     Product.objects.create(
-        name="ข้าวสาร", unit="ถุง 5 กก.", supplier=supplier, pack_name="กระสอบ", units_per_pack=6, pack_price=Decimal("780"),
-        member_price=Decimal("140"), retail_price=Decimal("165"), retail_seen_on=today,
-    )  # fmt: skip
+        name="ข้าวสาร",
+        unit="ถุง 5 กก.",
+        supplier=supplier,
+        pack_name="กระสอบ",
+        units_per_pack=6,
+        pack_price=Decimal("780"),
+        member_price=Decimal("140"),
+        retail_price=Decimal("165"),
+        retail_seen_on=today,
+    )
     opened = today - datetime.timedelta(days=20)
     rounds = []
     for title in ("รอบรับของแล้ว", "รอบปิดแล้ว"):
         buying_round = enterprise_services.round_open(
-            title=title, opened_on=opened, closes_on=opened + datetime.timedelta(days=7),
-            pickup_on=opened + datetime.timedelta(days=10), user=leader,
-        )  # fmt: skip
+            title=title,
+            opened_on=opened,
+            closes_on=opened + datetime.timedelta(days=7),
+            pickup_on=opened + datetime.timedelta(days=10),
+            user=leader,
+        )
         item = buying_round.items.get()
         for group in groups:
             member = group.members.order_by("number").first()
@@ -325,14 +409,24 @@ def _enterprise(*, leader, groups, today):
     enterprise_services.round_receive(buying_round=received, received={item.pk: 1}, notes={}, date=today, user=leader)
     allocation = Allocation.objects.filter(order__member__group=groups[0]).get()
     return dict(
-        donation=donation, cash_entry=donation.cash_entry, received_round=received, closed_round=closed, allocation=allocation
+        donation=donation,
+        cash_entry=donation.cash_entry,
+        received_round=received,
+        closed_round=closed,
+        allocation=allocation,
     )
 
 
 def _proposal(*, leader, household):
-    housing_services.step_add(household=household, step=Step.VERIFIED, date=datetime.date(2021, 12, 20), reason="", user=leader)
+    housing_services.step_add(
+        household=household, step=Step.VERIFIED, date=datetime.date(2021, 12, 20), reason="", user=leader
+    )
     proposal = housing_services.proposal_create(
-        title="โครงการบ้านมั่นคง", date=datetime.date(2022, 1, 10), target_site="เขารูปช้าง", households=[household], user=leader
+        title="โครงการบ้านมั่นคง",
+        date=datetime.date(2022, 1, 10),
+        target_site="เขารูปช้าง",
+        households=[household],
+        user=leader,
     )
     line = BudgetLine.objects.create(proposal=proposal, item="ค่าที่ดิน", amount=Decimal("100000.00"))
     return dict(proposal=proposal, budget_line=line)

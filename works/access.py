@@ -42,7 +42,9 @@ def community_for_editing(user, pk):
 
 
 def work_for_reading(user, pk):
-    return get_object_or_404(Work.objects.select_related("community").filter(community__in=visible_communities(user)), pk=pk)
+    return get_object_or_404(
+        Work.objects.select_related("community").filter(community__in=visible_communities(user)), pk=pk
+    )
 
 
 def work_for_editing(user, pk):

@@ -11,7 +11,10 @@ class QuantityInline(admin.TabularInline):
     extra = 0
     fields = ["date", "amount", "unit", "note", "recorded_by"]
     readonly_fields = ["recorded_by"]
-    formfield_overrides = {**ThaiModelAdmin.formfield_overrides, Quantity._meta.get_field("amount").__class__: {"form_class": QuantityField}}
+    formfield_overrides = {
+        **ThaiModelAdmin.formfield_overrides,
+        Quantity._meta.get_field("amount").__class__: {"form_class": QuantityField},
+    }
 
     def has_add_permission(self, request, obj=None):
         return False  # recorded on the work's page, by who is signed in
@@ -74,4 +77,3 @@ class ContestAdmin(ThaiModelAdmin):
     list_filter = ["level"]
     search_fields = ["name", "organiser"]
     inlines = [EntryInline, DocumentInline]
-

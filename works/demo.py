@@ -25,43 +25,81 @@ LAST_COUNT = datetime.date(2022, 3, 14)  # counted for the provincial round of 1
 CONTEST = "การประกวดชุมชนด้านการรักษาสิ่งแวดล้อม"
 # level, organiser, date, note, place, award
 CONTESTS = [
-    (Level.MUNICIPALITY, "เทศบาลนครสงขลา", datetime.date(2022, 1, 19), "55 ชุมชนในเขตเทศบาลนครสงขลา", 1, "รางวัลชนะเลิศ ที่ 1 จาก 55 ชุมชน"),
-    (Level.DISTRICT, "อำเภอเมืองสงขลา", datetime.date(2022, 2, 23), "ชุมชนในเขตอำเภอเมืองสงขลา", 1, "รางวัลชนะเลิศระดับอำเภอ"),
     (
-        Level.PROVINCE, "จังหวัดสงขลา", datetime.date(2022, 3, 16),
-        "วันพุธที่ 16 มีนาคม 2565 เวลา 13.00 น. คณะกรรมการระดับจังหวัดมาพบชาวชุมชนที่กลุ่มสัจจะออมทรัพย์ชุมชนแหลมสนอ่อน",
-        None, "",
+        Level.MUNICIPALITY,
+        "เทศบาลนครสงขลา",
+        datetime.date(2022, 1, 19),
+        "55 ชุมชนในเขตเทศบาลนครสงขลา",
+        1,
+        "รางวัลชนะเลิศ ที่ 1 จาก 55 ชุมชน",
     ),
-]  # fmt: skip
+    (
+        Level.DISTRICT,
+        "อำเภอเมืองสงขลา",
+        datetime.date(2022, 2, 23),
+        "ชุมชนในเขตอำเภอเมืองสงขลา",
+        1,
+        "รางวัลชนะเลิศระดับอำเภอ",
+    ),
+    (
+        Level.PROVINCE,
+        "จังหวัดสงขลา",
+        datetime.date(2022, 3, 16),
+        "วันพุธที่ 16 มีนาคม 2565 เวลา 13.00 น. คณะกรรมการระดับจังหวัดมาพบชาวชุมชนที่กลุ่มสัจจะออมทรัพย์ชุมชนแหลมสนอ่อน",
+        None,
+        "",
+    ),
+]
 
 # kind, title, started on, description, members taking part (a slice of the group's members),
 # [(unit, first month's amount, monthly growth, kilograms kept out of the bin per unit)], photos
 WORKS = [
     (
-        WorkKind.ECO_BOTTLES, "ขวดนิเวศจากขยะแห้ง", datetime.date(2021, 5, 16),
-        ("แต่ละบ้านคัดแยกถุงพลาสติกและซองขนมที่แห้งและสะอาด อัดลงในขวดน้ำดื่มที่ใช้แล้วจนแน่น "
-        "ได้ขวดนิเวศ (ขวดขยะแห้ง) ที่นำไปก่อเป็นม้านั่งและขอบแปลงผักของชุมชน ขยะเหล่านี้จึงไม่ต้องลงถังขยะของเทศบาล"),
-        slice(None), [(Unit.BOTTLES, 24, 4, Decimal("0.35"))], ["bottles", "bench"],
+        WorkKind.ECO_BOTTLES,
+        "ขวดนิเวศจากขยะแห้ง",
+        datetime.date(2021, 5, 16),
+        (
+            "แต่ละบ้านคัดแยกถุงพลาสติกและซองขนมที่แห้งและสะอาด อัดลงในขวดน้ำดื่มที่ใช้แล้วจนแน่น "
+            "ได้ขวดนิเวศ (ขวดขยะแห้ง) ที่นำไปก่อเป็นม้านั่งและขอบแปลงผักของชุมชน ขยะเหล่านี้จึงไม่ต้องลงถังขยะของเทศบาล"
+        ),
+        slice(None),
+        [(Unit.BOTTLES, 24, 4, Decimal("0.35"))],
+        ["bottles", "bench"],
     ),
     (
-        WorkKind.FRUIT_FERMENT, "น้ำหมักชีวภาพจากเปลือกผลไม้", datetime.date(2021, 7, 3),
-        ("หมักเปลือกสับปะรด เปลือกส้มและเปลือกผลไม้จากครัวเรือนและแผงผลไม้ในชุมชน กับกากน้ำตาลและน้ำ สามเดือน "
-        "ใช้ล้างพื้น ล้างห้องน้ำ ดับกลิ่นท่อระบายน้ำ และรดผักสวนครัว"),
-        slice(0, 6), [(Unit.LITRES, 20, 3, Decimal("0.3"))], ["fruit"],
+        WorkKind.FRUIT_FERMENT,
+        "น้ำหมักชีวภาพจากเปลือกผลไม้",
+        datetime.date(2021, 7, 3),
+        (
+            "หมักเปลือกสับปะรด เปลือกส้มและเปลือกผลไม้จากครัวเรือนและแผงผลไม้ในชุมชน กับกากน้ำตาลและน้ำ สามเดือน "
+            "ใช้ล้างพื้น ล้างห้องน้ำ ดับกลิ่นท่อระบายน้ำ และรดผักสวนครัว"
+        ),
+        slice(0, 6),
+        [(Unit.LITRES, 20, 3, Decimal("0.3"))],
+        ["fruit"],
     ),
     (
-        WorkKind.FISH_FERMENT, "น้ำหมักชีวภาพจากเศษปลา", datetime.date(2021, 8, 7),
-        ("หัวปลา ไส้ปลาและก้างปลาจากการทำปลาของชาวประมงพื้นบ้าน แทนที่จะทิ้งจนส่งกลิ่นเหม็น นำมาหมักกับกากน้ำตาลในถังปิด "
-        "เป็นปุ๋ยน้ำสำหรับผักสวนครัวและไม้ประดับของชุมชน"),
-        slice(3, 9), [(Unit.LITRES, 12, 2, Decimal("0.5"))], ["fish"],
+        WorkKind.FISH_FERMENT,
+        "น้ำหมักชีวภาพจากเศษปลา",
+        datetime.date(2021, 8, 7),
+        (
+            "หัวปลา ไส้ปลาและก้างปลาจากการทำปลาของชาวประมงพื้นบ้าน แทนที่จะทิ้งจนส่งกลิ่นเหม็น นำมาหมักกับกากน้ำตาลในถังปิด "
+            "เป็นปุ๋ยน้ำสำหรับผักสวนครัวและไม้ประดับของชุมชน"
+        ),
+        slice(3, 9),
+        [(Unit.LITRES, 12, 2, Decimal("0.5"))],
+        ["fish"],
     ),
     (
-        WorkKind.TOTE_BAGS, "กระเป๋าผ้าจากเสื้อยืดใช้แล้ว", datetime.date(2021, 10, 9),
-        ("ตัดแขนและคอเสื้อยืดที่ไม่ใช้แล้วเป็นหูหิ้ว เย็บก้นถุง ได้ถุงผ้าสำหรับจ่ายตลาดแทนถุงพลาสติก "
-        "แจกสมาชิกกลุ่มออมทรัพย์และขายในชุมชน"),
-        slice(1, 7), [(Unit.BAGS, 15, 3, Decimal("0.2"))], ["bags", "shirts"],
+        WorkKind.TOTE_BAGS,
+        "กระเป๋าผ้าจากเสื้อยืดใช้แล้ว",
+        datetime.date(2021, 10, 9),
+        ("ตัดแขนและคอเสื้อยืดที่ไม่ใช้แล้วเป็นหูหิ้ว เย็บก้นถุง ได้ถุงผ้าสำหรับจ่ายตลาดแทนถุงพลาสติก แจกสมาชิกกลุ่มออมทรัพย์และขายในชุมชน"),
+        slice(1, 7),
+        [(Unit.BAGS, 15, 3, Decimal("0.2"))],
+        ["bags", "shirts"],
     ),
-]  # fmt: skip
+]
 
 CAPTIONS = {
     "bottles": "ภาพประกอบ: ขวดนิเวศที่อัดขยะพลาสติกแห้งจนแน่น รอนำไปก่อม้านั่ง",
@@ -81,18 +119,27 @@ def seed(*, user, photos=True):
     if community is None:
         return []
     created = []
-    members = [m.person for m in Member.objects.filter(group__community=community).select_related("person").order_by("number")]
+    members = [
+        m.person for m in Member.objects.filter(group__community=community).select_related("person").order_by("number")
+    ]
     works = []
     for kind, title, started_on, description, taking_part, figures, pictures in WORKS:
         work = Work.objects.filter(community=community, title=title).first()
         if work is None:
             work = services.work_create(
-                community=community, kind=kind, title=title, description=description, started_on=started_on,
-                participants=members[taking_part], user=user,
-            )  # fmt: skip
+                community=community,
+                kind=kind,
+                title=title,
+                description=description,
+                started_on=started_on,
+                participants=members[taking_part],
+                user=user,
+            )
             _count_monthly(work, figures, user)
             for picture in pictures if photos else []:
-                upload = SimpleUploadedFile(f"{picture}.png", DRAW[picture](random.Random(picture)), content_type="image/png")
+                upload = SimpleUploadedFile(
+                    f"{picture}.png", DRAW[picture](random.Random(picture)), content_type="image/png"
+                )
                 services.photo_add(work=work, upload=upload, caption=CAPTIONS[picture], user=user)
             created.append(title)
         works.append(work)
@@ -125,7 +172,15 @@ def _count_monthly(work, figures, user):
 
 W, H = 1200, 900
 SKY, WALL, GROUND = (214, 234, 243), (238, 226, 203), (176, 154, 122)
-PLASTIC = [(231, 76, 60), (241, 196, 15), (46, 134, 193), (39, 174, 96), (155, 89, 182), (230, 126, 34), (236, 240, 241)]
+PLASTIC = [
+    (231, 76, 60),
+    (241, 196, 15),
+    (46, 134, 193),
+    (39, 174, 96),
+    (155, 89, 182),
+    (230, 126, 34),
+    (236, 240, 241),
+]
 
 
 def _scene(top=WALL, floor=GROUND, horizon=600):
@@ -147,7 +202,9 @@ def _png(image):
 def _bottle(draw, rng, x, y, w=70, h=200, lying=False):
     """A clear plastic bottle packed with scraps of coloured plastic."""
     if lying:
-        draw.rounded_rectangle([x, y, x + h, y + w], radius=w // 3, fill=(225, 238, 242), outline=(120, 140, 150), width=3)
+        draw.rounded_rectangle(
+            [x, y, x + h, y + w], radius=w // 3, fill=(225, 238, 242), outline=(120, 140, 150), width=3
+        )
         for _ in range(26):
             cx, cy = rng.randrange(x + 8, x + h - 30), rng.randrange(y + 8, y + w - 8)
             draw.ellipse([cx - 9, cy - 6, cx + 9, cy + 6], fill=rng.choice(PLASTIC))
@@ -250,8 +307,21 @@ def draw_shirts(rng):
         draw.rounded_rectangle([x, y, x + 420, y + 46], radius=10, fill=colour, outline=(70, 70, 70), width=2)
     x, y = 760, 330  # one laid out, to be cut
     colour = (46, 134, 193)
-    draw.polygon([(x, y), (x + 90, y - 30), (x + 200, y - 30), (x + 290, y), (x + 260, y + 90),
-                  (x + 230, y + 70), (x + 230, y + 330), (x + 60, y + 330), (x + 60, y + 70), (x + 30, y + 90)], fill=colour)  # fmt: skip
+    draw.polygon(
+        [
+            (x, y),
+            (x + 90, y - 30),
+            (x + 200, y - 30),
+            (x + 290, y),
+            (x + 260, y + 90),
+            (x + 230, y + 70),
+            (x + 230, y + 330),
+            (x + 60, y + 330),
+            (x + 60, y + 70),
+            (x + 30, y + 90),
+        ],
+        fill=colour,
+    )
     draw.ellipse([x + 105, y - 45, x + 185, y + 10], fill=WALL)
     draw.line([(x + 60, y + 100), (x + 230, y + 100)], fill=(255, 255, 255), width=4)  # where to cut
     return _png(image)

@@ -58,8 +58,13 @@ class WorkForm(forms.Form):
         super().__init__(*args, **kwargs)
         # The community's savers and surveyed households.
         self.fields["participants"].queryset = (
-            Person.objects.filter(community=community) | Person.objects.filter(memberships__group__community=community)
-        ).distinct().order_by("first_name", "last_name")
+            (
+                Person.objects.filter(community=community)
+                | Person.objects.filter(memberships__group__community=community)
+            )
+            .distinct()
+            .order_by("first_name", "last_name")
+        )
 
 
 class QuantityForm(forms.Form):
@@ -74,7 +79,8 @@ class PhotoForm(forms.Form):
         label=_("photo"),
         widget=forms.ClearableFileInput(attrs={"accept": IMAGE_TYPES}),
         error_messages={"required": _("Choose a photo."), "empty": _("The file is empty.")},
-        help_text=_("Taken with the phone or chosen from its pictures; at most %(mb)s MB. Location data is removed.") % {"mb": MAX_UPLOAD_BYTES // 1024 // 1024},
+        help_text=_("Taken with the phone or chosen from its pictures; at most %(mb)s MB. Location data is removed.")
+        % {"mb": MAX_UPLOAD_BYTES // 1024 // 1024},
     )
     caption = forms.CharField(label=_("caption"), max_length=300, required=False)
 
@@ -102,15 +108,19 @@ class EntryForm(forms.Form):
 
 class ResultForm(EntryForm):
     rank = forms.TypedChoiceField(
-        label=_("place"), coerce=int, empty_value=None, required=False,
+        label=_("place"),
+        coerce=int,
+        empty_value=None,
+        required=False,
         choices=[("", "—")] + [(str(n), str(n)) for n in range(1, 11)],
-    )  # fmt: skip
+    )
     award = forms.CharField(label=_("award"), max_length=300, required=False)
 
 
 class DocumentForm(forms.Form):
     title = forms.CharField(label=pgettext_lazy("works", "title"), max_length=300)
     file = forms.FileField(
-        label=_("file (PDF or photo)"), widget=forms.ClearableFileInput(attrs={"accept": "application/pdf," + IMAGE_TYPES}),
+        label=_("file (PDF or photo)"),
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf," + IMAGE_TYPES}),
         error_messages={"required": _("Choose the file."), "empty": _("The file is empty.")},
-    )  # fmt: skip
+    )

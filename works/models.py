@@ -35,16 +35,23 @@ class Unit(models.TextChoices):
 
 
 class Work(models.Model):
-    community = models.ForeignKey(Community, verbose_name=_("community"), on_delete=models.PROTECT, related_name="works")
+    community = models.ForeignKey(
+        Community, verbose_name=_("community"), on_delete=models.PROTECT, related_name="works"
+    )
     kind = models.CharField(_("kind of work"), max_length=20, choices=WorkKind.choices)
     title = models.CharField(_("name of the work"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     started_on = models.DateField(_("started on"))
     participants = models.ManyToManyField(
-        Person, verbose_name=_("people taking part"), blank=True, related_name="works",
+        Person,
+        verbose_name=_("people taking part"),
+        blank=True,
+        related_name="works",
         help_text=_("Members or households of the community who take part."),
-    )  # fmt: skip
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
     history = HistoricalRecords(m2m_fields=[participants])
 
     class Meta:
@@ -64,7 +71,9 @@ class Quantity(models.Model):
     amount = models.DecimalField(_("quantity"), max_digits=10, decimal_places=2)
     unit = models.CharField(_("unit"), max_length=20, choices=Unit.choices)
     note = models.CharField(_("note"), max_length=300, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -73,10 +82,11 @@ class Quantity(models.Model):
         ordering = ["work", "date", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(amount__gt=0), name="work_quantity_positive",
+                condition=Q(amount__gt=0),
+                name="work_quantity_positive",
                 violation_error_message=_("The quantity must be more than 0."),
             ),
-        ]  # fmt: skip
+        ]
 
     def __str__(self):
         return f"{self.amount} {self.get_unit_display()}"
@@ -101,7 +111,9 @@ class Photo(models.Model):
     width = models.PositiveIntegerField(_("width (pixels)"), editable=False, default=0)
     height = models.PositiveIntegerField(_("height (pixels)"), editable=False, default=0)
     caption = models.CharField(_("caption"), max_length=300, blank=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
+    )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     class Meta:
@@ -145,7 +157,9 @@ class Entry(models.Model):
     contest = models.ForeignKey(Contest, verbose_name=_("contest"), on_delete=models.CASCADE, related_name="entries")
     work = models.ForeignKey(Work, verbose_name=_("work"), on_delete=models.CASCADE, related_name="entries")
     rank = models.PositiveSmallIntegerField(_("place"), null=True, blank=True, help_text=_("1 for first place."))
-    award = models.CharField(_("award"), max_length=300, blank=True, help_text=_("e.g. first prize, a certificate, a trophy"))
+    award = models.CharField(
+        _("award"), max_length=300, blank=True, help_text=_("e.g. first prize, a certificate, a trophy")
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -155,10 +169,11 @@ class Entry(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["contest", "work"], name="entry_once_per_contest"),
             models.CheckConstraint(
-                condition=Q(rank__isnull=True) | Q(rank__gte=1), name="entry_rank_positive",
+                condition=Q(rank__isnull=True) | Q(rank__gte=1),
+                name="entry_rank_positive",
                 violation_error_message=_("The place is 1 or more."),
             ),
-        ]  # fmt: skip
+        ]
 
     def __str__(self):
         return f"{self.work} → {self.contest}"
@@ -179,7 +194,9 @@ class ContestDocument(models.Model):
     title = models.CharField(pgettext_lazy("works", "title"), max_length=300)
     file = models.FileField(_("file"), upload_to=document_path)
     content_type = models.CharField(_("kind of file"), max_length=50, editable=False)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
+    )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     class Meta:

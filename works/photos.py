@@ -18,7 +18,10 @@ ACCEPTED = {"JPEG", "PNG", "WEBP", "GIF", "MPO"}  # MPO: what some phones call t
 def check_size(upload):
     if upload.size > MAX_UPLOAD_BYTES:
         raise ValidationError(
-            _("The photo is too large (%(size)s MB); the limit is %(limit)s MB. Send it again at a smaller size from the phone's share menu.")
+            _(
+                "The photo is too large (%(size)s MB); the limit is %(limit)s MB. "
+                "Send it again at a smaller size from the phone's share menu."
+            )
             % {"size": f"{upload.size / 1024 / 1024:.1f}", "limit": MAX_UPLOAD_BYTES // 1024 // 1024},
             code="too_large",
         )
@@ -34,7 +37,9 @@ def open_image(upload):
         if image.format not in ACCEPTED:
             raise not_an_image
         if image.width * image.height > MAX_PIXELS:
-            raise ValidationError(_("The photo has too many pixels; send it at a smaller size."), code="too_many_pixels")
+            raise ValidationError(
+                _("The photo has too many pixels; send it at a smaller size."), code="too_many_pixels"
+            )
         image.load()  # decode it all now: a truncated or forged file fails here, not later
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         raise not_an_image from None

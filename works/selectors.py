@@ -49,11 +49,16 @@ def portfolio(community, *, works=None):
     for work in works:
         totals = {}
         for quantity in work.quantities.all():
-            totals[quantity.get_unit_display()] = totals.get(quantity.get_unit_display(), Decimal("0")) + quantity.amount
+            totals[quantity.get_unit_display()] = (
+                totals.get(quantity.get_unit_display(), Decimal("0")) + quantity.amount
+            )
         figures = WorkFigures(
-            work=work, totals=sorted(totals.items()), quantities=list(work.quantities.all()),
-            photos=list(work.photos.all()), entries=list(work.entries.all()),
-        )  # fmt: skip
+            work=work,
+            totals=sorted(totals.items()),
+            quantities=list(work.quantities.all()),
+            photos=list(work.photos.all()),
+            entries=list(work.entries.all()),
+        )
         result.works.append(figures)
         result.entries.extend(figures.entries)
     result.entries.sort(key=lambda e: (e.contest.date, e.contest.pk, e.pk))
@@ -62,12 +67,24 @@ def portfolio(community, *, works=None):
 
 def community_totals(communities):
     """{community id: (works, photos, awards)} for a list page, in three queries."""
-    works = dict(Work.objects.filter(community__in=communities).values_list("community").annotate(n=Count("id")).values_list("community", "n"))
-    photos = dict(Photo.objects.filter(work__community__in=communities).values_list("work__community").annotate(n=Count("id")).values_list("work__community", "n"))
+    works = dict(
+        Work.objects.filter(community__in=communities)
+        .values_list("community")
+        .annotate(n=Count("id"))
+        .values_list("community", "n")
+    )
+    photos = dict(
+        Photo.objects.filter(work__community__in=communities)
+        .values_list("work__community")
+        .annotate(n=Count("id"))
+        .values_list("work__community", "n")
+    )
     awards = dict(
         Entry.objects.filter(work__community__in=communities, rank__isnull=False)
-        .values_list("work__community").annotate(n=Count("id")).values_list("work__community", "n")
-    )  # fmt: skip
+        .values_list("work__community")
+        .annotate(n=Count("id"))
+        .values_list("work__community", "n")
+    )
     return {c.pk: (works.get(c.pk, 0), photos.get(c.pk, 0), awards.get(c.pk, 0)) for c in communities}
 
 

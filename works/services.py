@@ -18,8 +18,12 @@ from .models import ContestDocument, Entry, Photo, Quantity, Work
 @transaction.atomic
 def work_create(*, community, kind, title, description, started_on, participants, user):
     people = Person.objects.filter(Q(community=community) | Q(memberships__group__community=community))
-    if set(p.pk for p in participants) - set(people.filter(pk__in=[p.pk for p in participants]).values_list("pk", flat=True)):
-        raise ValidationError({"participants": _("Only people of %(community)s can take part.") % {"community": community}})
+    if set(p.pk for p in participants) - set(
+        people.filter(pk__in=[p.pk for p in participants]).values_list("pk", flat=True)
+    ):
+        raise ValidationError(
+            {"participants": _("Only people of %(community)s can take part.") % {"community": community}}
+        )
     work = Work.objects.create(
         community=community, kind=kind, title=title, description=description, started_on=started_on, created_by=user
     )
@@ -31,7 +35,12 @@ def quantity_add(*, work, date, amount, unit, note, user):
     if amount is None or amount <= 0:
         raise ValidationError({"amount": _("The quantity must be more than 0.")})
     if date < work.started_on:
-        raise ValidationError({"date": _("The work began on %(date)s: a quantity cannot come before it.") % {"date": be_date(work.started_on)}})
+        raise ValidationError(
+            {
+                "date": _("The work began on %(date)s: a quantity cannot come before it.")
+                % {"date": be_date(work.started_on)}
+            }
+        )
     return Quantity.objects.create(work=work, date=date, amount=amount, unit=unit, note=note, recorded_by=user)
 
 
@@ -66,9 +75,11 @@ def entry_add(*, contest, work):
     """Enter a work in a contest: once, and only in a contest judged after the work began."""
     if contest.date < work.started_on:
         raise ValidationError(
-            {"work": _("%(work)s began on %(started)s, after this contest was judged (%(date)s).") % {
-                "work": work.title, "started": be_date(work.started_on), "date": be_date(contest.date)}}
-        )  # fmt: skip
+            {
+                "work": _("%(work)s began on %(started)s, after this contest was judged (%(date)s).")
+                % {"work": work.title, "started": be_date(work.started_on), "date": be_date(contest.date)}
+            }
+        )
     if Entry.objects.filter(contest=contest, work=work).exists():
         raise ValidationError({"work": _("This work is already entered in this contest.")})
     return Entry.objects.create(contest=contest, work=work)
@@ -79,7 +90,9 @@ def result_record(*, contest, work, rank, award):
     """The judges' result for a work: only for a work entered in the contest."""
     entry = Entry.objects.select_for_update().filter(contest=contest, work=work).first()
     if entry is None:
-        raise ValidationError({"work": _("%(work)s was not entered in this contest: enter it first.") % {"work": work.title}})
+        raise ValidationError(
+            {"work": _("%(work)s was not entered in this contest: enter it first.") % {"work": work.title}}
+        )
     if rank is None and not award:
         raise ValidationError(_("Give the place, the award, or both."))
     entry.rank, entry.award = rank, award

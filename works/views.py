@@ -71,13 +71,15 @@ def _work_page(request, work, *, quantity_form=None, photo_form=None, status=200
         request,
         "works/work_detail.html",
         {
-            "work": work, "figures": figures, "can_edit": can_edit,
+            "work": work,
+            "figures": figures,
+            "can_edit": can_edit,
             "participants": list(work.participants.order_by("first_name")),
             "quantity_form": (quantity_form or QuantityForm()) if can_edit else None,
             "photo_form": (photo_form or PhotoForm()) if can_edit else None,
         },
         status=status,
-    )  # fmt: skip
+    )
 
 
 @readers_required
@@ -108,7 +110,9 @@ def photo_new(request, pk):
     form = PhotoForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            services.photo_add(work=work, upload=form.cleaned_data["photo"], caption=form.cleaned_data["caption"], user=request.user)
+            services.photo_add(
+                work=work, upload=form.cleaned_data["photo"], caption=form.cleaned_data["caption"], user=request.user
+            )
         except ValidationError as error:
             form.add_error("photo", error)
         else:
@@ -142,7 +146,9 @@ def _private_file(field, content_type):
 
 @readers_required
 def contest_list(request):
-    contests = list(access.contests_visible(request.user).annotate(entry_count=Count("entries")).order_by("-date", "-id"))
+    contests = list(
+        access.contests_visible(request.user).annotate(entry_count=Count("entries")).order_by("-date", "-id")
+    )
     return render(request, "works/contest_list.html", {"contests": contests, "can_add": request.user.is_leader})
 
 
@@ -160,12 +166,18 @@ def contest_new(request):
 def _contest_page(request, contest, *, entry_form=None, result_form=None, document_form=None, status=200):
     visible = access.visible_communities(request.user)
     entries = list(
-        contest.entries.filter(work__community__in=visible).select_related("work__community").order_by("rank", "work__community__name")
+        contest.entries.filter(work__community__in=visible)
+        .select_related("work__community")
+        .order_by("rank", "work__community__name")
     )
     context = {"contest": contest, "entries": entries, "documents": list(contest.documents.all())}
     if request.user.is_leader:
         works = Work.objects.select_related("community").order_by("community__name", "title")
-        entered = Work.objects.filter(entries__contest=contest).select_related("community").order_by("community__name", "title")
+        entered = (
+            Work.objects.filter(entries__contest=contest)
+            .select_related("community")
+            .order_by("community__name", "title")
+        )
         context.update(
             entry_form=entry_form or EntryForm(works=works),
             result_form=result_form or ResultForm(works=entered),
@@ -219,7 +231,9 @@ def document_new(request, pk):
     form = DocumentForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            services.document_add(contest=contest, upload=form.cleaned_data["file"], title=form.cleaned_data["title"], user=request.user)
+            services.document_add(
+                contest=contest, upload=form.cleaned_data["file"], title=form.cleaned_data["title"], user=request.user
+            )
         except ValidationError as error:
             form.add_error("file", error)
         else:
@@ -234,4 +248,3 @@ def document_file(request, pk):
     response = _private_file(document.file, document.content_type)
     response["Content-Disposition"] = "inline"
     return response
-

@@ -20,6 +20,8 @@ register.filter("masked_id", mask_national_id)
 @register.filter
 def absolute(value):
     return abs(value)
+
+
 register.filter("be_month_short", thai.be_month_short)
 register.filter("be_year", thai.be_year)
 register.filter("be_date_local", thai.be_date_local)

@@ -21,7 +21,9 @@ leader_required = role_required()
 def second_factor(request):
     """Whether the leader's second factor is on, and the way to turn it on or off."""
     device = two_factor.confirmed_device(request.user)
-    return render(request, "songkhla_network/second_factor.html", {"device": device, "form": two_factor.CodeForm(autofocus=False)})
+    return render(
+        request, "songkhla_network/second_factor.html", {"device": device, "form": two_factor.CodeForm(autofocus=False)}
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -41,10 +43,14 @@ def second_factor_setup(request):
     if request.method == "POST" and form.is_valid():
         two_factor.device_confirm(device=device)
         request.session.pop(two_factor.PENDING, None)
-        messages.success(request, _("The second factor is on: from the next sign-in, the app's code is asked after your password."))
+        messages.success(
+            request, _("The second factor is on: from the next sign-in, the app's code is asked after your password.")
+        )
         return redirect("second_factor")
     return render(
-        request, "songkhla_network/second_factor_setup.html", {"device": device, "key": two_factor.key_for_typing(device), "form": form}
+        request,
+        "songkhla_network/second_factor_setup.html",
+        {"device": device, "key": two_factor.key_for_typing(device), "form": form},
     )
 
 
@@ -88,7 +94,9 @@ def second_factor_verify(request):
         return redirect("home")
     form = two_factor.CodeForm(request.POST if request.method == "POST" else None, device=device)
     next_url = request.POST.get("next") or request.GET.get("next") or ""
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         next_url = ""
     if request.method == "POST" and form.is_valid():
         request.session.pop(two_factor.PENDING)

@@ -83,13 +83,27 @@ def test_a_buying_round_from_opening_to_pick_up_on_phones(page, new_context, liv
     today = timezone.localdate()
     supplier = Supplier.objects.create(name="ร้านข้าว")
     rice_product = Product.objects.create(
-        name=RICE, unit="ถุง 5 กก.", supplier=supplier, pack_name="กระสอบ", units_per_pack=6,
-        pack_price=Decimal("780"), member_price=Decimal("140"), retail_price=Decimal("165"), retail_seen_on=today,
-    )  # fmt: skip
+        name=RICE,
+        unit="ถุง 5 กก.",
+        supplier=supplier,
+        pack_name="กระสอบ",
+        units_per_pack=6,
+        pack_price=Decimal("780"),
+        member_price=Decimal("140"),
+        retail_price=Decimal("165"),
+        retail_seen_on=today,
+    )
     eggs_product = Product.objects.create(
-        name=EGGS, unit="แผง", supplier=supplier, pack_name="ลัง", units_per_pack=10,
-        pack_price=Decimal("1050"), member_price=Decimal("112"), retail_price=Decimal("130"), retail_seen_on=today,
-    )  # fmt: skip
+        name=EGGS,
+        unit="แผง",
+        supplier=supplier,
+        pack_name="ลัง",
+        units_per_pack=10,
+        pack_price=Decimal("1050"),
+        member_price=Decimal("112"),
+        retail_price=Decimal("130"),
+        retail_seen_on=today,
+    )
     group_a = make_group("กลุ่มเอ", "ชุมชนเอ")
     treasurer_a = make_user("treasurer_a", Role.TREASURER)
     group_a.treasurers.add(treasurer_a)
@@ -108,7 +122,10 @@ def test_a_buying_round_from_opening_to_pick_up_on_phones(page, new_context, liv
 
     buying_round = BuyingRound.objects.get()
     assert (buying_round.title, buying_round.opened_on, buying_round.closes_on, buying_round.pickup_on) == (
-        "รอบข้าวสารและไข่", today, closes_on, pickup_on
+        "รอบข้าวสารและไข่",
+        today,
+        closes_on,
+        pickup_on,
     )
     round_url = reverse("enterprise:round", args=[buying_round.pk])
     expect(page).to_have_url(live_server.url + round_url)
@@ -142,10 +159,17 @@ def test_a_buying_round_from_opening_to_pick_up_on_phones(page, new_context, liv
     submit(phone)
     expect(phone).to_have_url(live_server.url + round_url)
     expect_success(phone)
-    assert sorted((o.member.number, o.item.product.name, o.quantity, o.entered_by_id) for o in Order.objects.all()) == sorted(
-        [(1, RICE, 3, treasurer_a.pk), (2, RICE, 2, treasurer_a.pk), (3, RICE, 2, treasurer_a.pk),
-         (1, EGGS, 4, treasurer_a.pk), (3, EGGS, 5, treasurer_a.pk)]
-    )  # fmt: skip
+    assert sorted(
+        (o.member.number, o.item.product.name, o.quantity, o.entered_by_id) for o in Order.objects.all()
+    ) == sorted(
+        [
+            (1, RICE, 3, treasurer_a.pk),
+            (2, RICE, 2, treasurer_a.pk),
+            (3, RICE, 2, treasurer_a.pk),
+            (1, EGGS, 4, treasurer_a.pk),
+            (3, EGGS, 5, treasurer_a.pk),
+        ]
+    )
 
     # -- 4. the leader closes the round, prints the purchase orders, receives the goods ------------
     page.reload()
@@ -195,7 +219,9 @@ def test_a_buying_round_from_opening_to_pick_up_on_phones(page, new_context, liv
 
     # -- 5. the pick-up list: each member's share, and why it was cut -------------------------------
     allocations = list(
-        Allocation.objects.filter(order__item__round=buying_round).select_related("order__member", "order__item__product")
+        Allocation.objects.filter(order__item__round=buying_round).select_related(
+            "order__member", "order__item__product"
+        )
     )
     # 6 bags shared in proportion to 3, 2, 2: 18/7, 12/7, 12/7 → 2, 1, 1 and the two units left
     # to the largest remainders (the second and third); the eggs are all there.
@@ -268,12 +294,21 @@ def test_a_buying_round_from_opening_to_pick_up_on_phones(page, new_context, liv
     # The payment and its cash book row, to the satang.
     payment = MemberPayment.objects.get()
     assert (payment.round, payment.member, payment.date, payment.posted_by, payment.reverses) == (
-        buying_round, first, today, treasurer_a, None
+        buying_round,
+        first,
+        today,
+        treasurer_a,
+        None,
     )
     assert payment.amount == Decimal("728.00") and str(payment.amount) == "728.00"
     sale = CashEntry.objects.get(kind=CashKind.SALE)
     assert (sale.amount, str(sale.amount), sale.date, sale.member_payment, sale.buying_round, sale.posted_by) == (
-        Decimal("728.00"), "728.00", today, payment, buying_round, treasurer_a
+        Decimal("728.00"),
+        "728.00",
+        today,
+        payment,
+        buying_round,
+        treasurer_a,
     )
     # What was received was paid for: one sack of rice and one crate of eggs.
     purchase = CashEntry.objects.get(kind=CashKind.PURCHASE)

@@ -13,8 +13,8 @@ from playwright.sync_api import expect
 
 from housing import importing
 from housing.models import Household, Proposal, Step
-from tests.housing.test_import import consent_cells
 from tests.browser.test_treasurer_sheet import IS_INVALID, sign_in
+from tests.housing.test_import import consent_cells
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -53,7 +53,11 @@ def test_a_leader_surveys_a_household_on_a_phone(page, live_server, leader, grou
     expect(page.locator("h1")).to_contain_text("สมใจ")
     shoot(page, "household")
     household = Household.objects.get()
-    assert (household.adults, household.monthly_income, household.surveyed_on) == (2, Decimal("9500.00"), datetime.date(2021, 12, 15))
+    assert (household.adults, household.monthly_income, household.surveyed_on) == (
+        2,
+        Decimal("9500.00"),
+        datetime.date(2021, 12, 15),
+    )
     assert household.head.national_id == "1103702296121"
 
 
@@ -68,16 +72,33 @@ def survey_file(path, rows):
 
 def row(community, first_name, **changes):
     values = {
-        "title": "นาย", "first_name": first_name, "last_name": "ทะเลงาม", "phone": "0891112222", "national_id": "",
-        "community": community.name, "address": "", "adults": "2", "children": "0", "elderly": "1", "disabled": "0",
-        "tenure": "ที่ดินการรถไฟ", "monthly_income": "8000", "housing_cost": "900", "can_pay": "1000", "reason": "",
-        "preferred_area": "", "surveyed_on": "20/12/2564", **consent_cells(),
-    }  # fmt: skip
+        "title": "นาย",
+        "first_name": first_name,
+        "last_name": "ทะเลงาม",
+        "phone": "0891112222",
+        "national_id": "",
+        "community": community.name,
+        "address": "",
+        "adults": "2",
+        "children": "0",
+        "elderly": "1",
+        "disabled": "0",
+        "tenure": "ที่ดินการรถไฟ",
+        "monthly_income": "8000",
+        "housing_cost": "900",
+        "can_pay": "1000",
+        "reason": "",
+        "preferred_area": "",
+        "surveyed_on": "20/12/2564",
+        **consent_cells(),
+    }
     values.update(changes)
     return [values[key] for key, _label in importing.COLUMNS]
 
 
-def test_a_leader_imports_a_sheet_with_errors_fixes_it_and_imports_it(page, live_server, leader, group_a, tmp_path, shoot):
+def test_a_leader_imports_a_sheet_with_errors_fixes_it_and_imports_it(
+    page, live_server, leader, group_a, tmp_path, shoot
+):
     sign_in(page, live_server, "leader")
     page.goto(live_server.url + reverse("housing:list"))
     page.locator(f'a[href="{reverse("housing:import")}"]').click()
@@ -90,7 +111,12 @@ def test_a_leader_imports_a_sheet_with_errors_fixes_it_and_imports_it(page, live
 
     wrong = survey_file(
         tmp_path / "survey.xlsx",
-        [row(group_a.community, "หนึ่ง"), row(group_a.community, "สอง", adults="0"), [], row(group_a.community, "สาม", monthly_income="แปดพัน")],
+        [
+            row(group_a.community, "หนึ่ง"),
+            row(group_a.community, "สอง", adults="0"),
+            [],
+            row(group_a.community, "สาม", monthly_income="แปดพัน"),
+        ],
     )
     page.locator("#id_file").set_input_files(str(wrong))
     page.locator("main form[enctype] button[type=submit]").click()
@@ -104,7 +130,11 @@ def test_a_leader_imports_a_sheet_with_errors_fixes_it_and_imports_it(page, live
 
     fixed = survey_file(
         tmp_path / "survey-fixed.xlsx",
-        [row(group_a.community, "หนึ่ง"), row(group_a.community, "สอง", adults="๓"), row(group_a.community, "สาม", monthly_income="8,000")],
+        [
+            row(group_a.community, "หนึ่ง"),
+            row(group_a.community, "สอง", adults="๓"),
+            row(group_a.community, "สาม", monthly_income="8,000"),
+        ],
     )
     page.locator("#id_file").set_input_files(str(fixed))
     page.locator("main form[enctype] button[type=submit]").click()
@@ -122,9 +152,14 @@ def test_a_leader_drafts_a_proposal_choosing_households_on_a_phone(page, live_se
     from housing import services
     from tests.housing.test_survey import survey
 
-    chosen, left_out = survey(group_a.community, leader, first_name="เลือก"), survey(group_a.community, leader, first_name="ไม่เลือก")
+    chosen, left_out = (
+        survey(group_a.community, leader, first_name="เลือก"),
+        survey(group_a.community, leader, first_name="ไม่เลือก"),
+    )
     for household in (chosen, left_out):
-        services.step_add(household=household, step=Step.VERIFIED, date=datetime.date(2022, 1, 5), reason="", user=leader)
+        services.step_add(
+            household=household, step=Step.VERIFIED, date=datetime.date(2022, 1, 5), reason="", user=leader
+        )
     sign_in(page, live_server, "leader")
     page.goto(live_server.url + reverse("housing:proposal_new"))
     page.locator("#id_title").fill("โครงการบ้านมั่นคงสงขลา")

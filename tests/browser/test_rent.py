@@ -32,8 +32,15 @@ def household(railway):
     return make_tenancy(railway, rent="200", opening="1000", opening_on=A_YEAR_AGO, name="สมศรี")
 
 
-def test_a_collector_takes_a_payment_on_a_phone_and_opens_the_receipt(page, live_server, collector, railway, household, shoot):
-    letter = make_letter([(collector, [railway])], number="พอช. 0312/2569", valid_from=A_YEAR_AGO, valid_to=TODAY + datetime.timedelta(days=90))
+def test_a_collector_takes_a_payment_on_a_phone_and_opens_the_receipt(
+    page, live_server, collector, railway, household, shoot
+):
+    letter = make_letter(
+        [(collector, [railway])],
+        number="พอช. 0312/2569",
+        valid_from=A_YEAR_AGO,
+        valid_to=TODAY + datetime.timedelta(days=90),
+    )
     sign_in(page, live_server, "collector")
     expect(page).to_have_url(live_server.url + reverse("rent:overview"))
     shoot(page, "rent-overview")

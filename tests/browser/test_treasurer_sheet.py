@@ -74,9 +74,7 @@ def members_of(group):
 
 
 def rows_written():
-    return sorted(
-        (e.member_id, str(e.amount), e.kind, e.month, e.sheet_id) for e in LedgerEntry.objects.all()
-    )
+    return sorted((e.member_id, str(e.amount), e.kind, e.month, e.sheet_id) for e in LedgerEntry.objects.all())
 
 
 # -- 1. the whole monthly round ----------------------------------------------------------------------
@@ -177,9 +175,7 @@ def test_treasurer_posts_the_month_on_a_phone(page, live_server, treasurer_a, gr
 def assert_posted_once(group):
     sheet = CollectionSheet.objects.get()
     assert sheet.group == group
-    assert rows_written() == sorted(
-        (m.pk, "100.00", "deposit", this_month(), sheet.pk) for m in members_of(group)
-    )
+    assert rows_written() == sorted((m.pk, "100.00", "deposit", this_month(), sheet.pk) for m in members_of(group))
 
 
 def test_a_double_tap_and_a_stale_tab_post_once(page, context, live_server, treasurer_a, group_a):

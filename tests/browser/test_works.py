@@ -14,7 +14,9 @@ from works.models import Photo, Work
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_treasurer_adds_a_work_with_a_photo_and_opens_the_portfolio(page, live_server, treasurer_a, group_a, tmp_path, shoot):
+def test_a_treasurer_adds_a_work_with_a_photo_and_opens_the_portfolio(
+    page, live_server, treasurer_a, group_a, tmp_path, shoot
+):
     photo = tmp_path / "IMG_20220310.jpg"
     photo.write_bytes(jpeg_with_location().read())
     sign_in(page, live_server, "treasurer_a")

@@ -55,7 +55,9 @@ def fingerprint():
                     total = model._default_manager.aggregate(total=Sum(field.name))["total"]
                     result["sums"][f"{name}.{field.name}"] = str(total)
                 if isinstance(field, FileField):
-                    for file_name in model._default_manager.exclude(**{field.name: ""}).values_list(field.name, flat=True):
+                    for file_name in model._default_manager.exclude(**{field.name: ""}).values_list(
+                        field.name, flat=True
+                    ):
                         with default_storage.open(file_name, "rb") as file:
                             result["files"][file_name] = hashlib.sha256(file.read()).hexdigest()
     groups = SavingsGroup.objects.annotate(balance=Sum("entries__amount"))
@@ -64,38 +66,58 @@ def fingerprint():
     with connection.cursor() as cursor:
         cursor.execute("SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = 'public'")
         result["sequences"] = dict(sorted(cursor.fetchall()))
-        cursor.execute("SELECT DISTINCT event_object_table, trigger_name FROM information_schema.triggers ORDER BY 1, 2")
+        cursor.execute(
+            "SELECT DISTINCT event_object_table, trigger_name FROM information_schema.triggers ORDER BY 1, 2"
+        )
         result["triggers"] = [list(row) for row in cursor.fetchall()]
     return result
 
 
-FINGERPRINT_SCRIPT = "import django, json; django.setup(); from tests.core.test_backup import fingerprint; print(json.dumps(fingerprint()))"
+FINGERPRINT_SCRIPT = (
+    "import django, json; django.setup(); from tests.core.test_backup import fingerprint; "
+    "print(json.dumps(fingerprint()))"
+)
 
 
 def database_url(name):
     params = connection.settings_dict
-    credentials = quote(params["USER"], safe="") + (":" + quote(params["PASSWORD"], safe="") if params["PASSWORD"] else "")
+    credentials = quote(params["USER"], safe="") + (
+        ":" + quote(params["PASSWORD"], safe="") if params["PASSWORD"] else ""
+    )
     return f"postgres://{credentials}@{quote(params['HOST'] or '', safe='')}:{params['PORT'] or 5432}/{name}"
 
 
 def run_manage(*args, database, media_root):
     """A command run as an administrator would, against another database and MEDIA_ROOT."""
-    env = {**os.environ, "DATABASE_URL": database_url(database), "MEDIA_ROOT": str(media_root), "DJANGO_SETTINGS_MODULE": "config.settings"}
-    return subprocess.run([sys.executable, *args], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=300)
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(database),
+        "MEDIA_ROOT": str(media_root),
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+    return subprocess.run(
+        [sys.executable, *args], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 @pytest.fixture
 def new_database():
     """Make empty databases on the test server, and drop them afterwards."""
     params = connection.settings_dict
-    server = psycopg2.connect(dbname=params["NAME"], user=params["USER"], password=params["PASSWORD"], host=params["HOST"], port=params["PORT"])
+    server = psycopg2.connect(
+        dbname=params["NAME"],
+        user=params["USER"],
+        password=params["PASSWORD"],
+        host=params["HOST"],
+        port=params["PORT"],
+    )
     server.autocommit = True
     made = []
 
     def make():
         name = f"songkhla_restore_{uuid.uuid4().hex[:12]}"
         with server.cursor() as cursor:
-            cursor.execute(f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING \'UTF8\'')
+            cursor.execute(f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8'")
         made.append(name)
         return name
 
@@ -154,14 +176,22 @@ def test_the_demo_network_round_trips_through_backup_and_restore(demo_backup, ne
     untouched = new_database()
     over_files = run_manage("manage.py", "restore", str(archive), database=untouched, media_root=media_root)
     assert over_files.returncode != 0 and "never overwrites files" in over_files.stderr
-    tables = run_manage("-c", "import django; django.setup(); from django.db import connection; print(len(connection.introspection.table_names()))", database=untouched, media_root=media_root)
+    tables = run_manage(
+        "-c",
+        "import django; django.setup(); from django.db import connection; "
+        "print(len(connection.introspection.table_names()))",
+        database=untouched,
+        media_root=media_root,
+    )
     assert tables.stdout.strip() == "0"
 
 
 def test_backup_and_restore_refuse_sqlite_clearly(tmp_path):
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "MEDIA_ROOT": str(tmp_path / "media")}
     for command in (["backup", "--output-dir", str(tmp_path)], ["restore", str(tmp_path / "any.tar.gz")]):
-        result = subprocess.run([sys.executable, "manage.py", *command], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True)
+        result = subprocess.run(
+            [sys.executable, "manage.py", *command], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True
+        )
         assert result.returncode != 0
         assert "not PostgreSQL" in result.stderr and "pg_dump" in result.stderr
     assert not list(tmp_path.glob("*.tar.gz"))
@@ -180,9 +210,21 @@ def forged_archive(path, entries, media):
 @pytest.mark.parametrize(
     "entries, media, complaint",
     [
-        ([("database.dump", b"x"), ("media/../../etc/cron.d/x", b"x")], [{"name": "../../etc/cron.d/x", "bytes": 1, "sha256": ""}], "outside MEDIA_ROOT"),
-        ([("database.dump", b"x"), ("media/a.jpg", b"x"), ("extra.sh", b"x")], [{"name": "a.jpg", "bytes": 1, "sha256": ""}], "does not hold what its manifest lists"),
-        ([("media/a.jpg", b"x")], [{"name": "a.jpg", "bytes": 1, "sha256": ""}], "does not hold what its manifest lists"),
+        (
+            [("database.dump", b"x"), ("media/../../etc/cron.d/x", b"x")],
+            [{"name": "../../etc/cron.d/x", "bytes": 1, "sha256": ""}],
+            "outside MEDIA_ROOT",
+        ),
+        (
+            [("database.dump", b"x"), ("media/a.jpg", b"x"), ("extra.sh", b"x")],
+            [{"name": "a.jpg", "bytes": 1, "sha256": ""}],
+            "does not hold what its manifest lists",
+        ),
+        (
+            [("media/a.jpg", b"x")],
+            [{"name": "a.jpg", "bytes": 1, "sha256": ""}],
+            "does not hold what its manifest lists",
+        ),
     ],
 )
 def test_an_archive_that_does_not_match_its_manifest_is_refused(tmp_path, entries, media, complaint):

@@ -38,13 +38,30 @@ def test_the_catalog_has_every_string_of_the_code(tmp_path):
     the strings again, in a copy of the project, and find each one translated."""
     copy = tmp_path / "project"
     shutil.copytree(
-        ROOT, copy, ignore=shutil.ignore_patterns(".venv", ".git", ".bench", "staticfiles", "media", "db.sqlite3", "*.mo", "__pycache__")
+        ROOT,
+        copy,
+        ignore=shutil.ignore_patterns(
+            ".venv", ".git", ".bench", "staticfiles", "media", "db.sqlite3", "*.mo", "__pycache__"
+        ),
     )
     result = subprocess.run(
-        [sys.executable, "manage.py", "makemessages", "--locale", "th", "--no-obsolete",
-         "--ignore", "tests/*", "--ignore", "scripts/*"],
-        cwd=copy, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "manage.py",
+            "makemessages",
+            "--locale",
+            "th",
+            "--no-obsolete",
+            "--ignore",
+            "tests/*",
+            "--ignore",
+            "scripts/*",
+        ],
+        cwd=copy,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     catalog = polib.pofile(str(copy / "locale/th/LC_MESSAGES/django.po"))
     missing = [e.msgid for e in catalog.untranslated_entries() + catalog.fuzzy_entries()]

@@ -28,7 +28,10 @@ def test_every_rule_a_leader_can_break_in_the_admin_has_a_message_of_its_own(lea
         f"{model._meta.label}.{constraint.name}"
         for model in set(editable_models(leader))
         for constraint in model._meta.constraints
-        if (isinstance(constraint, CheckConstraint) or (isinstance(constraint, UniqueConstraint) and constraint.condition is not None))
+        if (
+            isinstance(constraint, CheckConstraint)
+            or (isinstance(constraint, UniqueConstraint) and constraint.condition is not None)
+        )
         and constraint.violation_error_message == constraint.default_violation_error_message
     ]
     assert not silent, f"constraints without a violation_error_message: {silent}"
@@ -41,11 +44,17 @@ def test_a_letter_ending_before_it_starts_is_refused_in_thai_in_the_admin(client
     response = client.post(
         reverse("admin:rent_collection_codiletter_add"),
         {
-            "number": "พอช. 1/2565", "date": "1/1/2565", "signed_by": "ผู้อำนวยการ", "valid_from": "1/5/2565",
-            "valid_to": "1/4/2565", "collectors-TOTAL_FORMS": "0", "collectors-INITIAL_FORMS": "0",
-            "collectors-MIN_NUM_FORMS": "0", "collectors-MAX_NUM_FORMS": "1000",
+            "number": "พอช. 1/2565",
+            "date": "1/1/2565",
+            "signed_by": "ผู้อำนวยการ",
+            "valid_from": "1/5/2565",
+            "valid_to": "1/4/2565",
+            "collectors-TOTAL_FORMS": "0",
+            "collectors-INITIAL_FORMS": "0",
+            "collectors-MIN_NUM_FORMS": "0",
+            "collectors-MAX_NUM_FORMS": "1000",
         },
-    )  # fmt: skip
+    )
     assert response.status_code == 200 and not CodiLetter.objects.exists()
     assert "วันสิ้นสุดของหนังสือต้องไม่ก่อนวันเริ่ม" in response.content.decode()
     assert_no_english(response)

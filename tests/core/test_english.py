@@ -134,7 +134,9 @@ def _admin_urls(leader):
         past = getattr(first, "history", None)
         if past is not None and past.exists():
             try:
-                urls.append(reverse("admin:{}_{}_simple_history".format(*info), args=[first.pk, past.first().history_id]))
+                urls.append(
+                    reverse("admin:{}_{}_simple_history".format(*info), args=[first.pk, past.first().history_id])
+                )
             except NoReverseMatch:  # a model whose admin keeps no history pages
                 pass
     urls += [reverse("admin:app_list", args=[app]) for app in sorted(apps)]
@@ -192,7 +194,10 @@ def test_the_admin_offers_no_djangos_groups_or_permissions(demo):
 
     assert not admin.site.is_registered(Group) and not admin.site.is_registered(Permission)
     client = client_for(demo)
-    for url in [reverse("admin:songkhla_network_user_add"), reverse("admin:songkhla_network_user_change", args=[demo.pk])]:
+    for url in [
+        reverse("admin:songkhla_network_user_add"),
+        reverse("admin:songkhla_network_user_change", args=[demo.pk]),
+    ]:
         form = client.get(url).context["adminform"].form
         assert not {"groups", "user_permissions", "is_superuser", "is_staff"} & set(form.fields), url
     changelist = client.get(reverse("admin:songkhla_network_user_changelist"))

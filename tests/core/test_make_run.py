@@ -29,7 +29,14 @@ from songkhla_network.thai import be_month_slug
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_PASSWORD = "songkhla-demo"
 # What Django's technical pages (DEBUG on) show, and what the app's own pages never do.
-TECHNICAL = ["Traceback", "URLconf", "Django tried these URL patterns", "Using the URLconf", "DEBUG = True", "Page not found"]
+TECHNICAL = [
+    "Traceback",
+    "URLconf",
+    "Django tried these URL patterns",
+    "Using the URLconf",
+    "DEBUG = True",
+    "Page not found",
+]
 
 
 def _free_port():
@@ -44,7 +51,9 @@ def demo(tmp_path_factory):
     folder = tmp_path_factory.mktemp("make_run")
     port = _free_port()
     environment = {
-        key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "DEBUG", "DEMO", "SECRET_KEY", "ALLOWED_HOSTS")
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("DATABASE_URL", "DEBUG", "DEMO", "SECRET_KEY", "ALLOWED_HOSTS")
     }
     environment.update(
         DATABASE_URL=f"sqlite:///{folder / 'db.sqlite3'}",
@@ -53,7 +62,9 @@ def demo(tmp_path_factory):
         PORT=str(port),
     )
     log = open(folder / "server.log", "w")
-    server = subprocess.Popen([str(ROOT / "scripts/serve_demo.sh")], cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [str(ROOT / "scripts/serve_demo.sh")], cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 600
     while True:
@@ -239,7 +250,7 @@ def test_saves_at_the_same_moment_all_succeed(demo):
         add = people[0].form("/admin/songkhla_network/community/add/")
         add["name"] = f"ชุมชนบันทึกพร้อมกัน {round_}"
         jobs = [(people[0], "/admin/songkhla_network/community/add/", add)]
-        for browser, path in zip(people[1:], sheets[2 * round_ : 2 * round_ + 2]):
+        for browser, path in zip(people[1:], sheets[2 * round_ : 2 * round_ + 2], strict=True):
             jobs.append((browser, path, browser.form(path)))
         threads = [threading.Thread(target=save, args=job) for job in jobs]
         for thread in threads:
@@ -253,7 +264,9 @@ def test_saves_at_the_same_moment_all_succeed(demo):
     month = timezone.localdate().replace(day=1).isoformat()
     for path in sheets:
         group = int(path.split("/")[2])
-        posted = _query(demo, "SELECT count(*) FROM groups_collectionsheet WHERE group_id = ? AND month = ?", group, month)[0][0]
+        posted = _query(
+            demo, "SELECT count(*) FROM groups_collectionsheet WHERE group_id = ? AND month = ?", group, month
+        )[0][0]
         assert posted == (1 if path in sheets[:4] else 0), path
 
 
@@ -262,7 +275,12 @@ def test_not_as_root_a_missing_system_package_stops_make_at_once_with_the_line_t
     if os.geteuid() == 0:
         command = ["runuser", "-u", "nobody", "--", *command]
     result = subprocess.run(
-        command, cwd=ROOT, env={**os.environ, "CHROMIUM": "/nonexistent/chromium"}, capture_output=True, text=True, timeout=60
+        command,
+        cwd=ROOT,
+        env={**os.environ, "CHROMIUM": "/nonexistent/chromium"},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 1
     assert "sudo apt-get install -y chromium" in result.stderr

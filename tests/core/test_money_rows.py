@@ -41,7 +41,10 @@ def test_the_database_refuses_raw_updates_and_deletes_of_every_money_row(setting
         if row is None:
             continue
         table, pk = model._meta.db_table, model._meta.pk.column
-        for sql in (f'UPDATE "{table}" SET "{pk}" = "{pk}" WHERE "{pk}" = %s', f'DELETE FROM "{table}" WHERE "{pk}" = %s'):
+        for sql in (
+            f'UPDATE "{table}" SET "{pk}" = "{pk}" WHERE "{pk}" = %s',
+            f'DELETE FROM "{table}" WHERE "{pk}" = %s',
+        ):
             with pytest.raises(DatabaseError, match="never updated or deleted"), transaction.atomic():
                 with connection.cursor() as cursor:
                     cursor.execute(sql, [row.pk])

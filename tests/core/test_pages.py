@@ -23,7 +23,13 @@ def test_a_wrong_password_gets_a_thai_message(client, leader):
 
 @pytest.mark.parametrize(
     "persona, lands_on",
-    [("leader", None), ("staff", None), ("treasurer_a", "groups:list"), ("collector", "rent:overview"), ("anonymous", "login")],
+    [
+        ("leader", None),
+        ("staff", None),
+        ("treasurer_a", "groups:list"),
+        ("collector", "rent:overview"),
+        ("anonymous", "login"),
+    ],
 )
 def test_each_role_starts_where_its_work_is(personas, persona, lands_on):
     response = personas[persona].get(reverse("home"))

@@ -19,8 +19,6 @@ from tests.helpers import assert_no_english
 pytestmark = pytest.mark.django_db
 
 
-
-
 def code(device, *, offset=0):
     """The code the leader's phone shows now (offset: that many 30-second steps later)."""
     device.refresh_from_db()
@@ -78,7 +76,9 @@ def test_a_leader_turns_it_on_with_a_right_code_only(client, leader):
         assert not device.confirmed
         device.throttle_reset()
 
-    response = client.post(reverse("second_factor_setup"), {"code": code(device).translate(str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙"))})
+    response = client.post(
+        reverse("second_factor_setup"), {"code": code(device).translate(str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙"))}
+    )
     assert response.status_code == 302
     device.refresh_from_db()
     assert device.confirmed
@@ -93,7 +93,13 @@ def test_every_page_asks_for_the_code_after_the_password_until_it_is_given(clien
     device = turn_on(client)
 
     other = sign_in("leader")
-    for url in (reverse("home"), reverse("groups:list"), reverse("admin:index"), reverse("people:search"), reverse("full_export")):
+    for url in (
+        reverse("home"),
+        reverse("groups:list"),
+        reverse("admin:index"),
+        reverse("people:search"),
+        reverse("full_export"),
+    ):
         response = other.get(url)
         assert response.status_code == 302 and response["Location"].startswith(reverse("second_factor_verify")), url
     assert other.post(reverse("admin:songkhla_network_community_add"), {"name": "ชุมชนใหม่"}).status_code == 302
@@ -104,13 +110,17 @@ def test_every_page_asks_for_the_code_after_the_password_until_it_is_given(clien
     assert page.status_code == 200
     assert f'href="{reverse("groups:list")}"' not in page.content.decode()  # no menu to pages it cannot open yet
     assert_no_english(page)
-    wrong = other.post(reverse("second_factor_verify"), {"code": code(device, offset=10), "next": reverse("groups:list")})
+    wrong = other.post(
+        reverse("second_factor_verify"), {"code": code(device, offset=10), "next": reverse("groups:list")}
+    )
     assert wrong.status_code == 200 and "ไม่ถูกต้อง" in str(wrong.context["form"].errors["code"])
     assert other.get(reverse("home")).status_code == 302
 
     device.throttle_reset()
     session_before = other.session.session_key
-    right = other.post(reverse("second_factor_verify"), {"code": code(device, offset=1), "next": reverse("groups:list")})
+    right = other.post(
+        reverse("second_factor_verify"), {"code": code(device, offset=1), "next": reverse("groups:list")}
+    )
     assert right.status_code == 302 and right["Location"] == reverse("groups:list")
     assert other.session.session_key != session_before  # a new session key once fully signed in
     assert other.get(reverse("groups:list")).status_code == 200
@@ -132,14 +142,18 @@ def test_a_code_is_taken_once_and_wrong_codes_slow_the_next_try(client, leader):
     assert device.throttling_failure_count == 1
     # As if the fourth wrong code was typed just now: 8 seconds' wait, and even the right code is
     # refused meanwhile.
-    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=4, throttling_failure_timestamp=timezone.now())
+    TOTPDevice.objects.filter(pk=device.pk).update(
+        throttling_failure_count=4, throttling_failure_timestamp=timezone.now()
+    )
     refused = guesser.post(reverse("second_factor_verify"), {"code": code(device, offset=1)})
     assert refused.status_code == 200
     assert "ลองใหม่ได้ในอีก" in str(refused.context["form"].errors["code"])
     assert guesser.get(reverse("home")).status_code == 302
 
     # After the wait, the code the app shows next goes through.
-    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_timestamp=timezone.now() - datetime.timedelta(minutes=5))
+    TOTPDevice.objects.filter(pk=device.pk).update(
+        throttling_failure_timestamp=timezone.now() - datetime.timedelta(minutes=5)
+    )
     fine = guesser.post(reverse("second_factor_verify"), {"code": code(device, offset=1)})
     assert fine.status_code == 302
 
@@ -203,7 +217,9 @@ def test_the_code_page_sends_away_a_next_address_of_another_site(client, leader)
     client.force_login(leader)
     device = turn_on(client)
     waiting = sign_in("leader")
-    response = waiting.post(reverse("second_factor_verify"), {"code": code(device, offset=1), "next": "https://evil.example/"})
+    response = waiting.post(
+        reverse("second_factor_verify"), {"code": code(device, offset=1), "next": "https://evil.example/"}
+    )
     assert response.status_code == 302 and response["Location"] == reverse("home")
 
 

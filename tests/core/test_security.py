@@ -96,18 +96,43 @@ def test_no_page_of_the_demo_has_inline_script_or_style(settings, client):
     settings.DEMO = True
     call_command("seed_demo", stdout=io.StringIO())
     pages = [
-        "home", "groups:list", "groups:summary", "enterprise:overview", "enterprise:rounds", "enterprise:cash_book", "enterprise:donations", "enterprise:levy",
-        "enterprise:stock", "enterprise:production", "enterprise:statement",
-        "housing:list", "housing:new", "housing:import", "housing:proposals", "rent:overview", "rent:tenancies",
-        "rent:receipts", "rent:remittances", "rent:letters", "rent:letter_request", "rent:reconciliation",
-        "rent:progress", "works:list", "works:contests", "report", "password_change", "admin:index",
-    ]  # fmt: skip
+        "home",
+        "groups:list",
+        "groups:summary",
+        "enterprise:overview",
+        "enterprise:rounds",
+        "enterprise:cash_book",
+        "enterprise:donations",
+        "enterprise:levy",
+        "enterprise:stock",
+        "enterprise:production",
+        "enterprise:statement",
+        "housing:list",
+        "housing:new",
+        "housing:import",
+        "housing:proposals",
+        "rent:overview",
+        "rent:tenancies",
+        "rent:receipts",
+        "rent:remittances",
+        "rent:letters",
+        "rent:letter_request",
+        "rent:reconciliation",
+        "rent:progress",
+        "works:list",
+        "works:contests",
+        "report",
+        "password_change",
+        "admin:index",
+    ]
     client.force_login(User.objects.get(username="leader"))
     seen = []
     for name in pages:
         response = client.get(reverse(name), follow=True)
         seen.append(response)
-        for link in re.findall(r'href="(/(?:groups|enterprise|housing|rent|works)/[^"?#]+/)"', response.content.decode())[:15]:
+        for link in re.findall(
+            r'href="(/(?:groups|enterprise|housing|rent|works)/[^"?#]+/)"', response.content.decode()
+        )[:15]:
             seen.append(client.get(link))
     problems = []
     for response in seen:
@@ -117,7 +142,9 @@ def test_no_page_of_the_demo_has_inline_script_or_style(settings, client):
         for pattern in (INLINE_SCRIPT, INLINE_STYLE):
             match = pattern.search(html)
             if match:
-                problems.append(f"{response.request['PATH_INFO']}: {html[max(0, match.start() - 60): match.end() + 60]!r}")
+                problems.append(
+                    f"{response.request['PATH_INFO']}: {html[max(0, match.start() - 60) : match.end() + 60]!r}"
+                )
     assert len(seen) > 100
     assert not problems, "\n".join(problems[:10])
 

@@ -51,7 +51,11 @@ def test_the_demo_is_refused_on_postgresql():
 
 def test_the_demo_is_refused_behind_a_public_host_name(tmp_path):
     result = run_manage(
-        "check", DEBUG="0", DEMO="1", ALLOWED_HOSTS="songkhla.example.org", DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3"
+        "check",
+        DEBUG="0",
+        DEMO="1",
+        ALLOWED_HOSTS="songkhla.example.org",
+        DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3",
     )
     assert result.returncode != 0
     assert "DEMO is on with ALLOWED_HOSTS naming another host" in result.stderr
@@ -66,9 +70,21 @@ def test_the_demo_starts_with_debug_off_on_sqlite_set_up_for_several_people(tmp_
         "c.execute('PRAGMA journal_mode').fetchone()[0], c.execute('PRAGMA busy_timeout').fetchone()[0], "
         "connection.transaction_mode)"
     )
-    result = run_manage("shell", "--no-imports", "-c", script, DEBUG="0", DEMO="1", DATABASE_URL=f"sqlite:///{database}")
+    result = run_manage(
+        "shell", "--no-imports", "-c", script, DEBUG="0", DEMO="1", DATABASE_URL=f"sqlite:///{database}"
+    )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["False", "True", "['127.0.0.1',", "'localhost',", "'[::1]']", "False", "wal", "20000", "IMMEDIATE"]
+    assert result.stdout.split() == [
+        "False",
+        "True",
+        "['127.0.0.1',",
+        "'localhost',",
+        "'[::1]']",
+        "False",
+        "wal",
+        "20000",
+        "IMMEDIATE",
+    ]
 
 
 @pytest.mark.django_db

@@ -93,7 +93,11 @@ def test_a_date_field_round_trips_what_it_shows():
 
 @pytest.mark.parametrize(
     "month, year, expected",
-    [("2", "2565", datetime.date(2022, 2, 1)), ("12", "๒๕๖๔", datetime.date(2021, 12, 1)), ("3", "65", datetime.date(2022, 3, 1))],
+    [
+        ("2", "2565", datetime.date(2022, 2, 1)),
+        ("12", "๒๕๖๔", datetime.date(2021, 12, 1)),
+        ("3", "65", datetime.date(2022, 3, 1)),
+    ],
 )
 def test_it_reads_be_months(month, year, expected):
     assert BEMonthField().clean([month, year]) == expected
@@ -130,7 +134,12 @@ def test_it_formats_baht_with_separators_and_in_words():
 
 @pytest.mark.parametrize(
     "typed, expected",
-    [("1,500", Decimal("1500.00")), ("1500.5", Decimal("1500.50")), ("๑๕๐๐", Decimal("1500.00")), (" 200 บาท", Decimal("200.00"))],
+    [
+        ("1,500", Decimal("1500.00")),
+        ("1500.5", Decimal("1500.50")),
+        ("๑๕๐๐", Decimal("1500.00")),
+        (" 200 บาท", Decimal("200.00")),
+    ],
 )
 def test_it_reads_amounts(typed, expected):
     assert MoneyField().clean(typed) == expected
@@ -138,8 +147,16 @@ def test_it_reads_amounts(typed, expected):
 
 @pytest.mark.parametrize(
     "typed, code",
-    [("0", "not_positive"), ("-5", "not_positive"), ("abc", "invalid"), ("1.234", "satang"),
-     ("1e400", "too_large"), ("10000000000", "too_large"), ("NaN", "invalid"), ("Infinity", "invalid")],
+    [
+        ("0", "not_positive"),
+        ("-5", "not_positive"),
+        ("abc", "invalid"),
+        ("1.234", "satang"),
+        ("1e400", "too_large"),
+        ("10000000000", "too_large"),
+        ("NaN", "invalid"),
+        ("Infinity", "invalid"),
+    ],
 )
 def test_it_refuses_wrong_amounts(typed, code):
     with pytest.raises(ValidationError) as error:

@@ -24,7 +24,8 @@ SIGN_IN_PAGES = ("login", "admin:login")
 
 # Each URL name: {objects: answers}. The objects are "" (none, or the network's shared ones),
 # "A" (group A, its community, the collector's community) or "B" (group B, its community, where
-# the collector holds no letter). The answers are to GET, one per persona, in this order:
+# the collector holds no letter). The answers are to GET, one per persona, in this order (a table:
+# the formatter leaves its columns lined up, fmt: skip):
 #
 #                                        leader  tr_a   tr_b   coll   staff  anonymous
 EXPECTATIONS = {
@@ -201,13 +202,21 @@ POST_EXPECTATIONS = {
 def test_every_url_has_an_expectation_and_every_expectation_a_url():
     patterns = list(url_patterns())
     names = {name for name, _route in patterns if name}
-    problems = [f"the URL {route!r} has no name: give it one and an expectation" for name, route in patterns if not name]
+    problems = [
+        f"the URL {route!r} has no name: give it one and an expectation" for name, route in patterns if not name
+    ]
     problems += [f"no expectation for {name}" for name in sorted(names - set(EXPECTATIONS))]
     problems += [f"an expectation for {name}, which is no longer a URL" for name in sorted(set(EXPECTATIONS) - names)]
     problems += [f"arguments given for {name}, which is no longer a URL" for name in sorted(set(ARGUMENTS) - names)]
     for name, cases in EXPECTATIONS.items():
-        problems += [f"{name} [{side}]: {len(answers)} answers for {len(PERSONAS)} personas" for side, answers in cases.items() if len(answers) != len(PERSONAS)]
-        problems += [f"{name}: unknown objects {side!r} (use '', 'A' or 'B')" for side in cases if side not in ("", "A", "B")]
+        problems += [
+            f"{name} [{side}]: {len(answers)} answers for {len(PERSONAS)} personas"
+            for side, answers in cases.items()
+            if len(answers) != len(PERSONAS)
+        ]
+        problems += [
+            f"{name}: unknown objects {side!r} (use '', 'A' or 'B')" for side in cases if side not in ("", "A", "B")
+        ]
     assert not problems, "\n".join(problems)
     assert len(names) >= 90  # the walk found the app's URLs, not an empty resolver
 

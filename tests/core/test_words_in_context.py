@@ -92,9 +92,12 @@ def test_a_member_pays_for_goods_and_deposits_savings(client, leader, treasurer_
     today = timezone.localdate()
     make_products(today)
     buying_round = enterprise_services.round_open(
-        title="รอบทดสอบ", opened_on=today, closes_on=today + datetime.timedelta(days=7),
-        pickup_on=today + datetime.timedelta(days=10), user=leader,
-    )  # fmt: skip
+        title="รอบทดสอบ",
+        opened_on=today,
+        closes_on=today + datetime.timedelta(days=7),
+        pickup_on=today + datetime.timedelta(days=10),
+        user=leader,
+    )
     rice = buying_round.items.get(product__name="ข้าวสาร")
     member = group_a.members.get(number=1)
     enterprise_services.orders_replace(
@@ -111,7 +114,9 @@ def test_a_member_pays_for_goods_and_deposits_savings(client, leader, treasurer_
 
 
 def test_a_title_is_a_round_or_a_document_name_not_a_persons_title(client, leader):
-    contest = Contest.objects.create(name="ชุมชนสะอาด", organiser="เทศบาล", level=Level.MUNICIPALITY, date=datetime.date(2022, 1, 15))
+    contest = Contest.objects.create(
+        name="ชุมชนสะอาด", organiser="เทศบาล", level=Level.MUNICIPALITY, date=datetime.date(2022, 1, 15)
+    )
     client.force_login(leader)
     page = client.get(reverse("works:contest", args=[contest.pk])).content.decode()
     assert "ชื่อเอกสาร" in labels(page) and PERSON_TITLE not in page

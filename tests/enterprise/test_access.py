@@ -16,6 +16,7 @@ pytestmark = pytest.mark.django_db
 PERSONAS = ["leader", "treasurer_a", "treasurer_b", "collector", "staff", "anonymous"]
 OK, LOGIN, DENIED = 200, "login", 403
 
+# A table, one column per persona: the formatter leaves its columns lined up (fmt: skip).
 EXPECTED = {
     #                  leader  treas_a  treas_b  collector  staff   anonymous
     "overview":        (OK,    DENIED,  DENIED,  DENIED,    OK,     LOGIN),

@@ -11,7 +11,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from enterprise import selectors, services
-from enterprise.models import Allocation, BuyingRound, CashEntry, CashKind, MemberPayment, Order, Product, StockMovement, Supplier
+from enterprise.models import (
+    Allocation,
+    BuyingRound,
+    CashEntry,
+    CashKind,
+    MemberPayment,
+    Order,
+    Product,
+    StockMovement,
+    Supplier,
+)
 from tests.conftest import make_group
 from tests.helpers import assert_no_english
 
@@ -25,14 +35,28 @@ def make_products(today=TODAY):
     supplier = Supplier.objects.create(name="ร้านข้าว")
     return [
         Product.objects.create(
-            name="ข้าวสาร", unit="ถุง 5 กก.", supplier=supplier, pack_name="กระสอบ", units_per_pack=6,
-            pack_price=Decimal("780"), member_price=Decimal("140"), retail_price=Decimal("165"), retail_seen_on=today,
+            name="ข้าวสาร",
+            unit="ถุง 5 กก.",
+            supplier=supplier,
+            pack_name="กระสอบ",
+            units_per_pack=6,
+            pack_price=Decimal("780"),
+            member_price=Decimal("140"),
+            retail_price=Decimal("165"),
+            retail_seen_on=today,
         ),
         Product.objects.create(
-            name="ไข่ไก่", unit="แผง", supplier=supplier, pack_name="ลัง", units_per_pack=10,
-            pack_price=Decimal("1050"), member_price=Decimal("112"), retail_price=Decimal("130"), retail_seen_on=today,
+            name="ไข่ไก่",
+            unit="แผง",
+            supplier=supplier,
+            pack_name="ลัง",
+            units_per_pack=10,
+            pack_price=Decimal("1050"),
+            member_price=Decimal("112"),
+            retail_price=Decimal("130"),
+            retail_seen_on=today,
         ),
-    ]  # fmt: skip
+    ]
 
 
 @pytest.fixture
@@ -43,9 +67,12 @@ def products(db):
 @pytest.fixture
 def open_round(products, leader):
     return services.round_open(
-        title="รอบทดสอบ", opened_on=TODAY, closes_on=TODAY + datetime.timedelta(days=7),
-        pickup_on=TODAY + datetime.timedelta(days=10), user=leader,
-    )  # fmt: skip
+        title="รอบทดสอบ",
+        opened_on=TODAY,
+        closes_on=TODAY + datetime.timedelta(days=7),
+        pickup_on=TODAY + datetime.timedelta(days=10),
+        user=leader,
+    )
 
 
 def sheet_url(buying_round, group):
@@ -74,11 +101,14 @@ def test_a_treasurer_orders_for_their_members(client, open_round, group_a, treas
     response = client.get(sheet_url(open_round, group_a))
     assert response.status_code == 200
     assert_no_english(response)
-    response = client.post(sheet_url(open_round, group_a), order_data(group_a, open_round, {(1, "ข้าวสาร"): "๒", (2, "ไข่ไก่"): "3"}))
+    response = client.post(
+        sheet_url(open_round, group_a), order_data(group_a, open_round, {(1, "ข้าวสาร"): "๒", (2, "ไข่ไก่"): "3"})
+    )
     assert response.status_code == 302
     assert sorted((o.member.number, o.item.product.name, o.quantity) for o in Order.objects.all()) == [
-        (1, "ข้าวสาร", 2), (2, "ไข่ไก่", 3),
-    ]  # fmt: skip
+        (1, "ข้าวสาร", 2),
+        (2, "ไข่ไก่", 3),
+    ]
     # Changing and clearing orders while the round is open.
     client.post(sheet_url(open_round, group_a), order_data(group_a, open_round, {(1, "ข้าวสาร"): "4"}))
     assert [(o.member.number, o.quantity) for o in Order.objects.all()] == [(1, 4)]
@@ -86,9 +116,13 @@ def test_a_treasurer_orders_for_their_members(client, open_round, group_a, treas
 
 # "²" passes str.isdigit() and "9" * 5000 is beyond int(): both once broke the page (found by fuzzing).
 @pytest.mark.parametrize("typed", ["1.5", "-1", "สอง", "1e3", "²", "--5", "9" * 5000])
-def test_a_quantity_that_is_not_a_whole_number_is_refused_beside_its_box(client, open_round, group_a, treasurer_a, typed):
+def test_a_quantity_that_is_not_a_whole_number_is_refused_beside_its_box(
+    client, open_round, group_a, treasurer_a, typed
+):
     client.force_login(treasurer_a)
-    response = client.post(sheet_url(open_round, group_a), order_data(group_a, open_round, {(1, "ข้าวสาร"): typed, (2, "ไข่ไก่"): "1"}))
+    response = client.post(
+        sheet_url(open_round, group_a), order_data(group_a, open_round, {(1, "ข้าวสาร"): typed, (2, "ไข่ไก่"): "1"})
+    )
     assert response.status_code == 200
     assert any(response.context["form"].errors.values())
     assert_no_english(response)
@@ -99,7 +133,10 @@ def test_a_treasurer_cannot_order_for_another_group(client, open_round, group_a,
     client.force_login(treasurer_a)
     assert client.get(sheet_url(open_round, group_b)).status_code == 404
     stranger = group_b.members.first()
-    data = {**order_data(group_a, open_round, {(1, "ข้าวสาร"): "1"}), f"qty_{stranger.pk}_{open_round.items.first().pk}": "5"}
+    data = {
+        **order_data(group_a, open_round, {(1, "ข้าวสาร"): "1"}),
+        f"qty_{stranger.pk}_{open_round.items.first().pk}": "5",
+    }
     response = client.post(sheet_url(open_round, group_a), data)
     assert response.status_code == 200 and response.context["form"].non_field_errors()
     assert not Order.objects.exists()
@@ -117,9 +154,12 @@ def test_an_order_after_the_closing_date_is_refused(open_round, group_a, treasur
     member, item = group_a.members.first(), open_round.items.first()
     with pytest.raises(ValidationError):
         services.orders_replace(
-            buying_round=open_round, group=group_a, quantities={(member.pk, item.pk): 1}, user=treasurer_a,
+            buying_round=open_round,
+            group=group_a,
+            quantities={(member.pk, item.pk): 1},
+            user=treasurer_a,
             today=open_round.closes_on + datetime.timedelta(days=1),
-        )  # fmt: skip
+        )
     assert not Order.objects.exists()
 
 
@@ -128,9 +168,15 @@ def test_totals_are_rounded_to_whole_supplier_packs(open_round, group_a, group_b
     eggs = open_round.items.get(product__name="ไข่ไก่")
     quantities_a = {(m.pk, rice.pk): 2 for m in group_a.members.all()}  # 6 bags: one full sack
     quantities_a[(group_a.members.get(number=1).pk, eggs.pk)] = 13  # 13 trays: 1 crate and 3 over
-    services.orders_replace(buying_round=open_round, group=group_a, quantities=quantities_a, user=treasurer_a, today=TODAY)
     services.orders_replace(
-        buying_round=open_round, group=group_b, quantities={(group_b.members.first().pk, rice.pk): 1}, user=treasurer_a, today=TODAY
+        buying_round=open_round, group=group_a, quantities=quantities_a, user=treasurer_a, today=TODAY
+    )
+    services.orders_replace(
+        buying_round=open_round,
+        group=group_b,
+        quantities={(group_b.members.first().pk, rice.pk): 1},
+        user=treasurer_a,
+        today=TODAY,
     )
     totals = {t.item.product.name: t for t in selectors.item_totals(open_round)}
     assert (totals["ข้าวสาร"].ordered, totals["ข้าวสาร"].full_packs, totals["ข้าวสาร"].remainder) == (7, 1, 1)
@@ -141,9 +187,12 @@ def test_totals_are_rounded_to_whole_supplier_packs(open_round, group_a, group_b
 def test_the_leader_closes_the_round_with_the_packs_to_buy(client, open_round, group_a, treasurer_a, leader):
     rice = open_round.items.get(product__name="ข้าวสาร")
     services.orders_replace(
-        buying_round=open_round, group=group_a, quantities={(m.pk, rice.pk): 3 for m in group_a.members.all()},
-        user=treasurer_a, today=TODAY,
-    )  # fmt: skip
+        buying_round=open_round,
+        group=group_a,
+        quantities={(m.pk, rice.pk): 3 for m in group_a.members.all()},
+        user=treasurer_a,
+        today=TODAY,
+    )
     client.force_login(leader)
     response = client.get(reverse("enterprise:round", args=[open_round.pk]))
     assert_no_english(response)
@@ -173,7 +222,9 @@ def test_the_leader_closes_the_round_with_the_packs_to_buy(client, open_round, g
         ("anonymous", 302, 302, 302),
     ],
 )
-def test_each_persona_gets_what_it_should_in_buying(personas, open_round, group_a, persona, sheet_a, round_page, new_round):
+def test_each_persona_gets_what_it_should_in_buying(
+    personas, open_round, group_a, persona, sheet_a, round_page, new_round
+):
     client = personas[persona]
     assert client.get(sheet_url(open_round, group_a)).status_code == sheet_a
     assert client.get(reverse("enterprise:round", args=[open_round.pk])).status_code == round_page
@@ -218,11 +269,18 @@ def closed_round(open_round, group_a, group_b, treasurer_a, leader):
     eggs = open_round.items.get(product__name="ไข่ไก่")
     a1, a2 = group_a.members.get(number=1), group_a.members.get(number=2)
     services.orders_replace(
-        buying_round=open_round, group=group_a, quantities={(a1.pk, rice.pk): 4, (a2.pk, rice.pk): 2, (a1.pk, eggs.pk): 5},
-        user=treasurer_a, today=TODAY,
-    )  # fmt: skip
+        buying_round=open_round,
+        group=group_a,
+        quantities={(a1.pk, rice.pk): 4, (a2.pk, rice.pk): 2, (a1.pk, eggs.pk): 5},
+        user=treasurer_a,
+        today=TODAY,
+    )
     services.orders_replace(
-        buying_round=open_round, group=group_b, quantities={(group_b.members.get(number=1).pk, rice.pk): 1}, user=leader, today=TODAY
+        buying_round=open_round,
+        group=group_b,
+        quantities={(group_b.members.get(number=1).pk, rice.pk): 1},
+        user=leader,
+        today=TODAY,
     )
     services.round_close(buying_round=open_round, packs={rice.pk: 2, eggs.pk: 1}, user=leader)
     return open_round
@@ -231,15 +289,20 @@ def closed_round(open_round, group_a, group_b, treasurer_a, leader):
 def receive(buying_round, leader, rice, eggs, notes=None):
     items = {i.product.name: i.pk for i in buying_round.items.select_related("product")}
     return services.round_receive(
-        buying_round=buying_round, received={items["ข้าวสาร"]: rice, items["ไข่ไก่"]: eggs}, notes=notes or {},
-        date=TODAY, user=leader,
-    )  # fmt: skip
+        buying_round=buying_round,
+        received={items["ข้าวสาร"]: rice, items["ไข่ไก่"]: eggs},
+        notes=notes or {},
+        date=TODAY,
+        user=leader,
+    )
 
 
 def shares(buying_round):
     return {
         (a.order.member.group.name, a.order.member.number, a.order.item.product.name): a.quantity
-        for a in Allocation.objects.filter(order__item__round=buying_round).select_related("order__member__group", "order__item__product")
+        for a in Allocation.objects.filter(order__item__round=buying_round).select_related(
+            "order__member__group", "order__item__product"
+        )
     }
 
 
@@ -267,8 +330,11 @@ def test_a_short_delivery_is_shared_fairly_and_never_more_than_arrived(available
 def test_when_enough_arrives_everyone_gets_their_order_and_the_rest_is_stock(closed_round, leader):
     receive(closed_round, leader, rice=2, eggs=1)
     assert shares(closed_round) == {
-        ("กลุ่มเอ", 1, "ข้าวสาร"): 4, ("กลุ่มเอ", 2, "ข้าวสาร"): 2, ("กลุ่มบี", 1, "ข้าวสาร"): 1, ("กลุ่มเอ", 1, "ไข่ไก่"): 5,
-    }  # fmt: skip
+        ("กลุ่มเอ", 1, "ข้าวสาร"): 4,
+        ("กลุ่มเอ", 2, "ข้าวสาร"): 2,
+        ("กลุ่มบี", 1, "ข้าวสาร"): 1,
+        ("กลุ่มเอ", 1, "ไข่ไก่"): 5,
+    }
     levels = {row["product"].name: row["units"] for row in selectors.stock_levels()}
     assert levels == {"ข้าวสาร": 5, "ไข่ไก่": 5}
     assert CashEntry.objects.get(kind=CashKind.PURCHASE).amount == -(2 * Decimal("780") + Decimal("1050"))
@@ -318,13 +384,19 @@ def test_the_leader_can_change_a_share_and_the_stock_follows(closed_round, leade
 
 def test_a_share_cannot_grow_beyond_the_stock(closed_round, leader):
     receive(closed_round, leader, rice=1, eggs=0)  # nothing left over
-    allocation = Allocation.objects.filter(order__item__product__name="ข้าวสาร", quantity__lt=F("order__quantity")).first()
+    allocation = Allocation.objects.filter(
+        order__item__product__name="ข้าวสาร", quantity__lt=F("order__quantity")
+    ).first()
     with pytest.raises(ValidationError):
-        services.allocation_override(allocation=allocation, quantity=allocation.order.quantity, reason="ขอเพิ่ม", date=TODAY, user=leader)
+        services.allocation_override(
+            allocation=allocation, quantity=allocation.order.quantity, reason="ขอเพิ่ม", date=TODAY, user=leader
+        )
     assert not StockMovement.objects.exists()
 
 
-def test_payments_are_recorded_per_member_and_never_exceed_what_is_owed(client, closed_round, leader, treasurer_a, group_a):
+def test_payments_are_recorded_per_member_and_never_exceed_what_is_owed(
+    client, closed_round, leader, treasurer_a, group_a
+):
     receive(closed_round, leader, rice=2, eggs=1)
     a1 = group_a.members.get(number=1)
     bill = selectors.member_bill(closed_round, a1)
@@ -363,7 +435,9 @@ def test_a_treasurer_records_payments_for_their_own_members_only(client, closed_
         ("anonymous", 302, 302, 302),
     ],
 )
-def test_each_persona_gets_what_it_should_after_receiving(personas, closed_round, leader, persona, pickup, stock, receive_page):
+def test_each_persona_gets_what_it_should_after_receiving(
+    personas, closed_round, leader, persona, pickup, stock, receive_page
+):
     receive(closed_round, leader, rice=2, eggs=1)
     client = personas[persona]
     assert client.get(reverse("enterprise:pickup", args=[closed_round.pk])).status_code == pickup
@@ -374,7 +448,9 @@ def test_each_persona_gets_what_it_should_after_receiving(personas, closed_round
 
 
 @pytest.mark.parametrize("members", [3, 30])
-def test_the_pickup_list_takes_the_same_queries_whatever_the_rows(client, open_round, leader, django_assert_max_num_queries, members):
+def test_the_pickup_list_takes_the_same_queries_whatever_the_rows(
+    client, open_round, leader, django_assert_max_num_queries, members
+):
     group = make_group("กลุ่มรับของ", "ชุมชนรับของ", members=members)
     quantities = {(m.pk, i.pk): 1 for m in group.members.all() for i in open_round.items.all()}
     services.orders_replace(buying_round=open_round, group=group, quantities=quantities, user=leader, today=TODAY)
@@ -394,7 +470,9 @@ def test_the_pickup_list_prints_as_a_thai_pdf_with_page_numbers(client, closed_r
     client.force_login(treasurer_a)
     response = client.get(reverse("enterprise:pickup_pdf", args=[closed_round.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    text = subprocess.run(["pdftotext", "-", "-"], input=response.content, capture_output=True, check=True).stdout.decode()
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=response.content, capture_output=True, check=True
+    ).stdout.decode()
     assert "หน้า 1 จาก 1" in text
     assert str(group_a.members.get(number=1).person) in text and "กลุ่มบี" not in text
     assert "ลายมือชื่อ" in text and "Page" not in text
@@ -413,7 +491,10 @@ def test_stock_goes_out_spoils_and_is_counted_but_never_below_zero(client, close
     levels = {row["product"].name: row for row in selectors.stock_levels(TODAY)}
     assert levels["ข้าวสาร"]["units"] == 1 and levels["ข้าวสาร"]["days"] == 0
     client.force_login(leader)
-    response = client.post(reverse("enterprise:stock"), {"product": rice.pk, "kind": "out", "quantity": "5", "date": "1/1/2565", "note": ""})
+    response = client.post(
+        reverse("enterprise:stock"),
+        {"product": rice.pk, "kind": "out", "quantity": "5", "date": "1/1/2565", "note": ""},
+    )
     assert response.status_code == 200 and response.context["form"].errors
     assert_no_english(response)
     assert services.stock_on_hand(rice) == 1
@@ -427,11 +508,22 @@ def test_the_other_enterprise_pages_take_the_same_queries_whatever_the_rows(
     quantities = {(m.pk, i.pk): 2 for m in group.members.all() for i in open_round.items.all()}
     services.orders_replace(buying_round=open_round, group=group, quantities=quantities, user=leader, today=TODAY)
     services.round_close(buying_round=open_round, packs={i.pk: members for i in open_round.items.all()}, user=leader)
-    services.round_receive(buying_round=open_round, received={i.pk: members for i in open_round.items.all()}, notes={}, date=TODAY, user=leader)
+    services.round_receive(
+        buying_round=open_round,
+        received={i.pk: members for i in open_round.items.all()},
+        notes={},
+        date=TODAY,
+        user=leader,
+    )
     for member in group.members.all()[: members // 2]:
         services.payment_post(buying_round=open_round, member=member, amount=Decimal("10"), date=TODAY, user=leader)
     client.force_login(leader)
-    months = {"first_0": "1", "first_1": str(TODAY.year + 543), "last_0": str(TODAY.month), "last_1": str(TODAY.year + 543)}
+    months = {
+        "first_0": "1",
+        "first_1": str(TODAY.year + 543),
+        "last_0": str(TODAY.month),
+        "last_1": str(TODAY.year + 543),
+    }
     for name, args, params, limit in [
         ("statement", [], months, 14),
         ("statement_xlsx", [], months, 14),

@@ -12,8 +12,8 @@ from enterprise import services
 from enterprise.models import CashEntry, CashKind, Donation, LevyLine, LevyPosting
 from groups import services as savings
 from tests.conftest import make_group
-from tests.helpers import assert_no_english
 from tests.groups.test_sheet import at_once
+from tests.helpers import assert_no_english
 
 pytestmark = pytest.mark.django_db
 
@@ -23,15 +23,23 @@ POSTED_ON = datetime.date(2022, 3, 5)
 
 def deposit(group, user, amount="100", month=DEC, number=1):
     return savings.deposit_post(
-        member=group.members.get(number=number), month=month, date=month.replace(day=5), amount=Decimal(amount), user=user
+        member=group.members.get(number=number),
+        month=month,
+        date=month.replace(day=5),
+        amount=Decimal(amount),
+        user=user,
     )
 
 
 def donate(user, amount="5000"):
     return services.donation_post(
-        donor="อาจารย์ใจดี", donor_detail="มหาวิทยาลัย", date=datetime.date(2022, 2, 25), amount=Decimal(amount),
-        purpose="ทุนเริ่มต้น", user=user,
-    )  # fmt: skip
+        donor="อาจารย์ใจดี",
+        donor_detail="มหาวิทยาลัย",
+        date=datetime.date(2022, 2, 25),
+        amount=Decimal(amount),
+        purpose="ทุนเริ่มต้น",
+        user=user,
+    )
 
 
 def test_a_donation_enters_the_cash_book(leader):
@@ -50,7 +58,8 @@ def test_the_acknowledgement_gives_the_amount_in_words(client, leader):
 
 
 @pytest.mark.parametrize(
-    "field, value", [("amount", "0"), ("amount", "-5"), ("amount", "ห้าพัน"), ("date", "25/2/2022"), ("date", "1/1/2600"), ("donor", "")]
+    "field, value",
+    [("amount", "0"), ("amount", "-5"), ("amount", "ห้าพัน"), ("date", "25/2/2022"), ("date", "1/1/2600"), ("donor", "")],
 )
 def test_a_wrong_donation_gets_a_thai_message_and_writes_nothing(client, leader, field, value):
     client.force_login(leader)
@@ -69,8 +78,10 @@ def test_the_levy_is_five_percent_of_each_groups_deposits(group_a, group_b, lead
     posting = services.levy_post(first=DEC, last=FEB, date=POSTED_ON, user=leader)
     assert posting.cash_entry.amount == Decimal("12.50") + Decimal("5.03")  # 5.025 rounds half up
     assert {(line.group.name, line.month): line.deposits for line in posting.lines.all()} == {
-        ("กลุ่มเอ", DEC): Decimal("100.00"), ("กลุ่มเอ", JAN): Decimal("150.00"), ("กลุ่มบี", FEB): Decimal("100.50"),
-    }  # fmt: skip
+        ("กลุ่มเอ", DEC): Decimal("100.00"),
+        ("กลุ่มเอ", JAN): Decimal("150.00"),
+        ("กลุ่มบี", FEB): Decimal("100.50"),
+    }
 
 
 def test_posting_the_same_months_again_is_refused(group_a, leader):
@@ -144,7 +155,12 @@ def test_the_cash_book_balances_to_the_sum_of_its_rows(client, group_a, leader):
     client.force_login(leader)
     response = client.get(reverse("enterprise:cash_book"))
     rows = list(response.context["page"])
-    assert [r.running_balance for r in rows] == [Decimal("5000.00"), Decimal("5250.00"), Decimal("5255.00"), Decimal("5005.00")]
+    assert [r.running_balance for r in rows] == [
+        Decimal("5000.00"),
+        Decimal("5250.00"),
+        Decimal("5255.00"),
+        Decimal("5005.00"),
+    ]
     assert response.context["balance"] == sum(r.amount for r in CashEntry.objects.all()) == Decimal("5005.00")
     response = client.get(reverse("enterprise:cash_book"), {"as_of": "1/3/2565"})
     assert response.context["balance"] == Decimal("5250.00")
@@ -170,7 +186,9 @@ def test_the_database_refuses_to_rewrite_the_cash_book(leader, sql):
 
 def test_the_database_refuses_income_with_the_wrong_sign(leader):
     with pytest.raises(IntegrityError), transaction.atomic():
-        CashEntry.objects.create(date=POSTED_ON, kind=CashKind.LEVY, amount=Decimal("-5"), description="x", posted_by=leader)
+        CashEntry.objects.create(
+            date=POSTED_ON, kind=CashKind.LEVY, amount=Decimal("-5"), description="x", posted_by=leader
+        )
 
 
 def test_the_levy_page_posts_and_then_refuses_the_same_months(client, group_a, leader):
@@ -188,7 +206,9 @@ def test_the_levy_page_posts_and_then_refuses_the_same_months(client, group_a, l
 
 
 @pytest.mark.parametrize("rows", [2, 60])
-def test_the_cash_book_and_levy_pages_take_the_same_queries_whatever_the_rows(client, leader, django_assert_max_num_queries, rows):
+def test_the_cash_book_and_levy_pages_take_the_same_queries_whatever_the_rows(
+    client, leader, django_assert_max_num_queries, rows
+):
     for _ in range(rows):
         donate(leader, "10")
     for i in range(rows // 2):
@@ -215,9 +235,17 @@ def test_the_statement_adds_up_and_exports_to_excel(client, group_a, leader):
     response = client.get(reverse("enterprise:statement"), months)
     assert_no_english(response)
     s = response.context["statement"]
-    assert (s.opening_cash, s.donations, s.levy, s.closing_cash) == (0, Decimal("5000.00"), Decimal("5.00"), Decimal("5005.00"))
+    assert (s.opening_cash, s.donations, s.levy, s.closing_cash) == (
+        0,
+        Decimal("5000.00"),
+        Decimal("5.00"),
+        Decimal("5005.00"),
+    )
     assert s.opening_cash + s.capital_in + s.sales - s.purchases - s.production_costs == s.closing_cash
     workbook = load_workbook(BytesIO(client.get(reverse("enterprise:statement_xlsx"), months).content))
     values = {row[0]: row[1] for row in workbook.worksheets[0].iter_rows(min_row=2, values_only=True)}
     assert values["เงินสดปลายงวด"] == 5005 and values["ช่วงเวลา"] == "1 มกราคม 2565 – 31 มีนาคม 2565"
-    assert [row[0] for row in workbook.worksheets[1].iter_rows(min_row=2, values_only=True)] == ["25 กุมภาพันธ์ 2565", "5 มีนาคม 2565"]
+    assert [row[0] for row in workbook.worksheets[1].iter_rows(min_row=2, values_only=True)] == [
+        "25 กุมภาพันธ์ 2565",
+        "5 มีนาคม 2565",
+    ]

@@ -99,7 +99,10 @@ def _snapshot_sql():
     last_ids = "(SELECT json_object_agg(schemaname || '.' || sequencename, last_value) FROM pg_sequences)"
     names = ", ".join(f"'{m._meta.db_table}'" for m in models_)
     # Counted as soon as a statement runs, in the transaction so far (and not undone by a rollback).
-    rewrites = f"(SELECT json_object_agg(relname, n_tup_upd + n_tup_del) FROM pg_stat_xact_user_tables WHERE relname IN ({names}))"
+    rewrites = (
+        "(SELECT json_object_agg(relname, n_tup_upd + n_tup_del) FROM pg_stat_xact_user_tables "
+        f"WHERE relname IN ({names}))"
+    )
     return models_, sequences, f"SELECT {last_ids}, {rewrites}, {counts}"
 
 
@@ -118,7 +121,9 @@ def snapshot():
     return Snapshot(
         counts=dict(zip(labels, counts, strict=True)),
         rewrites={m._meta.label: (rewrites or {}).get(m._meta.db_table, 0) for m in models_},
-        last_ids={label: (last_values or {}).get(sequence) or 0 for label, sequence in zip(labels, sequences, strict=True)},
+        last_ids={
+            label: (last_values or {}).get(sequence) or 0 for label, sequence in zip(labels, sequences, strict=True)
+        },
     )
 
 
@@ -177,7 +182,9 @@ class Outcome:
         tables aside."""
         changes = {label: n for label, n in self.changes.items() if ".Historical" not in label}
         wanted = {model._meta.label: n for model, n in expected.items()}
-        assert set(changes) == {label for label, n in wanted.items() if n != 0}, f"rows changed: {changes}, expected {wanted}"
+        assert set(changes) == {label for label, n in wanted.items() if n != 0}, (
+            f"rows changed: {changes}, expected {wanted}"
+        )
         for label, n in wanted.items():
             if n is not None:
                 assert changes.get(label, 0) == n, f"{label}: {changes.get(label, 0)} rows added, expected {n}"
@@ -242,9 +249,12 @@ LAST_MONTH = month_start(THIS_MONTH - datetime.timedelta(days=1))
 def savings(group_a, treasurer_a):
     """Group A with last month's sheet posted: every member has a balance of 100 baht."""
     group_services.sheet_post(
-        group=group_a, month=LAST_MONTH, paid_on=LAST_MONTH + datetime.timedelta(days=4),
-        amounts={m.pk: Decimal("100.00") for m in group_a.members.all()}, user=treasurer_a,
-    )  # fmt: skip
+        group=group_a,
+        month=LAST_MONTH,
+        paid_on=LAST_MONTH + datetime.timedelta(days=4),
+        amounts={m.pk: Decimal("100.00") for m in group_a.members.all()},
+        user=treasurer_a,
+    )
     return group_a
 
 
@@ -261,15 +271,21 @@ class Enterprise:
 
 def _round(title, leader, treasurer, group, *, close=False, receive=False):
     buying_round = enterprise_services.round_open(
-        title=title, opened_on=TODAY, closes_on=TODAY + datetime.timedelta(days=7),
-        pickup_on=TODAY + datetime.timedelta(days=10), user=leader,
-    )  # fmt: skip
+        title=title,
+        opened_on=TODAY,
+        closes_on=TODAY + datetime.timedelta(days=7),
+        pickup_on=TODAY + datetime.timedelta(days=10),
+        user=leader,
+    )
     items = list(buying_round.items.order_by("product__name"))
     a1, a2 = group.members.order_by("number")[:2]
     enterprise_services.orders_replace(
-        buying_round=buying_round, group=group, quantities={(a1.pk, items[0].pk): 4, (a2.pk, items[0].pk): 3, (a1.pk, items[1].pk): 5},
-        user=treasurer, today=TODAY,
-    )  # fmt: skip
+        buying_round=buying_round,
+        group=group,
+        quantities={(a1.pk, items[0].pk): 4, (a2.pk, items[0].pk): 3, (a1.pk, items[1].pk): 5},
+        user=treasurer,
+        today=TODAY,
+    )
     if close:
         enterprise_services.round_close(buying_round=buying_round, packs={items[0].pk: 1, items[1].pk: 1}, user=leader)
     if receive:
@@ -285,15 +301,22 @@ def enterprise(savings, group_a, leader, treasurer_a):
     donation = enterprise_services.donation_post(
         donor="อาจารย์ มรภ.สงขลา", donor_detail="", date=TODAY, amount=Decimal("5000.00"), purpose="", user=leader
     )
-    materials = [RawMaterial.objects.create(name="หัวเชื้อ N70", unit="กก."), RawMaterial.objects.create(name="เกลือ", unit="กก.")]
+    materials = [
+        RawMaterial.objects.create(name="หัวเชื้อ N70", unit="กก."),
+        RawMaterial.objects.create(name="เกลือ", unit="กก."),
+    ]
     for material in materials:
-        enterprise_services.material_buy(material=material, quantity=Decimal("10"), cost=Decimal("100"), date=TODAY, user=leader)
+        enterprise_services.material_buy(
+            material=material, quantity=Decimal("10"), cost=Decimal("100"), date=TODAY, user=leader
+        )
     recipe = Recipe.objects.create(
         name="น้ำยาล้างจาน", expected_litres=Decimal("20"), member_price=Decimal("15"), community_price=Decimal("20")
     )
     Ingredient.objects.create(recipe=recipe, material=materials[0], quantity=Decimal("2"))
     Ingredient.objects.create(recipe=recipe, material=materials[1], quantity=Decimal("1"))
-    enterprise_services.batch_make(recipe=recipe, date=TODAY, scale=Decimal("1"), litres=Decimal("20"), makers=[], user=leader)
+    enterprise_services.batch_make(
+        recipe=recipe, date=TODAY, scale=Decimal("1"), litres=Decimal("20"), makers=[], user=leader
+    )
     return Enterprise(
         products=products,
         open_round=_round("รอบเปิด", leader, treasurer_a, group_a),
@@ -314,14 +337,34 @@ class Housing:
 
 def _household(community, leader, name):
     return housing_services.household_survey(
-        person={"title": "นาง", "first_name": name, "last_name": "รักบ้าน", "phone": "081", "national_id": "",
-                "community": community, "address": ""},
-        household={"community": community, "address": "", "adults": 2, "children": 1, "elderly": 0, "disabled": 0,
-                   "tenure": Tenure.RENTING, "monthly_income": Decimal("9000"), "housing_cost": Decimal("1500"),
-                   "can_pay": Decimal("1200"), "member": None, "reason": "", "preferred_area": ""},
-        surveyed_on=TODAY - datetime.timedelta(days=30), user=leader,
+        person={
+            "title": "นาง",
+            "first_name": name,
+            "last_name": "รักบ้าน",
+            "phone": "081",
+            "national_id": "",
+            "community": community,
+            "address": "",
+        },
+        household={
+            "community": community,
+            "address": "",
+            "adults": 2,
+            "children": 1,
+            "elderly": 0,
+            "disabled": 0,
+            "tenure": Tenure.RENTING,
+            "monthly_income": Decimal("9000"),
+            "housing_cost": Decimal("1500"),
+            "can_pay": Decimal("1200"),
+            "member": None,
+            "reason": "",
+            "preferred_area": "",
+        },
+        surveyed_on=TODAY - datetime.timedelta(days=30),
+        user=leader,
         consent={"given_on": TODAY - datetime.timedelta(days=30), "how": ConsentMethod.SIGNED_FORM, "witness": ""},
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture
@@ -332,7 +375,9 @@ def housing(group_a, leader):
         title="บ้านมั่นคง", date=TODAY - datetime.timedelta(days=5), target_site="เขารูปช้าง", user=leader
     )
     verified = _household(community, leader, "สมหญิง")
-    housing_services.step_add(household=verified, step=Step.VERIFIED, date=TODAY - datetime.timedelta(days=20), reason="", user=leader)
+    housing_services.step_add(
+        household=verified, step=Step.VERIFIED, date=TODAY - datetime.timedelta(days=20), reason="", user=leader
+    )
     return Housing(surveyed, verified, proposal)
 
 
@@ -349,11 +394,17 @@ def rent(group_a, collector):
     two receipts of 100 baht waiting to be remitted."""
     tenancy = make_tenancy(group_a.community)
     letter = make_letter(
-        [(collector, [group_a.community])], valid_from=TODAY - datetime.timedelta(days=60), valid_to=TODAY + datetime.timedelta(days=300)
+        [(collector, [group_a.community])],
+        valid_from=TODAY - datetime.timedelta(days=60),
+        valid_to=TODAY + datetime.timedelta(days=300),
     )
     receipts = [
         rent_services.receipt_post(
-            collector=collector, tenancy=tenancy, date=TODAY - datetime.timedelta(days=days), amount=Decimal("100.00"), user=collector
+            collector=collector,
+            tenancy=tenancy,
+            date=TODAY - datetime.timedelta(days=days),
+            amount=Decimal("100.00"),
+            user=collector,
         )
         for days in (2, 1)
     ]
@@ -371,12 +422,19 @@ class Works:
 def works(group_a, leader):
     def work(title):
         return works_services.work_create(
-            community=group_a.community, kind=WorkKind.ECO_BOTTLES, title=title, description="",
-            started_on=datetime.date(2021, 10, 1), participants=[], user=leader,
-        )  # fmt: skip
+            community=group_a.community,
+            kind=WorkKind.ECO_BOTTLES,
+            title=title,
+            description="",
+            started_on=datetime.date(2021, 10, 1),
+            participants=[],
+            user=leader,
+        )
 
     entered, other = work("ขวดขยะแห้ง"), work("น้ำหมักชีวภาพ")
-    contest = Contest.objects.create(name="ประกวดชุมชนสะอาด", organiser="เทศบาลนครสงขลา", level=Level.MUNICIPALITY, date=TODAY)
+    contest = Contest.objects.create(
+        name="ประกวดชุมชนสะอาด", organiser="เทศบาลนครสงขลา", level=Level.MUNICIPALITY, date=TODAY
+    )
     works_services.entry_add(contest=contest, work=entered)
     return Works(entered, other, contest)
 
@@ -386,4 +444,3 @@ def fresh_client(user=None):
     if user is not None:
         client.force_login(user)
     return client
-

@@ -68,7 +68,11 @@ def test_an_admin_add_form_adds_one_record_or_nothing(personas, group_a, group_b
     page = client.get(url)
     assert page.status_code == 200
     form = page.context["adminform"].form
-    typed = {name: field for name, field in form.fields.items() if not isinstance(field, (forms.FileField, forms.SplitDateTimeField))}
+    typed = {
+        name: field
+        for name, field in form.fields.items()
+        if not isinstance(field, (forms.FileField, forms.SplitDateTimeField))
+    }
     fields = {name: _good(field) for name, field in typed.items()}
     multis = [name for name, field in form.fields.items() if isinstance(field, forms.ModelMultipleChoiceField)]
     posted = data.draw(form_data(fields, multis=multis))
@@ -135,7 +139,11 @@ class _FormControls(HTMLParser):
 def _as_shown(page):
     parser = _FormControls()
     parser.feed(page.content.decode())
-    return {name: values if len(values) > 1 else values[0] for name, values in parser.data.items() if "__prefix__" not in name}
+    return {
+        name: values if len(values) > 1 else values[0]
+        for name, values in parser.data.items()
+        if "__prefix__" not in name
+    }
 
 
 @pytest.mark.parametrize("model", _leader_may("change"), ids=lambda model: model._meta.label)
@@ -172,7 +180,8 @@ def test_an_admin_change_form_changes_that_record_or_nothing(
         row_fields = {
             name: _good(field)
             for name, field in row.fields.items()
-            if name not in ("id", "DELETE", formset.fk.name) and not isinstance(field, (forms.FileField, forms.SplitDateTimeField))
+            if name not in ("id", "DELETE", formset.fk.name)
+            and not isinstance(field, (forms.FileField, forms.SplitDateTimeField))
         }
         drawn = data.draw(form_data(row_fields))
         posted.update({f"{formset.prefix}-{index}-{name}": value for name, value in drawn.items()})

@@ -25,7 +25,12 @@ NEW_PASSWORD = "a-new-long-password-2566"
 @settings(max_examples=examples())
 def test_signing_in_never_breaks_and_writes_nothing(leader, data, urlencoded):
     posted = data.draw(
-        form_data({"username": st.sampled_from(["leader", "LEADER", "nobody"]), "password": st.sampled_from([PASSWORD, "wrong"])})
+        form_data(
+            {
+                "username": st.sampled_from(["leader", "LEADER", "nobody"]),
+                "password": st.sampled_from([PASSWORD, "wrong"]),
+            }
+        )
     )
     # A new visitor each time: a sign-in that goes through changes the session.
     submit(fresh_client(), reverse("login"), posted, check=lambda outcome: outcome.assert_only(), urlencoded=urlencoded)
@@ -36,11 +41,20 @@ def test_signing_in_never_breaks_and_writes_nothing(leader, data, urlencoded):
 def test_changing_a_password_never_breaks(leader, data, urlencoded):
     posted = data.draw(
         form_data(
-            {"old_password": st.sampled_from([PASSWORD, "wrong"]), "new_password1": st.just(NEW_PASSWORD),
-             "new_password2": st.just(NEW_PASSWORD)}
-        )  # fmt: skip
+            {
+                "old_password": st.sampled_from([PASSWORD, "wrong"]),
+                "new_password1": st.just(NEW_PASSWORD),
+                "new_password2": st.just(NEW_PASSWORD),
+            }
+        )
     )
-    submit(fresh_client(leader), reverse("password_change"), posted, check=lambda outcome: outcome.assert_only(), urlencoded=urlencoded)
+    submit(
+        fresh_client(leader),
+        reverse("password_change"),
+        posted,
+        check=lambda outcome: outcome.assert_only(),
+        urlencoded=urlencoded,
+    )
 
 
 @given(data=st.data())
@@ -55,7 +69,11 @@ def test_the_codi_report_takes_any_period(personas, savings, data):
 @given(data=st.data())
 @settings(max_examples=examples(0.5))
 def test_finding_a_person_takes_any_text(personas, housing, data):
-    query(personas["leader"], reverse("people:search"), data.draw(form_data({"q": st.sampled_from(["สมใจ", "081", "๐๘๑", "1-1037"])})))
+    query(
+        personas["leader"],
+        reverse("people:search"),
+        data.draw(form_data({"q": st.sampled_from(["สมใจ", "081", "๐๘๑", "1-1037"])})),
+    )
 
 
 @given(data=st.data())
@@ -85,7 +103,11 @@ def test_erasing_a_person_keeps_every_row(personas, housing, data, urlencoded):
 # count of wrong codes that slows the next try.)
 
 
-@given(data=st.data(), urlencoded=st.booleans(), page=st.sampled_from(["second_factor_setup", "second_factor_verify", "second_factor_off"]))
+@given(
+    data=st.data(),
+    urlencoded=st.booleans(),
+    page=st.sampled_from(["second_factor_setup", "second_factor_verify", "second_factor_off"]),
+)
 @settings(max_examples=examples())
 def test_the_second_factor_code_takes_any_text(leader, data, urlencoded, page):
     TOTPDevice.objects.filter(user=leader).delete()
@@ -97,5 +119,7 @@ def test_the_second_factor_code_takes_any_text(leader, data, urlencoded, page):
         session[two_factor.PENDING] = True
         session.save()
     codes = [now, now.translate(str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")), f"{now[:3]} {now[3:]}", "000000", "12345"]
-    posted = data.draw(form_data({"code": st.sampled_from(codes), "next": st.sampled_from(["/groups/", "https://evil.example/", ""])}))
+    posted = data.draw(
+        form_data({"code": st.sampled_from(codes), "next": st.sampled_from(["/groups/", "https://evil.example/", ""])})
+    )
     submit(client, reverse(page), posted, check=lambda outcome: outcome.assert_only(), urlencoded=urlencoded)

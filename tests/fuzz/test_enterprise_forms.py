@@ -66,7 +66,9 @@ def cash_row_for(outcome, **link):
 @given(data=st.data(), urlencoded=st.booleans())
 @settings(max_examples=examples())
 def test_a_donation_is_one_donation_and_one_cash_row_of_the_same_amount(personas, enterprise, data, urlencoded):
-    posted = data.draw(form_data({"donor": "text", "donor_detail": "text", "date": "date", "amount": "money", "purpose": "text"}))
+    posted = data.draw(
+        form_data({"donor": "text", "donor_detail": "text", "date": "date", "amount": "money", "purpose": "text"})
+    )
 
     def check(outcome):
         outcome.assert_changed({Donation: 1, CashEntry: 1})
@@ -104,7 +106,13 @@ def test_a_cash_reversal_is_one_row_of_the_opposite_amount(personas, enterprise,
         cash = cash_row_for(outcome, reverses_id=entry.pk)
         assert cash.amount == -entry.amount
 
-    submit(personas["leader"], reverse("enterprise:cash_reverse", args=[entry.pk]), posted, check=check, urlencoded=urlencoded)
+    submit(
+        personas["leader"],
+        reverse("enterprise:cash_reverse", args=[entry.pk]),
+        posted,
+        check=check,
+        urlencoded=urlencoded,
+    )
 
 
 @given(data=st.data(), urlencoded=st.booleans())
@@ -112,7 +120,14 @@ def test_a_cash_reversal_is_one_row_of_the_opposite_amount(personas, enterprise,
 def test_opening_a_round_offers_every_active_product(personas, enterprise, data, urlencoded):
     later = [be(TODAY + datetime.timedelta(days=d)) for d in (7, 10)]
     posted = data.draw(
-        form_data({"title": "text", "opened_on": "date", "closes_on": st.sampled_from(later), "pickup_on": st.sampled_from(later[1:])})
+        form_data(
+            {
+                "title": "text",
+                "opened_on": "date",
+                "closes_on": st.sampled_from(later),
+                "pickup_on": st.sampled_from(later[1:]),
+            }
+        )
     )
 
     def check(outcome):
@@ -134,9 +149,17 @@ def test_closing_a_round_sets_the_packs_of_every_product(personas, enterprise, d
         outcome.assert_only()
         buying_round.refresh_from_db()
         assert buying_round.closed_at is not None
-        assert {i.pk: i.packs_to_buy for i in buying_round.items.all()} == {i.pk: units(posted[f"packs_{i.pk}"]) for i in items}
+        assert {i.pk: i.packs_to_buy for i in buying_round.items.all()} == {
+            i.pk: units(posted[f"packs_{i.pk}"]) for i in items
+        }
 
-    submit(personas["leader"], reverse("enterprise:round", args=[buying_round.pk]), posted, check=check, urlencoded=urlencoded)
+    submit(
+        personas["leader"],
+        reverse("enterprise:round", args=[buying_round.pk]),
+        posted,
+        check=check,
+        urlencoded=urlencoded,
+    )
 
 
 @given(data=st.data(), urlencoded=st.booleans())
@@ -179,18 +202,25 @@ def test_receiving_shares_out_no_more_than_arrived(personas, enterprise, data, u
             shared = Allocation.objects.filter(order__item=item).aggregate(t=Sum("quantity"))["t"] or 0
             stocked = StockMovement.objects.filter(round_item=item).aggregate(t=Sum("quantity"))["t"] or 0
             assert shared + stocked == arrived and item.received_packs == units(posted[f"packs_{item.pk}"])
-            assert all(a.quantity <= a.order.quantity for a in Allocation.objects.filter(order__item=item).select_related("order"))
+            assert all(
+                a.quantity <= a.order.quantity
+                for a in Allocation.objects.filter(order__item=item).select_related("order")
+            )
             cost += item.received_packs * item.pack_price
         paid = outcome.added(CashEntry).aggregate(t=Sum("amount"))["t"] or Decimal("0")
         assert paid == -cost
 
     url = reverse("enterprise:round_receive", args=[buying_round.pk])
-    submit(personas["leader"], url, posted, check=check, urlencoded=urlencoded, invariant=stock_and_liquids_never_negative)
+    submit(
+        personas["leader"], url, posted, check=check, urlencoded=urlencoded, invariant=stock_and_liquids_never_negative
+    )
 
 
 @given(data=st.data(), urlencoded=st.booleans())
 @settings(max_examples=examples())
-def test_a_payment_is_one_payment_and_one_cash_row_never_beyond_the_bill(personas, enterprise, group_a, data, urlencoded):
+def test_a_payment_is_one_payment_and_one_cash_row_never_beyond_the_bill(
+    personas, enterprise, group_a, data, urlencoded
+):
     buying_round = enterprise.received_round
     member = group_a.members.get(number=1)
     posted = data.draw(form_data({"amount": st.sampled_from(["100", "980", "๙๘๐", "980.01", "1000"]), "date": "date"}))
@@ -223,7 +253,9 @@ def test_overriding_a_share_moves_the_difference_through_stock(personas, enterpr
         assert moved == before - allocation.quantity
 
     url = reverse("enterprise:allocation", args=[allocation.pk])
-    submit(personas["leader"], url, posted, check=check, urlencoded=urlencoded, invariant=stock_and_liquids_never_negative)
+    submit(
+        personas["leader"], url, posted, check=check, urlencoded=urlencoded, invariant=stock_and_liquids_never_negative
+    )
 
 
 @given(data=st.data(), urlencoded=st.booleans())
@@ -245,14 +277,23 @@ def test_a_stock_movement_is_one_row_and_stock_never_goes_below_zero(personas, e
         outcome.assert_changed({StockMovement: 1})
 
     url = reverse("enterprise:stock")
-    submit(personas["leader"], url, posted, check=check, urlencoded=urlencoded, invariant=stock_and_liquids_never_negative)
+    submit(
+        personas["leader"], url, posted, check=check, urlencoded=urlencoded, invariant=stock_and_liquids_never_negative
+    )
 
 
 @given(data=st.data(), urlencoded=st.booleans())
 @settings(max_examples=examples())
 def test_buying_material_puts_its_cost_in_the_cash_book(personas, enterprise, data, urlencoded):
     posted = data.draw(
-        form_data({"material": choice(m.pk for m in enterprise.materials), "quantity": "quantity", "cost": "money", "date": "date"})
+        form_data(
+            {
+                "material": choice(m.pk for m in enterprise.materials),
+                "quantity": "quantity",
+                "cost": "money",
+                "date": "date",
+            }
+        )
     )
 
     def check(outcome):
@@ -267,14 +308,21 @@ def test_buying_material_puts_its_cost_in_the_cash_book(personas, enterprise, da
 
 @given(data=st.data(), urlencoded=st.booleans())
 @settings(max_examples=examples())
-def test_a_batch_takes_its_materials_at_cost_and_never_more_than_in_stock(personas, enterprise, group_a, data, urlencoded):
+def test_a_batch_takes_its_materials_at_cost_and_never_more_than_in_stock(
+    personas, enterprise, group_a, data, urlencoded
+):
     members = [m.pk for m in group_a.members.all()]
     posted = data.draw(
         form_data(
-            {"recipe": choice([enterprise.recipe.pk]), "date": "date", "scale": st.sampled_from(["1", "0.5", "๒", "4"]),
-             "litres": "quantity", "makers": multi(members)},
+            {
+                "recipe": choice([enterprise.recipe.pk]),
+                "date": "date",
+                "scale": st.sampled_from(["1", "0.5", "๒", "4"]),
+                "litres": "quantity",
+                "makers": multi(members),
+            },
             multis=["makers"],
-        )  # fmt: skip
+        )
     )
 
     def check(outcome):
@@ -286,7 +334,9 @@ def test_a_batch_takes_its_materials_at_cost_and_never_more_than_in_stock(person
         assert set(batch.makers.values_list("pk", flat=True)) == makers
 
     url = reverse("enterprise:batch_new")
-    submit(personas["leader"], url, posted, check=check, urlencoded=urlencoded, invariant=stock_and_liquids_never_negative)
+    submit(
+        personas["leader"], url, posted, check=check, urlencoded=urlencoded, invariant=stock_and_liquids_never_negative
+    )
 
 
 @given(data=st.data(), urlencoded=st.booleans())
@@ -294,10 +344,14 @@ def test_a_batch_takes_its_materials_at_cost_and_never_more_than_in_stock(person
 def test_a_liquid_sale_is_priced_and_in_the_cash_book(personas, enterprise, group_a, data, urlencoded):
     posted = data.draw(
         form_data(
-            {"recipe": choice([enterprise.recipe.pk]), "buyer": choice(LiquidSale.Buyer.values),
-             "member": choice([m.pk for m in group_a.members.all()] + [""]), "litres": st.sampled_from(["1", "2.5", "๒๐", "21"]),
-             "date": "date"}
-        )  # fmt: skip
+            {
+                "recipe": choice([enterprise.recipe.pk]),
+                "buyer": choice(LiquidSale.Buyer.values),
+                "member": choice([m.pk for m in group_a.members.all()] + [""]),
+                "litres": st.sampled_from(["1", "2.5", "๒๐", "21"]),
+                "date": "date",
+            }
+        )
     )
 
     def check(outcome):
@@ -308,7 +362,9 @@ def test_a_liquid_sale_is_priced_and_in_the_cash_book(personas, enterprise, grou
         assert (sale.member_id is not None) == (sale.buyer == LiquidSale.Buyer.MEMBER)
 
     url = reverse("enterprise:liquid_sale")
-    submit(personas["leader"], url, posted, check=check, urlencoded=urlencoded, invariant=stock_and_liquids_never_negative)
+    submit(
+        personas["leader"], url, posted, check=check, urlencoded=urlencoded, invariant=stock_and_liquids_never_negative
+    )
 
 
 @given(data=st.data())
@@ -322,4 +378,3 @@ def test_the_cash_book_takes_any_date_and_page(personas, enterprise, data):
 @settings(max_examples=examples(0.5))
 def test_the_levy_and_statement_take_any_period(personas, enterprise, data, page):
     query(personas["staff"], reverse(page), data.draw(form_data({}, months=["first", "last"])))
-

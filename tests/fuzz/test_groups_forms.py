@@ -35,7 +35,9 @@ def balances_never_negative(outcome):
 
 @given(
     data=st.data(),
-    slug=st.integers(0, 4).flatmap(lambda n: nasty if n == 0 else st.just(be_month_slug(THIS_MONTH))),  # mostly this month
+    slug=st.integers(0, 4).flatmap(
+        lambda n: nasty if n == 0 else st.just(be_month_slug(THIS_MONTH))
+    ),  # mostly this month
     urlencoded=st.booleans(),
 )
 @settings(max_examples=examples())
@@ -44,7 +46,11 @@ def test_the_collection_sheet_posts_exactly_what_was_typed_or_nothing(personas, 
     amounts = st.sampled_from(["", "", "100", "๑๕๐", "1,000.50", "20"])  # a blank: the member did not pay
     fields = {"paid_on": "date", **{f"amount_{m.pk}": amounts for m in members}}
     posted = data.draw(form_data(fields))
-    url = f"/groups/{savings.pk}/sheet/{quote(slug, safe='')}/" if slug else reverse("groups:sheet_choose", args=[savings.pk])
+    url = (
+        f"/groups/{savings.pk}/sheet/{quote(slug, safe='')}/"
+        if slug
+        else reverse("groups:sheet_choose", args=[savings.pk])
+    )
 
     def check(outcome):
         if not outcome.changes:
@@ -56,7 +62,10 @@ def test_the_collection_sheet_posts_exactly_what_was_typed_or_nothing(personas, 
         expected = {m.pk: money(posted.get(f"amount_{m.pk}")) for m in members}
         expected = {pk: amount for pk, amount in expected.items() if amount}
         assert {e.member_id: e.amount for e in entries} == expected
-        assert all(e.sheet_id == sheet.pk and e.kind == EntryKind.DEPOSIT and e.month == sheet.month == THIS_MONTH for e in entries)
+        assert all(
+            e.sheet_id == sheet.pk and e.kind == EntryKind.DEPOSIT and e.month == sheet.month == THIS_MONTH
+            for e in entries
+        )
         assert sum(e.amount for e in entries) == sum(expected.values())
 
     submit(personas["treasurer_a"], url, posted, check=check, urlencoded=urlencoded, invariant=balances_never_negative)
@@ -72,8 +81,11 @@ def test_a_deposit_is_one_row_of_the_amount_typed(personas, savings, data, urlen
         outcome.assert_changed({LedgerEntry: 1})
         [entry] = outcome.added(LedgerEntry)
         assert (entry.member_id, entry.kind, entry.amount, entry.month) == (
-            member.pk, EntryKind.DEPOSIT, money(posted["amount"]), month(posted, "month")
-        )  # fmt: skip
+            member.pk,
+            EntryKind.DEPOSIT,
+            money(posted["amount"]),
+            month(posted, "month"),
+        )
 
     url = reverse("groups:deposit", args=[savings.pk, member.pk])
     submit(personas["treasurer_a"], url, posted, check=check, urlencoded=urlencoded, invariant=balances_never_negative)
@@ -85,14 +97,23 @@ def test_a_withdrawal_is_one_row_never_beyond_the_balance(personas, savings, dat
     member = savings.members.get(number=1)
     posted = data.draw(
         form_data(
-            {"request_key": "uuid", "date": "date", "amount": st.sampled_from(["50", "100", "๑๐๐", "100.01", "0.5"]), "reason": "text"}
+            {
+                "request_key": "uuid",
+                "date": "date",
+                "amount": st.sampled_from(["50", "100", "๑๐๐", "100.01", "0.5"]),
+                "reason": "text",
+            }
         )
     )
 
     def check(outcome):
         outcome.assert_changed({LedgerEntry: 1})
         [entry] = outcome.added(LedgerEntry)
-        assert (entry.member_id, entry.kind, entry.amount) == (member.pk, EntryKind.WITHDRAWAL, -money(posted["amount"]))
+        assert (entry.member_id, entry.kind, entry.amount) == (
+            member.pk,
+            EntryKind.WITHDRAWAL,
+            -money(posted["amount"]),
+        )
 
     url = reverse("groups:withdraw", args=[savings.pk, member.pk])
     submit(personas["treasurer_a"], url, posted, check=check, urlencoded=urlencoded, invariant=balances_never_negative)
@@ -116,7 +137,11 @@ def test_a_reversal_is_one_row_of_the_opposite_amount(personas, savings, data, u
 @given(data=st.data())
 @settings(max_examples=examples(0.5))
 def test_choosing_a_sheet_month_never_breaks(personas, savings, data):
-    query(personas["treasurer_a"], reverse("groups:sheet_choose", args=[savings.pk]), data.draw(form_data({}, months=["month"])))
+    query(
+        personas["treasurer_a"],
+        reverse("groups:sheet_choose", args=[savings.pk]),
+        data.draw(form_data({}, months=["month"])),
+    )
 
 
 @given(data=st.data())
@@ -130,4 +155,3 @@ def test_the_network_summary_takes_any_period(personas, savings, data):
 def test_the_deposit_page_takes_any_month_in_its_address(personas, savings, data):
     member = savings.members.get(number=1)
     query(personas["treasurer_a"], reverse("groups:deposit", args=[savings.pk, member.pk]), {"month": data.draw(nasty)})
-

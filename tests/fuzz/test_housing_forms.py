@@ -133,9 +133,16 @@ def _xlsx(rows):
 NOT_A_WORKBOOK = b"PK\x03\x04" + b"\x00" * 100  # a zip, as an .xlsx is, holding nothing
 OLD_EXCEL = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100  # the signature of an .xls file
 uploads = st.one_of(
-    st.builds(lambda rows, enc: ("survey.csv", _csv(rows, enc)), survey_rows(), st.sampled_from(["utf-8", "utf-8-sig", "cp874", "utf-16"])),
+    st.builds(
+        lambda rows, enc: ("survey.csv", _csv(rows, enc)),
+        survey_rows(),
+        st.sampled_from(["utf-8", "utf-8-sig", "cp874", "utf-16"]),
+    ),
     st.builds(lambda rows: ("survey.xlsx", _xlsx(rows)), survey_rows()),
-    st.tuples(st.sampled_from(["survey.csv", "survey.xlsx", "survey.xls", "แบบสำรวจ.CSV", "survey", "x.pdf"]), st.binary(max_size=2000)),
+    st.tuples(
+        st.sampled_from(["survey.csv", "survey.xlsx", "survey.xls", "แบบสำรวจ.CSV", "survey", "x.pdf"]),
+        st.binary(max_size=2000),
+    ),
     st.tuples(st.just("survey.xlsx"), st.sampled_from([NOT_A_WORKBOOK, OLD_EXCEL])),
 )
 
@@ -147,7 +154,9 @@ def test_an_import_writes_nothing_until_confirmed_and_then_every_row(personas, h
     name, content = upload
     with rolled_back():
         before = snapshot()
-        response = send(client, "post", reverse("housing:import"), {}, files={"file": SimpleUploadedFile(name, content)})
+        response = send(
+            client, "post", reverse("housing:import"), {}, files={"file": SimpleUploadedFile(name, content)}
+        )
         Outcome(response, {"file": name}, before, snapshot()).assert_unchanged()
         token = response.context and response.context.get("token")
         event(f"upload: {response.status_code}, {'preview' if token else 'refused'}")
@@ -168,7 +177,12 @@ def test_an_import_writes_nothing_until_confirmed_and_then_every_row(personas, h
 @given(data=st.data(), token=st.one_of(st.just(""), nasty))
 @settings(max_examples=examples(0.25))
 def test_confirming_an_import_that_is_not_waiting_writes_nothing(personas, housing, data, token):
-    submit(personas["leader"], reverse("housing:import_confirm"), {"token": token}, check=lambda outcome: outcome.assert_unchanged())
+    submit(
+        personas["leader"],
+        reverse("housing:import_confirm"),
+        {"token": token},
+        check=lambda outcome: outcome.assert_unchanged(),
+    )
 
 
 @given(data=st.data(), urlencoded=st.booleans())
@@ -176,10 +190,15 @@ def test_confirming_an_import_that_is_not_waiting_writes_nothing(personas, housi
 def test_a_proposal_takes_in_the_households_ticked(personas, housing, data, urlencoded):
     posted = data.draw(
         form_data(
-            {"title": "text", "date": "date", "target_site": "text", "background": "text",
-             "households": multi([housing.verified.pk, housing.surveyed.pk])},
+            {
+                "title": "text",
+                "date": "date",
+                "target_site": "text",
+                "background": "text",
+                "households": multi([housing.verified.pk, housing.surveyed.pk]),
+            },
             multis=["households"],
-        )  # fmt: skip
+        )
     )
 
     def check(outcome):
@@ -196,7 +215,9 @@ def test_a_proposal_takes_in_the_households_ticked(personas, housing, data, urle
 @settings(max_examples=examples())
 def test_adding_households_to_a_proposal_takes_only_verified_ones(personas, housing, data, urlencoded):
     proposal = housing.proposal
-    posted = data.draw(form_data({"households": multi([housing.verified.pk, housing.surveyed.pk], min_size=1)}, multis=["households"]))
+    posted = data.draw(
+        form_data({"households": multi([housing.verified.pk, housing.surveyed.pk], min_size=1)}, multis=["households"])
+    )
 
     def check(outcome):
         outcome.assert_changed({StatusStep: 1, Proposal.households.through: 1})
@@ -217,11 +238,21 @@ def test_a_budget_line_is_the_amount_typed(personas, housing, data, urlencoded):
         [line] = outcome.added(BudgetLine)
         assert (line.proposal_id, line.amount) == (proposal.pk, MoneyField().clean(posted["amount"]))
 
-    submit(personas["leader"], reverse("housing:proposal_budget", args=[proposal.pk]), posted, check=check, urlencoded=urlencoded)
+    submit(
+        personas["leader"],
+        reverse("housing:proposal_budget", args=[proposal.pk]),
+        posted,
+        check=check,
+        urlencoded=urlencoded,
+    )
 
 
 @given(data=st.data(), page=st.sampled_from(["housing:list", "housing:xlsx"]))
 @settings(max_examples=examples(0.5))
 def test_the_household_list_takes_any_filter(personas, housing, group_a, data, page):
-    posted = data.draw(form_data({"community": choice(["", group_a.community.pk]), "status": choice(["", *Step.values]), "name": "text"}))
+    posted = data.draw(
+        form_data(
+            {"community": choice(["", group_a.community.pk]), "status": choice(["", *Step.values]), "name": "text"}
+        )
+    )
     query(personas["leader"], reverse(page), posted)

@@ -24,7 +24,10 @@ pytestmark = pytest.mark.django_db
 def numbers_without_gaps(outcome):
     for series in ReceiptSeries.objects.all():
         numbers = sorted(Receipt.objects.filter(collector=series.collector_id).values_list("number", flat=True))
-        assert numbers == list(range(1, len(numbers) + 1)) and series.next_number == len(numbers) + 1, (numbers, series.next_number)
+        assert numbers == list(range(1, len(numbers) + 1)) and series.next_number == len(numbers) + 1, (
+            numbers,
+            series.next_number,
+        )
 
 
 @given(data=st.data(), urlencoded=st.booleans())
@@ -33,9 +36,13 @@ def test_a_receipt_takes_the_next_number_and_the_amount_typed(personas, rent, co
     last = Receipt.objects.filter(collector=collector).aggregate(n=Max("number"))["n"]
     posted = data.draw(
         form_data(
-            {"date": "date", "amount": st.sampled_from(["100", "๕๐๐", "1,000.50", "100000"]), "accept_advance": "bool",
-             "request_key": "uuid"}
-        )  # fmt: skip
+            {
+                "date": "date",
+                "amount": st.sampled_from(["100", "๕๐๐", "1,000.50", "100000"]),
+                "accept_advance": "bool",
+                "request_key": "uuid",
+            }
+        )
     )
 
     def check(outcome):
@@ -71,10 +78,14 @@ def test_voiding_keeps_the_receipt_and_its_number(personas, rent, data, urlencod
 def test_a_remittance_is_the_sum_of_its_receipts(personas, rent, data, urlencoded):
     posted = data.draw(
         form_data(
-            {"receipts": multi([r.pk for r in rent.receipts], min_size=1), "transfer_date": "date", "bank_reference": "text",
-             "amount": st.sampled_from(["100", "200", "๒๐๐", "200.00", "300"])},
+            {
+                "receipts": multi([r.pk for r in rent.receipts], min_size=1),
+                "transfer_date": "date",
+                "bank_reference": "text",
+                "amount": st.sampled_from(["100", "200", "๒๐๐", "200.00", "300"]),
+            },
             multis=["receipts"],
-        )  # fmt: skip
+        )
     )
 
     def check(outcome):
@@ -87,7 +98,11 @@ def test_a_remittance_is_the_sum_of_its_receipts(personas, rent, data, urlencode
     submit(personas["collector"], reverse("rent:remittance_new"), posted, check=check, urlencoded=urlencoded)
 
 
-@given(data=st.data(), page=st.sampled_from(["rent:tenancies", "rent:tenancies_xlsx"]), persona=st.sampled_from(["leader", "collector"]))
+@given(
+    data=st.data(),
+    page=st.sampled_from(["rent:tenancies", "rent:tenancies_xlsx"]),
+    persona=st.sampled_from(["leader", "collector"]),
+)
 @settings(max_examples=examples(0.5))
 def test_the_tenancy_list_takes_any_filter(personas, rent, group_a, data, page, persona):
     posted = data.draw(form_data({"community": choice(["", group_a.community.pk]), "name": "text", "owing": "bool"}))
@@ -113,7 +128,10 @@ def test_the_progress_report_takes_any_months(personas, rent, data, page):
 @settings(max_examples=examples(0.4))
 def test_the_letter_request_takes_anything_ticked(personas, rent, collector, leader, data):
     communities = list(Community.objects.values_list("pk", flat=True))
-    fields = {"date": st.sampled_from([be(TODAY), be(TODAY - datetime.timedelta(days=1))]), "collectors": multi([collector.pk, leader.pk])}
+    fields = {
+        "date": st.sampled_from([be(TODAY), be(TODAY - datetime.timedelta(days=1))]),
+        "collectors": multi([collector.pk, leader.pk]),
+    }
     for user in (collector, leader):
         fields[f"communities_{user.pk}"] = multi(communities)
     posted = data.draw(form_data(fields, multis=["collectors", *(f"communities_{u.pk}" for u in (collector, leader))]))

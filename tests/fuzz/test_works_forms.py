@@ -58,7 +58,9 @@ images = st.one_of(
     st.builds(_png_claiming, st.integers(0, 2**31 - 1), st.integers(0, 2**31 - 1)),
     st.builds(lambda data, cut: data[:cut], st.just(_image("JPEG", (30, 30), "RGB", None)), st.integers(0, 600)),
     st.binary(max_size=1000),
-    st.sampled_from([b"", b"%PDF-1.4\n%%EOF", b"GIF89a", b"\xff\xd8\xff\xe0", b"<svg xmlns='http://www.w3.org/2000/svg'/>"]),
+    st.sampled_from(
+        [b"", b"%PDF-1.4\n%%EOF", b"GIF89a", b"\xff\xd8\xff\xe0", b"<svg xmlns='http://www.w3.org/2000/svg'/>"]
+    ),
 )
 file_names = st.sampled_from(["IMG_0001.jpg", "photo.png", "รูป.jpeg", "doc.pdf", "x", "a" * 200 + ".jpg", ".jpg"])
 
@@ -70,10 +72,15 @@ def test_a_work_is_recorded_with_people_of_its_community_only(personas, works, g
     theirs = [m.person_id for m in group_b.members.all()]
     posted = data.draw(
         form_data(
-            {"kind": choice(WorkKind.values), "title": "text", "description": "text", "started_on": "date",
-             "participants": multi(ours + theirs[:1])},
+            {
+                "kind": choice(WorkKind.values),
+                "title": "text",
+                "description": "text",
+                "started_on": "date",
+                "participants": multi(ours + theirs[:1]),
+            },
             multis=["participants"],
-        )  # fmt: skip
+        )
     )
 
     def check(outcome):
@@ -83,7 +90,13 @@ def test_a_work_is_recorded_with_people_of_its_community_only(personas, works, g
         assert people == {int(pk) for pk in as_list(posted.get("participants"))} and people <= set(ours)
         assert work.community_id == group_a.community_id
 
-    submit(personas["treasurer_a"], reverse("works:new", args=[group_a.community.pk]), posted, check=check, urlencoded=urlencoded)
+    submit(
+        personas["treasurer_a"],
+        reverse("works:new", args=[group_a.community.pk]),
+        posted,
+        check=check,
+        urlencoded=urlencoded,
+    )
 
 
 @given(data=st.data(), urlencoded=st.booleans())
@@ -96,7 +109,13 @@ def test_a_quantity_is_the_number_typed(personas, works, data, urlencoded):
         [quantity] = outcome.added(Quantity)
         assert quantity.amount == QuantityField().clean(posted["amount"]) > 0
 
-    submit(personas["treasurer_a"], reverse("works:quantity", args=[works.work.pk]), posted, check=check, urlencoded=urlencoded)
+    submit(
+        personas["treasurer_a"],
+        reverse("works:quantity", args=[works.work.pk]),
+        posted,
+        check=check,
+        urlencoded=urlencoded,
+    )
 
 
 @given(content=images, name=file_names, caption=st.one_of(st.just(""), st.sampled_from(["งานขวด", "\x00", "ก" * 301])))
@@ -108,15 +127,20 @@ def test_only_real_photos_are_kept(personas, works, content, name, caption):
         assert photo.width > 0 and photo.height > 0
 
     submit(
-        personas["treasurer_a"], reverse("works:photo", args=[works.work.pk]), {"caption": caption},
-        files={"photo": SimpleUploadedFile(name, content)}, check=check,
-    )  # fmt: skip
+        personas["treasurer_a"],
+        reverse("works:photo", args=[works.work.pk]),
+        {"caption": caption},
+        files={"photo": SimpleUploadedFile(name, content)},
+        check=check,
+    )
 
 
 @given(data=st.data(), urlencoded=st.booleans())
 @settings(max_examples=examples())
 def test_a_contest_is_recorded_or_nothing(personas, works, data, urlencoded):
-    posted = data.draw(form_data({"name": "text", "organiser": "text", "level": choice(Level.values), "date": "date", "note": "text"}))
+    posted = data.draw(
+        form_data({"name": "text", "organiser": "text", "level": choice(Level.values), "date": "date", "note": "text"})
+    )
 
     def check(outcome):
         outcome.assert_changed({Contest: 1})
@@ -134,14 +158,18 @@ def test_a_work_is_entered_once(personas, works, data, urlencoded):
         [entry] = outcome.added(Entry)
         assert (entry.contest_id, entry.work_id) == (works.contest.pk, works.other_work.pk)
 
-    submit(personas["leader"], reverse("works:entry", args=[works.contest.pk]), posted, check=check, urlencoded=urlencoded)
+    submit(
+        personas["leader"], reverse("works:entry", args=[works.contest.pk]), posted, check=check, urlencoded=urlencoded
+    )
 
 
 @given(data=st.data(), urlencoded=st.booleans())
 @settings(max_examples=examples())
 def test_a_result_is_recorded_only_for_an_entered_work(personas, works, data, urlencoded):
     posted = data.draw(
-        form_data({"work": choice([works.work.pk, works.other_work.pk]), "rank": choice(["", 1, 2, 10, 11]), "award": "text"})
+        form_data(
+            {"work": choice([works.work.pk, works.other_work.pk]), "rank": choice(["", 1, 2, 10, 11]), "award": "text"}
+        )
     )
 
     def check(outcome):
@@ -149,7 +177,9 @@ def test_a_result_is_recorded_only_for_an_entered_work(personas, works, data, ur
         entry = Entry.objects.get(contest=works.contest, work=works.work)
         assert int(posted["work"]) == works.work.pk and (entry.rank is not None or entry.award)
 
-    submit(personas["leader"], reverse("works:result", args=[works.contest.pk]), posted, check=check, urlencoded=urlencoded)
+    submit(
+        personas["leader"], reverse("works:result", args=[works.contest.pk]), posted, check=check, urlencoded=urlencoded
+    )
 
 
 @given(content=images, name=file_names, title=st.sampled_from(["ใบประกาศ", "", "\x00", "ก" * 301]))
@@ -161,6 +191,9 @@ def test_a_contest_document_is_a_pdf_or_a_real_photo(personas, works, content, n
         assert document.content_type in ("application/pdf", "image/jpeg")
 
     submit(
-        personas["leader"], reverse("works:document", args=[works.contest.pk]), {"title": title},
-        files={"file": SimpleUploadedFile(name, content)}, check=check,
-    )  # fmt: skip
+        personas["leader"],
+        reverse("works:document", args=[works.contest.pk]),
+        {"title": title},
+        files={"file": SimpleUploadedFile(name, content)},
+        check=check,
+    )

@@ -35,7 +35,7 @@ def _urls(group_a, member_a, entry_a):
 
 # What each persona gets on group A's pages. Treasurer B does not learn group A exists (404);
 # staff read (a sheet too, without its form) but never post (403); collectors have no savings
-# pages (403).
+# pages (403). A table, one column per persona: the formatter leaves its columns lined up (fmt: skip).
 EXPECTED = {
     #               leader  treas_a  treas_b  collector  staff   anonymous
     "list":         (OK,    "own",   "own",   DENIED,    OK,     LOGIN),
@@ -54,7 +54,11 @@ EXPECTED = {
 def entry_a(group_a, leader):
     member = group_a.members.first()
     return services.deposit_post(
-        member=member, month=datetime.date(2021, 12, 1), date=datetime.date(2021, 12, 5), amount=Decimal("100"), user=leader
+        member=member,
+        month=datetime.date(2021, 12, 1),
+        date=datetime.date(2021, 12, 5),
+        amount=Decimal("100"),
+        user=leader,
     )
 
 
@@ -119,12 +123,18 @@ def test_the_admin_is_open_to_leaders_only(personas):
         assert response.status_code == 302 and "/login/" in response["Location"]
 
 
-def test_the_group_list_shows_each_groups_own_balance_and_members(client, leader, group_a, group_b, django_assert_max_num_queries):
+def test_the_group_list_shows_each_groups_own_balance_and_members(
+    client, leader, group_a, group_b, django_assert_max_num_queries
+):
     from groups import services
 
     for member in group_a.members.all():
         services.deposit_post(
-            member=member, month=datetime.date(2021, 12, 1), date=datetime.date(2021, 12, 5), amount=Decimal("100"), user=leader
+            member=member,
+            month=datetime.date(2021, 12, 1),
+            date=datetime.date(2021, 12, 5),
+            amount=Decimal("100"),
+            user=leader,
         )
     make_group("กลุ่มซี", "ชุมชนซี", members=5)
     client.force_login(leader)

@@ -16,9 +16,12 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def entry(group_a, leader):
     return services.deposit_post(
-        member=group_a.members.first(), month=datetime.date(2021, 12, 1), date=datetime.date(2021, 12, 5),
-        amount=Decimal("100"), user=leader,
-    )  # fmt: skip
+        member=group_a.members.first(),
+        month=datetime.date(2021, 12, 1),
+        date=datetime.date(2021, 12, 5),
+        amount=Decimal("100"),
+        user=leader,
+    )
 
 
 def test_money_rows_are_read_only_in_the_admin(client, leader, entry):
@@ -64,7 +67,8 @@ def test_a_ce_year_in_the_admin_gets_a_thai_message_and_writes_nothing(client, l
 def test_a_national_id_with_a_wrong_check_digit_is_refused(client, leader):
     client.force_login(leader)
     response = client.post(
-        reverse("admin:songkhla_network_person_add"), {"first_name": "ทดสอบ", "last_name": "บัตร", "national_id": "1103702296122"}
+        reverse("admin:songkhla_network_person_add"),
+        {"first_name": "ทดสอบ", "last_name": "บัตร", "national_id": "1103702296122"},
     )
     assert response.status_code == 200 and response.context["adminform"].form.errors["national_id"]
     assert not Person.objects.filter(first_name="ทดสอบ").exists()
@@ -78,8 +82,11 @@ def test_the_admin_lists_show_be_dates(client, leader, entry):
 
 def test_the_admin_lists_show_amounts_with_separators(client, leader, group_a):
     services.deposit_post(
-        member=group_a.members.first(), month=datetime.date(2021, 12, 1), date=datetime.date(2021, 12, 5),
-        amount=Decimal("1500"), user=leader,
-    )  # fmt: skip
+        member=group_a.members.first(),
+        month=datetime.date(2021, 12, 1),
+        date=datetime.date(2021, 12, 5),
+        amount=Decimal("1500"),
+        user=leader,
+    )
     client.force_login(leader)
     assert "1,500.00" in client.get(reverse("admin:groups_ledgerentry_changelist")).content.decode()

@@ -38,9 +38,19 @@ def test_it_reproduces_a_little_over_56000_baht_at_the_end_of_february_2565(demo
 
 
 def test_it_can_run_twice_without_creating_anything_twice(demo):
-    counts = (SavingsGroup.objects.count(), LedgerEntry.objects.count(), CollectionSheet.objects.count(), User.objects.count())
+    counts = (
+        SavingsGroup.objects.count(),
+        LedgerEntry.objects.count(),
+        CollectionSheet.objects.count(),
+        User.objects.count(),
+    )
     call_command("seed_demo", stdout=open("/dev/null", "w"))
-    assert (SavingsGroup.objects.count(), LedgerEntry.objects.count(), CollectionSheet.objects.count(), User.objects.count()) == counts
+    assert (
+        SavingsGroup.objects.count(),
+        LedgerEntry.objects.count(),
+        CollectionSheet.objects.count(),
+        User.objects.count(),
+    ) == counts
 
 
 def test_it_leaves_this_months_sheet_for_the_treasurer(demo):
@@ -53,8 +63,12 @@ def test_it_leaves_this_months_sheet_for_the_treasurer(demo):
 
 def test_it_creates_one_login_per_role_with_debug_on(demo):
     assert sorted(User.objects.filter(is_active=True).values_list("role", flat=True)) == [
-        "collector", "leader", "staff", "treasurer", "treasurer",
-    ]  # fmt: skip
+        "collector",
+        "leader",
+        "staff",
+        "treasurer",
+        "treasurer",
+    ]
 
 
 def test_it_makes_no_demo_login_unless_demo_is_on(settings):

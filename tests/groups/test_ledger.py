@@ -52,7 +52,9 @@ def test_a_reversal_is_never_reversed(member, treasurer_a):
 def test_a_reversal_needs_a_reason(client, member, treasurer_a):
     entry = deposit(member, treasurer_a)
     client.force_login(treasurer_a)
-    response = client.post(reverse("groups:reverse", args=[member.group_id, entry.pk]), {"date": "6/12/2564", "reason": ""})
+    response = client.post(
+        reverse("groups:reverse", args=[member.group_id, entry.pk]), {"date": "6/12/2564", "reason": ""}
+    )
     assert response.status_code == 200 and response.context["form"].errors["reason"]
     assert member.entries.count() == 1
 
@@ -61,16 +63,31 @@ def test_the_database_refuses_a_reversal_without_a_reason(member, treasurer_a):
     entry = deposit(member, treasurer_a)
     with pytest.raises(IntegrityError), transaction.atomic():
         LedgerEntry.objects.create(
-            group=member.group, member=member, kind=EntryKind.DEPOSIT, month=DEC, date=entry.date,
-            amount=Decimal("-100"), reverses=entry, reason="", posted_by=treasurer_a,
+            group=member.group,
+            member=member,
+            kind=EntryKind.DEPOSIT,
+            month=DEC,
+            date=entry.date,
+            amount=Decimal("-100"),
+            reverses=entry,
+            reason="",
+            posted_by=treasurer_a,
         )
 
 
-@pytest.mark.parametrize("kind, amount", [(EntryKind.DEPOSIT, "-5"), (EntryKind.DEPOSIT, "0"), (EntryKind.WITHDRAWAL, "5")])
+@pytest.mark.parametrize(
+    "kind, amount", [(EntryKind.DEPOSIT, "-5"), (EntryKind.DEPOSIT, "0"), (EntryKind.WITHDRAWAL, "5")]
+)
 def test_the_database_refuses_amounts_of_the_wrong_sign(member, treasurer_a, kind, amount):
     with pytest.raises(IntegrityError), transaction.atomic():
         LedgerEntry.objects.create(
-            group=member.group, member=member, kind=kind, month=DEC, date=DEC, amount=Decimal(amount), posted_by=treasurer_a
+            group=member.group,
+            member=member,
+            kind=kind,
+            month=DEC,
+            date=DEC,
+            amount=Decimal(amount),
+            posted_by=treasurer_a,
         )
 
 
@@ -146,7 +163,9 @@ def test_a_deposit_for_a_month_before_joining_is_refused_beside_the_month(client
 
 def test_reversing_a_deposit_whose_money_was_withdrawn_is_refused(member, treasurer_a):
     entry = deposit(member, treasurer_a, "100")
-    services.withdrawal_post(member=member, date=datetime.date(2021, 12, 10), amount=Decimal("100"), reason="", user=treasurer_a)
+    services.withdrawal_post(
+        member=member, date=datetime.date(2021, 12, 10), amount=Decimal("100"), reason="", user=treasurer_a
+    )
     with pytest.raises(ValidationError):
         services.entry_reverse(entry=entry, date=datetime.date(2021, 12, 11), reason="ผิด", user=treasurer_a)
 
@@ -154,18 +173,25 @@ def test_reversing_a_deposit_whose_money_was_withdrawn_is_refused(member, treasu
 def test_the_passbook_shows_every_row_with_a_running_balance(client, member, treasurer_a):
     first = deposit(member, treasurer_a, "100")
     deposit(member, treasurer_a, "200", month=datetime.date(2022, 1, 1), day=datetime.date(2022, 1, 5))
-    services.withdrawal_post(member=member, date=datetime.date(2022, 1, 10), amount=Decimal("50"), reason="", user=treasurer_a)
+    services.withdrawal_post(
+        member=member, date=datetime.date(2022, 1, 10), amount=Decimal("50"), reason="", user=treasurer_a
+    )
     services.entry_reverse(entry=first, date=datetime.date(2022, 1, 11), reason="ซ้ำ", user=treasurer_a)
     client.force_login(treasurer_a)
     response = client.get(reverse("groups:passbook", args=[member.group_id, member.pk]))
     assert [r.running_balance for r in response.context["rows"]] == [
-        Decimal("100.00"), Decimal("300.00"), Decimal("250.00"), Decimal("150.00"),
-    ]  # fmt: skip
+        Decimal("100.00"),
+        Decimal("300.00"),
+        Decimal("250.00"),
+        Decimal("150.00"),
+    ]
     assert response.context["balance"] == Decimal("150.00")
 
 
 @pytest.mark.parametrize("rows", [2, 40])
-def test_the_passbook_and_group_pages_take_the_same_queries_whatever_the_rows(client, django_assert_max_num_queries, treasurer_a, rows):
+def test_the_passbook_and_group_pages_take_the_same_queries_whatever_the_rows(
+    client, django_assert_max_num_queries, treasurer_a, rows
+):
     group = make_group("กลุ่มนับ", "ชุมชนนับ", members=rows // 2)
     group.treasurers.add(treasurer_a)
     member = group.members.first()
@@ -177,4 +203,3 @@ def test_the_passbook_and_group_pages_take_the_same_queries_whatever_the_rows(cl
         assert client.get(reverse("groups:passbook", args=[group.pk, member.pk])).status_code == 200
     with django_assert_max_num_queries(10):
         assert client.get(reverse("groups:detail", args=[group.pk])).status_code == 200
-

@@ -104,6 +104,7 @@ def test_concurrent_submissions_of_one_sheet_post_once(group_a, treasurer_a):
     """Several phones submit the same sheet at the same moment, on PostgreSQL: one posts, the
     others are told it was posted, none writes a row."""
     assert connection.vendor == "postgresql"
+
     def submit(barrier):
         client = Client()
         client.force_login(treasurer_a)
@@ -122,7 +123,9 @@ def test_concurrent_sheet_posts_through_the_service_post_once(group_a, treasurer
     def post(barrier):
         barrier.wait()
         try:
-            services.sheet_post(group=group_a, month=JANUARY, paid_on=datetime.date(2022, 1, 5), amounts=amounts, user=treasurer_a)
+            services.sheet_post(
+                group=group_a, month=JANUARY, paid_on=datetime.date(2022, 1, 5), amounts=amounts, user=treasurer_a
+            )
         except services.AlreadyPosted:
             return "already"
         return "posted"
@@ -215,7 +218,9 @@ def test_a_garbled_month_in_the_address_is_not_a_server_error(client, group_a, t
 def test_arrears_are_commitment_due_minus_paid_since_joining(client, group_a, treasurer_a):
     client.force_login(treasurer_a)
     # Founded 5 Dec 2564: December and January are due (100 each) by the January sheet.
-    client.post(sheet_url(group_a, datetime.date(2021, 12, 1)), sheet_data(group_a, {1: "100", 2: "50", 3: ""}, "5/12/2564"))
+    client.post(
+        sheet_url(group_a, datetime.date(2021, 12, 1)), sheet_data(group_a, {1: "100", 2: "50", 3: ""}, "5/12/2564")
+    )
     response = client.get(sheet_url(group_a))
     arrears = {m.number: (m.arrears_before, m.arrears) for m in response.context["members"]}
     # (owed from December, owed including January)
@@ -254,14 +259,17 @@ def test_the_sheet_takes_a_fixed_handful_of_queries_whatever_the_group_size(
 
 def test_staff_read_a_posted_sheet_without_its_form_or_payment_buttons(client, group_a, leader, staff):
     services.sheet_post(
-        group=group_a, month=JANUARY, paid_on=datetime.date(2022, 1, 5),
-        amounts={m.pk: Decimal("100") for m in group_a.members.all()}, user=leader,
-    )  # fmt: skip
+        group=group_a,
+        month=JANUARY,
+        paid_on=datetime.date(2022, 1, 5),
+        amounts={m.pk: Decimal("100") for m in group_a.members.all()},
+        user=leader,
+    )
     client.force_login(staff)
     response = client.get(sheet_url(group_a))
     assert response.status_code == 200
     assert response.templates[0].name == "groups/sheet_posted.html"
-    assert "<form method=\"post\" id=\"sheet-form\"" not in response.content.decode()
+    assert '<form method="post" id="sheet-form"' not in response.content.decode()
     assert reverse("groups:deposit", args=[group_a.pk, group_a.members.first().pk]) not in response.content.decode()
     assert response.context["figures"].total == Decimal("300.00")
     # The group page links each posted sheet for them too.
@@ -279,9 +287,15 @@ def test_staff_see_an_open_month_read_only_and_cannot_post_it(client, group_a, s
 
 
 def test_after_a_reversal_the_sheet_list_agrees_with_the_group_total_and_the_sheet(client, group_a, leader, staff):
-    amounts = dict(zip(group_a.members.order_by("number"), [Decimal("100"), Decimal("150"), Decimal("300")]))
+    amounts = dict(
+        zip(group_a.members.order_by("number"), [Decimal("100"), Decimal("150"), Decimal("300")], strict=True)
+    )
     sheet = services.sheet_post(
-        group=group_a, month=JANUARY, paid_on=datetime.date(2022, 1, 5), amounts={m.pk: a for m, a in amounts.items()}, user=leader
+        group=group_a,
+        month=JANUARY,
+        paid_on=datetime.date(2022, 1, 5),
+        amounts={m.pk: a for m, a in amounts.items()},
+        user=leader,
     )
     wrong = sheet.entries.get(amount=Decimal("300"))
     services.entry_reverse(entry=wrong, date=datetime.date(2022, 1, 6), reason="บันทึกผิดคน", user=leader)
@@ -300,11 +314,16 @@ def test_after_a_reversal_the_sheet_list_agrees_with_the_group_total_and_the_she
 
 def test_a_late_deposit_for_a_posted_month_counts_on_the_list_as_on_the_sheet(client, group_a, leader):
     services.sheet_post(
-        group=group_a, month=JANUARY, paid_on=datetime.date(2022, 1, 5),
-        amounts={m.pk: Decimal("100") for m in group_a.members.order_by("number")[:2]}, user=leader,
-    )  # fmt: skip
+        group=group_a,
+        month=JANUARY,
+        paid_on=datetime.date(2022, 1, 5),
+        amounts={m.pk: Decimal("100") for m in group_a.members.order_by("number")[:2]},
+        user=leader,
+    )
     late = group_a.members.get(number=3)
-    services.deposit_post(member=late, month=JANUARY, date=datetime.date(2022, 1, 20), amount=Decimal("80"), user=leader)
+    services.deposit_post(
+        member=late, month=JANUARY, date=datetime.date(2022, 1, 20), amount=Decimal("80"), user=leader
+    )
     client.force_login(leader)
     (listed,) = client.get(reverse("groups:detail", args=[group_a.pk])).context["sheets"]
     sheet_page = client.get(sheet_url(group_a)).context
@@ -313,12 +332,17 @@ def test_a_late_deposit_for_a_posted_month_counts_on_the_list_as_on_the_sheet(cl
     assert sheet_page["unpaid"] == []
 
 
-def test_the_group_pages_sheet_list_costs_the_same_queries_for_a_year_of_sheets(client, group_a, leader, django_assert_num_queries):
+def test_the_group_pages_sheet_list_costs_the_same_queries_for_a_year_of_sheets(
+    client, group_a, leader, django_assert_num_queries
+):
     def post(month):
         services.sheet_post(
-            group=group_a, month=month, paid_on=month + datetime.timedelta(days=4),
-            amounts={m.pk: Decimal("100") for m in group_a.members.all()}, user=leader,
-        )  # fmt: skip
+            group=group_a,
+            month=month,
+            paid_on=month + datetime.timedelta(days=4),
+            amounts={m.pk: Decimal("100") for m in group_a.members.all()},
+            user=leader,
+        )
 
     post(JANUARY)
     client.force_login(leader)

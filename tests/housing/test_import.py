@@ -27,19 +27,38 @@ def header():
 
 def row(where, first_name="สมใจ", **changes):
     values = {
-        "title": "นาง", "first_name": first_name, "last_name": "รักบ้าน", "phone": "0812345678", "national_id": "",
-        "community": where.name, "address": "12 ซอย 3", "adults": "2", "children": "1", "elderly": "0",
-        "disabled": "0", "tenure": "เช่า", "monthly_income": "9,000", "housing_cost": "1500", "can_pay": "1200",
-        "reason": "บ้านแออัด", "preferred_area": "เขารูปช้าง", "surveyed_on": "15/12/2564",
+        "title": "นาง",
+        "first_name": first_name,
+        "last_name": "รักบ้าน",
+        "phone": "0812345678",
+        "national_id": "",
+        "community": where.name,
+        "address": "12 ซอย 3",
+        "adults": "2",
+        "children": "1",
+        "elderly": "0",
+        "disabled": "0",
+        "tenure": "เช่า",
+        "monthly_income": "9,000",
+        "housing_cost": "1500",
+        "can_pay": "1200",
+        "reason": "บ้านแออัด",
+        "preferred_area": "เขารูปช้าง",
+        "surveyed_on": "15/12/2564",
         **consent_cells(),
-    }  # fmt: skip
+    }
     values.update(changes)
     return [values[key] for key, _label in importing.COLUMNS]
 
 
 def consent_cells(how=ConsentMethod.SIGNED_FORM):
     """The consent columns as a leader fills them in, in the language of the template."""
-    return {"consent_given": gettext("yes"), "consent_on": "15/12/2564", "consent_how": str(how.label), "consent_witness": ""}
+    return {
+        "consent_given": gettext("yes"),
+        "consent_on": "15/12/2564",
+        "consent_how": str(how.label),
+        "consent_witness": "",
+    }
 
 
 def xlsx(rows, name="survey.xlsx"):
@@ -69,7 +88,10 @@ def confirm(client, response):
 
 def test_a_leader_previews_then_imports_every_row(client, leader, group_a, group_b):
     client.force_login(leader)
-    response = upload(client, xlsx([header(), row(group_a.community), row(group_b.community, "สมหมาย", national_id="1-1037-02296-12-1")]))
+    response = upload(
+        client,
+        xlsx([header(), row(group_a.community), row(group_b.community, "สมหมาย", national_id="1-1037-02296-12-1")]),
+    )
     assert response.status_code == 200 and len(response.context["preview"]) == 2
     assert_no_english(response)
     assert not Household.objects.exists()  # the preview writes nothing
@@ -78,7 +100,12 @@ def test_a_leader_previews_then_imports_every_row(client, leader, group_a, group
     households = Household.objects.order_by("head__first_name")
     assert [h.head.first_name for h in households] == ["สมหมาย", "สมใจ"]
     somjai = households[1]
-    assert (somjai.monthly_income, somjai.size, somjai.surveyed_on, somjai.tenure) == (Decimal("9000.00"), 3, datetime.date(2021, 12, 15), "renting")
+    assert (somjai.monthly_income, somjai.size, somjai.surveyed_on, somjai.tenure) == (
+        Decimal("9000.00"),
+        3,
+        datetime.date(2021, 12, 15),
+        "renting",
+    )
     assert somjai.surveyor == leader and list(somjai.steps.values_list("step", flat=True)) == [Step.SURVEYED]
     assert households[0].head.national_id == VALID_ID
     assert somjai.history.count() == 1  # imported rows keep their history like typed ones
@@ -101,10 +128,16 @@ def test_csv_in_utf8_or_thai_windows_encoding_and_thai_digits_are_read(client, l
     client.force_login(leader)
     rows = [header(), row(group_a.community, adults="๓", monthly_income="๑๒,๕๐๐", surveyed_on="๒๐/๑๒/๒๕๖๔")]
     response = upload(client, csv_file(rows, encoding="cp874"))
-    assert len(response.context["preview"]) == 1, response.context["errors"] and [e.message for e in response.context["errors"]]
+    assert len(response.context["preview"]) == 1, response.context["errors"] and [
+        e.message for e in response.context["errors"]
+    ]
     confirm(client, response)
     household = Household.objects.get()
-    assert (household.adults, household.monthly_income, household.surveyed_on) == (3, Decimal("12500.00"), datetime.date(2021, 12, 20))
+    assert (household.adults, household.monthly_income, household.surveyed_on) == (
+        3,
+        Decimal("12500.00"),
+        datetime.date(2021, 12, 20),
+    )
 
 
 def test_excel_numbers_and_dates_are_read_as_typed(client, leader, group_a):
@@ -134,9 +167,15 @@ def test_every_wrong_cell_is_named_by_row_and_column_and_nothing_is_imported(cli
     assert_no_english(response)
     found = {(e.row, e.column) for e in response.context["errors"]}
     assert found == {
-        (3, "ผู้ใหญ่"), (3, "รายได้ต่อเดือน (บาท)"), (4, ""), (5, "เลขประจำตัวประชาชน"), (5, "วันที่สำรวจ"),
-        (6, "ชื่อ"), (7, "ชุมชนที่อยู่ปัจจุบัน"), (7, "การอยู่อาศัยปัจจุบัน"),
-    }  # fmt: skip
+        (3, "ผู้ใหญ่"),
+        (3, "รายได้ต่อเดือน (บาท)"),
+        (4, ""),
+        (5, "เลขประจำตัวประชาชน"),
+        (5, "วันที่สำรวจ"),
+        (6, "ชื่อ"),
+        (7, "ชุมชนที่อยู่ปัจจุบัน"),
+        (7, "การอยู่อาศัยปัจจุบัน"),
+    }
     messages = {(e.row, e.column): e.message for e in response.context["errors"]}
     assert "แถว 2" in messages[(6, "ชื่อ")] and "ว่าง" in messages[(4, "")]
     assert not Household.objects.exists() and not Person.objects.filter(last_name="รักบ้าน").exists()
@@ -178,7 +217,17 @@ def test_rows_checked_again_when_confirmed(client, leader, group_a):
         (lambda c: SimpleUploadedFile("big.csv", b"a," * (25 * 1024 * 1024)), "ใหญ่เกิน"),
         (lambda c: SimpleUploadedFile("empty.csv", b""), "ว่าง"),
     ],
-    ids=["wrong header", "unknown column", "columns reordered", "no rows", "not a spreadsheet", "broken xlsx", "old xls", "50 MB", "empty"],
+    ids=[
+        "wrong header",
+        "unknown column",
+        "columns reordered",
+        "no rows",
+        "not a spreadsheet",
+        "broken xlsx",
+        "old xls",
+        "50 MB",
+        "empty",
+    ],
 )
 def test_a_file_that_cannot_be_read_says_why_beside_the_field(client, leader, group_a, file, message):
     client.force_login(leader)
@@ -207,19 +256,25 @@ def test_the_template_downloads_with_its_header_and_lists(client, leader, group_
     assert len(response.context["preview"]) == 1
 
 
-@pytest.mark.parametrize("persona, status", [("leader", 200), ("staff", 403), ("treasurer_a", 403), ("collector", 403), ("anonymous", 302)])
+@pytest.mark.parametrize(
+    "persona, status", [("leader", 200), ("staff", 403), ("treasurer_a", 403), ("collector", 403), ("anonymous", 302)]
+)
 def test_only_leaders_import(personas, group_a, persona, status):
     client = personas[persona]
     for name in ["housing:import", "housing:import_template_xlsx", "housing:import_template_csv"]:
         assert client.get(reverse(name)).status_code == status, name
     response = client.post(reverse("housing:import"), {"file": xlsx([header(), row(group_a.community)])})
     assert response.status_code == status
-    assert client.post(reverse("housing:import_confirm"), {"token": "x"}).status_code == (302 if status == 200 else status)
+    assert client.post(reverse("housing:import_confirm"), {"token": "x"}).status_code == (
+        302 if status == 200 else status
+    )
     assert not Household.objects.exists()
 
 
 @pytest.mark.parametrize("count", [2, 60])
-def test_checking_and_importing_take_the_same_queries_whatever_the_rows(client, leader, group_a, django_assert_max_num_queries, count):
+def test_checking_and_importing_take_the_same_queries_whatever_the_rows(
+    client, leader, group_a, django_assert_max_num_queries, count
+):
     client.force_login(leader)
     rows = [header()] + [row(group_a.community, f"คนที่{i}", national_id="") for i in range(count)]
     with django_assert_max_num_queries(12):

@@ -20,25 +20,64 @@ VALID_ID = "1103702296121"
 
 def form_data(community, **changes):
     data = {
-        "title": "นาง", "first_name": "สมใจ", "last_name": "รักบ้าน", "phone": "0812345678", "national_id": "",
-        "community": community.pk, "address": "12 ซอย 3", "adults": "2", "children": "๑", "elderly": "0", "disabled": "0",
-        "tenure": Tenure.RENTING, "monthly_income": "9,000", "housing_cost": "1500", "can_pay": "1,200",
-        "member": "", "reason": "บ้านแออัด", "preferred_area": "เขารูปช้าง", "surveyed_on": "10/12/2564",
-        "consent_given": "on", "consent_on": "10/12/2564", "consent_how": ConsentMethod.SIGNED_FORM, "consent_witness": "",
-    }  # fmt: skip
+        "title": "นาง",
+        "first_name": "สมใจ",
+        "last_name": "รักบ้าน",
+        "phone": "0812345678",
+        "national_id": "",
+        "community": community.pk,
+        "address": "12 ซอย 3",
+        "adults": "2",
+        "children": "๑",
+        "elderly": "0",
+        "disabled": "0",
+        "tenure": Tenure.RENTING,
+        "monthly_income": "9,000",
+        "housing_cost": "1500",
+        "can_pay": "1,200",
+        "member": "",
+        "reason": "บ้านแออัด",
+        "preferred_area": "เขารูปช้าง",
+        "surveyed_on": "10/12/2564",
+        "consent_given": "on",
+        "consent_on": "10/12/2564",
+        "consent_how": ConsentMethod.SIGNED_FORM,
+        "consent_witness": "",
+    }
     data.update(changes)
     return data
 
 
 def survey(community, leader, first_name="สมใจ", national_id=""):
     return services.household_survey(
-        person={"title": "นาง", "first_name": first_name, "last_name": "รักบ้าน", "phone": "081", "national_id": national_id,
-                "community": community, "address": ""},
-        household={"community": community, "address": "", "adults": 2, "children": 1, "elderly": 0, "disabled": 0,
-                   "tenure": Tenure.RENTING, "monthly_income": Decimal("9000"), "housing_cost": Decimal("1500"),
-                   "can_pay": Decimal("1200"), "member": None, "reason": "", "preferred_area": ""},
-        surveyed_on=datetime.date(2021, 12, 10), consent=CONSENT, user=leader,
-    )  # fmt: skip
+        person={
+            "title": "นาง",
+            "first_name": first_name,
+            "last_name": "รักบ้าน",
+            "phone": "081",
+            "national_id": national_id,
+            "community": community,
+            "address": "",
+        },
+        household={
+            "community": community,
+            "address": "",
+            "adults": 2,
+            "children": 1,
+            "elderly": 0,
+            "disabled": 0,
+            "tenure": Tenure.RENTING,
+            "monthly_income": Decimal("9000"),
+            "housing_cost": Decimal("1500"),
+            "can_pay": Decimal("1200"),
+            "member": None,
+            "reason": "",
+            "preferred_area": "",
+        },
+        surveyed_on=datetime.date(2021, 12, 10),
+        consent=CONSENT,
+        user=leader,
+    )
 
 
 CONSENT = {"given_on": datetime.date(2021, 12, 10), "how": ConsentMethod.SIGNED_FORM, "witness": ""}
@@ -62,9 +101,18 @@ def test_a_leader_surveys_a_household_on_the_form(client, leader, group_a):
 
 @pytest.mark.parametrize(
     "field, value",
-    [("adults", "0"), ("adults", "-1"), ("children", "สอง"), ("monthly_income", "เก้าพัน"), ("monthly_income", "-5"),
-     ("surveyed_on", "10/12/2600"), ("surveyed_on", "10/12/2021"), ("national_id", "1103702296122"), ("first_name", "")],
-)  # fmt: skip
+    [
+        ("adults", "0"),
+        ("adults", "-1"),
+        ("children", "สอง"),
+        ("monthly_income", "เก้าพัน"),
+        ("monthly_income", "-5"),
+        ("surveyed_on", "10/12/2600"),
+        ("surveyed_on", "10/12/2021"),
+        ("national_id", "1103702296122"),
+        ("first_name", ""),
+    ],
+)
 def test_wrong_input_gets_a_thai_message_beside_the_field_and_nothing_is_written(client, leader, group_a, field, value):
     client.force_login(leader)
     response = client.post(reverse("housing:new"), form_data(group_a.community, **{field: value}))
@@ -79,7 +127,9 @@ def test_likely_duplicates_are_shown_before_saving(client, leader, group_a):
     response = client.post(reverse("housing:new"), form_data(group_a.community))  # same name, same community
     assert response.status_code == 200 and response.context["form"].duplicates
     assert_no_english(response)
-    response = client.post(reverse("housing:new"), form_data(group_a.community, first_name="คนอื่น", national_id=VALID_ID))
+    response = client.post(
+        reverse("housing:new"), form_data(group_a.community, first_name="คนอื่น", national_id=VALID_ID)
+    )
     assert response.context["form"].duplicates
     assert Household.objects.count() == 1
     # Ticking the box saves a different household with the same name.
@@ -101,12 +151,20 @@ def test_steps_only_go_forward_and_a_withdrawal_needs_a_reason(leader, group_a):
     household = survey(group_a.community, leader)
     services.step_add(household=household, step=Step.VERIFIED, date=datetime.date(2022, 1, 5), reason="", user=leader)
     with pytest.raises(ValidationError):
-        services.step_add(household=household, step=Step.VERIFIED, date=datetime.date(2022, 1, 6), reason="", user=leader)
+        services.step_add(
+            household=household, step=Step.VERIFIED, date=datetime.date(2022, 1, 6), reason="", user=leader
+        )
     with pytest.raises(ValidationError):
-        services.step_add(household=household, step=Step.APPROVED, date=datetime.date(2021, 12, 1), reason="", user=leader)
+        services.step_add(
+            household=household, step=Step.APPROVED, date=datetime.date(2021, 12, 1), reason="", user=leader
+        )
     with pytest.raises(ValidationError):
-        services.step_add(household=household, step=Step.WITHDRAWN, date=datetime.date(2022, 2, 1), reason=" ", user=leader)
-    services.step_add(household=household, step=Step.WITHDRAWN, date=datetime.date(2022, 2, 1), reason="ย้ายไปอยู่กับลูก", user=leader)
+        services.step_add(
+            household=household, step=Step.WITHDRAWN, date=datetime.date(2022, 2, 1), reason=" ", user=leader
+        )
+    services.step_add(
+        household=household, step=Step.WITHDRAWN, date=datetime.date(2022, 2, 1), reason="ย้ายไปอยู่กับลูก", user=leader
+    )
     with pytest.raises(ValidationError):
         services.step_add(household=household, step=Step.MOVED, date=datetime.date(2022, 3, 1), reason="", user=leader)
     assert list(StatusStep.objects.values_list("step", flat=True)) == [Step.SURVEYED, Step.VERIFIED, Step.WITHDRAWN]
@@ -123,7 +181,9 @@ def test_steps_only_go_forward_and_a_withdrawal_needs_a_reason(leader, group_a):
         ("anonymous", 302, False, 302),
     ],
 )
-def test_income_ids_and_phones_stay_with_leaders_and_staff(personas, leader, group_a, group_b, persona, list_status, sees_income, new_status):
+def test_income_ids_and_phones_stay_with_leaders_and_staff(
+    personas, leader, group_a, group_b, persona, list_status, sees_income, new_status
+):
     in_a = survey(group_a.community, leader, national_id=VALID_ID)
     survey(group_b.community, leader, first_name="บีบี")
     client = personas[persona]
@@ -166,11 +226,15 @@ def test_the_demo_has_150_households_surveyed_in_december_2564(settings):
     settings.DEMO = True
     call_command("seed_demo", stdout=open("/dev/null", "w"))
     assert Household.objects.count() == 150
-    assert not Household.objects.exclude(surveyed_on__range=(datetime.date(2021, 12, 1), datetime.date(2021, 12, 31))).exists()
+    assert not Household.objects.exclude(
+        surveyed_on__range=(datetime.date(2021, 12, 1), datetime.date(2021, 12, 31))
+    ).exists()
     assert Household.objects.filter(member__isnull=False).exists()
 
 
-@pytest.mark.parametrize("persona, status", [("leader", 200), ("staff", 200), ("treasurer_a", 403), ("collector", 403), ("anonymous", 302)])
+@pytest.mark.parametrize(
+    "persona, status", [("leader", 200), ("staff", 200), ("treasurer_a", 403), ("collector", 403), ("anonymous", 302)]
+)
 def test_staff_export_the_survey_and_every_export_is_recorded(personas, leader, group_a, persona, status):
     from io import BytesIO
 
@@ -225,10 +289,18 @@ def test_the_admin_puts_no_household_into_a_proposal(client, leader, group_a):
     client.force_login(leader)
     response = client.post(
         reverse("admin:housing_proposal_add"),
-        {"title": "บ้านมั่นคง", "date": "1/3/2565", "target_site": "เขารูปช้าง", "background": "", "households": [surveyed.pk],
-         "budget_lines-TOTAL_FORMS": "0", "budget_lines-INITIAL_FORMS": "0",
-         "budget_lines-MIN_NUM_FORMS": "0", "budget_lines-MAX_NUM_FORMS": "1000"},
-    )  # fmt: skip
+        {
+            "title": "บ้านมั่นคง",
+            "date": "1/3/2565",
+            "target_site": "เขารูปช้าง",
+            "background": "",
+            "households": [surveyed.pk],
+            "budget_lines-TOTAL_FORMS": "0",
+            "budget_lines-INITIAL_FORMS": "0",
+            "budget_lines-MIN_NUM_FORMS": "0",
+            "budget_lines-MAX_NUM_FORMS": "1000",
+        },
+    )
     assert response.status_code == 302
     assert not Proposal.objects.get().households.exists()
     assert [step.step for step in surveyed.steps.all()] == [Step.SURVEYED]
@@ -236,15 +308,25 @@ def test_the_admin_puts_no_household_into_a_proposal(client, leader, group_a):
     assert 'name="households"' not in page.content.decode()
 
 
-@pytest.mark.parametrize("persona, status", [("leader", 200), ("staff", 200), ("treasurer_a", 403), ("collector", 403), ("anonymous", 302)])
+@pytest.mark.parametrize(
+    "persona, status", [("leader", 200), ("staff", 200), ("treasurer_a", 403), ("collector", 403), ("anonymous", 302)]
+)
 def test_proposals_are_for_leaders_and_staff(personas, leader, persona, status):
     from housing.models import Proposal
 
     proposal = Proposal.objects.create(title="ร่าง", date=datetime.date(2022, 3, 1), target_site="ที่ดิน")
-    for name in ["housing:proposals", "housing:proposals_xlsx", "housing:proposal", "housing:proposal_pdf", "housing:proposal_xlsx"]:
+    for name in [
+        "housing:proposals",
+        "housing:proposals_xlsx",
+        "housing:proposal",
+        "housing:proposal_pdf",
+        "housing:proposal_xlsx",
+    ]:
         args = [] if name.startswith("housing:proposals") else [proposal.pk]
         assert personas[persona].get(reverse(name, args=args)).status_code == status, name
-    assert personas[persona].get(reverse("housing:proposal_new")).status_code == (200 if persona == "leader" else status if status != 200 else 403)
+    assert personas[persona].get(reverse("housing:proposal_new")).status_code == (
+        200 if persona == "leader" else status if status != 200 else 403
+    )
 
 
 def verified(community, leader, name):
@@ -339,7 +421,11 @@ def test_the_proposal_pdf_breaks_thai_lines_between_words_and_its_text_reads_bac
     import unicodedata
 
     proposal = services.proposal_create(
-        title="โครงการบ้านมั่นคงสงขลา", date=datetime.date(2022, 3, 1), target_site="เขารูปช้าง", background=BACKGROUND, user=leader
+        title="โครงการบ้านมั่นคงสงขลา",
+        date=datetime.date(2022, 3, 1),
+        target_site="เขารูปช้าง",
+        background=BACKGROUND,
+        user=leader,
     )
     for i in range(45):  # enough households for the annex to run onto more pages
         household = survey(group_a.community, leader, first_name=f"คนที่{i}")
@@ -348,7 +434,13 @@ def test_the_proposal_pdf_breaks_thai_lines_between_words_and_its_text_reads_bac
     pdf = tmp_path / "proposal.pdf"
     pdf.write_bytes(client.get(reverse("housing:proposal_pdf", args=[proposal.pk])).content)
 
-    pages = int(next(line.split()[-1] for line in subprocess.run(["pdfinfo", pdf], capture_output=True, text=True).stdout.splitlines() if line.startswith("Pages:")))
+    pages = int(
+        next(
+            line.split()[-1]
+            for line in subprocess.run(["pdfinfo", pdf], capture_output=True, text=True).stdout.splitlines()
+            if line.startswith("Pages:")
+        )
+    )
     subprocess.run(["pdftoppm", "-r", "50", "-png", pdf, tmp_path / "page"], check=True)
     images = sorted(tmp_path.glob("page-*.png"))
     assert pages >= 2 and len(images) == pages
@@ -398,8 +490,12 @@ def words_cut(lines, text):
 
 
 @pytest.mark.parametrize("count", [2, 30])
-def test_proposal_pages_take_the_same_queries_whatever_the_households(client, leader, group_a, django_assert_max_num_queries, count):
-    proposal = services.proposal_create(title="ร่าง", date=datetime.date(2022, 3, 1), target_site="ที่ดิน", households=[], user=leader)
+def test_proposal_pages_take_the_same_queries_whatever_the_households(
+    client, leader, group_a, django_assert_max_num_queries, count
+):
+    proposal = services.proposal_create(
+        title="ร่าง", date=datetime.date(2022, 3, 1), target_site="ที่ดิน", households=[], user=leader
+    )
     for i in range(count):
         proposal.households.add(survey(group_a.community, leader, first_name=f"คนที่{i}"))
         verified(group_a.community, leader, f"รอ{i}")

@@ -85,7 +85,14 @@ def test_the_same_tables_as_an_excel_workbook(demo):
 
 @pytest.mark.parametrize(
     "persona, status",
-    [("leader", 200), ("staff", 200), ("treasurer_a", 403), ("treasurer_b", 403), ("collector", 403), ("anonymous", 302)],
+    [
+        ("leader", 200),
+        ("staff", 200),
+        ("treasurer_a", 403),
+        ("treasurer_b", 403),
+        ("collector", 403),
+        ("anonymous", 302),
+    ],
 )
 def test_staff_and_leaders_export_the_report_and_no_one_else(personas, persona, status):
     for name in ["report", "report_pdf", "report_xlsx"]:
@@ -110,9 +117,15 @@ def test_the_command_writes_the_report_for_scheduled_runs(demo, tmp_path):
     call_command("codi_report", "--from", "2564-12", "--to", "2565-02", "--output", str(tmp_path / "r.pdf"), stdout=out)
     assert "ธันวาคม 2564 – กุมภาพันธ์ 2565" in out.getvalue()
     assert "16กลุ่ม16ชุมชน" in squeezed(pdf_text(tmp_path / "r.pdf"))
-    call_command("codi_report", "--from", "2564-12", "--to", "2565-02", "--output", str(tmp_path / "r.xlsx"), stdout=out)
+    call_command(
+        "codi_report", "--from", "2564-12", "--to", "2565-02", "--output", str(tmp_path / "r.xlsx"), stdout=out
+    )
     assert load_workbook(tmp_path / "r.xlsx").worksheets[0].max_row > 10
-    for bad in [("--from", "2021-12", "--to", "2565-02"), ("--from", "2565-03", "--to", "2565-02"), ("--from", "12/2564", "--to", "2565-02")]:
+    for bad in [
+        ("--from", "2021-12", "--to", "2565-02"),
+        ("--from", "2565-03", "--to", "2565-02"),
+        ("--from", "12/2564", "--to", "2565-02"),
+    ]:
         with pytest.raises(CommandError):
             call_command("codi_report", *bad, "--output", str(tmp_path / "x.pdf"), stdout=out)
 

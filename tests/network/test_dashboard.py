@@ -72,7 +72,12 @@ def test_a_network_with_no_records_shows_zeros(client, leader):
     assert response.status_code == 200
     assert [n for _status, _label, n in data.savings.by_status] == [0, 0, 0, 0]
     assert (data.savings.members, data.savings.balance, data.enterprise.cash) == (0, Decimal("0.00"), Decimal("0.00"))
-    assert (data.housing.households, data.housing.proposed, data.rent.arrears.arrears, data.rent.in_hand) == (0, 0, 0, 0)
+    assert (data.housing.households, data.housing.proposed, data.rent.arrears.arrears, data.rent.in_hand) == (
+        0,
+        0,
+        0,
+        0,
+    )
     assert data.rent.chart is None and data.rent.oldest_waiting_days is None
 
 
@@ -101,7 +106,11 @@ def test_the_enterprise_housing_and_rent_figures_are_those_of_their_pages(client
 
     assert data.enterprise.cash == enterprise_services.cash_balance() > 0
     picked_up = BuyingRound.objects.filter(pickup_on__lte=today)
-    assert data.enterprise.members_saved == sum(bill.saved for r in picked_up for bill in enterprise_selectors.bills(r)) > 0
+    assert (
+        data.enterprise.members_saved
+        == sum(bill.saved for r in picked_up for bill in enterprise_selectors.bills(r))
+        > 0
+    )
     levy = network_money(datetime.date(2021, 12, 1), datetime.date(2022, 2, 1)).levy
     assert data.enterprise.capital_in == Donation.objects.get().amount + levy == Decimal("5000.00") + levy
     goods = sum(row["value"] for row in enterprise_selectors.stock_levels(today))
@@ -114,19 +123,32 @@ def test_the_enterprise_housing_and_rent_figures_are_those_of_their_pages(client
 
     assert data.rent.arrears.arrears == rent_selectors.arrears_summary(today).total.arrears > 0
     first_month = add_months(month_start(today), -11)
-    collected = Receipt.objects.filter(void__isnull=True, date__range=(first_month, today)).values_list("amount", flat=True)
+    collected = Receipt.objects.filter(void__isnull=True, date__range=(first_month, today)).values_list(
+        "amount", flat=True
+    )
     assert data.rent.collected == sum(collected) > 0
     cash = rent_selectors.cash_in_hand(today)
     assert data.rent.in_hand == sum(row.in_hand for row in cash) > 0
     oldest = Receipt.objects.filter(void__isnull=True, remittance_line__isnull=True).order_by("date").first().date
     assert data.rent.oldest_waiting_days == (today - oldest).days
-    assert [letter.number for letter in data.rent.expiring] == [l.number for l in rent_selectors.letters_expiring(today)] != []
+    assert (
+        [letter.number for letter in data.rent.expiring]
+        == [letter.number for letter in rent_selectors.letters_expiring(today)]
+        != []
+    )
     assert data.rent.chart is not None
 
     page = response.content.decode()
     for amount in (data.savings.balance, data.enterprise.cash, data.rent.arrears.arrears, data.rent.in_hand):
         assert format_baht(amount) in page
-    for name in ("groups:summary", "groups:list", "enterprise:overview", "housing:list", "rent:overview", "rent:progress"):
+    for name in (
+        "groups:summary",
+        "groups:list",
+        "enterprise:overview",
+        "housing:list",
+        "rent:overview",
+        "rent:progress",
+    ):
         assert f'href="{reverse(name)}"' in page
 
 

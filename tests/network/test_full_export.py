@@ -17,9 +17,9 @@ from openpyxl import load_workbook
 
 from enterprise.models import Donation
 from groups.models import LedgerEntry
+from network.full_export import SHEETS, full_export_workbook
 from rent_collection.models import Receipt, ReceiptVoid
 from songkhla_network.excel import MONEY_FORMAT, XLSX
-from network.full_export import SHEETS, full_export_workbook
 from songkhla_network.models import Access, Community, Person, PersonalDataAccess, User
 from songkhla_network.thai import be_date
 from tests.conftest import client_for, make_group
@@ -61,7 +61,9 @@ def test_treasurers_collectors_and_visitors_cannot(personas):
     assert not PersonalDataAccess.objects.exists()
 
 
-def test_the_command_writes_the_same_copy_for_a_leader_or_staff_member_and_logs_it(tmp_path, staff, treasurer_a, group_a):
+def test_the_command_writes_the_same_copy_for_a_leader_or_staff_member_and_logs_it(
+    tmp_path, staff, treasurer_a, group_a
+):
     """For a network too large for the download to finish in the web server's time limit."""
     from django.core.management.base import CommandError
 
@@ -101,19 +103,21 @@ def sheet_for(workbook, model):
     index, sheet = next((i, s) for i, s in enumerate(SHEETS) if s.model is model)
     worksheet = workbook.worksheets[index + 1]
     paths = [column.path for column in sheet.bound]
-    return worksheet, [dict(zip(paths, row)) for row in worksheet.iter_rows(min_row=2)]
+    return worksheet, [dict(zip(paths, row, strict=True)) for row in worksheet.iter_rows(min_row=2)]
 
 
 def test_every_record_is_in_its_sheet_as_the_network_needs_it(demo):
-    someone = Person.objects.create(first_name="ทดสอบ", last_name="เลขบัตร", national_id="1101700203450", phone="0812345678")
+    someone = Person.objects.create(
+        first_name="ทดสอบ", last_name="เลขบัตร", national_id="1101700203450", phone="0812345678"
+    )
     # Counted before: the download itself adds a line to the personal-data access log.
     records = [sheet.model._default_manager.count() for sheet in SHEETS]
     workbook = workbook_of(client_for(demo).get(URL))
     about, *sheets = workbook.worksheets
     assert len(sheets) == len(SHEETS)
-    listed = [row[1] for row in about.iter_rows(values_only=True)][-len(SHEETS):]
+    listed = [row[1] for row in about.iter_rows(values_only=True)][-len(SHEETS) :]
     with translation.override("th"):
-        for sheet, worksheet, count, rows in zip(SHEETS, sheets, records, listed):
+        for sheet, worksheet, count, rows in zip(SHEETS, sheets, records, listed, strict=True):
             assert worksheet.max_row - 1 == count == rows, sheet.name
             assert [c.value for c in worksheet[1]] == [str(c.header) for c in sheet.bound]
     assert Receipt.objects.count() > 10 and Person.objects.count() > 200
@@ -139,7 +143,9 @@ def test_every_record_is_in_its_sheet_as_the_network_needs_it(demo):
     assert remitted and len(remitted) == Receipt.objects.filter(remittance_line__isnull=False).count()
     for row in remitted:
         receipt = Receipt.objects.get(pk=row["id"].value)
-        assert row["remittance_line.remittance.bank_reference"].value == receipt.remittance_line.remittance.bank_reference
+        assert (
+            row["remittance_line.remittance.bank_reference"].value == receipt.remittance_line.remittance.bank_reference
+        )
 
 
 def test_the_number_of_queries_does_not_grow_with_the_records(demo):

@@ -21,9 +21,9 @@ from groups import services as group_services
 from groups.models import LedgerEntry
 from housing import services as housing_services
 from housing.models import Household, StatusStep, Step
+from network import personal_data
 from rent_collection import services as rent_services
 from rent_collection.models import Receipt
-from network import personal_data
 from songkhla_network.models import (
     Access,
     ConsentMethod,
@@ -59,14 +59,20 @@ def test_a_new_household_is_saved_only_with_the_heads_consent(client, leader, gr
     assert not Person.objects.filter(first_name="สมใจ").exists()
 
     response = client.post(
-        reverse("housing:new"), form_data(group_a.community, consent_on="12/12/2564", consent_how=ConsentMethod.THUMBPRINT)
+        reverse("housing:new"),
+        form_data(group_a.community, consent_on="12/12/2564", consent_how=ConsentMethod.THUMBPRINT),
     )
     assert response.status_code == 302
     household = Household.objects.get()
     consent = PersonalDataConsent.objects.get()
     assert (consent.person, consent.purpose, consent.given, consent.given_on, consent.how, consent.recorded_by) == (
-        household.head, Purpose.HOUSING, True, datetime.date(2021, 12, 12), ConsentMethod.THUMBPRINT, leader
-    )  # fmt: skip
+        household.head,
+        Purpose.HOUSING,
+        True,
+        datetime.date(2021, 12, 12),
+        ConsentMethod.THUMBPRINT,
+        leader,
+    )
 
 
 def test_consent_by_word_of_mouth_needs_a_witness(client, leader, group_a):
@@ -83,13 +89,34 @@ def test_consent_by_word_of_mouth_needs_a_witness(client, leader, group_a):
 def test_the_service_itself_refuses_a_survey_without_consent(leader, group_a):
     with pytest.raises(ValidationError):
         housing_services.household_survey(
-            person={"title": "", "first_name": "ไม่ยินยอม", "last_name": "ก", "phone": "", "national_id": "",
-                    "community": group_a.community, "address": ""},
-            household={"community": group_a.community, "address": "", "adults": 1, "children": 0, "elderly": 0,
-                       "disabled": 0, "tenure": "renting", "monthly_income": Decimal("1"), "housing_cost": Decimal("0"),
-                       "can_pay": Decimal("0"), "member": None, "reason": "", "preferred_area": ""},
-            surveyed_on=datetime.date(2021, 12, 10), consent=None, user=leader,
-        )  # fmt: skip
+            person={
+                "title": "",
+                "first_name": "ไม่ยินยอม",
+                "last_name": "ก",
+                "phone": "",
+                "national_id": "",
+                "community": group_a.community,
+                "address": "",
+            },
+            household={
+                "community": group_a.community,
+                "address": "",
+                "adults": 1,
+                "children": 0,
+                "elderly": 0,
+                "disabled": 0,
+                "tenure": "renting",
+                "monthly_income": Decimal("1"),
+                "housing_cost": Decimal("0"),
+                "can_pay": Decimal("0"),
+                "member": None,
+                "reason": "",
+                "preferred_area": "",
+            },
+            surveyed_on=datetime.date(2021, 12, 10),
+            consent=None,
+            user=leader,
+        )
     assert not Person.objects.filter(first_name="ไม่ยินยอม").exists()
     with pytest.raises(ValidationError):  # nor a verbal one without its witness
         housing_services.consent_values({**CONSENT, "how": ConsentMethod.VERBAL}, person=None, user=leader)
@@ -97,7 +124,12 @@ def test_the_service_itself_refuses_a_survey_without_consent(leader, group_a):
 
 def test_the_import_records_each_households_consent_and_refuses_a_row_without_it(client, leader, group_a):
     client.force_login(leader)
-    assert header()[-4:] == [gettext("consent given"), gettext("consent date"), gettext("how consent was given"), gettext("witness")]
+    assert header()[-4:] == [
+        gettext("consent given"),
+        gettext("consent date"),
+        gettext("how consent was given"),
+        gettext("witness"),
+    ]
     rows = [
         header(),
         row(group_a.community, "หนึ่ง"),
@@ -110,7 +142,11 @@ def test_the_import_records_each_households_consent_and_refuses_a_row_without_it
     assert errors == {(3, gettext("consent given")), (4, gettext("witness")), (5, gettext("consent date"))}
     assert not Household.objects.exists()
 
-    rows = [header(), row(group_a.community, "หนึ่ง"), row(group_a.community, "สาม", **{**consent_cells(ConsentMethod.VERBAL), "consent_witness": "นางพยาน"})]
+    rows = [
+        header(),
+        row(group_a.community, "หนึ่ง"),
+        row(group_a.community, "สาม", **{**consent_cells(ConsentMethod.VERBAL), "consent_witness": "นางพยาน"}),
+    ]
     response = confirm(client, upload(client, xlsx(rows)))
     assert response.status_code == 302
     consents = {c.person.first_name: c for c in PersonalDataConsent.objects.select_related("person")}
@@ -158,15 +194,30 @@ def test_the_survey_export_is_in_the_same_log(client, leader, group_a):
 
 @pytest.mark.parametrize(
     "persona, status",
-    [("leader", 200), ("treasurer_a", 403), ("treasurer_b", 403), ("collector", 403), ("staff", 403), ("anonymous", 302)],
+    [
+        ("leader", 200),
+        ("treasurer_a", 403),
+        ("treasurer_b", 403),
+        ("collector", 403),
+        ("staff", 403),
+        ("anonymous", 302),
+    ],
 )
 def test_personal_data_pages_are_for_leaders_only(personas, group_a, persona, status):
     person = group_a.members.first().person
     client = personas[persona]
-    for name, args in [("people:search", []), ("people:log", []), ("people:detail", [person.pk]), ("people:export", [person.pk]), ("people:erase", [person.pk])]:
+    for name, args in [
+        ("people:search", []),
+        ("people:log", []),
+        ("people:detail", [person.pk]),
+        ("people:export", [person.pk]),
+        ("people:erase", [person.pk]),
+    ]:
         assert client.get(reverse(name, args=args)).status_code == status, name
     response = client.post(reverse("people:erase", args=[person.pk]), {"reason": "คำขอ", "confirm": "on"})
-    assert response.status_code == (200 if persona == "leader" else status)  # the leader is told why not: still a member
+    assert response.status_code == (
+        200 if persona == "leader" else status
+    )  # the leader is told why not: still a member
     person.refresh_from_db()
     assert person.erased_at is None and person.first_name == "สมาชิก1"
     assert not logged(Access.ERASED).exists()
@@ -198,24 +249,45 @@ def everywhere(leader, collector, group_a):
     person.save()
     for month in (datetime.date(2021, 12, 1), datetime.date(2022, 1, 1)):
         group_services.sheet_post(
-            group=group_a, month=month, paid_on=month.replace(day=5), amounts={m.pk: Decimal("100.00") for m in group_a.members.all()}, user=leader
+            group=group_a,
+            month=month,
+            paid_on=month.replace(day=5),
+            amounts={m.pk: Decimal("100.00") for m in group_a.members.all()},
+            user=leader,
         )
     household = survey(group_a.community, leader, national_id=VALID_ID)
     today = timezone.localdate()
     tenancy = rent_services.tenancy_register(
-        person=person, community=group_a.community, plot="12/3", contract_number="รฟท. 555", monthly_rent=Decimal("200"),
-        start_date=datetime.date(2012, 1, 1), opening_balance=Decimal("1000"), opening_on=today - datetime.timedelta(days=45),
+        person=person,
+        community=group_a.community,
+        plot="12/3",
+        contract_number="รฟท. 555",
+        monthly_rent=Decimal("200"),
+        start_date=datetime.date(2012, 1, 1),
+        opening_balance=Decimal("1000"),
+        opening_on=today - datetime.timedelta(days=45),
         opening_source="หนังสือแจ้งยอดค้างชำระ พอช.",
-    )  # fmt: skip
+    )
     rent_services.letter_record(
-        number="พอช. 1", date=today - datetime.timedelta(days=35), signed_by="ผู้อำนวยการ", valid_from=today - datetime.timedelta(days=30),
-        valid_to=today + datetime.timedelta(days=300), assignments=[(collector, [group_a.community])],
-    )  # fmt: skip
-    rent_services.receipt_post(collector=collector, tenancy=tenancy, date=today, amount=Decimal("300.00"), user=collector)
+        number="พอช. 1",
+        date=today - datetime.timedelta(days=35),
+        signed_by="ผู้อำนวยการ",
+        valid_from=today - datetime.timedelta(days=30),
+        valid_to=today + datetime.timedelta(days=300),
+        assignments=[(collector, [group_a.community])],
+    )
+    rent_services.receipt_post(
+        collector=collector, tenancy=tenancy, date=today, amount=Decimal("300.00"), user=collector
+    )
     works_services.work_create(
-        community=group_a.community, kind=WorkKind.ECO_BOTTLES, title="ขวดนิเวศแหลมสน", description="", started_on=datetime.date(2021, 10, 1),
-        participants=[person], user=leader,
-    )  # fmt: skip
+        community=group_a.community,
+        kind=WorkKind.ECO_BOTTLES,
+        title="ขวดนิเวศแหลมสน",
+        description="",
+        started_on=datetime.date(2021, 10, 1),
+        participants=[person],
+        user=leader,
+    )
     assert household.head == person
     return person
 
@@ -262,7 +334,9 @@ def test_the_person_page_shows_every_area_and_logs_the_view(client, leader, ever
 def test_the_person_page_takes_the_same_queries_whatever_the_rows(client, leader, everywhere, group_a):
     client.force_login(leader)
     other = group_a.members.order_by("number").last()
-    group_services.withdrawal_post(member=other, date=datetime.date(2022, 1, 10), amount=Decimal("50"), reason="", user=leader)
+    group_services.withdrawal_post(
+        member=other, date=datetime.date(2022, 1, 10), amount=Decimal("50"), reason="", user=leader
+    )
 
     def count(person):
         with CaptureQueriesContext(connection) as queries:
@@ -285,26 +359,45 @@ def former_saver(leader, group_a):
     person.national_id, person.phone, person.address = VALID_ID, PHONE, "99 ถนนริมราง"
     person.save()
     group_services.sheet_post(
-        group=group_a, month=datetime.date(2021, 12, 1), paid_on=datetime.date(2021, 12, 5),
-        amounts={m.pk: Decimal("100.00") for m in group_a.members.all()}, user=leader,
-    )  # fmt: skip
-    group_services.withdrawal_post(member=member, date=datetime.date(2022, 1, 5), amount=Decimal("100.00"), reason="ออกจากกลุ่ม", user=leader)
+        group=group_a,
+        month=datetime.date(2021, 12, 1),
+        paid_on=datetime.date(2021, 12, 5),
+        amounts={m.pk: Decimal("100.00") for m in group_a.members.all()},
+        user=leader,
+    )
+    group_services.withdrawal_post(
+        member=member, date=datetime.date(2022, 1, 5), amount=Decimal("100.00"), reason="ออกจากกลุ่ม", user=leader
+    )
     member.left_on = datetime.date(2022, 1, 5)
     member.save()
     household = survey(group_a.community, leader, national_id=VALID_ID)
     household.address, household.reason = "12 ซอย 3", "บ้านแออัด"
     household.save()
     works_services.work_create(
-        community=group_a.community, kind=WorkKind.ECO_BOTTLES, title="ขวดนิเวศ", description="", started_on=datetime.date(2021, 10, 1),
-        participants=[person], user=leader,
-    )  # fmt: skip
+        community=group_a.community,
+        kind=WorkKind.ECO_BOTTLES,
+        title="ขวดนิเวศ",
+        description="",
+        started_on=datetime.date(2021, 10, 1),
+        participants=[person],
+        user=leader,
+    )
     return person
 
 
 def money_rows():
     return (
-        list(LedgerEntry.objects.order_by("id").values_list("id", "member_id", "kind", "month", "date", "amount", "reason", "posted_at")),
-        list(LedgerEntry.objects.order_by("member").values("member").annotate(total=Sum("amount")).values_list("member", "total")),
+        list(
+            LedgerEntry.objects.order_by("id").values_list(
+                "id", "member_id", "kind", "month", "date", "amount", "reason", "posted_at"
+            )
+        ),
+        list(
+            LedgerEntry.objects.order_by("member")
+            .values("member")
+            .annotate(total=Sum("amount"))
+            .values_list("member", "total")
+        ),
         LedgerEntry.objects.aggregate(total=Sum("amount"))["total"],
         list(Receipt.objects.order_by("id").values_list("id", "amount")),
     )
@@ -316,7 +409,9 @@ def test_a_leader_erases_a_persons_data_and_every_money_row_stays(client, leader
     client.force_login(leader)
     page = client.get(reverse("people:erase", args=[former_saver.pk]))
     assert page.status_code == 200 and page.context["blockers"] == []
-    response = client.post(reverse("people:erase", args=[former_saver.pk]), {"reason": "คำขอเป็นหนังสือ 1 มี.ค. 2565", "confirm": "on"})
+    response = client.post(
+        reverse("people:erase", args=[former_saver.pk]), {"reason": "คำขอเป็นหนังสือ 1 มี.ค. 2565", "confirm": "on"}
+    )
     assert response.status_code == 302
 
     person = Person.objects.get(pk=former_saver.pk)
@@ -324,7 +419,13 @@ def test_a_leader_erases_a_persons_data_and_every_money_row_stays(client, leader
     assert (person.title, person.last_name, person.phone, person.national_id, person.address) == ("", "", "", "", "")
     assert str(person) == str(Person.ERASED_NAME) and person.first_name == str(Person.ERASED_NAME)
     household.refresh_from_db()
-    assert (household.address, household.reason, household.preferred_area, household.monthly_income, household.can_pay) == ("", "", "", 0, 0)
+    assert (
+        household.address,
+        household.reason,
+        household.preferred_area,
+        household.monthly_income,
+        household.can_pay,
+    ) == ("", "", "", 0, 0)
     assert household.steps.order_by("-id").first().step == Step.WITHDRAWN  # no longer waiting for a home
     # Nothing of the old values stays in the change history either.
     for old in Person.history.filter(id=person.pk):
@@ -342,7 +443,9 @@ def test_a_leader_erases_a_persons_data_and_every_money_row_stays(client, leader
     passbook = client.get(reverse("groups:passbook", args=[group_a.pk, person.memberships.get().pk])).content.decode()
     assert "สมาชิก1" not in passbook
     # A second erasure is refused.
-    assert client.post(reverse("people:erase", args=[person.pk]), {"reason": "อีกครั้ง", "confirm": "on"}).status_code == 302
+    assert (
+        client.post(reverse("people:erase", args=[person.pk]), {"reason": "อีกครั้ง", "confirm": "on"}).status_code == 302
+    )
     assert logged(Access.ERASED).count() == 1
 
 
@@ -372,7 +475,9 @@ def test_an_erasure_is_refused_while_the_network_still_needs_the_name(client, le
 
     # A household in a proposal, and a person with a login.
     household = survey(group_a.community, leader, first_name="เสนอแล้ว")
-    housing_services.step_add(household=household, step=Step.VERIFIED, date=datetime.date(2022, 1, 5), reason="", user=leader)
+    housing_services.step_add(
+        household=household, step=Step.VERIFIED, date=datetime.date(2022, 1, 5), reason="", user=leader
+    )
     housing_services.proposal_create(title="ร่าง", date=datetime.date(2022, 3, 1), target_site="ที่ดิน", user=leader)
     assert len(personal_data.erasure_blockers(household.head)) == 1
     make_user("saver_login", "treasurer", person=household.head)
@@ -386,10 +491,14 @@ def test_an_erasure_is_refused_while_the_network_still_needs_the_name(client, le
 
 
 @pytest.mark.parametrize("count", [3, 60])
-def test_the_log_page_takes_the_same_queries_whatever_the_rows(client, leader, group_a, django_assert_max_num_queries, count):
+def test_the_log_page_takes_the_same_queries_whatever_the_rows(
+    client, leader, group_a, django_assert_max_num_queries, count
+):
     person = group_a.members.first().person
     PersonalDataAccess.objects.bulk_create(
-        PersonalDataAccess(user=leader, person=person if i % 2 else None, action=Access.VIEWED, what="หน้า", rows=None if i % 2 else 5)
+        PersonalDataAccess(
+            user=leader, person=person if i % 2 else None, action=Access.VIEWED, what="หน้า", rows=None if i % 2 else 5
+        )
         for i in range(count)
     )
     client.force_login(leader)

@@ -17,21 +17,32 @@ TODAY = datetime.date(2022, 6, 30)
 _contracts = itertools.count(1)
 
 
-def make_tenancy(community, *, rent="200", opening="1000", opening_on=OPENING_ON, start=datetime.date(2012, 1, 1), name=None):
+def make_tenancy(
+    community, *, rent="200", opening="1000", opening_on=OPENING_ON, start=datetime.date(2012, 1, 1), name=None
+):
     number = next(_contracts)
     return services.tenancy_register(
         person={"first_name": name or f"ผู้เช่า{number}", "last_name": community.name},
-        community=community, plot=f"{number}/1", contract_number=f"รฟท. {number:04d}", monthly_rent=Decimal(rent),
-        start_date=start, opening_balance=Decimal(opening), opening_on=opening_on,
+        community=community,
+        plot=f"{number}/1",
+        contract_number=f"รฟท. {number:04d}",
+        monthly_rent=Decimal(rent),
+        start_date=start,
+        opening_balance=Decimal(opening),
+        opening_on=opening_on,
         opening_source="หนังสือแจ้งยอดค้างชำระ พอช. 31 มี.ค. 2565",
-    )  # fmt: skip
+    )
 
 
 def make_letter(assignments, *, number=None, valid_from=LETTER_FROM, valid_to=LETTER_TO):
     return services.letter_record(
-        number=number or f"พอช. {next(_contracts):04d}/2565", date=valid_from - datetime.timedelta(days=5),
-        signed_by="ผู้อำนวยการสำนักงานภาคใต้", valid_from=valid_from, valid_to=valid_to, assignments=assignments,
-    )  # fmt: skip
+        number=number or f"พอช. {next(_contracts):04d}/2565",
+        date=valid_from - datetime.timedelta(days=5),
+        signed_by="ผู้อำนวยการสำนักงานภาคใต้",
+        valid_from=valid_from,
+        valid_to=valid_to,
+        assignments=assignments,
+    )
 
 
 def pay(collector, tenancy, amount="200", date=datetime.date(2022, 4, 10), **extra):

@@ -92,7 +92,9 @@ def test_community_and_network_arrears_add_up_households_without_letting_advance
     assert {t.pk for t in in_arrears} == {owing.pk, other.pk}
 
 
-def test_arrears_of_every_tenancy_take_one_query_however_many(collector, railway_a, railway_b, django_assert_max_num_queries):
+def test_arrears_of_every_tenancy_take_one_query_however_many(
+    collector, railway_a, railway_b, django_assert_max_num_queries
+):
     make_letter([(collector, [railway_a, railway_b])])
     pay(collector, make_tenancy(railway_a), "100")
     with django_assert_max_num_queries(1):
@@ -116,7 +118,7 @@ def test_the_statement_runs_the_balance_line_by_line(collector, tenancy, letter)
     services.receipt_void(receipt=wrong, reason="เขียนผิด", user=collector)
     on_the_first = pay(collector, tenancy, "200", date=MAY)
     statement = selectors.tenancy_statement(tenancy, datetime.date(2022, 5, 31))
-    lines = [(l.date, l.kind, l.charge, l.payment, l.balance, l.voided) for l in statement.lines]
+    lines = [(line.date, line.kind, line.charge, line.payment, line.balance, line.voided) for line in statement.lines]
     assert lines == [
         (datetime.date(2022, 3, 31), "opening", D("1000"), D("0"), D("1000"), False),
         (APR, "rent", D("200"), D("0"), D("1200"), False),
@@ -126,7 +128,7 @@ def test_the_statement_runs_the_balance_line_by_line(collector, tenancy, letter)
         (MAY, "rent", D("200"), D("0"), D("1100"), False),
         (MAY, "receipt", D("0"), D("200"), D("900"), False),
     ]
-    assert [l.receipt for l in statement.lines if l.receipt] == [first, wrong, on_the_first]
+    assert [line.receipt for line in statement.lines if line.receipt] == [first, wrong, on_the_first]
     assert statement.balance == statement.arrears == selectors.tenancy_arrears(tenancy, datetime.date(2022, 5, 31))
     assert statement.lines[2].label
 
@@ -142,19 +144,33 @@ def test_the_statement_takes_one_query_however_many_receipts(collector, tenancy,
     assert len(statement.lines) == 1 + 3 + 15
 
 
-def test_progress_by_month_gives_rent_due_collected_and_arrears_at_each_month_end(collector, tenancy, letter, railway_b):
+def test_progress_by_month_gives_rent_due_collected_and_arrears_at_each_month_end(
+    collector, tenancy, letter, railway_b
+):
     pay(collector, tenancy, "300", date=datetime.date(2022, 4, 10))
     pay(collector, tenancy, "200", date=datetime.date(2022, 5, 10))
     late = make_tenancy(railway_b, opening="100", rent="100", opening_on=datetime.date(2022, 4, 30))
     progress = selectors.progress_by_month(datetime.date(2022, 3, 1), datetime.date(2022, 5, 20))
     assert progress.months == [datetime.date(2022, 3, 1), APR, MAY]
-    rows = {p.community: [(m.rent_due, m.collected, m.arrears, m.tenancies) for m in p.months] for p in progress.communities}
-    assert rows[tenancy.community] == [(D("0"), D("0"), D("1000"), 1), (D("200"), D("300"), D("900"), 1), (D("200"), D("200"), D("900"), 1)]
+    rows = {
+        p.community: [(m.rent_due, m.collected, m.arrears, m.tenancies) for m in p.months] for p in progress.communities
+    }
+    assert rows[tenancy.community] == [
+        (D("0"), D("0"), D("1000"), 1),
+        (D("200"), D("300"), D("900"), 1),
+        (D("200"), D("200"), D("900"), 1),
+    ]
     # A tenancy counts from the month of its opening balance.
-    assert rows[late.community] == [(D("0"), D("0"), D("0"), 0), (D("0"), D("0"), D("100"), 1), (D("100"), D("0"), D("200"), 1)]
+    assert rows[late.community] == [
+        (D("0"), D("0"), D("0"), 0),
+        (D("0"), D("0"), D("100"), 1),
+        (D("100"), D("0"), D("200"), 1),
+    ]
     assert [(m.rent_due, m.collected, m.arrears) for m in progress.total] == [
-        (D("0"), D("0"), D("1000")), (D("200"), D("300"), D("1000")), (D("300"), D("200"), D("1100")),
-    ]  # fmt: skip
+        (D("0"), D("0"), D("1000")),
+        (D("200"), D("300"), D("1000")),
+        (D("300"), D("200"), D("1100")),
+    ]
     assert progress.total[1].collected_share == D("1.5") and progress.total[0].collected_share is None
 
 
@@ -164,7 +180,9 @@ def test_progress_counts_receipts_of_earlier_months_in_the_arrears(collector, te
     assert [m.arrears for m in progress.total] == [D("1100"), D("1300")]
 
 
-def test_progress_takes_two_queries_however_many_tenancies_and_months(collector, railway_a, railway_b, letter, django_assert_max_num_queries):
+def test_progress_takes_two_queries_however_many_tenancies_and_months(
+    collector, railway_a, railway_b, letter, django_assert_max_num_queries
+):
     pay(collector, make_tenancy(railway_a), "100")
     with django_assert_max_num_queries(2):
         selectors.progress_by_month(datetime.date(2022, 1, 1), datetime.date(2022, 12, 1))

@@ -28,7 +28,7 @@ def test_it_seeds_tenancies_letters_receipts_and_a_remittance(demo):
     assert remittance.amount == sum(line.receipt.amount for line in remittance.lines.all())
     # The demo collector may collect today, under a letter about to expire.
     assert len(selectors.collector_communities(collector, today)) == 3
-    assert [l.number for l in selectors.letters_expiring(today)] == [
+    assert [letter.number for letter in selectors.letters_expiring(today)] == [
         a.letter.number for a in selectors.assignments_on(today, collector=collector)
     ]
     # Last month's money waits in the collectors' hands.

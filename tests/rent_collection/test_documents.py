@@ -74,7 +74,9 @@ def test_a_collector_cannot_open_another_collectors_receipt(client, collector, t
     assert client.get(reverse(name, args=[theirs.pk])).status_code == 404
 
 
-def test_the_receipt_page_says_what_was_paid_for_whom_and_under_which_letter(client, collector, receipt, letter, tenancy):
+def test_the_receipt_page_says_what_was_paid_for_whom_and_under_which_letter(
+    client, collector, receipt, letter, tenancy
+):
     client.force_login(collector)
     response = client.get(reverse("rent:receipt", args=[receipt.pk]))
     page = response.content.decode()
@@ -111,9 +113,14 @@ def test_a_voided_receipt_says_so_with_why_when_and_who_and_can_no_longer_be_voi
 def test_a_remitted_receipt_names_its_remittance_and_can_no_longer_be_voided(client, collector, tenancy, letter):
     receipt = pay(collector, tenancy, "200")
     services.remittance_post(
-        collector=collector, receipts=[receipt], transfer_date=datetime.date(2022, 4, 20), bank_reference="0420-7788",
-        amount=Decimal("200.00"), user=collector, today=TODAY,
-    )  # fmt: skip
+        collector=collector,
+        receipts=[receipt],
+        transfer_date=datetime.date(2022, 4, 20),
+        bank_reference="0420-7788",
+        amount=Decimal("200.00"),
+        user=collector,
+        today=TODAY,
+    )
     client.force_login(collector)
     page = client.get(reverse("rent:receipt", args=[receipt.pk])).content.decode()
     assert "0420-7788" in page and "20 เมษายน 2565" in page
@@ -140,7 +147,9 @@ def test_the_receipt_pdf_is_for_the_same_readers_as_the_page(personas, receipt, 
         assert response["Content-Type"] == "application/pdf"
 
 
-def test_the_receipt_pdf_is_a5_with_number_amount_in_words_months_letter_and_advance(client, collector, receipt, letter, tmp_path):
+def test_the_receipt_pdf_is_a5_with_number_amount_in_words_months_letter_and_advance(
+    client, collector, receipt, letter, tmp_path
+):
     client.force_login(collector)
     response = client.get(reverse("rent:receipt_pdf", args=[receipt.pk]))
     width, height = page_width_points(response.content, tmp_path)
@@ -188,9 +197,11 @@ def test_the_receipt_prints_on_an_80_mm_roll(client, collector, receipt, tmp_pat
 
 def letter_around(today, collector, communities, *, start, end, number=None):
     return make_letter(
-        [(collector, communities)], number=number,
-        valid_from=today + datetime.timedelta(days=start), valid_to=today + datetime.timedelta(days=end),
-    )  # fmt: skip
+        [(collector, communities)],
+        number=number,
+        valid_from=today + datetime.timedelta(days=start),
+        valid_to=today + datetime.timedelta(days=end),
+    )
 
 
 @pytest.mark.parametrize("persona, status", READ_STATUS.items())
@@ -211,7 +222,9 @@ def test_the_letters_are_read_by_leaders_staff_and_collectors(personas, collecto
             assert not any(link in page for link in leader_links)
 
 
-def test_the_letters_page_shows_who_may_collect_where_today_and_what_expires(client, leader, collector, railway_a, railway_b):
+def test_the_letters_page_shows_who_may_collect_where_today_and_what_expires(
+    client, leader, collector, railway_a, railway_b
+):
     today = timezone.localdate()
     soon = letter_around(today, collector, [railway_a], start=-30, end=10, number="พอช. 1/ใกล้หมด")
     lasting = letter_around(today, leader, [railway_a, railway_b], start=-5, end=200, number="พอช. 2/ยังใช้ได้")
@@ -227,7 +240,10 @@ def test_the_letters_page_shows_who_may_collect_where_today_and_what_expires(cli
     assert context["expiring"] == [soon] and context["expiring"][0].days_left == 10
     flags = {letter: (letter.expired, letter.not_yet, letter.expiring) for letter in context["letters"]}
     assert flags == {
-        soon: (False, False, True), lasting: (False, False, False), past: (True, False, False), coming: (False, True, False)
+        soon: (False, False, True),
+        lasting: (False, False, False),
+        past: (True, False, False),
+        coming: (False, True, False),
     }
     page = response.content.decode()
     assert all(letter.number in page for letter in (soon, lasting, past, coming))
@@ -254,7 +270,11 @@ def test_the_letters_page_asks_as_many_queries_for_many_letters_as_for_one(
     one = count()
     for i in range(6):
         other = make_user(f"collector_{i}", Role.COLLECTOR, first_name=f"ผู้เก็บ{i}")
-        make_letter([(other, [railway_a, railway_b]), (leader, [railway_b])], valid_from=today - datetime.timedelta(days=i * 50), valid_to=today + datetime.timedelta(days=20 - i * 10))
+        make_letter(
+            [(other, [railway_a, railway_b]), (leader, [railway_b])],
+            valid_from=today - datetime.timedelta(days=i * 50),
+            valid_to=today + datetime.timedelta(days=20 - i * 10),
+        )
     assert count() == one
 
 
@@ -287,14 +307,24 @@ def assert_refused(response, *fields):
     assert_no_english(response)
 
 
-def test_a_request_without_collectors_or_communities_or_a_real_date_is_refused(client, leader, collector, railway_a, railway_b):
+def test_a_request_without_collectors_or_communities_or_a_real_date_is_refused(
+    client, leader, collector, railway_a, railway_b
+):
     make_tenancy(railway_a)
     client.force_login(leader)
     url = reverse("rent:letter_request")
     assert_refused(client.get(url, {"date": "30/6/2565"}), "collectors")
     assert_refused(client.get(url, {"date": "30/6/2565", "collectors": [collector.pk]}), f"communities_{collector.pk}")
     assert_refused(
-        client.get(url, {"date": "30/6/2565", f"communities_{leader.pk}": [railway_a.pk], "collectors": [collector.pk], f"communities_{collector.pk}": [railway_a.pk]}),
+        client.get(
+            url,
+            {
+                "date": "30/6/2565",
+                f"communities_{leader.pk}": [railway_a.pk],
+                "collectors": [collector.pk],
+                f"communities_{collector.pk}": [railway_a.pk],
+            },
+        ),
         f"communities_{leader.pk}",
     )  # communities ticked for someone not proposed
     valid = {"collectors": [collector.pk], f"communities_{collector.pk}": [railway_a.pk]}
@@ -313,7 +343,9 @@ def test_the_request_cannot_propose_a_treasurer(client, leader, treasurer_a, col
     assert_refused(response, "collectors")
 
 
-def test_the_request_lists_the_households_in_arrears_under_each_proposed_collector(client, staff, leader, collector, railway_a, railway_b, tmp_path):
+def test_the_request_lists_the_households_in_arrears_under_each_proposed_collector(
+    client, staff, leader, collector, railway_a, railway_b, tmp_path
+):
     owing_a = make_tenancy(railway_a, name="ค้างหนึ่ง")  # 1,000 + April–June at 200 = 1,600
     paid_up = make_tenancy(railway_a, name="จ่ายครบ", opening="0", opening_on=datetime.date(2022, 6, 30))
     owing_b = make_tenancy(railway_b, opening="500", name="ค้างสอง")  # 500 + 600 = 1,100

@@ -19,8 +19,17 @@ pytestmark = pytest.mark.django_db
 
 
 def record(**change):
-    fields = dict(number="พอช. 1/2565", date=datetime.date(2022, 3, 25), signed_by="ผู้อำนวยการ",
-                  valid_from=LETTER_FROM, valid_to=LETTER_TO, assignments=[]) | change  # fmt: skip
+    fields = (
+        dict(
+            number="พอช. 1/2565",
+            date=datetime.date(2022, 3, 25),
+            signed_by="ผู้อำนวยการ",
+            valid_from=LETTER_FROM,
+            valid_to=LETTER_TO,
+            assignments=[],
+        )
+        | change
+    )
     return services.letter_record(**fields)
 
 
@@ -56,7 +65,13 @@ def test_a_letter_is_refused_without_collectors_communities_or_with_its_dates_re
 
 def test_the_database_refuses_a_letter_ending_before_it_starts_or_naming_someone_twice(collector, railway_a):
     with pytest.raises(IntegrityError), transaction.atomic():
-        CodiLetter.objects.create(number="x", date=LETTER_FROM, signed_by="y", valid_from=LETTER_FROM, valid_to=LETTER_FROM - datetime.timedelta(days=1))
+        CodiLetter.objects.create(
+            number="x",
+            date=LETTER_FROM,
+            signed_by="y",
+            valid_from=LETTER_FROM,
+            valid_to=LETTER_FROM - datetime.timedelta(days=1),
+        )
     letter = record(assignments=[(collector, [railway_a])])
     with pytest.raises(IntegrityError), transaction.atomic():
         LetterCollector.objects.create(letter=letter, collector=collector)
@@ -70,7 +85,9 @@ def test_the_admin_form_refuses_to_name_a_treasurer(railway_a, treasurer_a):
 
 def test_who_is_authorised_where_on_a_day(collector, leader, railway_a, railway_b):
     old = make_letter([(collector, [railway_a])], valid_to=datetime.date(2022, 6, 30))
-    new = make_letter([(collector, [railway_a, railway_b]), (leader, [railway_b])], valid_from=datetime.date(2022, 7, 1))
+    new = make_letter(
+        [(collector, [railway_a, railway_b]), (leader, [railway_b])], valid_from=datetime.date(2022, 7, 1)
+    )
     in_june = selectors.authorisations_by_community(datetime.date(2022, 6, 1))
     assert [(c, [(a.letter, a.collector) for a in names]) for c, names in in_june] == [(railway_a, [(old, collector)])]
     in_july = dict(selectors.authorisations_by_community(datetime.date(2022, 7, 1)))
@@ -78,8 +95,13 @@ def test_who_is_authorised_where_on_a_day(collector, leader, railway_a, railway_
     assert [a.letter for a in in_july[railway_a]] == [new]
     assert selectors.collector_communities(collector, datetime.date(2022, 7, 1)) == [railway_a, railway_b]
     assert selectors.collector_communities(leader, datetime.date(2022, 6, 1)) == []
-    assert selectors.authorising_assignment(collector=leader, community=railway_b, day=datetime.date(2022, 7, 1)).letter == new
-    assert selectors.authorising_assignment(collector=leader, community=railway_a, day=datetime.date(2022, 7, 1)) is None
+    assert (
+        selectors.authorising_assignment(collector=leader, community=railway_b, day=datetime.date(2022, 7, 1)).letter
+        == new
+    )
+    assert (
+        selectors.authorising_assignment(collector=leader, community=railway_a, day=datetime.date(2022, 7, 1)) is None
+    )
 
 
 def test_a_receipt_names_the_newest_letter_that_covers_it(collector, railway_a, tenancy):
@@ -104,7 +126,9 @@ def test_letters_about_to_expire(collector, railway_a):
     assert selectors.letters_expiring(datetime.date(2022, 6, 1), within_days=10) == []
 
 
-def test_authorisation_reads_take_a_fixed_number_of_queries(collector, railway_a, railway_b, django_assert_max_num_queries):
+def test_authorisation_reads_take_a_fixed_number_of_queries(
+    collector, railway_a, railway_b, django_assert_max_num_queries
+):
     make_letter([(collector, [railway_a])])
 
     def read():
@@ -125,11 +149,15 @@ def test_authorisation_reads_take_a_fixed_number_of_queries(collector, railway_a
     assert len(by_community) == 2 and len(letters) == 6
 
 
-def test_the_request_for_a_letter_lists_the_tenancies_in_arrears_of_each_proposed_community(collector, leader, railway_a, railway_b):
+def test_the_request_for_a_letter_lists_the_tenancies_in_arrears_of_each_proposed_community(
+    collector, leader, railway_a, railway_b
+):
     owing = make_tenancy(railway_a, opening="700")
     make_tenancy(railway_a, opening="0", opening_on=datetime.date(2022, 6, 30))
     elsewhere = make_tenancy(railway_b, opening="300")
-    draft = selectors.letter_request_draft(assignments=[(collector, [railway_b, railway_a]), (leader, [railway_b])], day=datetime.date(2022, 6, 30))
+    draft = selectors.letter_request_draft(
+        assignments=[(collector, [railway_b, railway_a]), (leader, [railway_b])], day=datetime.date(2022, 6, 30)
+    )
     (first, first_communities), (second, second_communities) = draft
     assert first == collector and second == leader
     assert [(c, [t.pk for t in tenancies], total) for c, tenancies, total in first_communities] == [

@@ -170,7 +170,9 @@ def test_the_database_refuses_a_second_number_or_a_bad_row(collector, tenancy, l
         dict(number=receipt.number, amount=Decimal("1")),
         dict(number=9, amount=Decimal("0")),
         dict(number=9, amount=Decimal("10"), advance=Decimal("11")),
-        dict(number=9, amount=Decimal("10"), covers_from=datetime.date(2022, 5, 1), covers_to=datetime.date(2022, 4, 1)),
+        dict(
+            number=9, amount=Decimal("10"), covers_from=datetime.date(2022, 5, 1), covers_to=datetime.date(2022, 4, 1)
+        ),
         dict(number=9, amount=Decimal("10"), covers_from=datetime.date(2022, 5, 1)),
         dict(number=0, amount=Decimal("10")),
     ]:

@@ -23,9 +23,14 @@ TRANSFER = datetime.date(2022, 5, 5)
 
 def remit(collector, receipts, amount=None, reference="KTB-0001", transfer_date=TRANSFER):
     return services.remittance_post(
-        collector=collector, receipts=receipts, transfer_date=transfer_date, bank_reference=reference,
-        amount=Decimal(amount) if amount is not None else sum(r.amount for r in receipts), user=collector, today=TODAY,
-    )  # fmt: skip
+        collector=collector,
+        receipts=receipts,
+        transfer_date=transfer_date,
+        bank_reference=reference,
+        amount=Decimal(amount) if amount is not None else sum(r.amount for r in receipts),
+        user=collector,
+        today=TODAY,
+    )
 
 
 def refused(work):
@@ -48,7 +53,7 @@ def test_a_remittance_takes_the_collectors_receipts_for_their_sum(collector, ten
 def test_an_amount_other_than_the_sum_of_the_receipts_is_refused(collector, tenancy, letter):
     receipts = [pay(collector, tenancy, "200"), pay(collector, tenancy, "150")]
     for amount in ["350.01", "349.99", "0"]:
-        error = refused(lambda: remit(collector, receipts, amount))
+        error = refused(lambda amount=amount: remit(collector, receipts, amount))
         assert "amount" in error.message_dict
     assert not Remittance.objects.exists() and not RemittanceLine.objects.exists()
 
@@ -101,8 +106,18 @@ def test_only_the_collectors_own_receipts_can_be_remitted(collector, leader, ten
 )
 def test_other_bad_remittances_are_refused(collector, tenancy, letter, change, field):
     receipt = pay(collector, tenancy)
-    fields = dict(collector=collector, receipts=[receipt], transfer_date=TRANSFER, bank_reference="KTB-0001",
-                  amount=receipt.amount, user=collector, today=TODAY) | change  # fmt: skip
+    fields = (
+        dict(
+            collector=collector,
+            receipts=[receipt],
+            transfer_date=TRANSFER,
+            bank_reference="KTB-0001",
+            amount=receipt.amount,
+            user=collector,
+            today=TODAY,
+        )
+        | change
+    )
     with pytest.raises(ValidationError) as error:
         services.remittance_post(**fields)
     assert field in error.value.message_dict and not Remittance.objects.exists()
@@ -149,7 +164,9 @@ def test_two_remittances_racing_for_a_receipt_cannot_both_take_it(collector, rai
     assert Remittance.objects.count() == 1 and RemittanceLine.objects.count() == 2
 
 
-def test_cash_in_hand_is_collected_minus_remitted_with_the_days_the_oldest_waits(collector, leader, tenancy, letter, railway_a):
+def test_cash_in_hand_is_collected_minus_remitted_with_the_days_the_oldest_waits(
+    collector, leader, tenancy, letter, railway_a
+):
     make_letter([(leader, [railway_a])])
     april = pay(collector, tenancy, "200", date=datetime.date(2022, 4, 10))
     pay(collector, tenancy, "300", date=datetime.date(2022, 4, 20))
@@ -174,7 +191,9 @@ def test_a_collector_who_remitted_everything_waits_for_nothing(collector, tenanc
     assert (row.in_hand, row.unremitted_receipts, row.oldest_unremitted, row.days_waiting) == (0, 0, None, None)
 
 
-def test_reconciliation_of_a_period_by_collector_and_by_community(collector, leader, tenancy, letter, railway_a, railway_b):
+def test_reconciliation_of_a_period_by_collector_and_by_community(
+    collector, leader, tenancy, letter, railway_a, railway_b
+):
     make_letter([(collector, [railway_b])])
     make_letter([(leader, [railway_a])])
     other = make_tenancy(railway_b)
@@ -206,7 +225,9 @@ def test_reconciliation_of_a_period_by_collector_and_by_community(collector, lea
     assert figures(result.total) == (Decimal("200"), Decimal("750"), Decimal("500"), Decimal("450"))
 
 
-def test_money_reads_take_a_fixed_number_of_queries(collector, tenancy, letter, railway_a, django_assert_max_num_queries):
+def test_money_reads_take_a_fixed_number_of_queries(
+    collector, tenancy, letter, railway_a, django_assert_max_num_queries
+):
     def read():
         with django_assert_max_num_queries(2):
             cash = selectors.cash_in_hand(TODAY)
@@ -214,7 +235,10 @@ def test_money_reads_take_a_fixed_number_of_queries(collector, tenancy, letter, 
             reconciliation = selectors.reconciliation(datetime.date(2022, 4, 1), TODAY)
         with django_assert_max_num_queries(1):
             listed = list(selectors.receipts(collector=collector))
-            [(r.tenancy.tenant.full_name, r.letter.number, hasattr(r, "void"), hasattr(r, "remittance_line")) for r in listed]
+            [
+                (r.tenancy.tenant.full_name, r.letter.number, hasattr(r, "void"), hasattr(r, "remittance_line"))
+                for r in listed
+            ]
         return cash, reconciliation
 
     remit(collector, [pay(collector, tenancy)])

@@ -20,9 +20,20 @@ NATIONAL_ID = "110170012345" + str(national_id_check_digit("110170012345"))
 
 
 def register(community, person, **change):
-    fields = dict(person=person, community=community, plot="12/3", contract_number="รฟท. 0001/2555",
-                  monthly_rent=Decimal("150"), start_date=datetime.date(2012, 1, 1), opening_balance=Decimal("900"),
-                  opening_on=OPENING_ON, opening_source="หนังสือ พอช.") | change  # fmt: skip
+    fields = (
+        dict(
+            person=person,
+            community=community,
+            plot="12/3",
+            contract_number="รฟท. 0001/2555",
+            monthly_rent=Decimal("150"),
+            start_date=datetime.date(2012, 1, 1),
+            opening_balance=Decimal("900"),
+            opening_on=OPENING_ON,
+            opening_source="หนังสือ พอช.",
+        )
+        | change
+    )
     return services.tenancy_register(**fields)
 
 
@@ -62,8 +73,22 @@ def test_a_contract_number_is_recorded_once(railway_a):
 
 def test_the_database_refuses_a_free_tenancy_or_negative_opening_arrears(railway_a):
     tenant = Person.objects.create(first_name="ก", last_name="ข")
-    fields = dict(community=railway_a, plot="1", tenant=tenant, contract_number="x", monthly_rent=Decimal("100"),
-                  start_date=OPENING_ON, opening_balance=Decimal("0"), opening_on=OPENING_ON, opening_source="y")  # fmt: skip
-    for bad in [dict(monthly_rent=Decimal("0")), dict(opening_balance=Decimal("-0.01")), dict(opening_source=""), dict(plot="")]:
+    fields = dict(
+        community=railway_a,
+        plot="1",
+        tenant=tenant,
+        contract_number="x",
+        monthly_rent=Decimal("100"),
+        start_date=OPENING_ON,
+        opening_balance=Decimal("0"),
+        opening_on=OPENING_ON,
+        opening_source="y",
+    )
+    for bad in [
+        dict(monthly_rent=Decimal("0")),
+        dict(opening_balance=Decimal("-0.01")),
+        dict(opening_source=""),
+        dict(plot=""),
+    ]:
         with pytest.raises(IntegrityError), transaction.atomic():
             Tenancy.objects.create(**(fields | bad))

@@ -42,7 +42,11 @@ def elsewhere(railway_b):
 
 
 def collect(client, tenancy, amount="500", **extra):
-    data = {"date": f"{TODAY.day}/{TODAY.month}/{TODAY.year + 543}", "amount": amount, "request_key": extra.pop("key", None) or uuid.uuid4()}
+    data = {
+        "date": f"{TODAY.day}/{TODAY.month}/{TODAY.year + 543}",
+        "amount": amount,
+        "request_key": extra.pop("key", None) or uuid.uuid4(),
+    }
     data.update(extra)
     return client.post(reverse("rent:collect", args=[tenancy.pk]), data)
 
@@ -67,9 +71,15 @@ def test_the_same_form_sent_twice_writes_one_receipt(personas, current_letter, o
 
 @pytest.mark.parametrize(
     "changes, field",
-    [({"amount": "0"}, "amount"), ({"amount": "-5"}, "amount"), ({"amount": "สองร้อย"}, "amount"),
-     ({"amount": "999999"}, "amount"), ({"date": "1/1/2600"}, "date"), ({"date": "31/2/2565"}, "date")],
-)  # fmt: skip
+    [
+        ({"amount": "0"}, "amount"),
+        ({"amount": "-5"}, "amount"),
+        ({"amount": "สองร้อย"}, "amount"),
+        ({"amount": "999999"}, "amount"),
+        ({"date": "1/1/2600"}, "date"),
+        ({"date": "31/2/2565"}, "date"),
+    ],
+)
 def test_wrong_amounts_and_dates_are_refused_beside_the_field(personas, current_letter, owing, changes, field):
     response = collect(personas["collector"], owing, **changes)
     assert response.status_code == 200 and response.context["form"].errors[field]
@@ -86,11 +96,17 @@ def test_more_than_the_arrears_only_as_advance_rent(personas, current_letter, ow
     assert Receipt.objects.get().advance == Decimal("400.00")
 
 
-def test_a_collector_without_a_valid_letter_or_in_another_community_is_refused(personas, collector, railway_a, owing, elsewhere):
-    make_letter([(collector, [railway_a])], valid_from=LAST_YEAR - datetime.timedelta(days=400), valid_to=LAST_YEAR)  # expired
+def test_a_collector_without_a_valid_letter_or_in_another_community_is_refused(
+    personas, collector, railway_a, owing, elsewhere
+):
+    make_letter(
+        [(collector, [railway_a])], valid_from=LAST_YEAR - datetime.timedelta(days=400), valid_to=LAST_YEAR
+    )  # expired
     client = personas["collector"]
     response = collect(client, owing)
-    assert response.status_code == 200 and "2" in response.context["form"].errors["date"][0]  # names the letter's period
+    assert (
+        response.status_code == 200 and "2" in response.context["form"].errors["date"][0]
+    )  # names the letter's period
     assert not response.context["authorised"]
     assert_no_english(response)
     make_letter([(collector, [railway_a])], valid_from=LAST_YEAR, valid_to=TODAY)
@@ -123,7 +139,11 @@ def test_a_collector_remits_what_they_hold_and_the_sum_must_match(personas, curr
     page = client.get(reverse("rent:remittance_new"))
     assert page.status_code == 200 and len(page.context["waiting"]) == 2
     assert_no_english(page)
-    data = {"receipts": [r.pk for r in receipts], "transfer_date": f"{TODAY.day}/{TODAY.month}/{TODAY.year + 543}", "bank_reference": "KTB-001"}
+    data = {
+        "receipts": [r.pk for r in receipts],
+        "transfer_date": f"{TODAY.day}/{TODAY.month}/{TODAY.year + 543}",
+        "bank_reference": "KTB-001",
+    }
     response = client.post(reverse("rent:remittance_new"), {**data, "amount": "400"})
     assert response.status_code == 200 and response.context["form"].errors["amount"]
     assert_no_english(response)
@@ -136,11 +156,22 @@ def test_a_collector_remits_what_they_hold_and_the_sum_must_match(personas, curr
 
 
 PAGES = [
-    ("rent:overview", None), ("rent:tenancies", None), ("rent:tenancies_xlsx", None), ("rent:tenancy", "tenancy"),
-    ("rent:statement_xlsx", "tenancy"), ("rent:collect", "tenancy"), ("rent:receipts", None), ("rent:receipts_xlsx", None),
-    ("rent:remittances", None), ("rent:remittance_new", None), ("rent:remittance", "remittance"),
-    ("rent:reconciliation", None), ("rent:reconciliation_xlsx", None), ("rent:progress", None), ("rent:progress_xlsx", None),
-]  # fmt: skip
+    ("rent:overview", None),
+    ("rent:tenancies", None),
+    ("rent:tenancies_xlsx", None),
+    ("rent:tenancy", "tenancy"),
+    ("rent:statement_xlsx", "tenancy"),
+    ("rent:collect", "tenancy"),
+    ("rent:receipts", None),
+    ("rent:receipts_xlsx", None),
+    ("rent:remittances", None),
+    ("rent:remittance_new", None),
+    ("rent:remittance", "remittance"),
+    ("rent:reconciliation", None),
+    ("rent:reconciliation_xlsx", None),
+    ("rent:progress", None),
+    ("rent:progress_xlsx", None),
+]
 
 EXPECTED = {
     # persona: (reads tenancies/receipts, collects, reads the reports)
@@ -157,20 +188,32 @@ EXPECTED = {
 def test_every_page_answers_each_persona_as_expected(personas, collector, current_letter, owing, persona):
     collect(personas["collector"], owing, "500")
     remittance = services.remittance_post(
-        collector=collector, receipts=list(Receipt.objects.all()), transfer_date=TODAY, bank_reference="9876543210",
-        amount=Decimal("500"), user=collector,
-    )  # fmt: skip
+        collector=collector,
+        receipts=list(Receipt.objects.all()),
+        transfer_date=TODAY,
+        bank_reference="9876543210",
+        amount=Decimal("500"),
+        user=collector,
+    )
     objects = {"tenancy": owing.pk, "remittance": remittance.pk}
     reads, collects, reports = EXPECTED[persona]
     for name, arg in PAGES:
-        expected = collects if name in ("rent:collect", "rent:remittance_new") else reports if name.startswith(("rent:reconciliation", "rent:progress")) else reads
+        expected = (
+            collects
+            if name in ("rent:collect", "rent:remittance_new")
+            else reports
+            if name.startswith(("rent:reconciliation", "rent:progress"))
+            else reads
+        )
         response = personas[persona].get(reverse(name, args=[objects[arg]] if arg else []))
         assert response.status_code == expected, (name, response.status_code)
         if expected == 200 and not name.endswith("xlsx"):
             assert_no_english(response)
 
 
-def test_a_collector_sees_only_their_communities_and_their_own_receipts(personas, collector, leader, railway_a, railway_b, current_letter, owing, elsewhere):
+def test_a_collector_sees_only_their_communities_and_their_own_receipts(
+    personas, collector, leader, railway_a, railway_b, current_letter, owing, elsewhere
+):
     make_letter([(leader, [railway_b])], valid_from=LAST_YEAR, valid_to=TODAY)
     services.receipt_post(collector=leader, tenancy=elsewhere, date=TODAY, amount=Decimal("100"), user=leader)
     client = personas["collector"]
@@ -178,14 +221,24 @@ def test_a_collector_sees_only_their_communities_and_their_own_receipts(personas
     assert client.get(reverse("rent:tenancy", args=[elsewhere.pk])).status_code == 404
     assert client.get(reverse("rent:receipts")).context["receipts"] == []
     remittance = services.remittance_post(
-        collector=leader, receipts=list(Receipt.objects.all()), transfer_date=TODAY, bank_reference="L-1", amount=Decimal("100"), user=leader
-    )  # fmt: skip
+        collector=leader,
+        receipts=list(Receipt.objects.all()),
+        transfer_date=TODAY,
+        bank_reference="L-1",
+        amount=Decimal("100"),
+        user=leader,
+    )
     assert client.get(reverse("rent:remittance", args=[remittance.pk])).status_code == 404
     assert len(personas["leader"].get(reverse("rent:tenancies")).context["tenancies"]) == 2
 
 
 def test_the_overview_shows_cash_in_hand_and_letters_about_to_expire(personas, collector, railway_a, owing):
-    make_letter([(collector, [railway_a])], number="พอช. 0999/2569", valid_from=LAST_YEAR, valid_to=TODAY + datetime.timedelta(days=10))
+    make_letter(
+        [(collector, [railway_a])],
+        number="พอช. 0999/2569",
+        valid_from=LAST_YEAR,
+        valid_to=TODAY + datetime.timedelta(days=10),
+    )
     collect(personas["collector"], owing, "700")
     page = personas["leader"].get(reverse("rent:overview"))
     assert [(row.collector, row.in_hand) for row in page.context["cash"]] == [(collector, Decimal("700.00"))]
@@ -197,7 +250,9 @@ def test_the_overview_shows_cash_in_hand_and_letters_about_to_expire(personas, c
 
 def test_the_statement_and_lists_export_to_excel(personas, current_letter, owing):
     collect(personas["collector"], owing, "500")
-    sheet = load_workbook(BytesIO(personas["leader"].get(reverse("rent:statement_xlsx", args=[owing.pk])).content)).worksheets[0]
+    sheet = load_workbook(
+        BytesIO(personas["leader"].get(reverse("rent:statement_xlsx", args=[owing.pk])).content)
+    ).worksheets[0]
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     assert rows[0][1] == "ยอดค้างชำระยกมา" and rows[-1][4] == Decimal("500") or rows[-1][4] == 500
     tenancies = load_workbook(BytesIO(personas["staff"].get(reverse("rent:tenancies_xlsx")).content)).worksheets[0]
@@ -213,26 +268,40 @@ def test_reports_reconcile_collected_remitted_and_in_hand(personas, collector, c
     assert bad.status_code == 200 and bad.context["form"].errors["last"]
     progress = personas["staff"].get(reverse("rent:progress"))
     assert progress.context["report"].total[-1].collected == Decimal("500.00") and progress.context["charts"][0].groups
-    bad = personas["staff"].get(reverse("rent:progress"), {"first_0": "1", "first_1": "2560", "last_0": "1", "last_1": "2569"})
+    bad = personas["staff"].get(
+        reverse("rent:progress"), {"first_0": "1", "first_1": "2560", "last_0": "1", "last_1": "2569"}
+    )
     assert bad.status_code == 200 and bad.context["form"].errors["last"]
 
 
 @pytest.mark.parametrize("count", [1, 12])
-def test_pages_take_the_same_queries_whatever_the_rows(personas, collector, railway_a, current_letter, django_assert_max_num_queries, count):
+def test_pages_take_the_same_queries_whatever_the_rows(
+    personas, collector, railway_a, current_letter, django_assert_max_num_queries, count
+):
     tenancies = [make_tenancy(railway_a, opening_on=LAST_YEAR - datetime.timedelta(days=1)) for _ in range(count)]
     for tenancy in tenancies:
         services.receipt_post(collector=collector, tenancy=tenancy, date=TODAY, amount=Decimal("100"), user=collector)
     services.remittance_post(
-        collector=collector, receipts=list(Receipt.objects.all()[: count // 2 + 1]), transfer_date=TODAY, bank_reference="R-1",
-        amount=Decimal("100") * (count // 2 + 1), user=collector,
-    )  # fmt: skip
+        collector=collector,
+        receipts=list(Receipt.objects.all()[: count // 2 + 1]),
+        transfer_date=TODAY,
+        bank_reference="R-1",
+        amount=Decimal("100") * (count // 2 + 1),
+        user=collector,
+    )
     remittance = Remittance.objects.get()
     for persona, name, args, limit in [
-        ("leader", "rent:overview", [], 16), ("collector", "rent:overview", [], 16), ("leader", "rent:tenancies", [], 10),
-        ("collector", "rent:tenancies", [], 10), ("leader", "rent:tenancy", [tenancies[0].pk], 10),
-        ("leader", "rent:receipts", [], 10), ("collector", "rent:remittance_new", [], 10),
-        ("leader", "rent:remittances", [], 8), ("leader", "rent:remittance", [remittance.pk], 8),
-        ("staff", "rent:reconciliation", [], 10), ("staff", "rent:progress", [], 10),
-    ]:  # fmt: skip
+        ("leader", "rent:overview", [], 16),
+        ("collector", "rent:overview", [], 16),
+        ("leader", "rent:tenancies", [], 10),
+        ("collector", "rent:tenancies", [], 10),
+        ("leader", "rent:tenancy", [tenancies[0].pk], 10),
+        ("leader", "rent:receipts", [], 10),
+        ("collector", "rent:remittance_new", [], 10),
+        ("leader", "rent:remittances", [], 8),
+        ("leader", "rent:remittance", [remittance.pk], 8),
+        ("staff", "rent:reconciliation", [], 10),
+        ("staff", "rent:progress", [], 10),
+    ]:
         with django_assert_max_num_queries(limit):
             assert personas[persona].get(reverse(name, args=args)).status_code == 200, name

@@ -36,16 +36,26 @@ def png(colour=(30, 140, 80), size=(800, 600)):
 def work(group_a, leader):
     """A work of community A (treasurer A's), with a person, figures, two photos and a first place."""
     work = services.work_create(
-        community=group_a.community, kind=WorkKind.ECO_BOTTLES, title="ขวดนิเวศจากขยะแห้ง", description="อัดถุงพลาสติกลงขวด",
-        started_on=datetime.date(2021, 10, 1), participants=[group_a.members.first().person], user=leader,
-    )  # fmt: skip
+        community=group_a.community,
+        kind=WorkKind.ECO_BOTTLES,
+        title="ขวดนิเวศจากขยะแห้ง",
+        description="อัดถุงพลาสติกลงขวด",
+        started_on=datetime.date(2021, 10, 1),
+        participants=[group_a.members.first().person],
+        user=leader,
+    )
     for day, bottles in [(datetime.date(2021, 10, 31), "30"), (datetime.date(2021, 11, 30), "42")]:
         services.quantity_add(work=work, date=day, amount=Decimal(bottles), unit=Unit.BOTTLES, note="", user=leader)
-    services.quantity_add(work=work, date=datetime.date(2021, 11, 30), amount=Decimal("12.5"), unit=Unit.KILOGRAMS, note="", user=leader)
+    services.quantity_add(
+        work=work, date=datetime.date(2021, 11, 30), amount=Decimal("12.5"), unit=Unit.KILOGRAMS, note="", user=leader
+    )
     for colour in [(30, 140, 80), (200, 120, 40)]:
         services.photo_add(work=work, upload=png(colour), caption="ขวดนิเวศ", user=leader)
     contest = Contest.objects.create(
-        name="การประกวดชุมชนด้านการรักษาสิ่งแวดล้อม", organiser="เทศบาลนครสงขลา", level=Level.MUNICIPALITY, date=datetime.date(2022, 1, 19)
+        name="การประกวดชุมชนด้านการรักษาสิ่งแวดล้อม",
+        organiser="เทศบาลนครสงขลา",
+        level=Level.MUNICIPALITY,
+        date=datetime.date(2022, 1, 19),
     )
     services.entry_add(contest=contest, work=work)
     services.result_record(contest=contest, work=work, rank=1, award="รางวัลชนะเลิศ")
@@ -59,7 +69,14 @@ def images_in(pdf):
 
 @pytest.mark.parametrize(
     "persona, status",
-    [("leader", 200), ("staff", 200), ("treasurer_a", 200), ("treasurer_b", 404), ("collector", 403), ("anonymous", 302)],
+    [
+        ("leader", 200),
+        ("staff", 200),
+        ("treasurer_a", 200),
+        ("treasurer_b", 404),
+        ("collector", 403),
+        ("anonymous", 302),
+    ],
 )
 def test_the_portfolio_pdf_is_for_those_who_may_see_the_community(personas, work, persona, status):
     response = personas[persona].get(reverse("works:portfolio_pdf", args=[work.community.pk]))
@@ -74,16 +91,33 @@ def test_the_portfolio_pdf_carries_the_works_their_figures_photos_and_awards(per
     pdf.write_bytes(response.content)
     assert len(images_in(pdf)) >= 2  # the work's two photos (the first one on the cover too)
     flat = squeezed(pdf_text(pdf))
-    for phrase in ["ชุมชนเอ", "ขวดนิเวศจากขยะแห้ง", "อัดถุงพลาสติกลงขวด", "72", "12.5", "31 ตุลาคม 2564", "19 มกราคม 2565", "รางวัลชนะเลิศ", "สมาชิก1"]:
+    for phrase in [
+        "ชุมชนเอ",
+        "ขวดนิเวศจากขยะแห้ง",
+        "อัดถุงพลาสติกลงขวด",
+        "72",
+        "12.5",
+        "31 ตุลาคม 2564",
+        "19 มกราคม 2565",
+        "รางวัลชนะเลิศ",
+        "สมาชิก1",
+    ]:
         assert squeezed(phrase) in flat, phrase
 
 
-def test_the_portfolio_pdf_takes_the_same_queries_whatever_the_works(personas, work, leader, django_assert_max_num_queries):
+def test_the_portfolio_pdf_takes_the_same_queries_whatever_the_works(
+    personas, work, leader, django_assert_max_num_queries
+):
     for i in range(3):
         other = services.work_create(
-            community=work.community, kind=WorkKind.TOTE_BAGS, title=f"กระเป๋าผ้า {i}", description="",
-            started_on=datetime.date(2021, 11, 1), participants=list(work.participants.all()), user=leader,
-        )  # fmt: skip
+            community=work.community,
+            kind=WorkKind.TOTE_BAGS,
+            title=f"กระเป๋าผ้า {i}",
+            description="",
+            started_on=datetime.date(2021, 11, 1),
+            participants=list(work.participants.all()),
+            user=leader,
+        )
         services.photo_add(work=other, upload=png(), caption="", user=leader)
     with django_assert_max_num_queries(8):
         assert personas["staff"].get(reverse("works:portfolio_pdf", args=[work.community.pk])).status_code == 200
@@ -107,7 +141,12 @@ def test_the_demo_has_laem_son_ons_works_their_first_places_and_the_provincial_r
     )
     assert all(w.started_on.year == 2021 and w.participants.exists() for w in works)  # begun in 2564
     # Counted every month from the start up to March 2565, in bottles, litres, bags and kilograms.
-    assert set(Quantity.objects.filter(work__in=works).values_list("unit", flat=True)) == {Unit.BOTTLES, Unit.LITRES, Unit.BAGS, Unit.KILOGRAMS}
+    assert set(Quantity.objects.filter(work__in=works).values_list("unit", flat=True)) == {
+        Unit.BOTTLES,
+        Unit.LITRES,
+        Unit.BAGS,
+        Unit.KILOGRAMS,
+    }
     assert Quantity.objects.filter(work__in=works).latest("date").date == datetime.date(2022, 3, 14)
     for work in works:
         assert 1 <= work.photos.count() <= 2

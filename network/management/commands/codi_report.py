@@ -1,6 +1,6 @@
 """Write the progress report to CODI without the browser, for scheduled runs:
 
-    python manage.py codi_report --from 2564-12 --to 2565-02 --output report.pdf
+python manage.py codi_report --from 2564-12 --to 2565-02 --output report.pdf
 """
 
 from pathlib import Path
@@ -14,7 +14,10 @@ from songkhla_network.thai import be_date, be_month, parse_be_month_slug
 
 
 class Command(BaseCommand):
-    help = "Write the network's progress report to CODI for a period of months (B.E., e.g. 2564-12) as a PDF, or as Excel when the output ends in .xlsx."
+    help = (
+        "Write the network's progress report to CODI for a period of months (B.E., e.g. 2564-12) as a PDF, or as "
+        "Excel when the output ends in .xlsx."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--from", dest="first", required=True, help="first month, B.E.: YYYY-MM, e.g. 2564-12")
@@ -33,6 +36,8 @@ class Command(BaseCommand):
             if path.suffix.lower() == ".xlsx":
                 codi_report_workbook(report).save(path)
             else:
-                path.write_bytes(render_pdf("network/codi_report_pdf.html", {"report": report, "printed_on": be_date(report.issued)}))
+                path.write_bytes(
+                    render_pdf("network/codi_report_pdf.html", {"report": report, "printed_on": be_date(report.issued)})
+                )
             period = f"{be_month(report.first)} – {be_month(report.last)}"
         self.stdout.write(f"{path}: {period}, {path.stat().st_size:,} bytes")

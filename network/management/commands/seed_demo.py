@@ -59,17 +59,28 @@ class Command(BaseCommand):
             )
             if enterprise_demo.seed(user=importer, today=timezone.localdate()):
                 self.stdout.write(
-                    _("Enterprise: the first donation, the levy of December 2564 – February 2565, the buying rounds and a batch of each liquid.")
+                    _(
+                        "Enterprise: the first donation, the levy of December 2564 – February 2565, "
+                        "the buying rounds and a batch of each liquid."
+                    )
                 )
             if housing_demo.seed(user=importer):
                 self.stdout.write(_("Housing: 150 households surveyed in December 2564."))
-            if rent_demo.seed(today=timezone.localdate(), collector=logins.get("collector"), leader=logins.get("leader")):
+            if rent_demo.seed(
+                today=timezone.localdate(), collector=logins.get("collector"), leader=logins.get("leader")
+            ):
                 self.stdout.write(
-                    _("Railway-land rent: tenancies with their arrears, CODI letters naming the demo collector, receipts and a remittance.")
+                    _(
+                        "Railway-land rent: tenancies with their arrears, CODI letters naming the demo collector, "
+                        "receipts and a remittance."
+                    )
                 )
             if works_demo.seed(user=importer, photos=not dry_run):
                 self.stdout.write(
-                    _("Community works: Laem Son On's four works with their monthly figures and photos, its first places in the municipality and the district, and the provincial round of 16 March 2565.")
+                    _(
+                        "Community works: Laem Son On's four works with their monthly figures and photos, its first "
+                        "places in the municipality and the district, and the provincial round of 16 March 2565."
+                    )
                 )
             if dry_run:
                 transaction.set_rollback(True)

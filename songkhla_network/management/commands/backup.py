@@ -1,6 +1,6 @@
 """Back up the whole app into one dated archive, e.g. from cron every night:
 
-    python manage.py backup --output-dir /var/backups/songkhla
+python manage.py backup --output-dir /var/backups/songkhla
 """
 
 from django.core.management.base import BaseCommand, CommandError
@@ -12,13 +12,15 @@ class Command(BaseCommand):
     help = (
         "Write the database (PostgreSQL only: pg_dump --format=custom), every uploaded file under "
         "MEDIA_ROOT and a manifest (app version, migrations, rows per table, file checksums) into "
-        "one archive, songkhla-backup-YYYY-MM-DD-HHMMSS.tar.gz (C.E. date, the app's TIME_ZONE, Asia/Bangkok), readable "
-        "by its owner only. Restore it with `manage.py restore`. Set PG_BIN to choose the folder of "
+        "one archive, songkhla-backup-YYYY-MM-DD-HHMMSS.tar.gz (C.E. date, the app's TIME_ZONE, Asia/Bangkok), "
+        "readable by its owner only. Restore it with `manage.py restore`. Set PG_BIN to choose the folder of "
         "pg_dump when several PostgreSQL versions are installed."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--output-dir", default=".", help="folder to write the archive into (default: the current folder)")
+        parser.add_argument(
+            "--output-dir", default=".", help="folder to write the archive into (default: the current folder)"
+        )
         parser.add_argument("--database", default="default", help="the database to back up (default: default)")
 
     def handle(self, *args, output_dir, database, **options):

@@ -1,7 +1,8 @@
-"""Load a backup archive into an empty database and an empty (or unrelated) MEDIA_ROOT:
+r"""Load a backup archive into an empty database and an empty (or unrelated) MEDIA_ROOT:
 
-    createdb -O songkhla songkhla_restored
-    DATABASE_URL=postgres://songkhla:…@127.0.0.1:5432/songkhla_restored python manage.py restore songkhla-backup-2026-11-24-031500.tar.gz
+createdb -O songkhla songkhla_restored
+DATABASE_URL=postgres://songkhla:…@127.0.0.1:5432/songkhla_restored \
+    python manage.py restore songkhla-backup-2026-11-24-031500.tar.gz
 """
 
 from django.conf import settings
@@ -22,7 +23,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("archive", help="the .tar.gz file written by `manage.py backup`")
         parser.add_argument("--database", default="default", help="the database to restore into (default: default)")
-        parser.add_argument("--dry-run", action="store_true", help="check the archive (every checksum) and that the database is empty; restore nothing")
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="check the archive (every checksum) and that the database is empty; restore nothing",
+        )
 
     def handle(self, *args, archive, database, dry_run, **options):
         try:
@@ -31,7 +36,10 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         manifest = result.manifest
         commit = (manifest["version"].get("commit") or "")[:12] or "unknown"
-        made = f"made {manifest['created_at']} by version {manifest['version'].get('package') or 'unknown'}, commit {commit}"
+        made = (
+            f"made {manifest['created_at']} by version {manifest['version'].get('package') or 'unknown'}, "
+            f"commit {commit}"
+        )
         if dry_run:
             self.stdout.write(
                 f"{archive} ({made}) is whole: {result.tables} tables, {result.rows:,} rows, {result.files} media "
@@ -41,7 +49,8 @@ class Command(BaseCommand):
             return
         self.stdout.write(
             f"Restored {archive} ({made}):\n"
-            f"  database {result.database}: {result.tables} tables, {result.rows:,} rows, every count as in the archive\n"
+            f"  database {result.database}: {result.tables} tables, {result.rows:,} rows, "
+            "every count as in the archive\n"
             f"  media: {result.files} files, {result.media_bytes:,} bytes, into {settings.MEDIA_ROOT}"
         )
         if result.pending_migrations:
