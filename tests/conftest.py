@@ -4,20 +4,14 @@ Group A (community A) has treasurer A, group B (community B) has treasurer B; th
 the staff member and the collector belong to no group. Tests ask for what they need by name.
 """
 
-import datetime
 import os
-from decimal import Decimal
 
 import pytest
-from django.test import Client
 
-from groups.models import GroupStatus, GroupStatusChange, Member, SavingsGroup
-from songkhla_network.models import Community, Person, Role, User
+from songkhla_network.models import Role
+from tests.factories import client_for, make_group, make_user
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-PASSWORD = "a-long-test-password-2565"
-FOUNDED_ON = datetime.date(2021, 12, 5)
 
 
 @pytest.fixture(autouse=True)
@@ -31,23 +25,6 @@ def _test_settings(settings, tmp_path_factory):
     }
     # Production's slow password hashing is a defence, not something the tests need to wait for.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def make_user(username, role, **extra):
-    user = User(username=username, role=role, first_name=extra.pop("first_name", username), **extra)
-    user.set_password(PASSWORD)
-    user.save()
-    return user
-
-
-def make_group(name, community_name, *, members=3, founded_on=FOUNDED_ON, commitment=Decimal("100.00")):
-    community = Community.objects.create(name=community_name)
-    group = SavingsGroup.objects.create(name=name, community=community, meeting_day=5, default_commitment=commitment)
-    GroupStatusChange.objects.create(group=group, status=GroupStatus.FOUNDED, date=founded_on)
-    for number in range(1, members + 1):
-        person = Person.objects.create(first_name=f"สมาชิก{number}", last_name=name, community=community)
-        Member.objects.create(group=group, person=person, number=number, joined_on=founded_on, commitment=commitment)
-    return group
 
 
 @pytest.fixture
@@ -87,13 +64,6 @@ def treasurer_b(db, group_b):
     user = make_user("treasurer_b", Role.TREASURER)
     group_b.treasurers.add(user)
     return user
-
-
-def client_for(user):
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from housing.models import BudgetLine, Step, Tenure
 from rent_collection import services as rent_services
 from songkhla_network.models import ConsentMethod, Role
 from songkhla_network.thai import be_month_slug
-from tests.conftest import make_user
+from tests.factories import make_user
 from works import services as works_services
 from works.models import Contest, Level, WorkKind
 

@@ -34,7 +34,7 @@ from enterprise.models import (
     Supplier,
 )
 from songkhla_network.models import Role
-from tests.conftest import PASSWORD, make_group, make_user
+from tests.factories import PASSWORD, make_group, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -22,7 +22,7 @@ from groups.forms import CollectionSheetForm
 from groups.models import CollectionSheet, LedgerEntry
 from songkhla_network.forms import MoneyField
 from songkhla_network.thai import be_month_slug, month_start
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -29,7 +29,7 @@ from django.urls import NoReverseMatch, reverse
 from rent_collection.models import Remittance
 from songkhla_network import views
 from songkhla_network.models import Person, User
-from tests.conftest import PASSWORD, client_for
+from tests.factories import PASSWORD, client_for
 from tests.helpers import ARGUMENTS, build_network, english_runs, known_data, url_for, url_patterns
 
 pytestmark = pytest.mark.django_db

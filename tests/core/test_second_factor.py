@@ -13,7 +13,7 @@ from django_otp.oath import TOTP, totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from songkhla_network.models import User
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 from tests.helpers import assert_no_english
 
 pytestmark = pytest.mark.django_db

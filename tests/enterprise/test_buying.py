@@ -22,7 +22,7 @@ from enterprise.models import (
     StockMovement,
     Supplier,
 )
-from tests.conftest import make_group
+from tests.factories import make_group
 from tests.helpers import assert_no_english
 
 pytestmark = pytest.mark.django_db

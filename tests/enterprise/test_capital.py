@@ -11,7 +11,7 @@ from django.urls import reverse
 from enterprise import services
 from enterprise.models import CashEntry, CashKind, Donation, LevyLine, LevyPosting
 from groups import services as savings
-from tests.conftest import make_group
+from tests.factories import make_group
 from tests.groups.test_sheet import at_once
 from tests.helpers import assert_no_english
 

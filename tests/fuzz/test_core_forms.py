@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from housing.models import StatusStep
 from songkhla_network import two_factor
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 from .conftest import examples, fresh_client, query, submit
 from .strategies import form_data

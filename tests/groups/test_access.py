@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from groups import services
 from songkhla_network.thai import be_month_slug
-from tests.conftest import make_group
+from tests.factories import make_group
 from tests.helpers import assert_no_english
 
 pytestmark = pytest.mark.django_db

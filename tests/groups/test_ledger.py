@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from groups import selectors, services
 from groups.models import EntryKind, LedgerEntry
-from tests.conftest import make_group
+from tests.factories import make_group
 
 pytestmark = pytest.mark.django_db
 

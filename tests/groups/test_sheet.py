@@ -14,7 +14,7 @@ from groups import services
 from groups.models import CollectionSheet, LedgerEntry, Member
 from songkhla_network.models import Person
 from songkhla_network.thai import add_months, be_month_slug
-from tests.conftest import make_group, make_user
+from tests.factories import make_group, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -132,7 +132,7 @@ def test_the_command_writes_the_report_for_scheduled_runs(demo, tmp_path):
 
 @pytest.mark.parametrize("groups", [1, 8])
 def test_the_report_takes_the_same_queries_whatever_the_network(personas, django_assert_max_num_queries, groups):
-    from tests.conftest import make_group
+    from tests.factories import make_group
 
     for i in range(groups):
         make_group(f"กลุ่มที่ {i}", f"ชุมชนที่ {i}", members=3)

@@ -23,7 +23,7 @@ from rent_collection import services as rent_services
 from rent_collection.models import Receipt
 from songkhla_network.models import User
 from songkhla_network.thai import add_months, format_baht, month_start
-from tests.conftest import client_for, make_group
+from tests.factories import client_for, make_group
 from tests.helpers import assert_no_english
 from tests.housing.test_survey import survey
 from tests.rent_collection.conftest import make_letter, make_tenancy

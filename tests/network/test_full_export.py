@@ -22,7 +22,7 @@ from rent_collection.models import Receipt, ReceiptVoid
 from songkhla_network.excel import MONEY_FORMAT, XLSX
 from songkhla_network.models import Access, Community, Person, PersonalDataAccess, User
 from songkhla_network.thai import be_date
-from tests.conftest import client_for, make_group
+from tests.factories import client_for, make_group
 
 pytestmark = pytest.mark.django_db
 

@@ -32,7 +32,7 @@ from songkhla_network.models import (
     PersonalDataConsent,
     Purpose,
 )
-from tests.conftest import make_user
+from tests.factories import make_user
 from tests.housing.test_import import confirm, consent_cells, header, row, upload, xlsx
 from tests.housing.test_survey import CONSENT, form_data, survey
 from works import services as works_services

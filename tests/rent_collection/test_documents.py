@@ -17,7 +17,7 @@ from django.utils.translation import gettext
 from rent_collection import services
 from songkhla_network.models import Role
 from songkhla_network.thai import be_date_local
-from tests.conftest import make_user
+from tests.factories import make_user
 from tests.helpers import assert_no_english
 from tests.pdf import pdf_text, squeezed
 

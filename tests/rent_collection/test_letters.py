@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from rent_collection import selectors, services
 from rent_collection.models import CodiLetter, LetterCollector
 from songkhla_network.models import Role
-from tests.conftest import make_user
+from tests.factories import make_user
 
 from .conftest import LETTER_FROM, LETTER_TO, make_letter, make_tenancy, pay
 

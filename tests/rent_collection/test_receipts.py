@@ -13,7 +13,7 @@ from django.db import IntegrityError, InternalError, connection, transaction
 from rent_collection import selectors, services
 from rent_collection.models import Receipt, ReceiptSeries, ReceiptVoid
 from songkhla_network.models import Role
-from tests.conftest import make_user
+from tests.factories import make_user
 from tests.groups.test_sheet import at_once
 
 from .conftest import TODAY, make_letter, make_tenancy, pay

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from rent_collection import services
 from rent_collection.models import Receipt, ReceiptSeries, Remittance
-from tests.conftest import make_user
+from tests.factories import make_user
 from tests.helpers import assert_no_english
 from tests.rent_collection.conftest import make_letter, make_tenancy
 
