@@ -39,7 +39,7 @@ test: system-test messages
 	scripts/with_postgres.sh scripts/run_tests.sh $(ARGS)
 
 bench: system-test messages
-	scripts/with_postgres.sh $(BIN)/python scripts/bench.py $(ARGS)
+	scripts/with_postgres.sh $(BIN)/python -m scripts.loadtest $(ARGS)
 
 makemessages: install
 	$(BIN)/python manage.py makemessages --locale th --no-obsolete --ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'tests/*' --ignore 'scripts/*'
