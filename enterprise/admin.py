@@ -1,7 +1,6 @@
 from django.contrib import admin
 
-from groups.admin import ReadOnlyMoneyAdmin
-from songkhla_network.admin import ThaiModelAdmin, baht_column
+from songkhla_network.admin import ReadOnlyAdmin, ThaiModelAdmin, baht_column
 
 from .models import (
     Allocation,
@@ -26,7 +25,7 @@ from .models import (
 
 
 @admin.register(Donation)
-class DonationAdmin(ReadOnlyMoneyAdmin):
+class DonationAdmin(ReadOnlyAdmin):
     list_display = [
         "date",
         "donor",
@@ -50,14 +49,14 @@ class LevyLineInline(admin.TabularInline):
 
 
 @admin.register(LevyPosting)
-class LevyPostingAdmin(ReadOnlyMoneyAdmin):
+class LevyPostingAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "posted_by", "posted_at"]
     list_select_related = ["posted_by"]
     inlines = [LevyLineInline]
 
 
 @admin.register(CashEntry)
-class CashEntryAdmin(ReadOnlyMoneyAdmin):
+class CashEntryAdmin(ReadOnlyAdmin):
     list_display = [
         "date",
         "kind",
@@ -147,7 +146,7 @@ class RecipeAdmin(ThaiModelAdmin):
 
 
 @admin.register(Batch)
-class BatchAdmin(ReadOnlyMoneyAdmin):
+class BatchAdmin(ReadOnlyAdmin):
     list_display = [
         "date",
         "recipe",
@@ -160,7 +159,7 @@ class BatchAdmin(ReadOnlyMoneyAdmin):
 
 
 @admin.register(LiquidSale)
-class LiquidSaleAdmin(ReadOnlyMoneyAdmin):
+class LiquidSaleAdmin(ReadOnlyAdmin):
     list_display = [
         "date",
         "recipe",
@@ -174,7 +173,7 @@ class LiquidSaleAdmin(ReadOnlyMoneyAdmin):
 
 
 @admin.register(Allocation)
-class AllocationAdmin(ReadOnlyMoneyAdmin):
+class AllocationAdmin(ReadOnlyAdmin):
     """Shares are changed from the pick-up list, where the stock follows the change."""
 
     list_display = ["order", "quantity", "reason", "set_by", "set_at"]
@@ -183,7 +182,7 @@ class AllocationAdmin(ReadOnlyMoneyAdmin):
 
 
 @admin.register(MemberPayment)
-class MemberPaymentAdmin(ReadOnlyMoneyAdmin):
+class MemberPaymentAdmin(ReadOnlyAdmin):
     list_display = [
         "date",
         "round",
@@ -196,14 +195,14 @@ class MemberPaymentAdmin(ReadOnlyMoneyAdmin):
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(ReadOnlyMoneyAdmin):
+class StockMovementAdmin(ReadOnlyAdmin):
     list_display = ["date", "product", "kind", "quantity", "note", "posted_by"]
     list_filter = ["kind", "product"]
     list_select_related = ["product", "posted_by"]
 
 
 @admin.register(MaterialMovement)
-class MaterialMovementAdmin(ReadOnlyMoneyAdmin):
+class MaterialMovementAdmin(ReadOnlyAdmin):
     list_display = [
         "date",
         "material",

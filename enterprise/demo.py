@@ -6,9 +6,8 @@ cooking oil), and a batch of each cleaning liquid. Names of people and shops are
 import datetime
 from decimal import Decimal
 
-from groups.demo import FOUNDED, group_name
-from groups.models import SavingsGroup
-from songkhla_network.thai import be_month
+from groups.selectors import groups_founded
+from songkhla_network.thai import be_month, month_end
 
 from . import selectors, services
 from .models import Donation, Ingredient, LevyPosting, LiquidSale, Product, RawMaterial, Recipe, Supplier
@@ -78,7 +77,7 @@ def seed_buying(*, user, today):
         user=user,
     )
     items = list(march.items.order_by("product__name"))
-    for group in SavingsGroup.objects.filter(name__in=_first_groups(3)):
+    for group in _first_groups(3):
         quantities = {}
         for member in group.members.order_by("number"):
             for k, item in enumerate(items):
@@ -108,7 +107,8 @@ def seed_buying(*, user, today):
 
 
 def _first_groups(count):
-    return [group_name(community) for community, _day in FOUNDED[:count]]
+    """The first groups the demo founded, in the period the report covers."""
+    return groups_founded(LEVY_FIRST, month_end(LEVY_LAST))[:count]
 
 
 MATERIALS = [
@@ -140,7 +140,7 @@ def seed_production(*, user):
             date=datetime.date(2022, 3, 18),
             user=user,
         )
-    makers = list(SavingsGroup.objects.get(name=_first_groups(1)[0]).members.order_by("number")[:4])
+    makers = list(_first_groups(1)[0].members.order_by("number")[:4])
     for name, litres, member_price, community_price, ingredients in RECIPES:
         recipe = Recipe.objects.create(
             name=name,

@@ -5,11 +5,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from groups.models import Member
 from songkhla_network.forms import BEDateField, MoneyField, MonthRangeForm
 from songkhla_network.thai import arabic_digits
 
-from .models import LiquidSale, RawMaterial, Recipe
+from .models import LiquidSale, Product, RawMaterial, Recipe
 
 
 class DonationForm(forms.Form):
@@ -221,7 +220,7 @@ class BatchForm(forms.Form):
     litres = QuantityField(label=_("Litres made"), max_digits=10, decimal_places=2)
     makers = forms.ModelMultipleChoiceField(
         label=_("Members who made it"),
-        queryset=Member.objects.none(),
+        queryset=None,  # the members who have not left: given by the view
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
@@ -234,7 +233,7 @@ class BatchForm(forms.Form):
 class LiquidSaleForm(forms.Form):
     recipe = forms.ModelChoiceField(label=_("Liquid"), queryset=Recipe.objects.all())
     buyer = forms.ChoiceField(label=_("Sold to"), choices=LiquidSale.Buyer.choices, widget=forms.RadioSelect)
-    member = forms.ModelChoiceField(label=_("Member"), queryset=Member.objects.none(), required=False)
+    member = forms.ModelChoiceField(label=_("Member"), queryset=None, required=False)  # given by the view
     litres = QuantityField(label=_("Litres"), max_digits=10, decimal_places=2)
     date = BEDateField(label=_("Date"), allow_future=False, initial=timezone.localdate)
 
@@ -250,7 +249,7 @@ class LiquidSaleForm(forms.Form):
 
 
 class StockMoveForm(forms.Form):
-    product = forms.ModelChoiceField(label=_("Product"), queryset=None)
+    product = forms.ModelChoiceField(label=_("Product"), queryset=Product.objects.order_by("name"))
     kind = forms.ChoiceField(
         label=_("What happened"),
         choices=[
@@ -263,7 +262,3 @@ class StockMoveForm(forms.Form):
     quantity = WholeUnitsField(label=_("Units"), required=True)
     date = BEDateField(label=_("Date"), allow_future=False, initial=timezone.localdate)
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
-
-    def __init__(self, *args, products, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["product"].queryset = products

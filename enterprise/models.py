@@ -9,7 +9,6 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from groups.models import Member, SavingsGroup
 from songkhla_network.models import AppendOnly, PostedRow
 from songkhla_network.thai import be_date, be_month, format_baht, format_quantity
 
@@ -58,7 +57,9 @@ class LevyLine(AppendOnly):
     posting = models.ForeignKey(
         LevyPosting, verbose_name=_("levy posting"), on_delete=models.PROTECT, related_name="lines"
     )
-    group = models.ForeignKey(SavingsGroup, verbose_name=_("group"), on_delete=models.PROTECT, related_name="+")
+    group = models.ForeignKey(
+        "groups.SavingsGroup", verbose_name=_("group"), on_delete=models.PROTECT, related_name="+"
+    )
     month = models.DateField(_("month"))
     deposits = models.DecimalField(_("deposits levied"), max_digits=12, decimal_places=2)
     levy = models.DecimalField(_("levy"), max_digits=12, decimal_places=2)
@@ -305,7 +306,9 @@ class Order(models.Model):
     closes; they are not money."""
 
     item = models.ForeignKey(RoundItem, verbose_name=_("product"), on_delete=models.CASCADE, related_name="orders")
-    member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.PROTECT, related_name="orders")
+    member = models.ForeignKey(
+        "groups.Member", verbose_name=_("member"), on_delete=models.PROTECT, related_name="orders"
+    )
     quantity = models.PositiveIntegerField(_("quantity"))
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("entered by"), on_delete=models.PROTECT, related_name="+"
@@ -355,7 +358,7 @@ class MemberPayment(PostedRow):
         BuyingRound, verbose_name=_("buying round"), on_delete=models.PROTECT, related_name="payments"
     )
     member = models.ForeignKey(
-        Member, verbose_name=_("member"), on_delete=models.PROTECT, related_name="round_payments"
+        "groups.Member", verbose_name=_("member"), on_delete=models.PROTECT, related_name="round_payments"
     )
     date = models.DateField(_("date"))
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
@@ -495,7 +498,9 @@ class Batch(PostedRow):
     scale = models.DecimalField(_("scale"), max_digits=6, decimal_places=2, help_text=_("1 = the recipe as written"))
     litres = models.DecimalField(_("litres made"), max_digits=10, decimal_places=2)
     cost = models.DecimalField(_("cost of materials"), max_digits=12, decimal_places=2)
-    makers = models.ManyToManyField(Member, verbose_name=_("members who made it"), blank=True, related_name="+")
+    makers = models.ManyToManyField(
+        "groups.Member", verbose_name=_("members who made it"), blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("batch")
@@ -565,7 +570,7 @@ class LiquidSale(PostedRow):
     date = models.DateField(_("date"))
     buyer = models.CharField(_("sold to"), max_length=20, choices=Buyer.choices)
     member = models.ForeignKey(
-        Member, verbose_name=_("member"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "groups.Member", verbose_name=_("member"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     litres = models.DecimalField(_("litres"), max_digits=10, decimal_places=2)
     price_per_litre = models.DecimalField(_("price per litre"), max_digits=12, decimal_places=2)

@@ -1,19 +1,23 @@
-"""Writes to the enterprise's capital and cash book. Each function runs in one transaction and
-posts every row it was asked to or none."""
+"""Writes to the enterprise: its capital (donations, the levy), cash book, buying rounds, stock
+and production. Each function runs in one transaction and posts every row it was asked to or
+none; what they read first comes from enterprise.selectors."""
 
-from dataclasses import dataclass, field
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Sum
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from groups.models import EntryKind, LedgerEntry, Member, SavingsGroup
-from groups.selectors import LEVY_RATE
+from songkhla_network.models import User
 from songkhla_network.thai import be_date, be_month, format_baht, format_quantity, to_satang
 
+from . import selectors
 from .models import (
     Allocation,
     Batch,
@@ -35,13 +39,18 @@ from .models import (
     StockKind,
     StockMovement,
 )
-from .selectors import member_bill
+
+if TYPE_CHECKING:
+    # The savings groups' models, as groups.selectors and groups.access hand them out.
+    from groups.selectors import Member, SavingsGroup
 
 ZERO = Decimal("0.00")
 
 
 @transaction.atomic
-def donation_post(*, donor, donor_detail, date, amount, purpose, user):
+def donation_post(
+    *, donor: str, donor_detail: str, date: datetime.date, amount: Decimal, purpose: str, user: User
+) -> Donation:
     """Record a donation and the money it brought into the cash book."""
     donation = Donation.objects.create(
         donor=donor, donor_detail=donor_detail, date=date, amount=amount, purpose=purpose, posted_by=user
@@ -57,63 +66,29 @@ def donation_post(*, donor, donor_detail, date, amount, purpose, user):
     return donation
 
 
-@dataclass
-class LevyDue:
-    group: SavingsGroup
-    deposits: Decimal = ZERO  # net deposits for the months, in the savings ledger now
-    levied: Decimal = ZERO  # deposits earlier postings already levied
-    by_month: dict = field(default_factory=dict)  # month -> deposits not yet levied
-
-    @property
-    def outstanding(self):
-        return self.deposits - self.levied
-
-    @property
-    def levy(self):
-        return sum((to_satang(d * LEVY_RATE) for d in self.by_month.values()), ZERO)
+# Levy postings run one at a time: a lock held to the end of the posting's transaction, so two
+# leaders posting the same months at once cannot both find them still to levy. On PostgreSQL an
+# advisory lock (the enterprise owns no row every posting could lock first); SQLite, for
+# `make run`, lets one writing transaction in at a time anyway.
+LEVY_POSTING_LOCK = 202205  # the advisory lock's key: a number no other lock of the app uses
 
 
-def levy_due(first, last):
-    """Per group, for the months first..last: net deposits in the savings ledger now, what earlier
-    postings levied, and per month what is still to levy (negative where a deposit was reversed
-    after its month was levied). Two queries."""
-    now = (
-        LedgerEntry.objects.filter(kind=EntryKind.DEPOSIT, month__range=(first, last))
-        .order_by()
-        .values_list("group", "month")
-        .annotate(total=Sum("amount"))
-    )
-    before = (
-        LevyLine.objects.filter(month__range=(first, last))
-        .order_by()
-        .values_list("group", "month")
-        .annotate(total=Sum("deposits"))
-    )
-    levied = {(g, m): t for g, m, t in before}
-    groups = {g.pk: g for g in SavingsGroup.objects.select_related("community")}
-    dues = {}
-    for group_id, month, total in now:
-        due = dues.setdefault(group_id, LevyDue(group=groups[group_id]))
-        due.deposits += total
-        already = levied.pop((group_id, month), ZERO)
-        due.levied += already
-        if total != already:
-            due.by_month[month] = total - already
-    for (group_id, month), already in levied.items():  # every deposit of the month reversed since
-        due = dues.setdefault(group_id, LevyDue(group=groups[group_id]))
-        due.levied += already
-        if already:
-            due.by_month[month] = -already
-    return sorted(dues.values(), key=lambda d: d.group.name)
+def _one_levy_posting_at_a_time() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LEVY_POSTING_LOCK])
 
 
 @transaction.atomic
-def levy_post(*, first, last, date, user):
-    """Post the 5 % levy on the deposits of first..last not levied yet. Posting months already
-    levied in full is refused; after a correction of a deposit only the difference is posted.
-    Postings run one at a time (a lock on the groups), so two leaders cannot levy a month twice."""
-    list(SavingsGroup.objects.select_for_update().order_by("pk").values_list("pk", flat=True))
-    dues = [d for d in levy_due(first, last) if d.by_month]
+def levy_post(*, first: datetime.date, last: datetime.date, date: datetime.date, user: User) -> LevyPosting:
+    """Post the 5 % levy on the deposits of first..last not levied yet, one line per group and
+    month (groups.selectors.levy_owed: the levy is owed and rounded per group and month), and its
+    sum into the cash book. Posting months already levied in full is refused; after a correction
+    of a deposit only the difference is posted, so what a month's postings levy together is
+    always the levy of its deposits now. Postings run one at a time, so two leaders cannot levy
+    a month twice."""
+    _one_levy_posting_at_a_time()
+    dues = [d for d in selectors.levy_due(first, last) if d.months]
     if not dues:
         raise ValidationError(
             _("The levy for %(first)s – %(last)s has already been posted in full: there is nothing new to post.")
@@ -132,9 +107,9 @@ def levy_post(*, first, last, date, user):
         )
     posting = LevyPosting.objects.create(first_month=first, last_month=last, posted_by=user)
     LevyLine.objects.bulk_create(
-        LevyLine(posting=posting, group=d.group, month=month, deposits=deposits, levy=to_satang(deposits * LEVY_RATE))
+        LevyLine(posting=posting, group=d.group, month=m.month, deposits=m.deposits, levy=m.levy)
         for d in dues
-        for month, deposits in sorted(d.by_month.items())
+        for m in d.months
     )
     CashEntry.objects.create(
         date=date,
@@ -149,7 +124,7 @@ def levy_post(*, first, last, date, user):
 
 
 @transaction.atomic
-def cash_reverse(*, entry, date, reason, user):
+def cash_reverse(*, entry: CashEntry, date: datetime.date, reason: str, user: User) -> CashEntry:
     """Undo a cash book row with one of opposite amount that points to it and says why."""
     entry = CashEntry.objects.select_for_update().get(pk=entry.pk)
     if entry.is_reversal:
@@ -160,8 +135,8 @@ def cash_reverse(*, entry, date, reason, user):
         raise ValidationError({"reason": _("Say why the row is reversed.")})
     if date < entry.date:
         raise ValidationError({"date": _("A reversal cannot be dated before the row it reverses.")})
-    undo = None
-    if entry.levy_posting_id:
+    undo: LevyPosting | None = None
+    if entry.levy_posting is not None:
         # Reversing a levy posting frees its months to be posted again: the negative of each of its
         # lines goes into a posting of its own, which this reversal row carries.
         original = entry.levy_posting
@@ -172,44 +147,45 @@ def cash_reverse(*, entry, date, reason, user):
             LevyLine(posting=undo, group_id=line.group_id, month=line.month, deposits=-line.deposits, levy=-line.levy)
             for line in original.lines.all()
         )
-    sale = material = None
-    if entry.liquid_sale_id:
-        original = entry.liquid_sale
+    sale: LiquidSale | None = None
+    if entry.liquid_sale is not None:
+        sold = entry.liquid_sale
         sale = LiquidSale.objects.create(
-            recipe_id=original.recipe_id,
+            recipe_id=sold.recipe_id,
             date=date,
-            buyer=original.buyer,
-            member_id=original.member_id,
-            litres=-original.litres,
-            price_per_litre=original.price_per_litre,
-            amount=-original.amount,
-            reverses=original,
+            buyer=sold.buyer,
+            member_id=sold.member_id,
+            litres=-sold.litres,
+            price_per_litre=sold.price_per_litre,
+            amount=-sold.amount,
+            reverses=sold,
             posted_by=user,
         )
-    if entry.material_movement_id:
-        original = entry.material_movement
-        on_hand, _value = material_stock(original.material)
-        if on_hand < original.quantity:
+    material: MaterialMovement | None = None
+    if entry.material_movement is not None:
+        bought = entry.material_movement
+        on_hand, _value = selectors.material_stock(bought.material)
+        if on_hand < bought.quantity:
             raise ValidationError(
                 _("Part of this material has been used since: correct the stock with a count instead.")
             )
         material = MaterialMovement.objects.create(
-            material_id=original.material_id,
+            material_id=bought.material_id,
             date=date,
             kind=MaterialKind.REVERSED,
-            quantity=-original.quantity,
-            value=-original.value,
+            quantity=-bought.quantity,
+            value=-bought.value,
             posted_by=user,
         )
-    payment = None
-    if entry.member_payment_id:
-        original = entry.member_payment
+    payment: MemberPayment | None = None
+    if entry.member_payment is not None:
+        paid = entry.member_payment
         payment = MemberPayment.objects.create(
-            round_id=original.round_id,
-            member_id=original.member_id,
+            round_id=paid.round_id,
+            member_id=paid.member_id,
             date=date,
-            amount=-original.amount,
-            reverses=original,
+            amount=-paid.amount,
+            reverses=paid,
             posted_by=user,
         )
     return CashEntry.objects.create(
@@ -228,13 +204,10 @@ def cash_reverse(*, entry, date, reason, user):
     )
 
 
-def cash_balance(as_of=None):
-    rows = CashEntry.objects.all() if as_of is None else CashEntry.objects.filter(date__lte=as_of)
-    return rows.aggregate(total=Sum("amount"))["total"] or ZERO
-
-
 @transaction.atomic
-def round_open(*, title, opened_on, closes_on, pickup_on, user):
+def round_open(
+    *, title: str, opened_on: datetime.date, closes_on: datetime.date, pickup_on: datetime.date, user: User
+) -> BuyingRound:
     """Open a buying round offering every active product at today's prices."""
     buying_round = BuyingRound.objects.create(
         title=title, opened_on=opened_on, closes_on=closes_on, pickup_on=pickup_on
@@ -256,12 +229,19 @@ def round_open(*, title, opened_on, closes_on, pickup_on, user):
     return buying_round
 
 
-def _lock_round(buying_round):
+def _lock_round(buying_round: BuyingRound) -> BuyingRound:
     return BuyingRound.objects.select_for_update().get(pk=buying_round.pk)
 
 
 @transaction.atomic
-def orders_replace(*, buying_round, group, quantities, user, today):
+def orders_replace(
+    *,
+    buying_round: BuyingRound,
+    group: SavingsGroup,
+    quantities: dict[tuple[int, int], int],
+    user: User,
+    today: datetime.date,
+) -> int:
     """Set a group's orders in a round to `quantities` ({(member id, item id): whole units}; 0
     removes an order). All or nothing; refused once the round has closed. The round row is locked
     so that an order and the closing cannot cross."""
@@ -280,7 +260,9 @@ def orders_replace(*, buying_round, group, quantities, user, today):
     existing = {
         (o.member_id, o.item_id): o for o in Order.objects.filter(item__round=buying_round, member__group=group)
     }
-    to_create, to_update, to_delete = [], [], []
+    to_create: list[Order] = []
+    to_update: list[Order] = []
+    to_delete: list[int] = []
     for key, quantity in quantities.items():
         order = existing.get(key)
         if quantity == 0:
@@ -301,7 +283,7 @@ def orders_replace(*, buying_round, group, quantities, user, today):
 
 
 @transaction.atomic
-def round_close(*, buying_round, packs, user):
+def round_close(*, buying_round: BuyingRound, packs: dict[int, int], user: User) -> BuyingRound:
     """Close a round with the leader's decision of how many whole packs to buy of each product
     ({item id: packs}). Orders are frozen from then on."""
     buying_round = _lock_round(buying_round)
@@ -319,7 +301,7 @@ def round_close(*, buying_round, packs, user):
     return buying_round
 
 
-def share_out(available, orders):
+def share_out(available: int, orders: list[tuple[int, int]]) -> dict[int, int]:
     """Share `available` units among `orders` ([(key, quantity ordered)]) fairly: each gets their
     order when there is enough; otherwise each gets the whole-unit part of their proportional
     share, and the units left go one each to the largest remainders (ties: the earlier order in
@@ -335,7 +317,7 @@ def share_out(available, orders):
     return shares
 
 
-def _cut_reason(item, available, ordered):
+def _cut_reason(item: RoundItem, available: int, ordered: int) -> str:
     return _(
         "Less arrived than was ordered: %(available)s of %(ordered)s units of %(product)s, "
         "shared out in proportion to the orders."
@@ -343,7 +325,14 @@ def _cut_reason(item, available, ordered):
 
 
 @transaction.atomic
-def round_receive(*, buying_round, received, notes, date, user):
+def round_receive(
+    *,
+    buying_round: BuyingRound,
+    received: dict[int, int],
+    notes: dict[int, str],
+    date: datetime.date,
+    user: User,
+) -> BuyingRound:
     """Record what arrived ({item id: whole packs}) and share it out: members get their orders in
     full when enough arrived, otherwise a fair proportional share with the reason written beside
     it; units nobody ordered go into stock; the supplier cost goes into the cash book. Receiving
@@ -354,26 +343,29 @@ def round_receive(*, buying_round, received, notes, date, user):
     if buying_round.received_at is not None:
         raise ValidationError(_("The goods of this round were already received."), code="already_received")
     items = {item.pk: item for item in buying_round.items.select_related("product")}
-    errors = {}
+    errors: dict[str, str] = {}  # keyed by the item's id
     for item_id, item in items.items():
         packs = received.get(item_id)
         if packs is None:
-            errors[item_id] = _("Say how many packs arrived.")
+            errors[str(item_id)] = _("Say how many packs arrived.")
         elif packs > (item.packs_to_buy or 0) and not notes.get(item_id, "").strip():
-            errors[item_id] = _("More arrived than was bought: say why in the note.")
+            errors[str(item_id)] = _("More arrived than was bought: say why in the note.")
     if errors:
         raise ValidationError(errors)
-    orders_by_item = {}
+    orders_by_item: dict[int, list[Order]] = {}
     for order in (
         Order.objects.filter(item__round=buying_round)
         .select_related("member")
         .order_by("member__group__name", "member__number")
     ):
         orders_by_item.setdefault(order.item_id, []).append(order)
-    allocations, movements, cost = [], [], ZERO
+    allocations: list[Allocation] = []
+    movements: list[StockMovement] = []
+    cost = ZERO
     for item_id, item in items.items():
-        item.received_packs, item.receive_note = received[item_id], notes.get(item_id, "").strip()
-        available = item.received_packs * item.units_per_pack
+        packs = received[item_id]
+        item.received_packs, item.receive_note = packs, notes.get(item_id, "").strip()
+        available = packs * item.units_per_pack
         orders = orders_by_item.get(item_id, [])
         ordered = sum(o.quantity for o in orders)
         shares = share_out(available, [(o.pk, o.quantity) for o in orders])
@@ -396,7 +388,7 @@ def round_receive(*, buying_round, received, notes, date, user):
                     posted_by=user,
                 )
             )
-        cost += item.received_packs * item.pack_price
+        cost += packs * item.pack_price
     RoundItem.objects.bulk_update(items.values(), ["received_packs", "receive_note"])
     Allocation.objects.bulk_create(allocations)
     StockMovement.objects.bulk_create(movements)
@@ -415,7 +407,9 @@ def round_receive(*, buying_round, received, notes, date, user):
 
 
 @transaction.atomic
-def allocation_override(*, allocation, quantity, reason, date, user):
+def allocation_override(
+    *, allocation: Allocation, quantity: int, reason: str, date: datetime.date, user: User
+) -> Allocation:
     """The leader changes what one member gets, saying why; the units freed go into stock, the
     units given come out of it, so no unit is counted twice."""
     allocation = (
@@ -431,7 +425,7 @@ def allocation_override(*, allocation, quantity, reason, date, user):
     change = quantity - allocation.quantity
     if change == 0:
         return allocation
-    if change > 0 and stock_on_hand(item.product) < change:
+    if change > 0 and selectors.stock_on_hand(item.product) < change:
         raise ValidationError({"quantity": _("There is not enough in stock to give more.")})
     StockMovement.objects.create(
         product=item.product,
@@ -449,15 +443,14 @@ def allocation_override(*, allocation, quantity, reason, date, user):
     return allocation
 
 
-def stock_on_hand(product):
-    return product.stock_movements.aggregate(total=Sum("quantity"))["total"] or 0
-
-
 @transaction.atomic
-def payment_post(*, buying_round, member, amount, date, user):
-    """A member pays for their share of a round: never more than they still owe."""
-    Member.objects.select_for_update().get(pk=member.pk)
-    bill = member_bill(buying_round, member)
+def payment_post(
+    *, buying_round: BuyingRound, member: Member, amount: Decimal, date: datetime.date, user: User
+) -> MemberPayment:
+    """A member pays for their share of a round: never more than they still owe. Payments to a
+    round are taken one at a time (the round's row is locked), so two at once cannot both pass."""
+    buying_round = _lock_round(buying_round)
+    bill = selectors.member_bill(buying_round, member)
     if amount > bill.owed:
         raise ValidationError(
             {
@@ -483,14 +476,10 @@ def payment_post(*, buying_round, member, amount, date, user):
 QUANTITY = Decimal("0.001")
 
 
-def material_stock(material):
-    """(quantity, value) of a raw material in stock."""
-    totals = material.movements.aggregate(q=Sum("quantity"), v=Sum("value"))
-    return totals["q"] or Decimal("0"), totals["v"] or ZERO
-
-
 @transaction.atomic
-def material_buy(*, material, quantity, cost, date, user):
+def material_buy(
+    *, material: RawMaterial, quantity: Decimal, cost: Decimal, date: datetime.date, user: User
+) -> MaterialMovement:
     """Raw material bought: into stock at its cost, and out of the cash book."""
     movement = MaterialMovement.objects.create(
         material=material, date=date, kind=MaterialKind.BOUGHT, quantity=quantity, value=cost, posted_by=user
@@ -512,7 +501,15 @@ def material_buy(*, material, quantity, cost, date, user):
 
 
 @transaction.atomic
-def batch_make(*, recipe, date, scale, litres, makers, user):
+def batch_make(
+    *,
+    recipe: Recipe,
+    date: datetime.date,
+    scale: Decimal,
+    litres: Decimal,
+    makers: Iterable[Member],
+    user: User,
+) -> Batch:
     """Make a batch: each ingredient (times the scale) leaves the stock at its average cost, and
     the batch carries the sum as its cost. A batch that needs more of a material than is in stock
     is refused and nothing is written."""
@@ -521,10 +518,11 @@ def batch_make(*, recipe, date, scale, litres, makers, user):
         raise ValidationError(_("The recipe has no ingredients yet."))
     # Lock the materials so two batches cannot both take the last of one.
     list(RawMaterial.objects.select_for_update().filter(pk__in=[i.material_id for i in ingredients]))
-    uses, short = [], []
+    uses: list[tuple[RawMaterial, Decimal, Decimal]] = []
+    short: list[str] = []
     for ingredient in ingredients:
         needed = (ingredient.quantity * scale).quantize(QUANTITY)
-        on_hand, value = material_stock(ingredient.material)
+        on_hand, value = selectors.material_stock(ingredient.material)
         if needed > on_hand:
             short.append(
                 _("%(material)s: needs %(needed)s %(unit)s, %(on_hand)s in stock")
@@ -554,18 +552,14 @@ def batch_make(*, recipe, date, scale, litres, makers, user):
     return batch
 
 
-def liquid_in_stock(recipe):
-    made = recipe.batches.aggregate(t=Sum("litres"))["t"] or ZERO
-    sold = recipe.sales.aggregate(t=Sum("litres"))["t"] or ZERO
-    return made - sold
-
-
 @transaction.atomic
-def liquid_sell(*, recipe, buyer, member, litres, date, user):
+def liquid_sell(
+    *, recipe: Recipe, buyer: str, member: Member | None, litres: Decimal, date: datetime.date, user: User
+) -> LiquidSale:
     """Share litres to a member at the member price or sell them in the community at the
     community price; the money goes into the cash book. Never more than has been made."""
     Recipe.objects.select_for_update().get(pk=recipe.pk)
-    in_stock = liquid_in_stock(recipe)
+    in_stock = selectors.liquid_in_stock(recipe)
     if litres > in_stock:
         raise ValidationError({"litres": _("Only %(litres)s litres are left.") % {"litres": format_quantity(in_stock)}})
     price = recipe.member_price if buyer == LiquidSale.Buyer.MEMBER else recipe.community_price
@@ -591,13 +585,15 @@ def liquid_sell(*, recipe, buyer, member, litres, date, user):
 
 
 @transaction.atomic
-def stock_move(*, product, kind, quantity, date, note, user):
+def stock_move(
+    *, product: Product, kind: str, quantity: int, date: datetime.date, note: str, user: User
+) -> StockMovement:
     """Take units out of stock (given out, spoiled), or set it to what a count found (`quantity`
     is then the units counted). Stock never goes below zero."""
     Product.objects.select_for_update().get(pk=product.pk)
     if kind not in (StockKind.OUT, StockKind.SPOILED, StockKind.COUNTED):
         raise ValidationError({"kind": _("Goods come into stock only from a buying round.")})
-    on_hand = stock_on_hand(product)
+    on_hand = selectors.stock_on_hand(product)
     change = quantity - on_hand if kind == StockKind.COUNTED else -quantity
     if change == 0:
         raise ValidationError({"quantity": _("The count matches the stock: nothing to correct.")})

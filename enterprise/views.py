@@ -1,22 +1,19 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Sum, Window
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from groups import access as group_access
-from groups.models import Member
+from groups import selectors as group_selectors
 from songkhla_network.excel import xlsx_response
 from songkhla_network.forms import MonthRangeForm
-from songkhla_network.models import Role
 from songkhla_network.pdf import pdf_response
-from songkhla_network.roles import role_required
+from songkhla_network.roles import group_reader_required, leader_required, staff_required, treasurer_required
 from songkhla_network.thai import be_date, be_month, be_month_slug, format_baht
 
-from . import excel, selectors, services
+from . import access, excel, selectors, services
 from .forms import (
     AllocationForm,
     AsOfForm,
@@ -34,39 +31,32 @@ from .forms import (
     StockMoveForm,
     quantity_key_ids,
 )
-from .models import Allocation, Batch, BuyingRound, CashEntry, CashKind, Donation, LevyPosting, Order, Product
+from .models import CashKind
 
-# Leaders run the enterprise; staff read its books. Leaders pass every role check.
-READERS = (Role.STAFF,)
-leader_required = role_required()
+# Leaders run the enterprise and staff read its books (leaders pass every role check); treasurers
+# also read the buying rounds, and enter their own members' orders and payments.
 
 
-@role_required(*READERS)
+@staff_required
 def overview(request):
-    by_kind = dict(CashEntry.objects.order_by().values_list("kind").annotate(total=Sum("amount")))
+    by_kind = selectors.cash_by_kind()
     return render(
         request,
         "enterprise/overview.html",
         {
-            "cash": services.cash_balance(),
-            "donations": by_kind.get(CashKind.DONATION, services.ZERO),
-            "levy": by_kind.get(CashKind.LEVY, services.ZERO),
-            "recent": list(CashEntry.objects.select_related("posted_by").order_by("-date", "-id")[:5]),
+            "cash": selectors.cash_balance(),
+            "donations": by_kind.get(CashKind.DONATION, selectors.ZERO),
+            "levy": by_kind.get(CashKind.LEVY, selectors.ZERO),
+            "recent": selectors.recent_cash(5),
         },
     )
 
 
-@role_required(*READERS)
+@staff_required
 def cash_book(request):
     form = AsOfForm(request.GET or None)
     as_of = form.cleaned_data["as_of"] if form.is_valid() else None
-    rows = CashEntry.objects.select_related("posted_by", "reverses", "donation").annotate(
-        running_balance=Window(Sum("amount"), order_by=["date", "id"]),
-        is_reversed=Exists(CashEntry.objects.filter(reverses=OuterRef("pk"))),
-    )
-    if as_of:
-        rows = rows.filter(date__lte=as_of)
-    paginator = Paginator(rows.order_by("date", "id"), 50)
+    paginator = Paginator(selectors.cash_book(as_of), 50)
     page = paginator.get_page(request.GET.get("page") or paginator.num_pages)
     return render(
         request,
@@ -75,8 +65,8 @@ def cash_book(request):
             "form": form,
             "page": page,
             "as_of": as_of,
-            "balance": services.cash_balance(as_of),
-            "can_post": request.user.is_leader,
+            "balance": selectors.cash_balance(as_of),
+            "can_post": access.keeps_the_books(request.user),
         },
     )
 
@@ -84,7 +74,7 @@ def cash_book(request):
 @leader_required
 @require_http_methods(["GET", "POST"])
 def cash_reverse(request, pk):
-    entry = get_object_or_404(CashEntry, pk=pk)
+    entry = access.cash_entry_for_reversing(request.user, pk)
     form = CashReversalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -99,18 +89,14 @@ def cash_reverse(request, pk):
     return render(request, "enterprise/cash_reverse.html", {"entry": entry, "form": form})
 
 
-@role_required(*READERS)
+@staff_required
 def donation_list(request):
-    donations = list(
-        Donation.objects.select_related("cash_entry").annotate(
-            is_reversed=Exists(CashEntry.objects.filter(reverses__donation=OuterRef("pk")))
-        )
-    )
-    total = sum((d.amount for d in donations if not d.is_reversed), services.ZERO)
+    donations = selectors.donations()
+    total = sum((d.amount for d in donations if not d.is_reversed), selectors.ZERO)
     return render(
         request,
         "enterprise/donation_list.html",
-        {"donations": donations, "total": total, "can_post": request.user.is_leader},
+        {"donations": donations, "total": total, "can_post": access.keeps_the_books(request.user)},
     )
 
 
@@ -125,13 +111,13 @@ def donation_new(request):
     return render(request, "enterprise/donation_form.html", {"form": form})
 
 
-@role_required(*READERS)
+@staff_required
 def donation_acknowledgement(request, pk):
-    donation = get_object_or_404(Donation.objects.select_related("posted_by"), pk=pk)
+    donation = access.donation_for_reading(request.user, pk)
     return render(request, "enterprise/donation_acknowledgement.html", {"donation": donation})
 
 
-@role_required(*READERS)
+@staff_required
 @require_http_methods(["GET", "POST"])
 def levy(request):
     form = LevyForm(request.POST if request.method == "POST" else request.GET)
@@ -139,7 +125,7 @@ def levy(request):
     if form.is_valid():
         first, last = form.cleaned_data["first"], form.cleaned_data["last"]
         if request.method == "POST":
-            if not request.user.is_leader:
+            if not access.keeps_the_books(request.user):
                 raise PermissionDenied
             try:
                 posting = services.levy_post(
@@ -158,8 +144,7 @@ def levy(request):
                     },
                 )
                 return redirect("enterprise:levy")
-        dues = services.levy_due(first, last)
-    postings = list(LevyPosting.objects.select_related("posted_by", "cash_entry").order_by("-posted_at", "-id")[:24])
+        dues = selectors.levy_due(first, last)
     return render(
         request,
         "enterprise/levy.html",
@@ -168,24 +153,26 @@ def levy(request):
             "first": first,
             "last": last,
             "dues": dues,
-            "to_post": sum((d.levy for d in dues or [] if d.by_month), services.ZERO),
-            "postings": postings,
-            "can_post": request.user.is_leader,
+            "to_post": sum((d.levy for d in dues or []), selectors.ZERO),
+            "postings": selectors.levy_postings(24),
+            "can_post": access.keeps_the_books(request.user),
         },
     )
 
 
 # Buying rounds. Treasurers see the rounds and enter their own members' orders.
-ROUND_READERS = (Role.STAFF, Role.TREASURER)
 
 
-@role_required(*ROUND_READERS)
+@group_reader_required
 def round_list(request):
-    rounds = list(BuyingRound.objects.order_by("-opened_on", "-id")[:50])
     return render(
         request,
         "enterprise/round_list.html",
-        {"rounds": rounds, "today": timezone.localdate(), "can_post": request.user.is_leader},
+        {
+            "rounds": selectors.recent_rounds(50),
+            "today": timezone.localdate(),
+            "can_post": access.keeps_the_books(request.user),
+        },
     )
 
 
@@ -204,17 +191,17 @@ def round_new(request):
     return render(request, "enterprise/round_form.html", {"form": form})
 
 
-@role_required(*ROUND_READERS)
+@group_reader_required
 @require_http_methods(["GET", "POST"])
 def round_detail(request, pk):
-    buying_round = get_object_or_404(BuyingRound.objects.select_related("closed_by"), pk=pk)
+    buying_round = access.round_for_reading(request.user, pk)
     totals = selectors.item_totals(buying_round)
-    groups = list(group_access.readable_groups(request.user).select_related("community").order_by("name"))
+    groups = group_selectors.groups_by_name(access.groups_for_reading(request.user))
     counts = selectors.group_order_counts(buying_round)
     for group in groups:
         group.ordering_members = counts.get(group.pk, 0)
     close_form = None
-    if request.user.is_leader and buying_round.closed_at is None:
+    if access.can_close(request.user, buying_round):
         close_form = CloseRoundForm(request.POST if request.method == "POST" else None, totals=totals)
         for total, field in close_form.rows():
             total.field = field
@@ -237,24 +224,21 @@ def round_detail(request, pk):
             "groups": groups,
             "close_form": close_form,
             "takes_orders": buying_round.takes_orders(timezone.localdate()),
-            "supplier_total": sum((t.supplier_cost for t in totals), services.ZERO),
+            "supplier_total": sum((t.supplier_cost for t in totals), selectors.ZERO),
         },
     )
 
 
-@role_required(Role.TREASURER)
+@treasurer_required
 @require_http_methods(["GET", "POST"])
 def order_sheet(request, pk, group_pk):
-    buying_round = get_object_or_404(BuyingRound, pk=pk)
-    group = group_access.group_for_posting(request.user, group_pk)
-    items = list(buying_round.items.select_related("product").order_by("product__name"))
+    buying_round, group = access.order_sheet_for_posting(request.user, pk, group_pk)
+    items = selectors.round_items(buying_round)
     today = timezone.localdate()
-    members = [
-        m for m in group.members.select_related("person").order_by("number") if m.active_in(today.replace(day=1))
-    ]
+    members = group_selectors.members_active_in(group, today.replace(day=1))
     existing = {
-        quantity_key_ids(o.member_id, o.item_id): o.quantity
-        for o in Order.objects.filter(item__round=buying_round, member__group=group)
+        quantity_key_ids(member_id, item_id): quantity
+        for (member_id, item_id), quantity in selectors.group_orders(buying_round, group).items()
     }
     form = OrderSheetForm(
         request.POST if request.method == "POST" else None, members=members, items=items, initial=existing
@@ -277,26 +261,21 @@ def order_sheet(request, pk, group_pk):
     )
 
 
-@role_required(Role.STAFF)
+@staff_required
 def purchase_orders(request, pk):
-    buying_round = get_object_or_404(BuyingRound, pk=pk, closed_at__isnull=False)
-    by_supplier = {}
-    for total in selectors.item_totals(buying_round):
-        if total.packs:
-            by_supplier.setdefault(total.item.product.supplier, []).append(total)
-    suppliers = [
-        {"supplier": s, "lines": lines, "total": sum((t.supplier_cost for t in lines), services.ZERO)}
-        for s, lines in sorted(by_supplier.items(), key=lambda pair: pair[0].name)
-    ]
-    return render(request, "enterprise/purchase_orders.html", {"round": buying_round, "suppliers": suppliers})
+    buying_round = access.round_for_reading(request.user, pk, closed=True)
+    return render(
+        request,
+        "enterprise/purchase_orders.html",
+        {"round": buying_round, "suppliers": selectors.purchase_orders(buying_round)},
+    )
 
 
 @leader_required
 @require_http_methods(["GET", "POST"])
 def round_receive(request, pk):
-    buying_round = get_object_or_404(BuyingRound, pk=pk, closed_at__isnull=False, received_at__isnull=True)
-    items = list(buying_round.items.select_related("product").order_by("product__name"))
-    form = ReceiveForm(request.POST or None, items=items)
+    buying_round = access.round_for_receiving(request.user, pk)
+    form = ReceiveForm(request.POST or None, items=selectors.round_items(buying_round))
     if request.method == "POST" and form.is_valid():
         try:
             services.round_receive(
@@ -319,14 +298,12 @@ def round_receive(request, pk):
 
 
 def _pickup_context(request, buying_round):
-    groups = group_access.readable_groups(request.user)
-    members = None if request.user.reads_everything else Member.objects.filter(group__in=groups)
-    round_bills = selectors.bills(buying_round, members=members)
+    round_bills = selectors.bills(buying_round, groups=access.bill_groups(request.user))
     by_group = {}
     for bill in round_bills:
         by_group.setdefault(bill.member.group, []).append(bill)
-    # Members are already limited to the readable groups: for a treasurer, their own groups.
-    can_pay = request.user.is_leader or request.user.role == Role.TREASURER
+    # The bills are already limited to the user's groups: for a treasurer, their own.
+    can_pay = access.takes_payments(request.user)
     return {
         "round": buying_round,
         "by_group": [
@@ -334,37 +311,35 @@ def _pickup_context(request, buying_round):
                 "group": group,
                 "bills": group_bills,
                 "can_pay": can_pay,
-                "due": sum((b.due for b in group_bills), services.ZERO),
-                "owed": sum((b.owed for b in group_bills), services.ZERO),
-                "saved": sum((b.saved for b in group_bills), services.ZERO),
+                "due": sum((b.due for b in group_bills), selectors.ZERO),
+                "owed": sum((b.owed for b in group_bills), selectors.ZERO),
+                "saved": sum((b.saved for b in group_bills), selectors.ZERO),
             }
             for group, group_bills in by_group.items()
         ],
-        "saved": sum((b.saved for b in round_bills), services.ZERO),
-        "owed": sum((b.owed for b in round_bills), services.ZERO),
+        "saved": sum((b.saved for b in round_bills), selectors.ZERO),
+        "owed": sum((b.owed for b in round_bills), selectors.ZERO),
         "is_leader": request.user.is_leader,
     }
 
 
-@role_required(*ROUND_READERS)
+@group_reader_required
 def pickup_list(request, pk):
-    buying_round = get_object_or_404(BuyingRound, pk=pk, received_at__isnull=False)
+    buying_round = access.round_for_reading(request.user, pk, received=True)
     return render(request, "enterprise/pickup_list.html", _pickup_context(request, buying_round))
 
 
-@role_required(*ROUND_READERS)
+@group_reader_required
 def pickup_list_pdf(request, pk):
-    buying_round = get_object_or_404(BuyingRound, pk=pk, received_at__isnull=False)
+    buying_round = access.round_for_reading(request.user, pk, received=True)
     context = {**_pickup_context(request, buying_round), "printed_on": be_date(timezone.localdate())}
     return pdf_response("enterprise/pickup_list_pdf.html", context, f"pickup-{buying_round.pk}.pdf")
 
 
-@role_required(Role.TREASURER)
+@treasurer_required
 @require_http_methods(["GET", "POST"])
 def payment(request, pk, member_pk):
-    buying_round = get_object_or_404(BuyingRound, pk=pk, received_at__isnull=False)
-    member = get_object_or_404(Member.objects.select_related("person", "group"), pk=member_pk)
-    group_access.group_for_posting(request.user, member.group_id)
+    buying_round, member = access.payment_for_posting(request.user, pk, member_pk)
     bill = selectors.member_bill(buying_round, member)
     form = PaymentForm(request.POST or None, initial={"amount": bill.owed})
     if request.method == "POST" and form.is_valid():
@@ -381,9 +356,7 @@ def payment(request, pk, member_pk):
 @leader_required
 @require_http_methods(["GET", "POST"])
 def allocation_change(request, pk):
-    allocation = get_object_or_404(
-        Allocation.objects.select_related("order__item__product", "order__item__round", "order__member__person"), pk=pk
-    )
+    allocation = access.allocation_for_changing(request.user, pk)
     form = AllocationForm(request.POST or None, initial={"quantity": allocation.quantity})
     if request.method == "POST" and form.is_valid():
         try:
@@ -398,12 +371,12 @@ def allocation_change(request, pk):
     return render(request, "enterprise/allocation_form.html", {"allocation": allocation, "form": form})
 
 
-@role_required(*READERS)
+@staff_required
 @require_http_methods(["GET", "POST"])
 def stock(request):
     form = None
-    if request.user.is_leader:
-        form = StockMoveForm(request.POST or None, products=Product.objects.order_by("name"))
+    if access.keeps_the_books(request.user):
+        form = StockMoveForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
                 services.stock_move(user=request.user, **form.cleaned_data)
@@ -422,7 +395,7 @@ def stock(request):
 # Production of cleaning liquids.
 
 
-@role_required(*READERS)
+@staff_required
 def production(request):
     return render(
         request,
@@ -430,15 +403,9 @@ def production(request):
         {
             "liquids": selectors.liquid_figures(),
             "materials": selectors.material_levels(),
-            "batches": list(Batch.objects.select_related("recipe").order_by("-date", "-id")[:10]),
-            "can_post": request.user.is_leader,
+            "batches": selectors.recent_batches(10),
+            "can_post": access.keeps_the_books(request.user),
         },
-    )
-
-
-def _current_members():
-    return (
-        Member.objects.filter(left_on__isnull=True).select_related("person", "group").order_by("group__name", "number")
     )
 
 
@@ -471,7 +438,7 @@ def material_buy(request):
 def batch_new(request):
     return _production_form(
         request,
-        BatchForm(request.POST or None, makers=_current_members()),
+        BatchForm(request.POST or None, makers=group_selectors.current_members()),
         lambda data: services.batch_make(user=request.user, **data),
         _("Batch recorded."),
         _("Record a batch"),
@@ -483,7 +450,7 @@ def batch_new(request):
 def liquid_sale(request):
     return _production_form(
         request,
-        LiquidSaleForm(request.POST or None, members=_current_members()),
+        LiquidSaleForm(request.POST or None, members=group_selectors.current_members()),
         lambda data: services.liquid_sell(user=request.user, **data),
         _("Sale recorded."),
         _("Share or sell a liquid"),
@@ -495,7 +462,7 @@ def _statement_period(request):
     return (form, *form.days())
 
 
-@role_required(*READERS)
+@staff_required
 def statement(request):
     form, first, last = _statement_period(request)
     return render(
@@ -505,9 +472,8 @@ def statement(request):
     )
 
 
-@role_required(*READERS)
+@staff_required
 def statement_xlsx(request):
     form, first, last = _statement_period(request)
-    rows = CashEntry.objects.filter(date__range=(first, last)).order_by("date", "id")
-    workbook = excel.statement_workbook(selectors.statement(first, last), rows)
+    workbook = excel.statement_workbook(selectors.statement(first, last), selectors.cash_rows(first, last))
     return xlsx_response(workbook, f"enterprise-{be_month_slug(first)}-{be_month_slug(last)}.xlsx")

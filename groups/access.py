@@ -1,14 +1,16 @@
-"""Which savings groups a user may read and post to. Every view gets its group through here."""
+"""Which savings groups a user may read and post to. Every view gets its group, member or ledger
+row through here, the enterprise's too."""
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from songkhla_network.models import Role
+from songkhla_network.models import Role, User
 
 from .models import LedgerEntry, Member, SavingsGroup
 
 
-def readable_groups(user):
+def readable_groups(user: User) -> QuerySet[SavingsGroup]:
     if not user.is_authenticated:
         return SavingsGroup.objects.none()
     if user.reads_everything:
@@ -18,16 +20,16 @@ def readable_groups(user):
     return SavingsGroup.objects.none()
 
 
-def can_post(user, group):
+def can_post(user: User, group: SavingsGroup) -> bool:
     return user.is_leader or (user.role == Role.TREASURER and group.treasurers.filter(pk=user.pk).exists())
 
 
-def group_for_reading(user, pk):
+def group_for_reading(user: User, pk: int) -> SavingsGroup:
     """The group if the user may read it; 404 when it is not theirs to know about."""
     return get_object_or_404(readable_groups(user).select_related("community"), pk=pk)
 
 
-def group_for_posting(user, pk):
+def group_for_posting(user: User, pk: int) -> SavingsGroup:
     """The group if the user may post money to it: leaders, and its own treasurers. Staff read
     but never post (403); anyone else does not see the group at all (404)."""
     group = group_for_reading(user, pk)
@@ -36,19 +38,27 @@ def group_for_posting(user, pk):
     return group
 
 
-def member_for_reading(user, group_pk, member_pk):
+def member_for_reading(user: User, group_pk: int, member_pk: int) -> tuple[SavingsGroup, Member]:
     group = group_for_reading(user, group_pk)
     member = get_object_or_404(Member.objects.select_related("person", "group"), pk=member_pk, group=group)
     return group, member
 
 
-def member_for_posting(user, group_pk, member_pk):
+def member_for_posting(user: User, group_pk: int, member_pk: int) -> tuple[SavingsGroup, Member]:
     group = group_for_posting(user, group_pk)
     member = get_object_or_404(Member.objects.select_related("person", "group"), pk=member_pk, group=group)
     return group, member
 
 
-def entry_for_posting(user, group_pk, entry_pk):
+def any_member_for_posting(user: User, member_pk: int) -> Member:
+    """A member named by their id alone (the enterprise's payment page), if the user may post to
+    their group: 404 or 403 as group_for_posting says."""
+    member = get_object_or_404(Member.objects.select_related("person", "group"), pk=member_pk)
+    group_for_posting(user, member.group_id)
+    return member
+
+
+def entry_for_posting(user: User, group_pk: int, entry_pk: int) -> tuple[SavingsGroup, LedgerEntry]:
     group = group_for_posting(user, group_pk)
     entry = get_object_or_404(
         LedgerEntry.objects.select_related("member__person", "reverses"), pk=entry_pk, group=group

@@ -53,13 +53,11 @@ class MemberAdmin(ThaiModelAdmin):
     autocomplete_fields = ["person", "group"]
 
 
-class ReadOnlyMoneyAdmin(ReadOnlyAdmin):
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdmin):
     """Money rows are shown, never added, changed or deleted here: corrections are reversals,
     made from the member's passbook."""
 
-
-@admin.register(LedgerEntry)
-class LedgerEntryAdmin(ReadOnlyMoneyAdmin):
     list_display = [
         "date",
         "member",
@@ -80,7 +78,7 @@ class LedgerEntryAdmin(ReadOnlyMoneyAdmin):
 
 
 @admin.register(CollectionSheet)
-class CollectionSheetAdmin(ReadOnlyMoneyAdmin):
+class CollectionSheetAdmin(ReadOnlyAdmin):
     list_display = ["group", "month", "paid_on", "posted_by", "posted_at"]
     list_filter = ["group", "month"]
     search_fields = ["group__name"]

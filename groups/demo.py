@@ -8,6 +8,7 @@ import datetime
 import random
 from decimal import Decimal
 
+from songkhla_network.demo_names import FIRST_NAMES, LAST_NAMES
 from songkhla_network.models import Community, Person
 from songkhla_network.thai import add_months, month_range
 
@@ -21,61 +22,6 @@ from .models import (
     Officer,
     SavingsGroup,
 )
-
-FIRST_NAMES = [
-    "สมศรี",
-    "สมชาย",
-    "มาลี",
-    "ประเสริฐ",
-    "วันดี",
-    "สุนทร",
-    "อำไพ",
-    "บุญมี",
-    "จำเนียร",
-    "ละเอียด",
-    "สุดา",
-    "ปรีชา",
-    "นงลักษณ์",
-    "ทวี",
-    "พรทิพย์",
-    "สมพงษ์",
-    "กาญจนา",
-    "ไพโรจน์",
-    "รัตนา",
-    "เสาวนีย์",
-    "อารีย์",
-    "ฮาสนะ",
-    "ยูโซะ",
-    "รอฮานี",
-    "สุไลมาน",
-    "มารีแย",
-    "อับดุลเลาะ",
-    "ฟาตีเมาะ",
-    "ชบา",
-    "ลำดวน",
-]
-LAST_NAMES = [
-    "ใจดี",
-    "ทองคำ",
-    "ศรีสุข",
-    "แก้วมณี",
-    "บุญเรือง",
-    "สายทอง",
-    "หมัดอาดัม",
-    "เพชรรัตน์",
-    "ชูช่วย",
-    "นิลสุวรรณ",
-    "ดำแก้ว",
-    "สุวรรณโณ",
-    "หลีเส็น",
-    "มะหะหมัด",
-    "ขุนทอง",
-    "แสงจันทร์",
-    "คงแก้ว",
-    "ทองขาว",
-    "รักษ์ชุมชน",
-    "เส้งหวาน",
-]
 
 # (community, group founded on) — the 16 groups founded December 2564 – February 2565.
 FOUNDED = [

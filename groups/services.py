@@ -1,7 +1,9 @@
 """Writes to the savings ledger. Each function runs in one transaction and either posts every row
 it was asked to or none."""
 
+import datetime
 from decimal import Decimal
+from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -9,12 +11,13 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from songkhla_network.append_only import AlreadyPosted
+from songkhla_network.models import User
 from songkhla_network.thai import be_month, format_baht, month_start
 
-from .models import ACTIVE_STATUSES, CollectionSheet, EntryKind, LedgerEntry, Member
+from .models import ACTIVE_STATUSES, CollectionSheet, EntryKind, LedgerEntry, Member, SavingsGroup
 
 
-def _check_group_accepts(group, day):
+def _check_group_accepts(group: SavingsGroup, day: datetime.date) -> None:
     if group.status_on(day) not in ACTIVE_STATUSES:
         raise ValidationError(
             _(
@@ -25,12 +28,14 @@ def _check_group_accepts(group, day):
         )
 
 
-def _balance(member):
+def _balance(member: Member) -> Decimal:
     return member.entries.aggregate(total=Sum("amount"))["total"] or Decimal("0")
 
 
 @transaction.atomic
-def sheet_post(*, group, month, paid_on, amounts, user):
+def sheet_post(
+    *, group: SavingsGroup, month: datetime.date, paid_on: datetime.date, amounts: dict[int, Decimal], user: User
+) -> CollectionSheet:
     """Post a month's collection sheet: one deposit row per member with an amount, all or nothing.
 
     `amounts` maps member ids to positive Decimals. Raises AlreadyPosted when the group's sheet
@@ -73,7 +78,7 @@ def sheet_post(*, group, month, paid_on, amounts, user):
     return sheet
 
 
-def _post_once(entry):
+def _post_once(entry: LedgerEntry) -> LedgerEntry:
     """Save a single-form entry; its request_key makes a resubmitted form a no-op."""
     try:
         with transaction.atomic():
@@ -86,7 +91,15 @@ def _post_once(entry):
 
 
 @transaction.atomic
-def deposit_post(*, member, month, date, amount, user, request_key=None):
+def deposit_post(
+    *,
+    member: Member,
+    month: datetime.date,
+    date: datetime.date,
+    amount: Decimal,
+    user: User,
+    request_key: UUID | None = None,
+) -> LedgerEntry:
     """A deposit outside a sheet: a late payment, or a member paying ahead."""
     month = month_start(month)
     if not member.active_in(month):
@@ -110,7 +123,15 @@ def deposit_post(*, member, month, date, amount, user, request_key=None):
 
 
 @transaction.atomic
-def withdrawal_post(*, member, date, amount, reason, user, request_key=None):
+def withdrawal_post(
+    *,
+    member: Member,
+    date: datetime.date,
+    amount: Decimal,
+    reason: str,
+    user: User,
+    request_key: UUID | None = None,
+) -> LedgerEntry:
     """A withdrawal, never more than the member's balance: the member row is locked while the
     balance is read so two withdrawals at once cannot both pass."""
     member = Member.objects.select_for_update().get(pk=member.pk)
@@ -137,7 +158,7 @@ def withdrawal_post(*, member, date, amount, reason, user, request_key=None):
 
 
 @transaction.atomic
-def entry_reverse(*, entry, date, reason, user):
+def entry_reverse(*, entry: LedgerEntry, date: datetime.date, reason: str, user: User) -> LedgerEntry:
     """Undo a posted row with a row of opposite sign that points to it and says why. A row is
     reversed at most once, a reversal is never reversed, and a deposit whose money has since been
     withdrawn cannot be reversed below a zero balance."""

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_http_methods
 
 from songkhla_network.forms import MonthRangeForm
 from songkhla_network.models import Role
-from songkhla_network.roles import role_required
+from songkhla_network.roles import group_reader_required, staff_required, treasurer_required
 from songkhla_network.thai import (
     add_months,
     be_datetime,
@@ -21,35 +21,28 @@ from songkhla_network.thai import (
 
 from . import access, selectors, services
 from .forms import CollectionSheetForm, DepositForm, MonthChoiceForm, ReversalForm, WithdrawalForm
-from .models import CollectionSheet, EntryKind, LedgerEntry
-
-READERS = (Role.TREASURER, Role.STAFF)
+from .models import EntryKind
 
 
 def _this_month():
     return month_start(timezone.localdate())
 
 
-@role_required(*READERS)
+@group_reader_required
 def group_list(request):
-    groups = list(access.readable_groups(request.user).select_related("community").order_by("name"))
+    groups = selectors.groups_by_name(access.readable_groups(request.user))
     if request.user.role == Role.TREASURER and len(groups) == 1:
         return redirect("groups:detail", pk=groups[0].pk)
     selectors.annotate_overview(groups)
     return render(request, "groups/group_list.html", {"groups": groups})
 
 
-@role_required(*READERS)
+@group_reader_required
 def group_detail(request, pk):
     group = access.group_for_reading(request.user, pk)
     month = _this_month()
     members = selectors.members_with_money(group, month=month)
-    status_changes = list(group.status_changes.order_by("date", "id"))
-    officers = list(group.officers.select_related("person").filter(until__isnull=True))
-    sheets = list(group.sheets.select_related("posted_by").order_by("-month")[:12])
-    figures = selectors.month_deposits(group, [sheet.month for sheet in sheets])
-    for sheet in sheets:
-        sheet.figures = figures[sheet.month]
+    status_changes = selectors.status_history(group)
     current = [m for m in members if m.left_on is None]
     return render(
         request,
@@ -59,8 +52,8 @@ def group_detail(request, pk):
             "members": members,
             "status_changes": status_changes,
             "current_status": status_changes[-1] if status_changes else None,
-            "officers": officers,
-            "sheets": sheets,
+            "officers": selectors.current_officers(group),
+            "sheets": selectors.recent_sheets(group, 12),
             "month": month,
             "can_post": access.can_post(request.user, group),
             "total_balance": sum((m.balance for m in members), selectors.ZERO),
@@ -69,18 +62,21 @@ def group_detail(request, pk):
     )
 
 
-@role_required(*READERS)
+@group_reader_required
 def sheet_choose(request, pk):
     group = access.group_for_reading(request.user, pk)
     bound = "month_0" in request.GET
     form = MonthChoiceForm(request.GET if bound else None, initial={"month": _this_month()})
     if bound and form.is_valid():
         return redirect("groups:sheet", pk=group.pk, month=be_month_slug(form.cleaned_data["month"]))
-    posted = list(group.sheets.order_by("-month").values_list("month", flat=True)[:24])
-    return render(request, "groups/sheet_choose.html", {"group": group, "form": form, "posted_months": posted})
+    return render(
+        request,
+        "groups/sheet_choose.html",
+        {"group": group, "form": form, "posted_months": selectors.posted_months(group, 24)},
+    )
 
 
-@role_required(*READERS)
+@group_reader_required
 @require_http_methods(["GET", "POST"])
 def sheet(request, pk, month):
     """The month's sheet: a form to post while it is open, to those who may post; otherwise what
@@ -101,7 +97,7 @@ def sheet(request, pk, month):
         )
         return redirect("groups:sheet", pk=group.pk, month=be_month_slug(_this_month()))
 
-    posted = CollectionSheet.objects.select_related("posted_by").filter(group=group, month=month_date).first()
+    posted = selectors.posted_sheet(group, month_date)
     members = [m for m in selectors.members_with_money(group, month=month_date) if m.active_in(month_date)]
     context = {
         "group": group,
@@ -163,13 +159,12 @@ def _already_posted_message(sheet):
     }
 
 
-@role_required(*READERS)
+@group_reader_required
 def passbook(request, pk, member_pk):
     group, member = access.member_for_reading(request.user, pk, member_pk)
     rows = selectors.passbook(member)
     month = _this_month()
     paid_to_date = sum((r.amount for r in rows if r.kind == EntryKind.DEPOSIT and r.month <= month), selectors.ZERO)
-    member.paid_to_date = paid_to_date
     return render(
         request,
         "groups/passbook.html",
@@ -178,14 +173,14 @@ def passbook(request, pk, member_pk):
             "member": member,
             "rows": rows,
             "balance": rows[-1].running_balance if rows else selectors.ZERO,
-            "arrears": selectors.commitment_arrears(member, month) if member.left_on is None else None,
+            "arrears": selectors.commitment_arrears(member, month, paid_to_date) if member.left_on is None else None,
             "can_post": access.can_post(request.user, group),
             "today": timezone.localdate(),
         },
     )
 
 
-@role_required(Role.TREASURER)
+@treasurer_required
 @require_http_methods(["GET", "POST"])
 def deposit(request, pk, member_pk):
     group, member = access.member_for_posting(request.user, pk, member_pk)
@@ -216,7 +211,7 @@ def deposit(request, pk, member_pk):
     )
 
 
-@role_required(Role.TREASURER)
+@treasurer_required
 @require_http_methods(["GET", "POST"])
 def withdraw(request, pk, member_pk):
     group, member = access.member_for_posting(request.user, pk, member_pk)
@@ -246,13 +241,13 @@ def withdraw(request, pk, member_pk):
     )
 
 
-@role_required(Role.TREASURER)
+@treasurer_required
 @require_http_methods(["GET", "POST"])
 def reverse_entry(request, pk, entry_pk):
     group, entry = access.entry_for_posting(request.user, pk, entry_pk)
     member = entry.member
     back = redirect("groups:passbook", pk=group.pk, member_pk=member.pk)
-    if entry.is_reversal or LedgerEntry.objects.filter(reverses=entry).exists():
+    if entry.is_reversal or selectors.was_reversed(entry):
         messages.info(request, _("This row is already reversed or is itself a reversal."))
         return back
     form = ReversalForm(request.POST or None)
@@ -276,7 +271,7 @@ def reverse_entry(request, pk, entry_pk):
     )
 
 
-@role_required(Role.STAFF)
+@staff_required
 def network_summary(request):
     form = MonthRangeForm(request.GET, default="year")
     first, last = form.period()

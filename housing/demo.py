@@ -6,12 +6,12 @@ import datetime
 import random
 from decimal import Decimal
 
-from groups.demo import FIRST_NAMES, LAST_NAMES
-from groups.models import Member
-from songkhla_network.models import Community, ConsentMethod, Person, PersonalDataConsent, Purpose
+from groups.selectors import current_members
+from songkhla_network.demo_names import FIRST_NAMES, LAST_NAMES
+from songkhla_network.models import Community, ConsentMethod, Person
 
 from . import services
-from .models import BudgetLine, Household, StatusStep, Step, Tenure
+from .models import Household, Step, Tenure
 
 HOUSEHOLDS = 150
 REASONS = ["บ้านแออัด อยู่กันหลายครอบครัว", "ค่าเช่าสูงขึ้นทุกปี", "ถูกขอคืนพื้นที่", "บ้านทรุดโทรม น้ำท่วมทุกปี", "อยากมีบ้านเป็นของตัวเอง"]
@@ -29,11 +29,11 @@ def seed(*, user):
         return 0
     rng = random.Random(2564)
     communities = list(Community.objects.order_by("name"))
-    savers = list(Member.objects.select_related("person").order_by("group__name", "number")[:40])
+    savers = list(current_members().order_by("group__name", "number")[:40])
     used = set(Person.objects.values_list("first_name", "last_name"))
     names = [(f, n) for f in FIRST_NAMES for n in LAST_NAMES if (f, n) not in used]
     rng.shuffle(names)
-    consents = []  # every head signed the survey's consent form (a few with a thumbprint)
+    surveys = []
     for i in range(HOUSEHOLDS):
         surveyed_on = datetime.date(2021, 12, 1 + i % 28)
         if i % 4 == 0 and savers:
@@ -42,16 +42,16 @@ def seed(*, user):
         else:
             member, community = None, communities[i % len(communities)]
             name = names.pop()
-            head = Person.objects.create(
-                title=rng.choice(["นาง", "นาย", "นางสาว"]),
-                first_name=name[0],
-                last_name=name[1],
-                phone=f"09{rng.randrange(10**7, 10**8)}",
-                community=community,
-            )
+            head = {
+                "title": rng.choice(["นาง", "นาย", "นางสาว"]),
+                "first_name": name[0],
+                "last_name": name[1],
+                "phone": f"09{rng.randrange(10**7, 10**8)}",
+                "national_id": "",
+                "community": community,
+            }
         income = Decimal(rng.randrange(4000, 16000, 500))
-        household = Household.objects.create(
-            head=head,
+        household = dict(
             community=community,
             address=f"{rng.randrange(1, 300)} ถนนในชุมชน{community.name}",
             adults=rng.randrange(1, 5),
@@ -67,24 +67,16 @@ def seed(*, user):
             member=member,
             reason=rng.choice(REASONS),
             preferred_area=rng.choice(AREAS),
-            surveyed_on=surveyed_on,
-            surveyor=user,
         )
-        StatusStep.objects.create(household=household, step=Step.SURVEYED, date=surveyed_on, recorded_by=user)
-        consents.append(
-            PersonalDataConsent(
-                person=head,
-                purpose=Purpose.HOUSING,
-                given_on=surveyed_on,
-                recorded_by=user,
-                how=ConsentMethod.SIGNED_FORM if i % 10 else ConsentMethod.THUMBPRINT,
-            )
+        # Every head signed the survey's consent form (a few with a thumbprint).
+        how = ConsentMethod.SIGNED_FORM if i % 10 else ConsentMethod.THUMBPRINT
+        consent = {"given_on": surveyed_on, "how": how, "witness": ""}
+        surveys.append(services.Survey(person=head, household=household, surveyed_on=surveyed_on, consent=consent))
+    households = services.households_survey(surveys=surveys, user=user)
+    for household in households[:60]:
+        services.step_add(
+            household=household, step=Step.VERIFIED, date=datetime.date(2022, 1, 15), reason="", user=user
         )
-        if i < 60:
-            StatusStep.objects.create(
-                household=household, step=Step.VERIFIED, date=datetime.date(2022, 1, 15), recorded_by=user
-            )
-    PersonalDataConsent.objects.bulk_create(consents)
     proposal = services.proposal_create(
         title="โครงการจัดหาที่อยู่อาศัยใหม่ให้ผู้มีรายได้น้อยในชุมชนแออัด เทศบาลนครสงขลา",
         date=datetime.date(2022, 3, 1),
@@ -93,5 +85,5 @@ def seed(*, user):
         user=user,
     )
     for item, amount in [("ค่าที่ดิน", "4500000"), ("ค่าสาธารณูปโภค", "1800000"), ("ค่าก่อสร้างบ้าน (อุดหนุน)", "3000000")]:
-        BudgetLine.objects.create(proposal=proposal, item=item, amount=Decimal(amount))
+        services.budget_line_add(proposal=proposal, item=item, amount=Decimal(amount))
     return HOUSEHOLDS

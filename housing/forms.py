@@ -2,13 +2,13 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from groups.models import Member
+from groups.selectors import current_members
 from songkhla_network.forms import BEDateField, MoneyField, NationalIdField
 from songkhla_network.models import Community, ConsentMethod, Person
 from songkhla_network.thai import arabic_digits
 
 from .models import Step, Tenure
-from .services import likely_duplicates, verified_households
+from .selectors import likely_duplicates, verified_households
 
 
 class CountField(forms.IntegerField):
@@ -46,7 +46,7 @@ class SurveyForm(forms.Form):
     can_pay = MoneyField(label=_("can pay each month for a new home (baht)"), allow_zero=True)
     member = forms.ModelChoiceField(
         label=_("savings-group member"),
-        queryset=Member.objects.none(),
+        queryset=current_members().none(),
         required=False,
         help_text=_("If the head of household saves in a group."),
     )
@@ -97,7 +97,7 @@ class SurveyForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["member"].queryset = Member.objects.filter(left_on__isnull=True).select_related("person", "group")
+        self.fields["member"].queryset = current_members()
         self.duplicates = []
 
     def clean(self):

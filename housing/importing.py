@@ -17,15 +17,14 @@ from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
-from simple_history.utils import bulk_create_with_history
 
-from groups.models import Member
+from groups.selectors import current_members
 from songkhla_network.excel import add_sheet, new_workbook
-from songkhla_network.models import Community, ConsentMethod, Person, PersonalDataConsent
+from songkhla_network.models import Community, ConsentMethod, Person
 
+from . import services
 from .forms import SurveyForm
-from .models import Household, StatusStep, Step, Tenure
-from .services import consent_values
+from .models import Household, Tenure
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 3000
@@ -357,43 +356,27 @@ def _duplicates(forms_):
 def import_rows(rows, *, user):
     """Import every household in `rows` (as read from the file), or none, in a fixed number of
     queries. The rows are checked again inside the transaction with every community locked, so
-    two leaders confirming the same file at once import it once. A head of household already in
-    the records by national ID (a saver) is reused, and linked to their savings-group membership.
-    Returns (households, errors)."""
+    two leaders confirming the same file at once import it once. The households are recorded by
+    the survey form's own service, all rows in one call: their heads (a saver already in the
+    records by national ID is reused), consent, first step and history are made as the form makes
+    them. The file has no column for the savings group: a head who saves is linked to their
+    membership here. Returns (households, errors)."""
     list(Community.objects.select_for_update())
     forms_, errors = check_rows(rows)
     if errors:
         return [], errors
     ids = [f.cleaned_data["national_id"] for f in forms_ if f.cleaned_data["national_id"]]
-    people = {p.national_id: p for p in Person.objects.filter(national_id__in=ids)} if ids else {}
-    savers = (
-        {
-            m.person.national_id: m
-            for m in Member.objects.filter(left_on__isnull=True, person__national_id__in=ids).select_related("person")
-        }
-        if ids
-        else {}
-    )
-    new_people = [Person(**f.person()) for f in forms_ if f.cleaned_data["national_id"] not in people]
-    bulk_create_with_history(new_people, Person, default_user=user)
-    created = iter(new_people)
-    households = []
-    for form in forms_:
-        national_id = form.cleaned_data["national_id"]
-        head = people[national_id] if national_id in people else next(created)
-        fields = {**form.household(), "member": savers.get(national_id) if national_id else None}
-        households.append(Household(head=head, surveyed_on=form.cleaned_data["surveyed_on"], surveyor=user, **fields))
-    bulk_create_with_history(households, Household, default_user=user)
-    PersonalDataConsent.objects.bulk_create(
-        PersonalDataConsent(**consent_values(form.consent(), person=h.head, user=user))
-        for form, h in zip(forms_, households, strict=True)
-    )
-    bulk_create_with_history(
-        [StatusStep(household=h, step=Step.SURVEYED, date=h.surveyed_on, recorded_by=user) for h in households],
-        StatusStep,
-        default_user=user,
-    )
-    return households, []
+    savers = {m.person.national_id: m for m in current_members().filter(person__national_id__in=ids)} if ids else {}
+    surveys = [
+        services.Survey(
+            person=form.person(),
+            household={**form.household(), "member": savers.get(form.cleaned_data["national_id"])},
+            surveyed_on=form.cleaned_data["surveyed_on"],
+            consent=form.consent(),
+        )
+        for form in forms_
+    ]
+    return services.households_survey(surveys=surveys, user=user), []
 
 
 # The template.

@@ -7,7 +7,6 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from groups.models import Member
 from songkhla_network.models import Community, Person
 
 
@@ -36,7 +35,7 @@ class Household(models.Model):
     housing_cost = models.DecimalField(_("monthly housing cost"), max_digits=12, decimal_places=2)
     can_pay = models.DecimalField(_("can pay each month for a new home"), max_digits=12, decimal_places=2)
     member = models.ForeignKey(
-        Member,
+        "groups.Member",
         verbose_name=_("savings-group member"),
         null=True,
         blank=True,

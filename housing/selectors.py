@@ -1,16 +1,23 @@
-"""Where households stand on their way (their latest step), and the proposal's summary tables,
-computed from the households it includes."""
+"""Reads behind the housing pages: where households stand on their way (their latest step), the
+survey list as a reader narrowed it, likely duplicates, the households a proposal can take in,
+and the proposal's figures and summary tables, computed from the households it includes."""
 
+import datetime
 from collections import Counter
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils.translation import gettext as _
 
-from .models import Household, StatusStep
+from songkhla_network.models import Community, Person, PersonalDataConsent, Purpose
+
+from .models import BudgetLine, Household, Proposal, StatusStep, Step
 
 
-def latest_steps(as_of=None):
+def latest_steps(as_of: datetime.date | None = None) -> QuerySet[StatusStep]:
     """The steps of the household of the outer query, latest first (those dated by `as_of` when
     given): `latest_steps().values("step")[:1]` is where it stands, as a subquery."""
     steps = StatusStep.objects.filter(household=OuterRef("pk"))
@@ -19,7 +26,7 @@ def latest_steps(as_of=None):
     return steps.order_by("-date", "-id")
 
 
-def households_by_step(as_of=None):
+def households_by_step(as_of: datetime.date | None = None) -> dict[str, int]:
     """{step: households standing at it} as the records stand, or on `as_of` (households surveyed
     by then, at their latest step dated by then). One query."""
     households = Household.objects.all() if as_of is None else Household.objects.filter(surveyed_on__lte=as_of)
@@ -32,25 +39,147 @@ def households_by_step(as_of=None):
     )
 
 
-INCOME_BANDS = [(0, 5000), (5000, 10000), (10000, 15000), (15000, None)]
-PAY_BANDS = [(0, 1000), (1000, 2000), (2000, 3000), (3000, None)]
+def households_with_status(households: QuerySet[Household], status: str | None = None) -> list[Household]:
+    """The households, in list order, each with its latest step's `status`, `status_label` and
+    `status_date` (one query); only those at `status` when one is given."""
+    latest = latest_steps()
+    annotated = households.annotate(
+        status=Subquery(latest.values("step")[:1]), status_date=Subquery(latest.values("date")[:1])
+    )
+    if status:
+        annotated = annotated.filter(status=status)
+    rows: list[Household] = list(annotated.order_by("community__name", "head__first_name"))
+    labels = dict(Step.choices)
+    for household in rows:
+        household.status_label = str(labels.get(household.status, ""))  # type: ignore[attr-defined]
+    return rows
 
 
-def _band(value, bands):
+def households_matching(
+    households: QuerySet[Household], *, community: Community | None = None, name: str = "", status: str | None = None
+) -> list[Household]:
+    """The survey list as a reader narrowed it: by community, name (first or last) and status. The
+    page and its Excel export read the same rows."""
+    if community is not None:
+        households = households.filter(community=community)
+    if name:
+        households = households.filter(Q(head__first_name__icontains=name) | Q(head__last_name__icontains=name))
+    return households_with_status(households, status=status or None)
+
+
+def communities_of(households: QuerySet[Household]) -> QuerySet[Community]:
+    """The communities the households live in: the choices of the list's filter."""
+    return Community.objects.filter(pk__in=households.values("community"))
+
+
+def household_steps(household: Household) -> list[StatusStep]:
+    """The household's steps in the order they were taken, with who recorded them."""
+    return list(household.steps.select_related("recorded_by").order_by("date", "id"))
+
+
+def housing_consents(person: Person | int) -> list[PersonalDataConsent]:
+    """What the head of household said about the housing purpose, in the order it was said."""
+    return list(
+        PersonalDataConsent.objects.filter(person=person, purpose=Purpose.HOUSING)
+        .select_related("recorded_by")
+        .order_by("given_on", "id")
+    )
+
+
+def likely_duplicates(
+    *, national_id: str, first_name: str, last_name: str, community: Community
+) -> QuerySet[Household]:
+    """Households already surveyed with the same national ID, or the same name in the same
+    community."""
+    match = Q(head__first_name=first_name, head__last_name=last_name, community=community)
+    if national_id:
+        match |= Q(head__national_id=national_id)
+    return Household.objects.filter(match).select_related("head", "community")
+
+
+def verified_households() -> QuerySet[Household]:
+    """Households verified and not yet in a proposal: the ones a proposal can take in."""
+    return Household.objects.annotate(status=Subquery(latest_steps().values("step")[:1])).filter(status=Step.VERIFIED)
+
+
+# The proposal to CODI.
+
+
+def proposals_with_totals() -> list[Proposal]:
+    """Every proposal with its `count` of households and its `budget` (None without lines), for the
+    list and its Excel copy. One query."""
+    budget = (
+        BudgetLine.objects.filter(proposal=OuterRef("pk"))
+        .values("proposal")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return list(Proposal.objects.annotate(count=Count("households"), budget=Subquery(budget)))
+
+
+@dataclass
+class ProposalFigures:
+    """What a proposal's page, PDF and Excel file show: its households in list order, their
+    summary tables, its budget lines and their total."""
+
+    proposal: Proposal
+    households: list[Household] = field(default_factory=list)
+    summary: dict[str, Any] = field(default_factory=dict)
+    budget: list[BudgetLine] = field(default_factory=list)
+    budget_total: Decimal = Decimal("0.00")
+
+
+def proposal_figures(proposal: Proposal) -> ProposalFigures:
+    """The proposal's households, summary and budget. Two queries."""
+    households = list(
+        proposal.households.select_related("head", "community", "member").order_by(
+            "community__name", "head__first_name"
+        )
+    )
+    budget = list(proposal.budget_lines.all())
+    return ProposalFigures(
+        proposal=proposal,
+        households=households,
+        summary=summary(households),
+        budget=budget,
+        budget_total=sum((line.amount for line in budget), Decimal("0.00")),
+    )
+
+
+def removable_households(households: Iterable[Household]) -> set[int]:
+    """Of the households, those still only proposed (not approved, moved or withdrawn): the ones a
+    leader may take out of the proposal again."""
+    return set(
+        StatusStep.objects.filter(household__in=list(households), step=Step.PROPOSED)
+        .exclude(household__steps__step__in=[Step.APPROVED, Step.MOVED, Step.WITHDRAWN])
+        .values_list("household_id", flat=True)
+    )
+
+
+# The summary tables.
+
+Band = tuple[int, int | None]
+INCOME_BANDS: list[Band] = [(0, 5000), (5000, 10000), (10000, 15000), (15000, None)]
+PAY_BANDS: list[Band] = [(0, 1000), (1000, 2000), (2000, 3000), (3000, None)]
+# (label, households, per cent of all households)
+Row = tuple[Any, int, Decimal]
+
+
+def _band(value: Decimal, bands: list[Band]) -> Band:
     for low, high in bands:
         if high is None or value < high:
             return (low, high)
     return bands[-1]
 
 
-def _band_label(band):
+def _band_label(band: Band) -> str:
     low, high = band
     if high is None:
         return _("%(low)s baht or more") % {"low": f"{low:,}"}
     return _("%(low)s – %(high)s baht") % {"low": f"{low:,}", "high": f"{high - 1:,}"}
 
 
-def _table(counter, total, order=None):
+def _table(counter: Counter[Any], total: int, order: Sequence[Hashable] | None = None) -> list[Row]:
     keys = order if order is not None else sorted(counter, key=lambda k: (-counter[k], str(k)))
     return [
         (key, counter[key], (Decimal(counter[key]) * 100 / total).quantize(Decimal("0.1")) if total else Decimal("0"))
@@ -59,7 +188,7 @@ def _table(counter, total, order=None):
     ]
 
 
-def summary(households):
+def summary(households: Sequence[Household]) -> dict[str, Any]:
     """Counts (and shares in per cent) by community, household size, tenure, income band, ability
     to pay, and the savings-group membership rate."""
     total = len(households)

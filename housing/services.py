@@ -1,37 +1,100 @@
-"""Writes for the housing survey, each in one transaction."""
+"""Writes for the housing survey and the proposal to CODI, each in one transaction."""
+
+import datetime
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, Subquery
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
-from songkhla_network.models import ConsentMethod, Person, PersonalDataConsent, Purpose
+from songkhla_network.models import ConsentMethod, Person, PersonalDataConsent, Purpose, User
 
-from .models import STEP_ORDER, Household, Proposal, StatusStep, Step
-from .selectors import latest_steps
+from .models import STEP_ORDER, BudgetLine, Household, Proposal, StatusStep, Step
+from .selectors import verified_households
+
+
+@dataclass(frozen=True)
+class Survey:
+    """One household as surveyed, on the form or in a row of the imported spreadsheet.
+
+    `person`: the head of household's fields (title, first_name, last_name, phone, national_id,
+    community, address), or a person already in the records (the demo's savers, who have no ID
+    number to be found by); `household`: the household's own fields (community, address, the
+    people in it, tenure, money, member, reason, preferred_area); `consent`: the head's consent
+    to the housing purpose (given_on, how, witness)."""
+
+    person: Mapping[str, Any] | Person
+    household: Mapping[str, Any]
+    surveyed_on: datetime.date
+    consent: Mapping[str, Any] | None
 
 
 @transaction.atomic
-def household_survey(*, person, household, surveyed_on, consent, user):
-    """Record a surveyed household: its head as a person (kept once for every program area: a
-    saver already in the records by national ID is reused), the household, its first step,
-    'surveyed', and the head's consent to the housing purpose (`consent`: given_on, how, witness).
-    Nothing is saved without that consent (PDPA)."""
+def households_survey(*, surveys: Sequence[Survey], user: User) -> list[Household]:
+    """Record surveyed households, all or none: the one way a household comes into the records,
+    whether typed on the survey form or imported from a spreadsheet. For each: its head as a
+    person, kept once for every program area (a person already in the records by national ID, a
+    saver for instance, is reused; nobody heads two households), the household, its first step
+    'surveyed' and the head's consent to the housing purpose; every row with its history, recorded
+    as made by `user`. Nothing is saved without that consent (PDPA). A fixed number of queries,
+    whatever the number of households."""
+    consents = [consent_values(survey.consent, person=None, user=user) for survey in surveys]
+    ids = [s.person["national_id"] for s in surveys if not isinstance(s.person, Person) and s.person["national_id"]]
+    known = {p.national_id: p for p in Person.objects.filter(national_id__in=ids)} if ids else {}
+    chosen = [s.person for s in surveys if isinstance(s.person, Person)]
+    heads_already = [*known.values(), *chosen]
+    if (
+        len(set(ids)) != len(ids)
+        or len({p.pk for p in chosen}) != len(chosen)
+        or (heads_already and Household.objects.filter(head__in=heads_already).exists())
+    ):
+        raise ValidationError(_("This person already heads a surveyed household."))
+    new_people = [
+        Person(**s.person) for s in surveys if not isinstance(s.person, Person) and s.person["national_id"] not in known
+    ]
+    bulk_create_with_history(new_people, Person, default_user=user)
+    created = iter(new_people)
+    households = []
+    for survey in surveys:
+        if isinstance(survey.person, Person):
+            head = survey.person
+        else:
+            head = known.get(survey.person["national_id"]) or next(created)
+        households.append(Household(head=head, surveyed_on=survey.surveyed_on, surveyor=user, **survey.household))
+    bulk_create_with_history(households, Household, default_user=user)
+    bulk_create_with_history(
+        [StatusStep(household=h, step=Step.SURVEYED, date=h.surveyed_on, recorded_by=user) for h in households],
+        StatusStep,
+        default_user=user,
+    )
+    PersonalDataConsent.objects.bulk_create(
+        PersonalDataConsent(**{**consent, "person": h.head}) for h, consent in zip(households, consents, strict=True)
+    )
+    return households
+
+
+def household_survey(
+    *,
+    person: Mapping[str, Any] | Person,
+    household: Mapping[str, Any],
+    surveyed_on: datetime.date,
+    consent: Mapping[str, Any] | None,
+    user: User,
+) -> Household:
+    """Record one surveyed household (see `households_survey`, which it goes through)."""
+    survey = Survey(person=person, household=household, surveyed_on=surveyed_on, consent=consent)
+    return households_survey(surveys=[survey], user=user)[0]
+
+
+def consent_values(consent: Mapping[str, Any] | None, *, person: Person | None, user: User) -> dict[str, Any]:
+    """The fields of the head's consent record to the housing purpose, checked without a query.
+    Refused without consent, or with a consent given by word of mouth and no witness."""
     if not consent:
         raise ValidationError(_("Without the head of household's consent the survey cannot be saved."))
-    head = Person.objects.filter(national_id=person["national_id"]).first() if person["national_id"] else None
-    if head is None:
-        head = Person.objects.create(**person)
-    elif Household.objects.filter(head=head).exists():
-        raise ValidationError(_("This person already heads a surveyed household."))
-    record = Household.objects.create(head=head, surveyed_on=surveyed_on, surveyor=user, **household)
-    StatusStep.objects.create(household=record, step=Step.SURVEYED, date=surveyed_on, recorded_by=user)
-    PersonalDataConsent.objects.create(**consent_values(consent, person=head, user=user))
-    return record
-
-
-def consent_values(consent, *, person, user):
-    """The fields of the head's consent record to the housing purpose, checked without a query."""
     record = PersonalDataConsent(person=person, purpose=Purpose.HOUSING, given=True, recorded_by=user, **consent)
     try:
         record.clean_fields(exclude=["person", "recorded_by"])
@@ -43,7 +106,7 @@ def consent_values(consent, *, person, user):
 
 
 @transaction.atomic
-def step_add(*, household, step, date, reason, user):
+def step_add(*, household: Household, step: str, date: datetime.date, reason: str, user: User) -> StatusStep:
     """Move a household one or more steps forward (surveyed → verified → in a proposal → approved →
     moved), or withdraw it with a reason. Never backwards, never after it moved or withdrew."""
     household = Household.objects.select_for_update().get(pk=household.pk)
@@ -56,7 +119,7 @@ def step_add(*, household, step, date, reason, user):
     if step == Step.WITHDRAWN:
         if not reason.strip():
             raise ValidationError({"reason": _("Say why the household withdrew.")})
-    elif latest and STEP_ORDER.index(step) <= STEP_ORDER.index(latest.step):
+    elif latest and STEP_ORDER.index(Step(step)) <= STEP_ORDER.index(Step(latest.step)):
         raise ValidationError(
             {
                 "step": _("A household only moves forward: it is already at “%(step)s”.")
@@ -66,22 +129,16 @@ def step_add(*, household, step, date, reason, user):
     return StatusStep.objects.create(household=household, step=step, date=date, reason=reason.strip(), recorded_by=user)
 
 
-def likely_duplicates(*, national_id, first_name, last_name, community):
-    """Households already surveyed with the same national ID, or the same name in the same
-    community."""
-    match = Q(head__first_name=first_name, head__last_name=last_name, community=community)
-    if national_id:
-        match |= Q(head__national_id=national_id)
-    return Household.objects.filter(match).select_related("head", "community")
-
-
-def verified_households():
-    """Households verified and not yet in a proposal: the ones a proposal can take in."""
-    return Household.objects.annotate(status=Subquery(latest_steps().values("step")[:1])).filter(status=Step.VERIFIED)
-
-
 @transaction.atomic
-def proposal_create(*, title, date, target_site, background="", households=None, user):
+def proposal_create(
+    *,
+    title: str,
+    date: datetime.date,
+    target_site: str,
+    background: str = "",
+    households: Iterable[Household] | None = None,
+    user: User,
+) -> Proposal:
     """A proposal with the verified households chosen (every verified household when none are
     chosen); each of them takes the step 'in a proposal' on the proposal's date."""
     proposal = Proposal.objects.create(title=title, date=date, target_site=target_site, background=background)
@@ -90,18 +147,19 @@ def proposal_create(*, title, date, target_site, background="", households=None,
 
 
 @transaction.atomic
-def proposal_add(*, proposal, households=None, user):
+def proposal_add(*, proposal: Proposal, households: Iterable[Household] | None = None, user: User) -> list[Household]:
     """Take verified households into the proposal (all of them when `households` is None). Under
     row locks, so a household goes into one proposal only, even when two leaders add it at once."""
-    chosen = verified_households().select_for_update(of=("self",))
-    if households is not None:
+    waiting = verified_households().select_for_update(of=("self",))
+    if households is None:
+        chosen = list(waiting)
+    else:
         wanted = {h.pk for h in households}
-        chosen = [h for h in chosen.filter(pk__in=wanted)]
+        chosen = list(waiting.filter(pk__in=wanted))
         if len(chosen) != len(wanted):
             raise ValidationError(
                 {"households": _("Some of these households are no longer verified and waiting: reload the page.")}
             )
-    chosen = list(chosen)
     proposal.households.add(*chosen)
     StatusStep.objects.bulk_create(
         StatusStep(household=h, step=Step.PROPOSED, date=max(proposal.date, h.surveyed_on), recorded_by=user)
@@ -111,7 +169,7 @@ def proposal_add(*, proposal, households=None, user):
 
 
 @transaction.atomic
-def proposal_remove(*, proposal, household, user):
+def proposal_remove(*, proposal: Proposal, household: Household, user: User) -> None:
     """Take a household out of a proposal it was put in by mistake: it goes back to 'verified'.
     Refused once CODI approved it or it moved on. The removed step stays in the history."""
     household = Household.objects.select_for_update().get(pk=household.pk)
@@ -125,3 +183,15 @@ def proposal_remove(*, proposal, household, user):
         )
     proposal.households.remove(household)
     latest.delete()
+
+
+@transaction.atomic
+def budget_line_add(*, proposal: Proposal, item: str, amount: Decimal) -> BudgetLine:
+    """A line of the proposal's budget; the database refuses an amount of 0 or less."""
+    return BudgetLine.objects.create(proposal=proposal, item=item, amount=amount)
+
+
+@transaction.atomic
+def budget_line_remove(*, line: BudgetLine) -> None:
+    """Take a line out of the proposal's budget; its history keeps what it said."""
+    line.delete()

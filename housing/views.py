@@ -1,24 +1,27 @@
+"""The housing pages: the survey list and its Excel copy, a household's page and its steps, the
+survey form and the import from a spreadsheet, and the proposals to CODI. Who sees what is decided
+in `access`: leaders survey; staff read everything; treasurers see the households of their groups'
+communities, without income, ID numbers or phone numbers. Writes go through `services`."""
+
 import uuid
 from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
-from groups.access import readable_groups
 from songkhla_network.excel import add_sheet, new_workbook, xlsx_response
-from songkhla_network.models import Access, Community, PersonalDataAccess, PersonalDataConsent, Purpose, Role
+from songkhla_network.models import Access, PersonalDataAccess, Purpose
 from songkhla_network.pdf import pdf_response
-from songkhla_network.roles import role_required
+from songkhla_network.roles import group_reader_required, leader_required, staff_required
 from songkhla_network.thai import be_date
 
-from . import importing, selectors, services
+from . import access, importing, selectors, services
 from .forms import (
     BudgetLineForm,
     HouseholdFilterForm,
@@ -28,23 +31,6 @@ from .forms import (
     StepForm,
     SurveyForm,
 )
-from .models import BudgetLine, Household, Proposal, StatusStep, Step
-
-# Leaders survey; staff read everything. Treasurers see the households of their groups'
-# communities, without income, ID numbers or phone numbers.
-READERS = (Role.STAFF, Role.TREASURER)
-leader_required = role_required()
-
-
-def visible_households(user):
-    households = Household.objects.select_related("head", "community")
-    if user.reads_everything:
-        return households
-    return households.filter(community__in=readable_groups(user).values("community"))
-
-
-def sees_personal_data(user):
-    return user.reads_everything
 
 
 def log_export(user, what, rows):
@@ -55,63 +41,37 @@ def log_export(user, what, rows):
 def _detail_context(request, household, *, step_form):
     """The household's page. A reader who sees its income, ID number and phone leaves a line in
     the personal-data access log."""
-    personal = sees_personal_data(request.user)
+    personal = access.sees_personal_data(request.user)
     if personal:
         PersonalDataAccess.log(
             user=request.user, person=household.head, action=Access.VIEWED, what=_("Household survey page")
         )
     return {
         "household": household,
-        "steps": list(household.steps.select_related("recorded_by").order_by("date", "id")),
-        "consents": list(
-            PersonalDataConsent.objects.filter(person=household.head_id, purpose=Purpose.HOUSING)
-            .select_related("recorded_by")
-            .order_by("given_on", "id")
-        ),
+        "steps": selectors.household_steps(household),
+        "consents": selectors.housing_consents(household.head_id),
         "purpose_label": Purpose.HOUSING.label,
         "personal": personal,
         "step_form": step_form,
     }
 
 
-def households_with_status(households, status=None):
-    """The households, in list order, each with its latest step's `status`, `status_label` and
-    `status_date` (one query); only those at `status` when one is given."""
-    latest = selectors.latest_steps()
-    households = households.annotate(
-        status=Subquery(latest.values("step")[:1]), status_date=Subquery(latest.values("date")[:1])
-    )
-    if status:
-        households = households.filter(status=status)
-    households = list(households.order_by("community__name", "head__first_name"))
-    labels = dict(Step.choices)
-    for household in households:
-        household.status_label = str(labels.get(household.status, ""))
-    return households
-
-
 def filtered_households(request, households):
     """The list as the reader narrowed it: by community, status and name (the same filter feeds
     the page and its Excel export)."""
-    form = HouseholdFilterForm(
-        request.GET or None, communities=Community.objects.filter(pk__in=households.values("community"))
+    form = HouseholdFilterForm(request.GET or None, communities=selectors.communities_of(households))
+    narrowed = form.cleaned_data if form.is_valid() else {}
+    return form, selectors.households_matching(
+        households,
+        community=narrowed.get("community"),
+        name=narrowed.get("name", ""),
+        status=narrowed.get("status"),
     )
-    status = None
-    if form.is_valid():
-        data = form.cleaned_data
-        if data["community"]:
-            households = households.filter(community=data["community"])
-        if data["name"]:
-            households = households.filter(
-                Q(head__first_name__icontains=data["name"]) | Q(head__last_name__icontains=data["name"])
-            )
-        status = data["status"]
-    return form, households_with_status(households, status=status)
 
 
-@role_required(*READERS)
+@group_reader_required
 def household_list(request):
-    form, households = filtered_households(request, visible_households(request.user))
+    form, households = filtered_households(request, access.visible_households(request.user))
     return render(
         request,
         "housing/household_list.html",
@@ -119,15 +79,14 @@ def household_list(request):
             "households": households,
             "filter": form,
             "query": request.GET.urlencode(),
-            "personal": sees_personal_data(request.user),
-            "can_post": request.user.is_leader,
+            "personal": access.sees_personal_data(request.user),
         },
     )
 
 
-@role_required(*READERS)
+@group_reader_required
 def household_detail(request, pk):
-    household = get_object_or_404(visible_households(request.user).select_related("member__group", "surveyor"), pk=pk)
+    household = access.household_for_reading(request.user, pk)
     return render(
         request,
         "housing/household_detail.html",
@@ -159,7 +118,7 @@ def household_new(request):
 @leader_required
 @require_http_methods(["POST"])
 def step_new(request, pk):
-    household = get_object_or_404(Household, pk=pk)
+    household = access.household_for_posting(request.user, pk)
     form = StepForm(request.POST)
     if form.is_valid():
         try:
@@ -172,11 +131,13 @@ def step_new(request, pk):
     return render(request, "housing/household_detail.html", _detail_context(request, household, step_form=form))
 
 
-@role_required(Role.STAFF)
+@staff_required
 def household_xlsx(request):
     """Every surveyed household with its personal data, for leaders and staff; the export itself
     is recorded with who and when."""
-    _form, households = filtered_households(request, visible_households(request.user).select_related("member__group"))
+    _form, households = filtered_households(
+        request, access.visible_households(request.user).select_related("member__group")
+    )
     workbook = new_workbook()
     add_sheet(
         workbook,
@@ -308,37 +269,22 @@ def import_template(request, kind):
 
 
 def _proposal_context(proposal):
-    households = list(
-        proposal.households.select_related("head", "community", "member").order_by(
-            "community__name", "head__first_name"
-        )
-    )
-    budget = list(proposal.budget_lines.all())
+    figures = selectors.proposal_figures(proposal)
     return {
         "proposal": proposal,
-        "households": households,
-        "summary": selectors.summary(households),
-        "budget": budget,
-        "budget_total": sum((line.amount for line in budget), Decimal("0.00")),
+        "households": figures.households,
+        "summary": figures.summary,
+        "budget": figures.budget,
+        "budget_total": figures.budget_total,
     }
 
 
-def _proposals():
-    budget = (
-        BudgetLine.objects.filter(proposal=OuterRef("pk"))
-        .values("proposal")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
-    return list(Proposal.objects.annotate(count=Count("households"), budget=Subquery(budget)))
-
-
-@role_required(Role.STAFF)
+@staff_required
 def proposal_list(request):
     return render(
         request,
         "housing/proposal_list.html",
-        {"proposals": _proposals(), "can_post": request.user.is_leader},
+        {"proposals": selectors.proposals_with_totals(), "can_post": request.user.is_leader},
     )
 
 
@@ -371,23 +317,19 @@ def _proposal_page(request, proposal, *, add_form=None, budget_form=None, status
     if request.user.is_leader:
         context["add_form"] = add_form or ProposalHouseholdsForm()
         context["budget_form"] = budget_form or BudgetLineForm()
-        context["removable"] = set(
-            StatusStep.objects.filter(household__in=context["households"], step=Step.PROPOSED)
-            .exclude(household__steps__step__in=[Step.APPROVED, Step.MOVED, Step.WITHDRAWN])
-            .values_list("household_id", flat=True)
-        )
+        context["removable"] = selectors.removable_households(context["households"])
     return render(request, "housing/proposal_detail.html", context, status=status)
 
 
-@role_required(Role.STAFF)
+@staff_required
 def proposal_detail(request, pk):
-    return _proposal_page(request, get_object_or_404(Proposal, pk=pk))
+    return _proposal_page(request, access.proposal_for_reading(request.user, pk))
 
 
 @leader_required
 @require_http_methods(["POST"])
 def proposal_households(request, pk):
-    proposal = get_object_or_404(Proposal, pk=pk)
+    proposal = access.proposal_for_editing(request.user, pk)
     form = ProposalHouseholdsForm(request.POST)
     if form.is_valid():
         try:
@@ -409,8 +351,8 @@ def proposal_households(request, pk):
 @leader_required
 @require_http_methods(["POST"])
 def proposal_household_remove(request, pk, household_pk):
-    proposal = get_object_or_404(Proposal, pk=pk)
-    household = get_object_or_404(Household, pk=household_pk)
+    proposal = access.proposal_for_editing(request.user, pk)
+    household = access.household_for_posting(request.user, household_pk)
     try:
         services.proposal_remove(proposal=proposal, household=household, user=request.user)
     except ValidationError as error:
@@ -426,11 +368,11 @@ def proposal_household_remove(request, pk, household_pk):
 @leader_required
 @require_http_methods(["POST"])
 def proposal_budget(request, pk):
-    proposal = get_object_or_404(Proposal, pk=pk)
+    proposal = access.proposal_for_editing(request.user, pk)
     form = BudgetLineForm(request.POST)
     if not form.is_valid():
         return _proposal_page(request, proposal, budget_form=form)
-    proposal.budget_lines.create(**form.cleaned_data)
+    services.budget_line_add(proposal=proposal, **form.cleaned_data)
     messages.success(request, _("Budget line added."))
     return redirect("housing:proposal", pk=proposal.pk)
 
@@ -438,15 +380,15 @@ def proposal_budget(request, pk):
 @leader_required
 @require_http_methods(["POST"])
 def proposal_budget_remove(request, pk, line_pk):
-    line = get_object_or_404(BudgetLine, pk=line_pk, proposal_id=pk)
-    line.delete()
+    _proposal, line = access.budget_line_for_editing(request.user, pk, line_pk)
+    services.budget_line_remove(line=line)
     messages.success(request, _("Budget line “%(item)s” removed.") % {"item": line.item})
     return redirect("housing:proposal", pk=pk)
 
 
-@role_required(Role.STAFF)
+@staff_required
 def proposal_list_xlsx(request):
-    proposals = _proposals()
+    proposals = selectors.proposals_with_totals()
     workbook = new_workbook()
     add_sheet(
         workbook,
@@ -458,17 +400,17 @@ def proposal_list_xlsx(request):
     return xlsx_response(workbook, "proposals.xlsx")
 
 
-@role_required(Role.STAFF)
+@staff_required
 def proposal_pdf(request, pk):
-    proposal = get_object_or_404(Proposal, pk=pk)
+    proposal = access.proposal_for_reading(request.user, pk)
     context = {**_proposal_context(proposal), "printed_on": be_date(timezone.localdate())}
     log_export(request.user, _("Proposal %(title)s (PDF)") % {"title": proposal.title}, len(context["households"]))
     return pdf_response("housing/proposal_pdf.html", context, f"proposal-{proposal.pk}.pdf")
 
 
-@role_required(Role.STAFF)
+@staff_required
 def proposal_xlsx(request, pk):
-    proposal = get_object_or_404(Proposal, pk=pk)
+    proposal = access.proposal_for_reading(request.user, pk)
     context = _proposal_context(proposal)
     s = context["summary"]
     workbook = new_workbook()

@@ -13,12 +13,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from songkhla_network.excel import xlsx_response
 from songkhla_network.models import Access, Person, PersonalDataAccess
-from songkhla_network.roles import role_required
+from songkhla_network.roles import leader_required
 
 from . import personal_data
 from .forms import ErasureForm, PersonSearchForm
 
-leader_required = role_required()
 LOG_PAGE_SIZE = 50
 
 

@@ -7,6 +7,7 @@ The copy holds people's personal data unmasked, so every download is written in 
 access log with who and when, as the survey's exports are."""
 
 from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -15,16 +16,16 @@ from songkhla_network.excel import xlsx_response
 from songkhla_network.forms import MonthRangeForm
 from songkhla_network.models import Role
 from songkhla_network.pdf import pdf_response
-from songkhla_network.roles import role_required
+from songkhla_network.roles import AuthenticatedRequest, staff_required
 from songkhla_network.thai import be_date, be_month_slug, be_year
 
-from .codi_report import codi_report, codi_report_workbook
+from .codi_report import CodiReport, codi_report, codi_report_workbook
 from .dashboard import dashboard
 from .full_export import full_copy
 
 
 @login_required
-def home(request):
+def home(request: AuthenticatedRequest) -> HttpResponseBase:
     """Each role starts where its work is: leaders and staff on the network at a glance."""
     user = request.user
     if user.reads_everything:
@@ -39,20 +40,20 @@ def home(request):
 # The progress report to CODI: staff and leaders choose the months, preview, and export.
 
 
-def _report(request):
+def _report(request: HttpRequest) -> tuple[MonthRangeForm, CodiReport]:
     form = MonthRangeForm(request.GET, default=3, max_months=24)
     first, last = form.period()
     return form, codi_report(first, last, issued=timezone.localdate())
 
 
-@role_required(Role.STAFF)
-def report(request):
+@staff_required
+def report(request: HttpRequest) -> HttpResponse:
     form, data = _report(request)
     return render(request, "network/codi_report.html", {"form": form, "report": data, "query": request.GET.urlencode()})
 
 
-@role_required(Role.STAFF)
-def report_pdf(request):
+@staff_required
+def report_pdf(request: HttpRequest) -> HttpResponse:
     form, data = _report(request)
     if form.is_bound and not form.is_valid():
         return render(request, "network/codi_report.html", {"form": form, "report": data, "query": ""})
@@ -60,8 +61,8 @@ def report_pdf(request):
     return pdf_response("network/codi_report_pdf.html", {"report": data, "printed_on": be_date(data.issued)}, name)
 
 
-@role_required(Role.STAFF)
-def report_xlsx(request):
+@staff_required
+def report_xlsx(request: HttpRequest) -> HttpResponse:
     form, data = _report(request)
     if form.is_bound and not form.is_valid():
         return render(request, "network/codi_report.html", {"form": form, "report": data, "query": ""})
@@ -71,8 +72,8 @@ def report_xlsx(request):
 
 
 @require_GET
-@role_required(Role.STAFF)
-def full_export(request):
+@staff_required
+def full_export(request: AuthenticatedRequest) -> HttpResponse:
     now = timezone.now()
     workbook, __ = full_copy(exported_by=request.user, now=now)
     day = timezone.localdate(now)

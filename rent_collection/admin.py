@@ -1,9 +1,12 @@
+"""The rent records in the Thai admin. Receipts, their voids and remittances are money rows: shown
+here, never added, changed or deleted (a wrong receipt is voided from its own page, with a
+reason)."""
+
 from django.contrib import admin
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
-from groups.admin import ReadOnlyMoneyAdmin
-from songkhla_network.admin import SafeAutocomplete, ThaiModelAdmin, baht_column
+from songkhla_network.admin import ReadOnlyAdmin, SafeAutocomplete, ThaiModelAdmin, baht_column
 
 from .models import CodiLetter, LetterCollector, Receipt, ReceiptVoid, Remittance, RemittanceLine, Tenancy
 
@@ -50,7 +53,7 @@ class VoidInline(admin.StackedInline):
 
 
 @admin.register(Receipt)
-class ReceiptAdmin(ReadOnlyMoneyAdmin):
+class ReceiptAdmin(ReadOnlyAdmin):
     list_display = [
         "number",
         "collector",
@@ -78,7 +81,7 @@ class ReceiptAdmin(ReadOnlyMoneyAdmin):
 
 
 @admin.register(ReceiptVoid)
-class ReceiptVoidAdmin(ReadOnlyMoneyAdmin):
+class ReceiptVoidAdmin(ReadOnlyAdmin):
     list_display = ["receipt", "reason", "posted_by", "posted_at"]
     list_select_related = ["receipt__collector", "posted_by"]
 
@@ -98,7 +101,7 @@ class RemittanceLineInline(admin.TabularInline):
 
 
 @admin.register(Remittance)
-class RemittanceAdmin(ReadOnlyMoneyAdmin):
+class RemittanceAdmin(ReadOnlyAdmin):
     list_display = [
         "transfer_date",
         "collector",

@@ -11,8 +11,8 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 
-from groups.demo import FIRST_NAMES, LAST_NAMES
-from groups.models import Member
+from groups.selectors import current_members
+from songkhla_network.demo_names import FIRST_NAMES, LAST_NAMES
 from songkhla_network.models import Community, Person
 from songkhla_network.thai import add_months, be_year, month_start
 
@@ -98,10 +98,7 @@ def _seed_tenancies():
     for community_name in COMMUNITIES:
         community, __ = Community.objects.get_or_create(name=community_name)
         # Some tenants already save in the community's group: the same person, kept once.
-        savers = [
-            m.person
-            for m in Member.objects.filter(group__community=community).select_related("person").order_by("number")[:2]
-        ]
+        savers = [m.person for m in current_members().filter(group__community=community).order_by("number")[:2]]
         for i in range(TENANCIES_PER_COMMUNITY):
             number += 1
             if i < len(savers):

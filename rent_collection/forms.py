@@ -61,3 +61,67 @@ class TenancyFilterForm(forms.Form):
         for name in ("community", "name"):
             field = self.fields[name]
             field.widget.attrs["class"] = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+
+
+COMMUNITIES_PREFIX = "communities_"
+
+
+class LetterRequestForm(forms.Form):
+    """Who the network proposes CODI names, each with the communities they would collect in, and
+    the day whose arrears the request shows. Communities ticked under a person not proposed are
+    an error, not silently dropped: the leader meant something by them.
+
+    The choices are the lists given, already loaded: the form asks the database nothing more,
+    however many collectors and communities it offers."""
+
+    date = BEDateField(label=_("Arrears as of"), allow_future=False)
+    collectors = forms.TypedMultipleChoiceField(
+        label=_("Proposed collectors"),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Tick at least one person to propose as a collector.")},
+    )
+
+    def __init__(self, *args, candidates, communities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.candidates = candidates
+        self.communities = {c.pk: c for c in communities}
+        self.fields["collectors"].choices = [(u.pk, str(u)) for u in candidates]
+        for user in candidates:
+            self.fields[f"{COMMUNITIES_PREFIX}{user.pk}"] = forms.TypedMultipleChoiceField(
+                label=_("Communities of %(name)s") % {"name": user},
+                choices=[(c.pk, c.name) for c in communities],
+                coerce=int,
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+            )
+
+    def rows(self):
+        """Each candidate with whether they are ticked, and the field of their communities."""
+        chosen = {str(v) for v in (self["collectors"].value() or [])}
+        return [(user, str(user.pk) in chosen, self[f"{COMMUNITIES_PREFIX}{user.pk}"]) for user in self.candidates]
+
+    def clean(self):
+        cleaned = super().clean()
+        chosen = set(cleaned.get("collectors") or [])
+        for user in self.candidates:
+            name = f"{COMMUNITIES_PREFIX}{user.pk}"
+            if name in self.errors:
+                continue
+            communities = cleaned.get(name)
+            if user.pk in chosen and not communities:
+                self.add_error(name, _("Tick the communities where %(name)s would collect.") % {"name": user})
+            elif communities and user.pk not in chosen and "collectors" not in self.errors:
+                self.add_error(
+                    name, _("Tick %(name)s as a proposed collector too, or clear these communities.") % {"name": user}
+                )
+        return cleaned
+
+    def assignments(self):
+        """[(user, [communities])] for `selectors.letter_request_draft`."""
+        chosen = set(self.cleaned_data["collectors"])
+        return [
+            (user, [self.communities[pk] for pk in self.cleaned_data[f"{COMMUNITIES_PREFIX}{user.pk}"]])
+            for user in self.candidates
+            if user.pk in chosen
+        ]

@@ -7,6 +7,7 @@ minus the receipts that were not voided (see `Tenancy.months_due`). Receipts, vo
 remittances are money rows: written once, never edited or deleted."""
 
 import datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,7 +23,7 @@ from songkhla_network.thai import be_month, format_baht
 COLLECTING_ROLES = (Role.COLLECTOR, Role.LEADER)
 
 
-def month_index(day):
+def month_index(day: datetime.date) -> int:
     """Months since year 0: consecutive months have consecutive indexes."""
     return day.year * 12 + day.month - 1
 
@@ -88,10 +89,10 @@ class Tenancy(models.Model):
     def __str__(self):
         return f"{self.contract_number} {self.tenant} ({self.community})"
 
-    def _first_due_index(self):
+    def _first_due_index(self) -> int:
         return max(month_index(self.opening_on) + 1, month_index(self.start_date) + (self.start_date.day > 1))
 
-    def months_due(self, day):
+    def months_due(self, day: datetime.date) -> int:
         """How many months of rent fell due after the opening balance, up to and including `day`.
 
         Rent falls due on the 1st of each month. The opening balance is what was owed at the end
@@ -103,12 +104,12 @@ class Tenancy(models.Model):
         return max(0, month_index(day) - self._first_due_index() + 1)
 
     @property
-    def first_due_month(self):
+    def first_due_month(self) -> datetime.date:
         """The first month whose rent is not in the opening balance (the date of its 1st)."""
         index = self._first_due_index()
         return datetime.date(index // 12, index % 12 + 1, 1)
 
-    def rent_due(self, day):
+    def rent_due(self, day: datetime.date) -> Decimal:
         """Rent fallen due after the opening balance, up to and including `day`."""
         return self.monthly_rent * self.months_due(day)
 
@@ -125,6 +126,10 @@ class CodiLetter(models.Model):
     note = models.TextField(_("note"), blank=True)
     history = HistoricalRecords()
 
+    # Not stored: days from the day the letters were read for to the letter's last day, set by
+    # the selectors that read letters as of a day.
+    days_left: int
+
     class Meta:
         verbose_name = _("CODI letter")
         verbose_name_plural = _("CODI letters")
@@ -140,7 +145,7 @@ class CodiLetter(models.Model):
     def __str__(self):
         return self.number
 
-    def is_valid_on(self, day):
+    def is_valid_on(self, day: datetime.date) -> bool:
         return self.valid_from <= day <= self.valid_to
 
 

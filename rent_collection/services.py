@@ -5,13 +5,19 @@ ValidationError with a message for the person at the phone, keyed by field where
 Locks are always taken in the same order — the tenancy, then the collector's receipt series, then
 receipts — so that two writes never wait on each other in a circle."""
 
+import datetime
+import uuid
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from songkhla_network.append_only import AlreadyPosted
-from songkhla_network.models import Person
+from songkhla_network.models import Community, Person, User
 from songkhla_network.thai import be_date, format_baht, to_satang
 
 from . import selectors
@@ -28,7 +34,7 @@ from .models import (
 )
 
 
-def _check_money(amount, field="amount"):
+def _check_money(amount: Decimal | None, field: str = "amount") -> None:
     if amount is None or amount <= 0:
         raise ValidationError({field: _("The amount must be more than 0 baht.")}, code="not_positive")
     if to_satang(amount) != amount:
@@ -38,17 +44,17 @@ def _check_money(amount, field="amount"):
 @transaction.atomic
 def tenancy_register(
     *,
-    person,
-    community,
-    plot,
-    contract_number,
-    monthly_rent,
-    start_date,
-    opening_balance,
-    opening_on,
-    opening_source,
-    note="",
-):
+    person: Person | dict[str, Any],
+    community: Community,
+    plot: str,
+    contract_number: str,
+    monthly_rent: Decimal,
+    start_date: datetime.date,
+    opening_balance: Decimal,
+    opening_on: datetime.date,
+    opening_source: str,
+    note: str = "",
+) -> Tenancy:
     """Record a tenancy of railway land. `person` is the head of household: a Person already in
     the records, or a dict of Person fields — a person already known by national ID (a saver, a
     surveyed household) is reused rather than entered twice."""
@@ -85,7 +91,16 @@ def tenancy_register(
 
 
 @transaction.atomic
-def letter_record(*, number, date, signed_by, valid_from, valid_to, assignments, note=""):
+def letter_record(
+    *,
+    number: str,
+    date: datetime.date,
+    signed_by: str,
+    valid_from: datetime.date,
+    valid_to: datetime.date,
+    assignments: Sequence[tuple[User, Iterable[Community]]],
+    note: str = "",
+) -> CodiLetter:
     """Record a CODI letter and the persons it names, each with their communities
     (`assignments`: [(user, [communities])]). Only rent collectors and network leaders can be
     named, each once, each for at least one community."""
@@ -117,7 +132,7 @@ def letter_record(*, number, date, signed_by, valid_from, valid_to, assignments,
     return letter
 
 
-def _authorising_letter(collector, tenancy, date):
+def _authorising_letter(collector: User, tenancy: Tenancy, date: datetime.date) -> CodiLetter:
     """The letter under which `collector` may collect from `tenancy` on `date`, or the refusal
     that says what is missing."""
     name, community = collector.get_full_name() or collector.username, tenancy.community
@@ -168,7 +183,17 @@ def _authorising_letter(collector, tenancy, date):
 
 
 @transaction.atomic
-def receipt_post(*, collector, tenancy, date, amount, user, accept_advance=False, request_key=None, today=None):
+def receipt_post(
+    *,
+    collector: User,
+    tenancy: Tenancy,
+    date: datetime.date,
+    amount: Decimal,
+    user: User,
+    accept_advance: bool = False,
+    request_key: uuid.UUID | None = None,
+    today: datetime.date | None = None,
+) -> Receipt:
     """Record money `collector` took from a household, and give it the next number of the
     collector's series.
 
@@ -206,7 +231,7 @@ def receipt_post(*, collector, tenancy, date, amount, user, accept_advance=False
     # Checked again under the lock: the same form sent twice at once waits here for the first.
     if request_key and (existing := Receipt.objects.filter(request_key=request_key).first()):
         raise AlreadyPosted(existing)
-    cover = selectors.payment_cover(tenancy, day=date, amount=amount, paid_before=selectors.tenancy_paid(tenancy))
+    cover = selectors.receipt_preview(tenancy, day=date, amount=amount)
     if cover.advance and not accept_advance:
         raise ValidationError(
             {
@@ -247,7 +272,7 @@ def receipt_post(*, collector, tenancy, date, amount, user, accept_advance=False
 
 
 @transaction.atomic
-def receipt_void(*, receipt, reason, user):
+def receipt_void(*, receipt: Receipt, reason: str, user: User) -> ReceiptVoid:
     """Void a wrong receipt, saying why: it stops counting as money taken, and stays on record
     with its number used. A receipt is voided once, and not once it has been remitted to CODI
     (that money has left the collector's hands). The receipt row is locked, as a remittance
@@ -275,12 +300,21 @@ def receipt_void(*, receipt, reason, user):
     return ReceiptVoid.objects.create(receipt=receipt, reason=reason.strip(), posted_by=user)
 
 
-def _numbers(receipts):
+def _numbers(receipts: Iterable[Receipt]) -> str:
     return ", ".join(str(r.number) for r in sorted(receipts, key=lambda r: r.number))
 
 
 @transaction.atomic
-def remittance_post(*, collector, receipts, transfer_date, bank_reference, amount, user, today=None):
+def remittance_post(
+    *,
+    collector: User,
+    receipts: Iterable[Receipt | int],
+    transfer_date: datetime.date,
+    bank_reference: str,
+    amount: Decimal,
+    user: User,
+    today: datetime.date | None = None,
+) -> Remittance:
     """Record a collector's transfer to CODI and the receipts it pays in.
 
     Refused, with nothing written, unless: there is at least one receipt; every receipt is the
@@ -304,7 +338,7 @@ def remittance_post(*, collector, receipts, transfer_date, bank_reference, amoun
         errors["bank_reference"] = [_("Enter the bank's reference of the transfer.")]
     elif Remittance.objects.filter(bank_reference=bank_reference).exists():
         errors["bank_reference"] = [_("A remittance with this bank reference is already recorded.")]
-    ids = sorted({getattr(r, "pk", r) for r in receipts})
+    ids = sorted({r.pk if isinstance(r, Receipt) else r for r in receipts})
     if not ids:
         errors["receipts"] = [_("Choose the receipts this transfer pays to CODI.")]
     if errors:

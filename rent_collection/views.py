@@ -3,7 +3,6 @@ CODI, and the reports leaders and staff read. Who sees what is decided in `acces
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,24 +12,18 @@ from django.views.decorators.http import require_http_methods
 from songkhla_network.charts import GREEN, GREY, RED, Series, bar_chart
 from songkhla_network.excel import add_sheet, new_workbook, xlsx_response
 from songkhla_network.forms import DateRangeForm, MonthRangeForm, add_service_error
-from songkhla_network.models import Role
-from songkhla_network.roles import role_required
+from songkhla_network.roles import collector_required, rent_reader_required, staff_required
 from songkhla_network.thai import be_date, be_month, be_month_short
 
 from . import access, selectors, services
 from .forms import CollectionForm, RemittanceForm, TenancyFilterForm, VoidForm
-from .models import Receipt
-
-readers_required = role_required(*access.READERS)
-collectors_required = role_required(Role.COLLECTOR)
-overseers_required = role_required(Role.STAFF)  # leaders and staff
 
 
 def _today():
     return timezone.localdate()
 
 
-@readers_required
+@rent_reader_required
 def overview(request):
     """Leaders and staff: arrears by community, cash in hand per collector, letters about to
     expire. A collector: where they may collect today, their cash in hand, their latest receipts."""
@@ -54,29 +47,21 @@ def overview(request):
 
 
 def _tenancies(request):
+    """The filter form and the balances today of the households it shows."""
     user, today = request.user, _today()
     tenancies = access.readable_tenancies(user)
-    form = TenancyFilterForm(request.GET or None, communities=access.readable_communities(user).order_by("name"))
+    form = TenancyFilterForm(request.GET or None, communities=access.readable_communities(user))
     owing = False
     if form.is_valid():
         data = form.cleaned_data
-        if data["community"]:
-            tenancies = tenancies.filter(community=data["community"])
-        if data["name"]:
-            text = data["name"].strip()
-            tenancies = tenancies.filter(
-                Q(tenant__first_name__icontains=text)
-                | Q(tenant__last_name__icontains=text)
-                | Q(plot__icontains=text)
-                | Q(contract_number__icontains=text)
-            )
+        tenancies = selectors.tenancies_matching(tenancies, community=data["community"], text=data["name"])
         owing = data["owing"]
-    return form, selectors.tenancies_with_arrears(today, tenancies=tenancies, in_arrears_only=owing)
+    return form, selectors.tenancy_balances(today, tenancies=tenancies, in_arrears_only=owing)
 
 
-@readers_required
+@rent_reader_required
 def tenancy_list(request):
-    form, tenancies = _tenancies(request)
+    form, balances = _tenancies(request)
     collectible = set()
     if access.can_collect(request.user):
         collectible = {c.pk for c in selectors.collector_communities(request.user, _today())}
@@ -85,17 +70,17 @@ def tenancy_list(request):
         "rent_collection/tenancy_list.html",
         {
             "filter": form,
-            "tenancies": tenancies,
+            "balances": balances,
             "collectible": collectible,
             "query": request.GET.urlencode(),
-            "total_arrears": sum((t.arrears for t in tenancies), selectors.ZERO),
+            "total_arrears": sum((b.arrears for b in balances), selectors.ZERO),
         },
     )
 
 
-@readers_required
+@rent_reader_required
 def tenancy_list_xlsx(request):
-    _form, tenancies = _tenancies(request)
+    _form, balances = _tenancies(request)
     workbook = new_workbook()
     add_sheet(
         workbook,
@@ -113,24 +98,24 @@ def tenancy_list_xlsx(request):
         ],
         [
             (
-                str(t.tenant),
-                t.community.name,
-                t.plot,
-                t.contract_number,
-                t.monthly_rent,
-                t.opening_balance,
-                be_date(t.opening_on),
-                t.arrears,
-                t.credit,
+                str(b.tenancy.tenant),
+                b.tenancy.community.name,
+                b.tenancy.plot,
+                b.tenancy.contract_number,
+                b.tenancy.monthly_rent,
+                b.opening,
+                be_date(b.tenancy.opening_on),
+                b.arrears,
+                b.credit,
             )
-            for t in tenancies
+            for b in balances
         ],
         money_columns=(5, 6, 8, 9),
     )
     return xlsx_response(workbook, "tenancies.xlsx")
 
 
-@readers_required
+@rent_reader_required
 def tenancy_detail(request, pk):
     tenancy = access.tenancy_for_reading(request.user, pk)
     today = _today()
@@ -144,7 +129,7 @@ def tenancy_detail(request, pk):
     )
 
 
-@readers_required
+@rent_reader_required
 def tenancy_statement_xlsx(request, pk):
     tenancy = access.tenancy_for_reading(request.user, pk)
     statement = selectors.tenancy_statement(tenancy, _today())
@@ -180,7 +165,7 @@ def _line_label(line):
 # Collecting, voiding, remitting.
 
 
-@collectors_required
+@collector_required
 @require_http_methods(["GET", "POST"])
 def receipt_new(request, pk):
     """A collector takes a payment from a household. Whether a letter lets them collect there on
@@ -215,7 +200,6 @@ def receipt_new(request, pk):
         {
             "tenancy": tenancy,
             "form": form,
-            "arrears": selectors.tenancy_arrears(tenancy, today),
             "balance": selectors.tenancy_balance(tenancy, today),
             "authorised": selectors.authorising_assignment(
                 collector=request.user, community=tenancy.community, day=today
@@ -224,7 +208,7 @@ def receipt_new(request, pk):
     )
 
 
-@collectors_required
+@collector_required
 @require_http_methods(["POST"])
 def receipt_void(request, pk):
     receipt = access.receipt_for_voiding(request.user, pk)
@@ -246,13 +230,11 @@ def receipt_void(request, pk):
 def _receipts(request):
     form = DateRangeForm(request.GET)
     first, last = form.period()
-    receipts = selectors.receipts(first=first, last=last).filter(
-        pk__in=access.readable_receipts(request.user).values("pk")
-    )
+    receipts = selectors.receipts(within=access.readable_receipts(request.user), first=first, last=last)
     return form, first, last, list(receipts)
 
 
-@readers_required
+@rent_reader_required
 def receipt_list(request):
     form, first, last, receipts = _receipts(request)
     counted = [r for r in receipts if not hasattr(r, "void")]
@@ -271,7 +253,7 @@ def receipt_list(request):
     )
 
 
-@readers_required
+@rent_reader_required
 def receipt_list_xlsx(request):
     _form, _first, _last, receipts = _receipts(request)
     workbook = new_workbook()
@@ -312,13 +294,13 @@ def receipt_list_xlsx(request):
     return xlsx_response(workbook, "receipts.xlsx")
 
 
-@readers_required
+@rent_reader_required
 def remittance_list(request):
-    remittances = access.readable_remittances(request.user).annotate(receipt_count=Count("lines"))
-    return render(request, "rent_collection/remittance_list.html", {"remittances": list(remittances)})
+    remittances = selectors.remittances_with_counts(access.readable_remittances(request.user))
+    return render(request, "rent_collection/remittance_list.html", {"remittances": remittances})
 
 
-@collectors_required
+@collector_required
 @require_http_methods(["GET", "POST"])
 def remittance_new(request):
     """The collector transfers to CODI the money of receipts they still hold, and records it:
@@ -349,21 +331,17 @@ def remittance_new(request):
     )
 
 
-@readers_required
+@rent_reader_required
 def remittance_detail(request, pk):
     remittance = access.remittance_for_reading(request.user, pk)
-    receipts = list(
-        Receipt.objects.filter(remittance_line__remittance=remittance)
-        .select_related("tenancy__tenant", "tenancy__community")
-        .order_by("number")
-    )
+    receipts = selectors.remittance_receipts(remittance)
     return render(request, "rent_collection/remittance_detail.html", {"remittance": remittance, "receipts": receipts})
 
 
 # Reports for leaders and staff.
 
 
-@overseers_required
+@staff_required
 def reconciliation(request):
     form = DateRangeForm(request.GET)
     first, last = form.period()
@@ -374,7 +352,7 @@ def reconciliation(request):
     )
 
 
-@overseers_required
+@staff_required
 def reconciliation_xlsx(request):
     first, last = DateRangeForm(request.GET).period()
     report = selectors.reconciliation(first, last)
@@ -432,7 +410,7 @@ def _progress(request):
     return form, selectors.progress_by_month(first, last)
 
 
-@overseers_required
+@staff_required
 def progress(request):
     form, report = _progress(request)
     return render(
@@ -447,7 +425,7 @@ def progress(request):
     )
 
 
-@overseers_required
+@staff_required
 def progress_xlsx(request):
     _form, report = _progress(request)
     header = [

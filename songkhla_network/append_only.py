@@ -2,14 +2,16 @@
 that makes PostgreSQL refuse UPDATE and DELETE on the given tables. TRUNCATE (used only to empty
 a test database) is not a row operation and stays possible."""
 
+from django.apps.registry import Apps
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
 
 class AlreadyPosted(Exception):
     """The same money form (a sheet, a deposit, a receipt...) was posted before, by its request
     key or its unique month: nothing new was written, and `existing` is what the first post wrote."""
 
-    def __init__(self, existing):
+    def __init__(self, existing: object) -> None:
         super().__init__(str(existing))
         self.existing = existing
 
@@ -24,8 +26,8 @@ $$ LANGUAGE plpgsql;
 """
 
 
-def refuse_row_changes(*tables):
-    def forwards(apps, schema_editor):
+def refuse_row_changes(*tables: str) -> migrations.RunPython:
+    def forwards(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
         if schema_editor.connection.vendor != "postgresql":
             return
         schema_editor.execute(CREATE_FUNCTION, params=None)
@@ -36,7 +38,7 @@ def refuse_row_changes(*tables):
                 params=None,
             )
 
-    def backwards(apps, schema_editor):
+    def backwards(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
         if schema_editor.connection.vendor != "postgresql":
             return
         for table in tables:

@@ -8,7 +8,7 @@ class SongkhlaNetworkConfig(AppConfig):
     name = "songkhla_network"
     verbose_name = _("Network")
 
-    def ready(self):
+    def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
         from . import thai
@@ -23,7 +23,7 @@ class SongkhlaNetworkConfig(AppConfig):
 class ThaiAdminConfig(AdminConfig):
     default_site = "songkhla_network.admin_site.NetworkAdminSite"
 
-    def ready(self):
+    def ready(self) -> None:
         super().ready()
         from django.contrib import admin
         from django_otp.plugins.otp_totp.models import TOTPDevice

@@ -27,12 +27,17 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from importlib import metadata
 from pathlib import Path, PurePosixPath
+from typing import IO, Any, cast
 
 from django.conf import settings
 from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.utils import CursorWrapper
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 
@@ -64,27 +69,31 @@ class BackupError(Exception):
     """Something the person running the command must fix; the message says what."""
 
 
+# What manifest.json holds (see the module's docstring), as JSON reads it.
+Manifest = dict[str, Any]
+
+
 @dataclass
 class BackupResult:
     path: Path
-    manifest: dict
+    manifest: Manifest
 
 
 @dataclass
 class RestoreResult:
-    manifest: dict
+    manifest: Manifest
     database: str
     tables: int
     rows: int
     files: int
     media_bytes: int
-    pending_migrations: list
+    pending_migrations: list[tuple[str, str]]
 
 
 # Shared by both directions.
 
 
-def _postgresql(using):
+def _postgresql(using: str) -> BaseDatabaseWrapper:
     connection = connections[using]
     if connection.vendor != "postgresql":
         raise BackupError(
@@ -95,7 +104,7 @@ def _postgresql(using):
     return connection
 
 
-def _tool(name):
+def _tool(name: str) -> str:
     """PostgreSQL's client program, from PG_BIN if set (to pick one version among several),
     otherwise from PATH."""
     directory = os.environ.get("PG_BIN")
@@ -109,7 +118,7 @@ def _tool(name):
     return path
 
 
-def _libpq(connection):
+def _libpq(connection: BaseDatabaseWrapper) -> tuple[list[str], dict[str, str]]:
     """Command-line arguments and environment that make pg_dump and pg_restore connect where
     Django does. The password goes through the environment, never the command line, which other
     users of the machine can read."""
@@ -128,7 +137,7 @@ def _libpq(connection):
     return args, env
 
 
-def _run(command, env):
+def _run(command: list[str], env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(command, env=env, capture_output=True, text=True)
     if result.returncode != 0:
         program = Path(command[0]).name
@@ -136,7 +145,7 @@ def _run(command, env):
     return result
 
 
-def _table_counts(cursor):
+def _table_counts(cursor: CursorWrapper) -> dict[str, int]:
     cursor.execute(USER_TABLES_SQL)
     tables = cursor.fetchall()
     counts = {}
@@ -147,17 +156,17 @@ def _table_counts(cursor):
     return counts
 
 
-def _applied_migrations(cursor, counts):
+def _applied_migrations(cursor: CursorWrapper, counts: Mapping[str, int]) -> dict[str, list[str]]:
     if "public.django_migrations" not in counts:
         return {}
     cursor.execute("SELECT app, name FROM django_migrations ORDER BY app, name")
-    applied = {}
+    applied: dict[str, list[str]] = {}
     for app, name in cursor.fetchall():
         applied.setdefault(app, []).append(name)
     return applied
 
 
-def _sha256(path):
+def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as file:
         while chunk := file.read(CHUNK):
@@ -165,10 +174,10 @@ def _sha256(path):
     return digest.hexdigest()
 
 
-def _app_version():
+def _app_version() -> dict[str, str | bool | None]:
     """The package version and, when the app runs from a git clone (as the deploy guide sets it
     up), the commit and whether files differ from it."""
-    version = {"package": None, "commit": None, "modified": None}
+    version: dict[str, str | bool | None] = {"package": None, "commit": None, "modified": None}
     try:
         version["package"] = metadata.version("songkhla-network")
     except metadata.PackageNotFoundError:
@@ -190,11 +199,11 @@ def _app_version():
 # Backup.
 
 
-def archive_name(moment):
+def archive_name(moment: datetime) -> str:
     return f"{PREFIX}{timezone.localtime(moment):%Y-%m-%d-%H%M%S}.tar.gz"
 
 
-def _media_files(root):
+def _media_files(root: str | Path) -> list[tuple[str, Path]]:
     """Every regular file under MEDIA_ROOT, as (POSIX name relative to it, path), in a stable order."""
     root = Path(root)
     if not root.is_dir():
@@ -209,7 +218,7 @@ def _media_files(root):
     return found
 
 
-def create_backup(*, output_dir, using="default"):
+def create_backup(*, output_dir: str | Path, using: str = "default") -> BackupResult:
     """Write one archive into `output_dir` and return it with its manifest.
 
     The archive appears under its final name only once complete (it is written under a temporary
@@ -285,7 +294,7 @@ def create_backup(*, output_dir, using="default"):
     return BackupResult(path=path, manifest=manifest)
 
 
-def _add_bytes(archive, name, data, moment):
+def _add_bytes(archive: tarfile.TarFile, name: str, data: bytes, moment: datetime) -> None:
     info = tarfile.TarInfo(name)
     info.size = len(data)
     info.mtime = int(moment.timestamp())
@@ -296,7 +305,7 @@ def _add_bytes(archive, name, data, moment):
 # Restore.
 
 
-def _safe_media_name(name):
+def _safe_media_name(name: str) -> PurePosixPath:
     path = PurePosixPath(name)
     if not name or path.is_absolute() or ".." in path.parts or "\\" in name or path.as_posix() != name:
         raise BackupError(
@@ -305,7 +314,7 @@ def _safe_media_name(name):
     return path
 
 
-def read_manifest(archive_path):
+def read_manifest(archive_path: str | Path) -> Manifest:
     """The archive's manifest, after checking that the archive holds exactly what it lists."""
     archive_path = Path(archive_path)
     if not archive_path.is_file():
@@ -316,7 +325,8 @@ def read_manifest(archive_path):
             manifest_member = next((m for m in members if m.name == MANIFEST), None)
             if manifest_member is None:
                 raise BackupError(f"{archive_path} has no {MANIFEST}: it was not made by `manage.py backup`.")
-            manifest = json.loads(archive.extractfile(manifest_member).read())
+            # extractfile gives None for a member that is no regular file, which no backup writes.
+            manifest = json.loads(archive.extractfile(manifest_member).read())  # type: ignore[union-attr]
     except (tarfile.TarError, OSError, EOFError, ValueError) as error:
         raise BackupError(f"{archive_path} cannot be read as a backup archive: {error}") from error
     if manifest.get("format") != ARCHIVE_FORMAT or manifest.get("app") != "songkhla-network":
@@ -335,7 +345,7 @@ def read_manifest(archive_path):
     return manifest
 
 
-def _unknown_migrations(manifest):
+def _unknown_migrations(manifest: Manifest) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """Migrations the archive's database has that this version of the app does not know, and
     migrations this version has that the archive's database does not."""
     on_disk = set(MigrationLoader(None, ignore_no_migrations=True).disk_migrations)
@@ -343,7 +353,7 @@ def _unknown_migrations(manifest):
     return sorted(applied - on_disk), sorted(on_disk - applied)
 
 
-def _existing_tables(connection):
+def _existing_tables(connection: BaseDatabaseWrapper) -> list[str]:
     check = connection.copy()
     try:
         with check.cursor() as cursor:
@@ -353,11 +363,14 @@ def _existing_tables(connection):
         check.close()
 
 
-def _extract_verified(archive, member, target, expected_sha256):
+def _extract_verified(
+    archive: tarfile.TarFile, member: tarfile.TarInfo, target: Path | None, expected_sha256: str
+) -> None:
     """Copy one archive member to `target` (None: only read it), which must not exist yet, and
     check its SHA-256 against the manifest."""
     digest = hashlib.sha256()
-    source = archive.extractfile(member)
+    # A regular file: read_manifest refused an archive holding any other kind of member.
+    source = cast(IO[bytes], archive.extractfile(member))
     with open(target, "xb") if target else contextlib.nullcontext() as out:
         while chunk := source.read(CHUNK):
             digest.update(chunk)
@@ -371,7 +384,7 @@ def _extract_verified(archive, member, target, expected_sha256):
         )
 
 
-def restore_backup(*, archive_path, using="default", dry_run=False):
+def restore_backup(*, archive_path: str | Path, using: str = "default", dry_run: bool = False) -> RestoreResult:
     """Load an archive into the empty database `using` and put its files into MEDIA_ROOT.
 
     Everything is checked before anything is written: the archive against its manifest, the

@@ -2,19 +2,26 @@
 B.E. text (a real Excel date would show its C.E. year)."""
 
 import re
+from collections.abc import Iterable, Sequence
 from io import BytesIO
+from typing import TYPE_CHECKING
 
 from django.http import HttpResponse
+from django.utils.functional import Promise
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+if TYPE_CHECKING:
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+    from openpyxl.worksheet.worksheet import Worksheet
+
 MONEY_FORMAT = "#,##0.00"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def new_workbook(*, write_only=False):
+def new_workbook(*, write_only: bool = False) -> Workbook:
     """An empty workbook. `write_only`: each row goes to a temporary file as it is added, so a
     workbook of hundreds of thousands of rows does not have to fit in memory (sheets are then
     written once, top to bottom)."""
@@ -25,7 +32,13 @@ def new_workbook(*, write_only=False):
     return workbook
 
 
-def add_sheet(workbook, title, header, rows, money_columns=()):
+def add_sheet(
+    workbook: Workbook,
+    title: str | Promise,
+    header: Sequence[str | Promise],
+    rows: Iterable[Sequence[object]],
+    money_columns: Iterable[int] = (),
+) -> "Worksheet | WriteOnlyWorksheet":
     """A sheet with a bold header row; `money_columns` are 1-based column numbers. Written top to
     bottom, cell styles set as each row is added, so that write-only workbooks take it too."""
     # Excel refuses these characters in a sheet's name, and names longer than 31 characters.
@@ -42,14 +55,14 @@ def add_sheet(workbook, title, header, rows, money_columns=()):
     return sheet
 
 
-def _styled(sheet, value, **style):
+def _styled(sheet: "Worksheet | WriteOnlyWorksheet", value: object, **style: object) -> WriteOnlyCell:
     cell = WriteOnlyCell(sheet, value=value)
     for name, setting in style.items():
         setattr(cell, name, setting)
     return cell
 
 
-def xlsx_response(workbook, filename):
+def xlsx_response(workbook: Workbook, filename: str) -> HttpResponse:
     buffer = BytesIO()
     workbook.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)

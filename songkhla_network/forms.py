@@ -3,7 +3,9 @@ baht amounts (with Thai digits and thousands separators allowed), national ID nu
 
 import datetime
 import re
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
+from typing import Any, Literal, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -19,11 +21,11 @@ MONEY_MAX = Decimal("9999999999.99")  # max_digits=12, decimal_places=2
 class BEDateInput(forms.TextInput):
     """A text box showing and taking B.E. dates: phones' native date pickers show C.E. years."""
 
-    def __init__(self, attrs=None):
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         defaults = {"placeholder": _("d/m/yyyy (B.E.), e.g. 9/3/2565"), "autocomplete": "off"}
         super().__init__({**defaults, **(attrs or {})})
 
-    def format_value(self, value):
+    def format_value(self, value: Any) -> str | None:
         if isinstance(value, datetime.date):
             return thai.be_date_input(value)
         return super().format_value(value)
@@ -32,11 +34,11 @@ class BEDateInput(forms.TextInput):
 class BEDateField(forms.DateField):
     widget = BEDateInput
 
-    def __init__(self, *, allow_future=True, **kwargs):
+    def __init__(self, *, allow_future: bool = True, **kwargs: Any) -> None:
         self.allow_future = allow_future
         super().__init__(**kwargs)
 
-    def to_python(self, value):
+    def to_python(self, value: str | datetime.date | None) -> datetime.date | None:
         if value in self.empty_values:
             return None
         if isinstance(value, datetime.datetime):
@@ -45,7 +47,7 @@ class BEDateField(forms.DateField):
             return value
         return thai.parse_be_date(str(value))
 
-    def validate(self, value):
+    def validate(self, value: datetime.date | None) -> None:
         super().validate(value)
         if value and not self.allow_future and value > timezone.localdate():
             raise ValidationError(_("This date is in the future."), code="future")
@@ -54,7 +56,7 @@ class BEDateField(forms.DateField):
 class BEMonthWidget(forms.MultiWidget):
     template_name = "songkhla_network/widgets/be_month.html"
 
-    def __init__(self, attrs=None):
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         month_choices = [("", _("month"))] + [(str(n), name) for n, name in thai.MONTHS]
         super().__init__(
             [
@@ -72,7 +74,7 @@ class BEMonthWidget(forms.MultiWidget):
             attrs,
         )
 
-    def decompress(self, value):
+    def decompress(self, value: datetime.date | None) -> list[str | None]:
         if isinstance(value, datetime.date):
             return [str(value.month), str(thai.be_year(value))]
         return [None, None]
@@ -87,7 +89,7 @@ class BEMonthField(forms.MultiValueField):
         "incomplete": _("Choose both the month and the year."),
     }
 
-    def __init__(self, *, allow_future=True, **kwargs):
+    def __init__(self, *, allow_future: bool = True, **kwargs: Any) -> None:
         self.allow_future = allow_future
         fields = (
             forms.TypedChoiceField(choices=[(str(n), name) for n, name in thai.MONTHS], coerce=int),
@@ -95,7 +97,7 @@ class BEMonthField(forms.MultiValueField):
         )
         super().__init__(fields=fields, require_all_fields=False, **kwargs)
 
-    def compress(self, data_list):
+    def compress(self, data_list: list[Any]) -> datetime.date | None:
         if not data_list or all(v in self.empty_values for v in data_list):
             return None
         month, year_text = data_list
@@ -108,7 +110,7 @@ class BEMonthField(forms.MultiValueField):
         ce_year = thai.check_be_year(int(year_text))
         return datetime.date(ce_year, int(month), 1)
 
-    def validate(self, value):
+    def validate(self, value: datetime.date | None) -> None:
         super().validate(value)
         if value and not self.allow_future and value > thai.month_start(timezone.localdate()):
             raise ValidationError(_("This month has not come yet."), code="future")
@@ -125,14 +127,16 @@ class MoneyField(forms.DecimalField):
         "satang": _("Baht amounts have at most 2 digits after the point (satang)."),
     }
 
-    def __init__(self, *, allow_zero=False, **kwargs):
+    def __init__(self, *, allow_zero: bool = False, **kwargs: Any) -> None:
         self.allow_zero = allow_zero
         kwargs.setdefault("max_digits", 12)
         kwargs.setdefault("decimal_places", 2)
         super().__init__(**kwargs)
         self.widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
 
-    def to_python(self, value):
+    # django-stubs types DecimalField as an IntegerField, whose to_python gives an int; its own
+    # to_python is marked as this one is.
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
         if value in self.empty_values:
             return None
         text = thai.arabic_digits(str(value)).strip().replace(",", "").replace(" ", "")
@@ -145,7 +149,7 @@ class MoneyField(forms.DecimalField):
             raise ValidationError(self.error_messages["invalid"], code="invalid")
         return amount
 
-    def validate(self, value):
+    def validate(self, value: Decimal | None) -> None:
         forms.Field.validate(self, value)
         if value is None:
             return
@@ -153,14 +157,15 @@ class MoneyField(forms.DecimalField):
             raise ValidationError(self.error_messages["not_positive"], code="not_positive")
         if value > MONEY_MAX:
             raise ValidationError(self.error_messages["too_large"], code="too_large")
-        if value.as_tuple().exponent < -2 and value != value.quantize(thai.SATANG):
+        # Finite (to_python refused the rest), so the exponent is a number.
+        if cast(int, value.as_tuple().exponent) < -2 and value != value.quantize(thai.SATANG):
             raise ValidationError(self.error_messages["satang"], code="satang")
 
-    def run_validators(self, value):
+    def run_validators(self, value: Any) -> None:
         # Our own checks above say it in plain Thai; Django's decimal validators would repeat them.
         pass
 
-    def clean(self, value):
+    def clean(self, value: Any) -> Decimal | None:
         value = super().clean(value)
         return None if value is None else value.quantize(thai.SATANG)
 
@@ -168,22 +173,22 @@ class MoneyField(forms.DecimalField):
 class NationalIdField(forms.CharField):
     """13 digits, dashes and spaces allowed, Thai digits too; checked by its check digit."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 20)
         super().__init__(**kwargs)
         self.widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> str | None:
         value = super().to_python(value)
         return re.sub(r"[\s\-]", "", thai.arabic_digits(value)) if value else value
 
-    def validate(self, value):
+    def validate(self, value: str | None) -> None:
         super().validate(value)
         if value:
             validate_national_id(value)
 
 
-def _bound(data, *names):
+def _bound(data: Mapping[str, Any] | None, *names: str) -> Mapping[str, Any] | None:
     """The form's data when the request chose a period, else None: a page opened plainly shows its
     default period, and a form sent with other fields of the page (a search) is not an error."""
     return data if data and any(name in data for name in names) else None
@@ -201,7 +206,15 @@ class MonthRangeForm(forms.Form):
     first = BEMonthField(label=_("from month"))
     last = BEMonthField(label=_("to month"))
 
-    def __init__(self, data=None, *, default=3, max_months=None, allow_future=True, **kwargs):
+    def __init__(
+        self,
+        data: Mapping[str, Any] | None = None,
+        *,
+        default: int | Literal["year"] = 3,
+        max_months: int | None = None,
+        allow_future: bool = True,
+        **kwargs: Any,
+    ) -> None:
         this_month = thai.month_start(timezone.localdate())
         start = this_month.replace(month=1) if default == "year" else thai.add_months(this_month, 1 - default)
         self.max_months = max_months
@@ -210,10 +223,11 @@ class MonthRangeForm(forms.Form):
             initial={"first": start, "last": this_month},
             **kwargs,
         )
-        self.fields["last"].allow_future = allow_future
+        cast(BEMonthField, self.fields["last"]).allow_future = allow_future
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         first, last = cleaned.get("first"), cleaned.get("last")
         if first and last:
             if last < first:
@@ -222,13 +236,13 @@ class MonthRangeForm(forms.Form):
                 self.add_error("last", _("Choose at most %(count)s months.") % {"count": self.max_months})
         return cleaned
 
-    def period(self):
+    def period(self) -> tuple[datetime.date, datetime.date]:
         """(first month, last month), each as its first day: as chosen, or the default."""
         if self.is_bound and self.is_valid():
             return self.cleaned_data["first"], self.cleaned_data["last"]
         return self.initial["first"], self.initial["last"]
 
-    def days(self):
+    def days(self) -> tuple[datetime.date, datetime.date]:
         """(the first day of the first month, the last day of the last month)."""
         first, last = self.period()
         return first, thai.month_end(last)
@@ -241,19 +255,20 @@ class DateRangeForm(forms.Form):
     first = BEDateField(label=_("from"))
     last = BEDateField(label=_("to"))
 
-    def __init__(self, data=None, **kwargs):
+    def __init__(self, data: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
         today = timezone.localdate()
         super().__init__(
             _bound(data, "first", "last"), initial={"first": thai.month_start(today), "last": today}, **kwargs
         )
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("first") and cleaned.get("last") and cleaned["last"] < cleaned["first"]:
             self.add_error("last", PERIOD_BACKWARDS)
         return cleaned
 
-    def period(self):
+    def period(self) -> tuple[datetime.date, datetime.date]:
         if self.is_bound and self.is_valid():
             return self.cleaned_data["first"], self.cleaned_data["last"]
         return self.initial["first"], self.initial["last"]
@@ -263,7 +278,7 @@ class DateRangeForm(forms.Form):
 PERIOD_BACKWARDS = _("The end of the period comes before its start.")
 
 
-def add_service_error(form, error):
+def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
     """Put a service's ValidationError beside the fields it names; what names no field of the
     form goes on top of it."""
     if hasattr(error, "error_dict"):

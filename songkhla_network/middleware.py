@@ -1,6 +1,14 @@
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
+from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import add_never_cache_headers
+
+if TYPE_CHECKING:
+    from .models import User
+
+GetResponse = Callable[[HttpRequest], HttpResponseBase]
 
 
 class NoStoreMiddleware:
@@ -8,10 +16,10 @@ class NoStoreMiddleware:
     and the back button must show the sheet as it is now, not as it was before posting. Static
     files are served earlier, by WhiteNoise, and stay cacheable."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
         if not response.has_header("Cache-Control"):
             add_never_cache_headers(response)
@@ -25,16 +33,16 @@ class SecurityHeadersMiddleware:
 
     PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
         response.setdefault("Permissions-Policy", self.PERMISSIONS_POLICY)
         return response
 
 
-def mark_session_seen(sender, request, user, **kwargs):
+def mark_session_seen(sender: type, request: HttpRequest, user: "User", **kwargs: object) -> None:
     """At sign-in the session is written anyway: note the time then, so that the first page after
     it does not write the session again."""
     request.session[IdleSessionMiddleware.SEEN] = int(time.time())
@@ -48,10 +56,10 @@ class IdleSessionMiddleware:
     REFRESH_SECONDS = 60
     SEEN = "_seen"
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         session = getattr(request, "session", None)
         if session is not None and session.session_key:
             now = int(time.time())

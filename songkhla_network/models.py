@@ -1,6 +1,8 @@
 """What every program area shares: who signs in and in what role, the communities of the
 municipality, and the people who appear as savers, surveyed households and tenants."""
 
+from typing import Any, NoReturn, Self, TypeVar
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
@@ -43,25 +45,25 @@ class User(AbstractUser):
             )
         ]
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # Only leaders (and the technical superuser) may open the admin; keep Django's flag in
         # step with the role so nobody has to remember to tick it.
         self.is_staff = self.is_superuser or self.role == Role.LEADER
         super().save(*args, **kwargs)
 
     @property
-    def is_leader(self):
+    def is_leader(self) -> bool:
         return self.is_active and (self.is_superuser or self.role == Role.LEADER)
 
     @property
-    def is_network_staff(self):
+    def is_network_staff(self) -> bool:
         return self.is_active and self.role == Role.STAFF
 
     @property
-    def reads_everything(self):
+    def reads_everything(self) -> bool:
         return self.is_leader or self.is_network_staff
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.get_full_name() or self.username
 
 
@@ -76,7 +78,7 @@ class Community(models.Model):
         verbose_name_plural = _("communities")
         ordering = ["name"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -139,25 +141,28 @@ class Person(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.full_name
 
     @property
-    def full_name(self):
+    def full_name(self) -> str:
         if self.erased_at:
             return str(self.ERASED_NAME)
         return " ".join(p for p in (f"{self.title}{self.first_name}", self.last_name) if p)
 
     @property
-    def masked_national_id(self):
+    def masked_national_id(self) -> str:
         return mask_national_id(self.national_id)
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
+_Row = TypeVar("_Row", bound=models.Model)
+
+
+class AppendOnlyQuerySet(models.QuerySet[_Row]):
+    def update(self, **kwargs: Any) -> NoReturn:
         raise ValidationError(_("Money rows are never changed: post a reversal instead."))
 
-    def delete(self):
+    def delete(self) -> NoReturn:
         raise ValidationError(_("Money rows are never deleted: post a reversal instead."))
 
 
@@ -170,12 +175,12 @@ class AppendOnly(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise ValidationError(_("Money rows are never changed: post a reversal instead."))
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise ValidationError(_("Money rows are never deleted: post a reversal instead."))
 
 
@@ -254,7 +259,7 @@ class PersonalDataConsent(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.person} · {self.get_purpose_display()}"
 
 
@@ -291,11 +296,20 @@ class PersonalDataAccess(models.Model):
             models.CheckConstraint(condition=~Q(action=Access.ERASED) | ~Q(reason=""), name="erasure_has_a_reason"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.get_action_display()} · {self.what} ({self.user})"
 
     @classmethod
-    def log(cls, *, user, action, what, person=None, rows=None, reason=""):
+    def log(
+        cls,
+        *,
+        user: "User",
+        action: Access,
+        what: str,
+        person: Person | None = None,
+        rows: int | None = None,
+        reason: str = "",
+    ) -> Self:
         """One line of the log: a person's page or data (`person`), or an export of many people
         (`rows` of them). Every view, export and erasure of personal data writes one."""
         return cls.objects.create(user=user, person=person, action=action, what=what, rows=rows, reason=reason)

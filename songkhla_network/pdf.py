@@ -1,9 +1,15 @@
 """Thai PDF documents: HTML templates laid out by WeasyPrint (which shapes Thai and breaks lines
 between words) in the Sarabun typeface, A4, with page numbers."""
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from fontpkg_sarabun import ROOT as SARABUN
+
+if TYPE_CHECKING:
+    from weasyprint.document import Document
 
 SARA_AM = "\u0e33"
 # WeasyPrint's text layer maps the glyph of ำ back to the wrong characters, so text copied out of
@@ -11,7 +17,7 @@ SARA_AM = "\u0e33"
 SARA_AM_DECOMPOSED = "\u0e4d\u0e32"
 
 
-def font_urls():
+def font_urls() -> dict[str, str]:
     files = SARABUN / "files"
     return {
         "regular": (files / "Sarabun-Regular.ttf").as_uri(),
@@ -19,7 +25,7 @@ def font_urls():
     }
 
 
-def render_document(template_name, context):
+def render_document(template_name: str, context: Mapping[str, object]) -> "Document":
     """A template that extends pdf/base.html, laid out in pages (a WeasyPrint document)."""
     from weasyprint import HTML  # imported here: only the PDF views need Pango installed
 
@@ -27,12 +33,12 @@ def render_document(template_name, context):
     return HTML(string=html.replace(SARA_AM, SARA_AM_DECOMPOSED)).render()
 
 
-def render_pdf(template_name, context):
+def render_pdf(template_name: str, context: Mapping[str, object]) -> bytes:
     """The PDF bytes of a template that extends pdf/base.html."""
     return render_document(template_name, context).write_pdf()
 
 
-def pdf_response(template_name, context, filename):
+def pdf_response(template_name: str, context: Mapping[str, object], filename: str) -> HttpResponse:
     response = HttpResponse(render_pdf(template_name, context), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response

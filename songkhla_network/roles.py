@@ -1,37 +1,54 @@
 """Who may do what. Roles are a field on the user; what a treasurer or collector may touch
 beyond that is decided per object in each program area's access helpers."""
 
+from collections.abc import Callable
 from functools import wraps
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db.models import Model
+from django.http import HttpRequest, HttpResponseBase
 
-from .models import Role
+from .models import Role, User
+
+
+class AuthenticatedRequest(HttpRequest):
+    """The request of a view behind one of the decorators below: its user has signed in."""
+
+    user: User
+
+
+R = TypeVar("R", bound=HttpRequest)
+P = ParamSpec("P")
+# A view: the request first, then what the URL gave.
+View = Callable[Concatenate[R, P], HttpResponseBase]
 
 
 class RoleBackend(ModelBackend):
     """Leaders hold every model permission, which opens the admin to them. Model admins of money
     rows still refuse changes and deletions whoever asks."""
 
-    def has_perm(self, user_obj, perm, obj=None):
+    def has_perm(self, user_obj: User | AnonymousUser, perm: str, obj: Model | None = None) -> bool:
         if user_obj.is_active and getattr(user_obj, "role", None) == Role.LEADER:
             return True
         return super().has_perm(user_obj, perm, obj)
 
-    def has_module_perms(self, user_obj, app_label):
+    def has_module_perms(self, user_obj: User | AnonymousUser, app_label: str) -> bool:
         if user_obj.is_active and getattr(user_obj, "role", None) == Role.LEADER:
             return True
         return super().has_module_perms(user_obj, app_label)
 
 
-def role_required(*roles):
+def role_required(*roles: Role) -> Callable[[View[R, P]], View[R, P]]:
     """Signed-in users holding one of the roles (leaders always do); others get 403,
     anonymous visitors the sign-in page."""
 
-    def decorator(view):
+    def decorator(view: View[R, P]) -> View[R, P]:
         @wraps(view)
-        def wrapped(request, *args, **kwargs):
+        def wrapped(request: R, *args: P.args, **kwargs: P.kwargs) -> HttpResponseBase:
             user = request.user
             if not user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
@@ -62,7 +79,7 @@ group_reader_required = role_required(*GROUP_READERS)
 rent_reader_required = role_required(*RENT_READERS)
 
 
-def context_processor(request):
+def context_processor(request: HttpRequest) -> dict[str, Any]:
     from .two_factor import is_pending
 
     user = getattr(request, "user", None)

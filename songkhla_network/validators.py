@@ -2,12 +2,12 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 
-def national_id_check_digit(first_twelve):
+def national_id_check_digit(first_twelve: str) -> int:
     total = sum(int(d) * (13 - i) for i, d in enumerate(first_twelve))
     return (11 - total % 11) % 10
 
 
-def validate_national_id(value):
+def validate_national_id(value: str) -> None:
     """A Thai national ID: 13 digits whose last is the check digit of the other twelve."""
     if not (len(value) == 13 and value.isascii() and value.isdigit()):
         raise ValidationError(_("A national ID number has 13 digits."), code="id_length")
@@ -18,7 +18,7 @@ def validate_national_id(value):
         )
 
 
-def mask_national_id(value):
+def mask_national_id(value: str | None) -> str:
     """1-2345-67890-12-3 shown as x-xxxx-xxxxx-12-3: enough to tell people apart, not to copy."""
     if not value:
         return ""

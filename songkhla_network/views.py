@@ -1,9 +1,11 @@
 """The pages every request may end on: the health checks, the sign-in lockout, the error pages."""
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.sessions.exceptions import SessionInterrupted
 from django.db import connection
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template import loader
 from django.utils.translation import gettext as _
@@ -11,13 +13,15 @@ from django.views.decorators.http import require_GET
 
 
 @require_GET
-def ping(request):
+def ping(request: HttpRequest) -> HttpResponse:
     """The lightest page the app serves: no database, no template. `make bench` compares every
     page with it."""
     return HttpResponse("ok", content_type="text/plain")
 
 
-def locked_out(request, original_response=None, credentials=None):
+def locked_out(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict[str, Any] | None = None
+) -> HttpResponse:
     """django-axes' answer to a sign-in after too many failures: a Thai page, status 429."""
     return render(
         request,
@@ -30,7 +34,7 @@ def locked_out(request, original_response=None, credentials=None):
     )
 
 
-def axes_username(request, credentials=None):
+def axes_username(request: HttpRequest, credentials: dict[str, Any] | None = None) -> str | None:
     """The username django-axes records a failed sign-in under, cut to the 255 characters its
     table holds: axes 8.3 stores what was typed whole, and a longer name (a scanner's) broke the
     sign-in page with a server error (jazzband/django-axes#1381; found by fuzzing)."""
@@ -38,7 +42,7 @@ def axes_username(request, credentials=None):
     return username[:255] if isinstance(username, str) else username
 
 
-def health(request):
+def health(request: HttpRequest) -> HttpResponse:
     """For the web server, a load balancer or a monitor: 200 when the database answers, 503 when
     it does not. No sign-in, no template, one query."""
     try:
@@ -50,7 +54,7 @@ def health(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
-def _error_page(status, title, message, request=None):
+def _error_page(status: int, title: str, message: str, request: HttpRequest | None = None) -> HttpResponse:
     # The 500 page is rendered without the request: whatever broke (the database, say) must not
     # break the error page too.
     return HttpResponse(
@@ -61,7 +65,7 @@ def _error_page(status, title, message, request=None):
     )
 
 
-def bad_request(request, exception=None):
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if isinstance(exception, SessionInterrupted):
         # The session could not be saved after the page was done: the database went away a moment
         # (Django reports that as SessionInterrupted), or the person signed out in another tab.
@@ -70,15 +74,15 @@ def bad_request(request, exception=None):
     return _error_page(400, _("Bad request"), _("The request could not be understood. Go back and try again."), request)
 
 
-def permission_denied(request, exception=None):
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return _error_page(403, _("Not allowed"), _("Your role does not give access to this page."), request)
 
 
-def page_not_found(request, exception=None):
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return _error_page(404, _("Page not found"), _("There is no such page, or it is not yours to see."), request)
 
 
-def server_error(request):
+def server_error(request: HttpRequest) -> HttpResponse:
     return _error_page(
         500,
         _("Something went wrong"),
@@ -86,7 +90,7 @@ def server_error(request):
     )
 
 
-def csrf_failure(request, reason=""):
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return _error_page(
         403,
         _("The form has expired"),

@@ -1,6 +1,8 @@
 """Who may see and add to a community's works. Leaders and staff see every community; a treasurer
-sees (and adds to) the communities of their own groups; collectors have no part here. Photos and
-documents are served through the app to the same people only."""
+sees (and adds to) the communities of their own groups; collectors have no part here. Leaders
+record contests, enter works and record results. Photos and documents are served through the
+app to the same people only. Every works view gets its community, work, photo, contest or
+document through here."""
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
@@ -9,8 +11,6 @@ from groups.access import readable_groups
 from songkhla_network.models import Community, Role
 
 from .models import Contest, ContestDocument, Photo, Work
-
-READERS = (Role.STAFF, Role.TREASURER)  # leaders always pass role_required
 
 
 def visible_communities(user):
@@ -28,6 +28,12 @@ def can_edit(user, community):
     if user.is_leader:
         return True
     return user.role == Role.TREASURER and visible_communities(user).filter(pk=community.pk).exists()
+
+
+def can_add_works(user):
+    """Whether the user adds works at all: leaders, and treasurers (whose visible communities are
+    all their own)."""
+    return user.is_leader or user.role == Role.TREASURER
 
 
 def community_for_reading(user, pk):
@@ -63,6 +69,24 @@ def contests_visible(user):
     if user.reads_everything:
         return Contest.objects.all()
     return Contest.objects.filter(entries__work__community__in=visible_communities(user)).distinct()
+
+
+def contest_for_reading(user, pk):
+    return get_object_or_404(contests_visible(user), pk=pk)
+
+
+def contest_for_editing(user, pk):
+    """A contest to enter works in, record results and add documents to: leaders only."""
+    if not user.is_leader:
+        raise PermissionDenied
+    return get_object_or_404(Contest, pk=pk)
+
+
+def works_for_contests(user):
+    """The works a leader may enter in a contest or record a result for: every work."""
+    if not user.is_leader:
+        return Work.objects.none()
+    return Work.objects.select_related("community")
 
 
 def document_for_reading(user, pk):

@@ -13,7 +13,7 @@ from io import BytesIO
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageDraw
 
-from groups.models import Member
+from groups.selectors import current_members
 from songkhla_network.models import Community
 from songkhla_network.thai import month_end, month_range
 
@@ -119,9 +119,7 @@ def seed(*, user, photos=True):
     if community is None:
         return []
     created = []
-    members = [
-        m.person for m in Member.objects.filter(group__community=community).select_related("person").order_by("number")
-    ]
+    members = [m.person for m in current_members().filter(group__community=community).order_by("number")]
     works = []
     for kind, title, started_on, description, taking_part, figures, pictures in WORKS:
         work = Work.objects.filter(community=community, title=title).first()
@@ -146,7 +144,7 @@ def seed(*, user, photos=True):
     for level, organiser, date, note, place, award in CONTESTS:
         if Contest.objects.filter(name=CONTEST, level=level, date=date).exists():
             continue
-        contest = Contest.objects.create(name=CONTEST, organiser=organiser, level=level, date=date, note=note)
+        contest = services.contest_create(name=CONTEST, organiser=organiser, level=level, date=date, note=note)
         for work in works:
             services.entry_add(contest=contest, work=work)
             if place or award:

@@ -4,16 +4,14 @@ contests it was entered in."""
 
 from pathlib import Path
 
-from django.db.models import Prefetch
 from django.utils import timezone
 
-from songkhla_network.models import Person
 from songkhla_network.pdf import pdf_response
-from songkhla_network.roles import role_required
+from songkhla_network.roles import group_reader_required
 from songkhla_network.thai import be_date
 
 from . import access, selectors
-from .models import Unit, Work
+from .models import Unit
 
 # Up to this many photos the PDF carries the large copies (sharp in print); beyond it the small
 # ones, so a community with a long history still gets a PDF it can send from a phone.
@@ -60,13 +58,10 @@ def _contests(entries):
     return list(contests.values())
 
 
-@role_required(*access.READERS)
+@group_reader_required
 def portfolio_pdf(request, pk):
     community = access.community_for_reading(request.user, pk)
-    with_people = Work.objects.filter(community=community).prefetch_related(
-        Prefetch("participants", queryset=Person.objects.order_by("first_name", "last_name", "id"))
-    )
-    portfolio = selectors.portfolio(community, works=with_people)
+    portfolio = selectors.portfolio(community, participants=True)
     size = "image" if portfolio.photo_count <= LARGE_PHOTOS_UP_TO else "thumbnail"
     works = []
     people = set()

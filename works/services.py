@@ -1,22 +1,37 @@
 """Writes for community works, each in one transaction. Photos and documents are cleaned (see
 `photos`) before anything is written."""
 
+import datetime
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.files.uploadedfile import UploadedFile
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from songkhla_network.models import Person
+from songkhla_network.models import Community, Person, User
 from songkhla_network.thai import be_date
 
 from . import photos
-from .models import ContestDocument, Entry, Photo, Quantity, Work
+from .models import Contest, ContestDocument, Entry, Photo, Quantity, Work
 
 
 @transaction.atomic
-def work_create(*, community, kind, title, description, started_on, participants, user):
+def work_create(
+    *,
+    community: Community,
+    kind: str,
+    title: str,
+    description: str,
+    started_on: datetime.date,
+    participants: Sequence[Person],
+    user: User,
+) -> Work:
+    """A community's work with the people taking part, who must be of that community (living in
+    it, or saving in one of its groups)."""
     people = Person.objects.filter(Q(community=community) | Q(memberships__group__community=community))
     if set(p.pk for p in participants) - set(
         people.filter(pk__in=[p.pk for p in participants]).values_list("pk", flat=True)
@@ -31,7 +46,11 @@ def work_create(*, community, kind, title, description, started_on, participants
     return work
 
 
-def quantity_add(*, work, date, amount, unit, note, user):
+@transaction.atomic
+def quantity_add(
+    *, work: Work, date: datetime.date, amount: Decimal | None, unit: str, note: str, user: User
+) -> Quantity:
+    """A quantity the work reached on a day: more than 0, and not before the work began."""
     if amount is None or amount <= 0:
         raise ValidationError({"amount": _("The quantity must be more than 0.")})
     if date < work.started_on:
@@ -45,7 +64,7 @@ def quantity_add(*, work, date, amount, unit, note, user):
 
 
 @contextmanager
-def _files_kept_only_if_saved(record, *fields):
+def _files_kept_only_if_saved(record: models.Model, *fields: str) -> Iterator[None]:
     """Files written for a record whose row then fails to save are deleted again: the database
     rolls its row back, the disk would keep the files."""
     try:
@@ -58,7 +77,7 @@ def _files_kept_only_if_saved(record, *fields):
         raise
 
 
-def photo_add(*, work, upload, caption, user):
+def photo_add(*, work: Work, upload: UploadedFile, caption: str, user: User) -> Photo:
     """Clean the photo (refused unless it is a real image within the size limit), then store the
     large and small copies. The files are written only once the photo is known to be good."""
     large, small = photos.prepare(upload)
@@ -71,7 +90,13 @@ def photo_add(*, work, upload, caption, user):
 
 
 @transaction.atomic
-def entry_add(*, contest, work):
+def contest_create(*, name: str, organiser: str, level: str, date: datetime.date, note: str = "") -> Contest:
+    """A contest the network's communities take part in, at any level; works are entered after."""
+    return Contest.objects.create(name=name, organiser=organiser, level=level, date=date, note=note)
+
+
+@transaction.atomic
+def entry_add(*, contest: Contest, work: Work) -> Entry:
     """Enter a work in a contest: once, and only in a contest judged after the work began."""
     if contest.date < work.started_on:
         raise ValidationError(
@@ -86,7 +111,7 @@ def entry_add(*, contest, work):
 
 
 @transaction.atomic
-def result_record(*, contest, work, rank, award):
+def result_record(*, contest: Contest, work: Work, rank: int | None, award: str) -> Entry:
     """The judges' result for a work: only for a work entered in the contest."""
     entry = Entry.objects.select_for_update().filter(contest=contest, work=work).first()
     if entry is None:
@@ -100,7 +125,9 @@ def result_record(*, contest, work, rank, award):
     return entry
 
 
-def document_add(*, contest, upload, title, user):
+def document_add(*, contest: Contest, upload: UploadedFile, title: str, user: User) -> ContestDocument:
+    """A contest's document (a PDF, or a photo cleaned as photos are); the file is written only
+    with its row."""
     content_type, content = photos.prepare_document(upload)
     document = ContestDocument(contest=contest, title=title, content_type=content_type, uploaded_by=user)
     with _files_kept_only_if_saved(document, "file"), transaction.atomic():

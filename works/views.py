@@ -4,32 +4,27 @@ sees and adds what is decided in `access`."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from songkhla_network.forms import add_service_error
-from songkhla_network.models import Role
-from songkhla_network.roles import role_required
+from songkhla_network.roles import group_reader_required, leader_required, treasurer_required
 
 from . import access, selectors, services
 from .forms import ContestForm, DocumentForm, EntryForm, PhotoForm, QuantityForm, ResultForm, WorkForm
-from .models import Contest, Work
 
-readers_required = role_required(*access.READERS)
-editors_required = role_required(Role.TREASURER)  # leaders always; a treasurer in their own communities
-leader_required = role_required()
+# Readers: staff and treasurers (leaders pass every check). Works are added by treasurers in their
+# own communities and by leaders anywhere (`access.can_edit`); contests are recorded by leaders.
 
 
-@readers_required
+@group_reader_required
 def community_list(request):
     communities = list(access.visible_communities(request.user).order_by("name"))
     totals = selectors.community_totals(communities)
-    # Communities without a work yet are listed for those who may add one: leaders, and treasurers,
-    # whose visible communities are all their own.
-    adds = request.user.is_leader or request.user.role == Role.TREASURER
+    # Communities without a work yet are listed for those who may add one.
+    adds = access.can_add_works(request.user)
     rows = [(c, *totals[c.pk]) for c in communities if totals[c.pk][0] or adds]
     return render(
         request,
@@ -38,7 +33,7 @@ def community_list(request):
     )
 
 
-@readers_required
+@group_reader_required
 def portfolio(request, pk):
     community = access.community_for_reading(request.user, pk)
     return render(
@@ -48,7 +43,7 @@ def portfolio(request, pk):
     )
 
 
-@editors_required
+@treasurer_required
 @require_http_methods(["GET", "POST"])
 def work_new(request, pk):
     community = access.community_for_editing(request.user, pk)
@@ -66,7 +61,7 @@ def work_new(request, pk):
 
 def _work_page(request, work, *, quantity_form=None, photo_form=None, status=200):
     can_edit = access.can_edit(request.user, work.community)
-    figures = selectors.portfolio(work.community, works=Work.objects.filter(pk=work.pk)).works[0]
+    figures = selectors.work_figures(work)
     return render(
         request,
         "works/work_detail.html",
@@ -74,7 +69,7 @@ def _work_page(request, work, *, quantity_form=None, photo_form=None, status=200
             "work": work,
             "figures": figures,
             "can_edit": can_edit,
-            "participants": list(work.participants.order_by("first_name")),
+            "participants": selectors.work_participants(work),
             "quantity_form": (quantity_form or QuantityForm()) if can_edit else None,
             "photo_form": (photo_form or PhotoForm()) if can_edit else None,
         },
@@ -82,12 +77,12 @@ def _work_page(request, work, *, quantity_form=None, photo_form=None, status=200
     )
 
 
-@readers_required
+@group_reader_required
 def work_detail(request, pk):
     return _work_page(request, access.work_for_reading(request.user, pk))
 
 
-@editors_required
+@treasurer_required
 @require_http_methods(["POST"])
 def quantity_new(request, pk):
     work = access.work_for_editing(request.user, pk)
@@ -103,7 +98,7 @@ def quantity_new(request, pk):
     return _work_page(request, work, quantity_form=form)
 
 
-@editors_required
+@treasurer_required
 @require_http_methods(["POST"])
 def photo_new(request, pk):
     work = access.work_for_editing(request.user, pk)
@@ -121,7 +116,7 @@ def photo_new(request, pk):
     return _work_page(request, work, photo_form=form)
 
 
-@readers_required
+@group_reader_required
 def photo_file(request, pk, size):
     """A photo, to signed-in users who may see its community only; never cached by a shared cache."""
     photo = access.photo_for_reading(request.user, pk)
@@ -144,11 +139,9 @@ def _private_file(field, content_type):
 # communities.
 
 
-@readers_required
+@group_reader_required
 def contest_list(request):
-    contests = list(
-        access.contests_visible(request.user).annotate(entry_count=Count("entries")).order_by("-date", "-id")
-    )
+    contests = selectors.contests_with_entry_counts(access.contests_visible(request.user))
     return render(request, "works/contest_list.html", {"contests": contests, "can_add": request.user.is_leader})
 
 
@@ -157,45 +150,35 @@ def contest_list(request):
 def contest_new(request):
     form = ContestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        contest = Contest.objects.create(**form.cleaned_data)
+        contest = services.contest_create(**form.cleaned_data)
         messages.success(request, _("Contest recorded. Enter the works below."))
         return redirect("works:contest", pk=contest.pk)
     return render(request, "works/contest_form.html", {"form": form})
 
 
 def _contest_page(request, contest, *, entry_form=None, result_form=None, document_form=None, status=200):
-    visible = access.visible_communities(request.user)
-    entries = list(
-        contest.entries.filter(work__community__in=visible)
-        .select_related("work__community")
-        .order_by("rank", "work__community__name")
-    )
-    context = {"contest": contest, "entries": entries, "documents": list(contest.documents.all())}
+    entries = selectors.contest_entries(contest, access.visible_communities(request.user))
+    context = {"contest": contest, "entries": entries, "documents": selectors.contest_documents(contest)}
     if request.user.is_leader:
-        works = Work.objects.select_related("community").order_by("community__name", "title")
-        entered = (
-            Work.objects.filter(entries__contest=contest)
-            .select_related("community")
-            .order_by("community__name", "title")
-        )
+        works = access.works_for_contests(request.user)
         context.update(
-            entry_form=entry_form or EntryForm(works=works),
-            result_form=result_form or ResultForm(works=entered),
+            entry_form=entry_form or EntryForm(works=selectors.works_by_community(works)),
+            result_form=result_form or ResultForm(works=selectors.works_by_community(works, entered_in=contest)),
             document_form=document_form or DocumentForm(),
         )
     return render(request, "works/contest_detail.html", context, status=status)
 
 
-@readers_required
+@group_reader_required
 def contest_detail(request, pk):
-    return _contest_page(request, get_object_or_404(access.contests_visible(request.user), pk=pk))
+    return _contest_page(request, access.contest_for_reading(request.user, pk))
 
 
 @leader_required
 @require_http_methods(["POST"])
 def entry_new(request, pk):
-    contest = get_object_or_404(Contest, pk=pk)
-    form = EntryForm(request.POST, works=Work.objects.all())
+    contest = access.contest_for_editing(request.user, pk)
+    form = EntryForm(request.POST, works=access.works_for_contests(request.user))
     if form.is_valid():
         try:
             services.entry_add(contest=contest, work=form.cleaned_data["work"])
@@ -210,9 +193,9 @@ def entry_new(request, pk):
 @leader_required
 @require_http_methods(["POST"])
 def result_new(request, pk):
-    contest = get_object_or_404(Contest, pk=pk)
+    contest = access.contest_for_editing(request.user, pk)
     # Any work may be named: the service refuses one that was not entered, and says so.
-    form = ResultForm(request.POST, works=Work.objects.all())
+    form = ResultForm(request.POST, works=access.works_for_contests(request.user))
     if form.is_valid():
         try:
             services.result_record(contest=contest, **form.cleaned_data)
@@ -227,7 +210,7 @@ def result_new(request, pk):
 @leader_required
 @require_http_methods(["POST"])
 def document_new(request, pk):
-    contest = get_object_or_404(Contest, pk=pk)
+    contest = access.contest_for_editing(request.user, pk)
     form = DocumentForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -242,7 +225,7 @@ def document_new(request, pk):
     return _contest_page(request, contest, document_form=form)
 
 
-@readers_required
+@group_reader_required
 def document_file(request, pk):
     document = access.document_for_reading(request.user, pk)
     response = _private_file(document.file, document.content_type)

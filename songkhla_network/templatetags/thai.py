@@ -1,11 +1,16 @@
 """Template filters for Thai conventions, available in every template (see TEMPLATES builtins)."""
 
+from decimal import Decimal
+from typing import TypeVar
+
 from django import template
 
 from songkhla_network import thai
 from songkhla_network.validators import mask_national_id
 
 register = template.Library()
+
+Number = TypeVar("Number", Decimal, int)
 
 register.filter("be_date", thai.be_date)
 register.filter("be_date_short", thai.be_date_short)
@@ -18,7 +23,7 @@ register.filter("masked_id", mask_national_id)
 
 
 @register.filter
-def absolute(value):
+def absolute(value: Number) -> Number:
     return abs(value)
 
 

@@ -2,7 +2,7 @@
 with a code; a sign-in waiting for its code is asked for it. See the package's __init__."""
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -11,14 +11,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_otp.qr import write_qrcode_image
 
 from songkhla_network import two_factor
-from songkhla_network.roles import role_required
-
-leader_required = role_required()
+from songkhla_network.roles import AuthenticatedRequest, leader_required
 
 
 @require_GET
 @leader_required
-def second_factor(request):
+def second_factor(request: AuthenticatedRequest) -> HttpResponse:
     """Whether the leader's second factor is on, and the way to turn it on or off."""
     device = two_factor.confirmed_device(request.user)
     return render(
@@ -28,7 +26,7 @@ def second_factor(request):
 
 @require_http_methods(["GET", "POST"])
 @leader_required
-def second_factor_setup(request):
+def second_factor_setup(request: AuthenticatedRequest) -> HttpResponseBase:
     """Step 1 (a POST from the status page): a new secret. Step 2: the leader scans it into the app
     and types the code the app then shows; only a right code turns the second factor on."""
     if two_factor.confirmed_device(request.user):
@@ -56,7 +54,7 @@ def second_factor_setup(request):
 
 @require_GET
 @leader_required
-def second_factor_qr(request):
+def second_factor_qr(request: AuthenticatedRequest) -> HttpResponse:
     """The secret as a QR code for the app to scan: shown only while it waits for its first code,
     to its owner, and never kept by a cache."""
     device = two_factor.pending_device(request.user)
@@ -70,7 +68,7 @@ def second_factor_qr(request):
 
 @require_POST
 @leader_required
-def second_factor_off(request):
+def second_factor_off(request: AuthenticatedRequest) -> HttpResponseBase:
     """Turned off with a code from the app, so a borrowed, signed-in phone cannot turn it off."""
     device = two_factor.confirmed_device(request.user)
     if device is None:
@@ -84,7 +82,7 @@ def second_factor_off(request):
 
 
 @require_http_methods(["GET", "POST"])
-def second_factor_verify(request):
+def second_factor_verify(request: HttpRequest) -> HttpResponseBase:
     """After the password, the code. Reached only by a sign-in waiting for it."""
     if not (request.user.is_authenticated and two_factor.is_pending(request)):
         return redirect("home")

@@ -3,6 +3,9 @@
 python manage.py backup --output-dir /var/backups/songkhla
 """
 
+from argparse import ArgumentParser
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError
 
 from songkhla_network.backup import BackupError, create_backup
@@ -17,13 +20,13 @@ class Command(BaseCommand):
         "pg_dump when several PostgreSQL versions are installed."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
             "--output-dir", default=".", help="folder to write the archive into (default: the current folder)"
         )
         parser.add_argument("--database", default="default", help="the database to back up (default: default)")
 
-    def handle(self, *args, output_dir, database, **options):
+    def handle(self, *args: Any, output_dir: str, database: str, **options: Any) -> None:
         try:
             result = create_backup(output_dir=output_dir, using=database)
         except BackupError as error:

@@ -5,6 +5,9 @@ DATABASE_URL=postgres://songkhla:…@127.0.0.1:5432/songkhla_restored \
     python manage.py restore songkhla-backup-2026-11-24-031500.tar.gz
 """
 
+from argparse import ArgumentParser
+from typing import Any
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
@@ -20,7 +23,7 @@ class Command(BaseCommand):
         "the archive and the target and writes nothing."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("archive", help="the .tar.gz file written by `manage.py backup`")
         parser.add_argument("--database", default="default", help="the database to restore into (default: default)")
         parser.add_argument(
@@ -29,7 +32,7 @@ class Command(BaseCommand):
             help="check the archive (every checksum) and that the database is empty; restore nothing",
         )
 
-    def handle(self, *args, archive, database, dry_run, **options):
+    def handle(self, *args: Any, archive: str, database: str, dry_run: bool, **options: Any) -> None:
         try:
             result = restore_backup(archive_path=archive, using=database, dry_run=dry_run)
         except BackupError as error:
