@@ -1,14 +1,21 @@
 """What several test modules share: the English checker (no English reaches a Thai reader), the
-walk over the URLconf with the object that fills each URL's arguments, and one coherent network to
-ask every URL about."""
+walk over the URLconf with the object that fills each URL's arguments, one coherent network to
+ask every URL about, and work run in several threads at once."""
 
 import datetime
+import hashlib
 import re
+import subprocess
+import threading
+import unicodedata
+from contextlib import contextmanager
 from decimal import Decimal
 from html.parser import HTMLParser
+from pathlib import Path
 from types import SimpleNamespace
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
@@ -16,11 +23,11 @@ from enterprise import services as enterprise_services
 from enterprise.models import Allocation, Product, Supplier
 from groups import services as group_services
 from housing import services as housing_services
-from housing.models import BudgetLine, Step, Tenure
+from housing.models import BudgetLine, Step
 from rent_collection import services as rent_services
-from songkhla_network.models import ConsentMethod, Role
+from songkhla_network.models import Role
 from songkhla_network.thai import be_month_slug
-from tests.factories import make_user
+from tests.factories import PASSWORD, jpeg_with_location, make_user, survey
 from works import services as works_services
 from works.models import Contest, Level, WorkKind
 
@@ -242,8 +249,6 @@ def build_network(*, leader, collector, group_a, group_b):
     rows, a household, a tenancy with a receipt and a remittance, a work with a photo and a
     contest with an entry and a document; and the network's enterprise and housing proposal.
     Returns {"A": side A, "B": side B}, each with the network's shared objects too."""
-    from tests.works.test_views import jpeg_with_location  # here: that module imports this one
-
     today = timezone.localdate()
     month = datetime.date(2022, 2, 1)
     sides = {}
@@ -260,35 +265,7 @@ def build_network(*, leader, collector, group_a, group_b):
             amounts={m.pk: Decimal("100.00") for m in group.members.all()},
             user=leader,
         )
-        household = housing_services.household_survey(
-            person={
-                "title": "นาง",
-                "first_name": f"ครัวเรือน{key}",
-                "last_name": community.name,
-                "phone": "081",
-                "national_id": "",
-                "community": community,
-                "address": "",
-            },
-            household={
-                "community": community,
-                "address": "",
-                "adults": 2,
-                "children": 1,
-                "elderly": 0,
-                "disabled": 0,
-                "tenure": Tenure.RENTING,
-                "monthly_income": Decimal("9000"),
-                "housing_cost": Decimal("1500"),
-                "can_pay": Decimal("1200"),
-                "member": member,
-                "reason": "",
-                "preferred_area": "",
-            },
-            surveyed_on=datetime.date(2021, 12, 10),
-            user=leader,
-            consent={"given_on": datetime.date(2021, 12, 10), "how": ConsentMethod.SIGNED_FORM, "witness": ""},
-        )
+        household = survey(community, leader, first_name=f"ครัวเรือน{key}", last_name=community.name, member=member)
         tenancy = rent_services.tenancy_register(
             person={"first_name": f"ผู้เช่า{key}", "last_name": community.name},
             community=community,
@@ -430,3 +407,121 @@ def _proposal(*, leader, household):
     )
     line = BudgetLine.objects.create(proposal=proposal, item="ค่าที่ดิน", amount=Decimal("100000.00"))
     return dict(proposal=proposal, budget_line=line)
+
+
+# Requests at the same moment (a double tap, two phones): the tests that something is posted once.
+
+
+def at_once(count, work):
+    """Run `work(barrier)` in `count` threads, each with its own database connection, released
+    together by the barrier; return what each returned."""
+    barrier = threading.Barrier(count)
+    results = []
+
+    def run():
+        try:
+            results.append(work(barrier))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+@contextmanager
+def rolled_back():
+    """What the block writes is undone at its end: one hypothesis example's records, gone before
+    the next example."""
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+# In the browser.
+
+# The class Bootstrap gives a box whose value was refused.
+IS_INVALID = re.compile(r"(^|\s)is-invalid(\s|$)")
+
+
+def sign_in(page, live_server, username, *, shoot=None):
+    page.goto(live_server.url + reverse("login"))
+    if shoot:
+        shoot(page, "login")
+    page.locator("#id_username").fill(username)
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("main form button[type=submit]").click()
+
+
+# Reading back the PDFs the app makes.
+
+
+def pdf_text(source):
+    """The text layer of a PDF (its bytes, or a path) in the order it was written (pdftotext -raw).
+    Two artefacts are undone: WeasyPrint writes ำ as ํ + า (so that it copies at all), and the
+    extractor breaks the line before a tone mark that Sarabun shifts left over its vowel (ฟื|้นฟู);
+    no Thai text has a space before a combining mark, so such a space is the extractor's."""
+    if isinstance(source, (str, Path)):
+        raw = subprocess.run(["pdftotext", "-raw", str(source), "-"], capture_output=True, check=True).stdout
+    else:
+        raw = subprocess.run(["pdftotext", "-raw", "-", "-"], input=source, capture_output=True, check=True).stdout
+    text = re.sub(r"\s+(?=[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e])", "", raw.decode().replace("\u0e4d\u0e32", "\u0e33"))
+    return unicodedata.normalize("NFC", text)
+
+
+def squeezed(text):
+    """Without spaces and line breaks: Thai lines in a PDF break between words, anywhere."""
+    return re.sub(r"\s+", "", str(text))
+
+
+# What a database holds, to compare two of them (a backup restored, a migration run).
+
+# The apps whose tables hold the network's records.
+PROJECT_APPS = ["songkhla_network", "groups", "enterprise", "housing", "rent_collection", "works"]
+
+
+def database_fingerprint():
+    """Everything that must survive a round trip, as JSON-ready values: rows of every model of the
+    project's apps (their change history and many-to-many tables included) counted and hashed row
+    by row, every decimal column summed, each group's ledger balance and members, every uploaded
+    file's bytes, the sequences that number new rows and the triggers that keep money rows."""
+    from django.apps import apps
+    from django.core.files.storage import default_storage
+    from django.db.models import Count, DecimalField, FileField, Sum
+
+    from groups.models import SavingsGroup
+
+    result = {"rows": {}, "digests": {}, "sums": {}, "files": {}}
+    for label in PROJECT_APPS:
+        for model in apps.get_app_config(label).get_models(include_auto_created=True):
+            name = model._meta.label
+            fields = [f.attname for f in model._meta.concrete_fields]
+            digest = hashlib.sha256()
+            for row in model._default_manager.order_by("pk").values_list(*fields).iterator():
+                digest.update(repr(row).encode())
+            result["rows"][name] = model._default_manager.count()
+            result["digests"][name] = digest.hexdigest()
+            for field in model._meta.concrete_fields:
+                if isinstance(field, DecimalField):
+                    total = model._default_manager.aggregate(total=Sum(field.name))["total"]
+                    result["sums"][f"{name}.{field.name}"] = str(total)
+                if isinstance(field, FileField):
+                    for file_name in model._default_manager.exclude(**{field.name: ""}).values_list(
+                        field.name, flat=True
+                    ):
+                        with default_storage.open(file_name, "rb") as file:
+                            result["files"][file_name] = hashlib.sha256(file.read()).hexdigest()
+    groups = SavingsGroup.objects.annotate(balance=Sum("entries__amount"))
+    result["balances"] = {g.name: str(g.balance) for g in groups}
+    result["members"] = {g.name: g.member_count for g in SavingsGroup.objects.annotate(member_count=Count("members"))}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = 'public'")
+        result["sequences"] = dict(sorted(cursor.fetchall()))
+        cursor.execute(
+            "SELECT DISTINCT event_object_table, trigger_name FROM information_schema.triggers ORDER BY 1, 2"
+        )
+        result["triggers"] = [list(row) for row in cursor.fetchall()]
+    return result

@@ -25,8 +25,7 @@ from playwright.sync_api import expect
 from groups.models import Officer
 from rent_collection.models import CodiLetter
 from songkhla_network.thai import be_month_slug, month_start
-from tests.browser.test_treasurer_sheet import sign_in
-from tests.helpers import build_network
+from tests.helpers import build_network, sign_in
 from works import services as works_services
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -29,12 +29,10 @@ from enterprise.models import (
     CashKind,
     MemberPayment,
     Order,
-    Product,
     StockMovement,
-    Supplier,
 )
 from songkhla_network.models import Role
-from tests.factories import PASSWORD, make_group, make_user
+from tests.factories import PASSWORD, make_group, make_products, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -81,29 +79,7 @@ def expect_success(page):
 def test_a_buying_round_from_opening_to_pick_up_on_phones(page, new_context, live_server, shoot):
     # -- 1. the network: two products, group A and its treasurer, the leader ---------------------
     today = timezone.localdate()
-    supplier = Supplier.objects.create(name="ร้านข้าว")
-    rice_product = Product.objects.create(
-        name=RICE,
-        unit="ถุง 5 กก.",
-        supplier=supplier,
-        pack_name="กระสอบ",
-        units_per_pack=6,
-        pack_price=Decimal("780"),
-        member_price=Decimal("140"),
-        retail_price=Decimal("165"),
-        retail_seen_on=today,
-    )
-    eggs_product = Product.objects.create(
-        name=EGGS,
-        unit="แผง",
-        supplier=supplier,
-        pack_name="ลัง",
-        units_per_pack=10,
-        pack_price=Decimal("1050"),
-        member_price=Decimal("112"),
-        retail_price=Decimal("130"),
-        retail_seen_on=today,
-    )
+    rice_product, eggs_product = make_products(today)
     group_a = make_group("กลุ่มเอ", "ชุมชนเอ")
     treasurer_a = make_user("treasurer_a", Role.TREASURER)
     group_a.treasurers.add(treasurer_a)

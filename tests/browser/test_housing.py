@@ -13,8 +13,8 @@ from playwright.sync_api import expect
 
 from housing import importing
 from housing.models import Household, Proposal, Step
-from tests.browser.test_treasurer_sheet import IS_INVALID, sign_in
-from tests.housing.test_import import consent_cells
+from tests.factories import consent_cells, survey
+from tests.helpers import IS_INVALID, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -150,7 +150,6 @@ def test_a_leader_imports_a_sheet_with_errors_fixes_it_and_imports_it(
 
 def test_a_leader_drafts_a_proposal_choosing_households_on_a_phone(page, live_server, leader, group_a, shoot):
     from housing import services
-    from tests.housing.test_survey import survey
 
     chosen, left_out = (
         survey(group_a.community, leader, first_name="เลือก"),

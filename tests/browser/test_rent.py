@@ -13,8 +13,8 @@ from playwright.sync_api import expect
 
 from rent_collection.models import Receipt
 from songkhla_network.models import Community
-from tests.browser.test_treasurer_sheet import IS_INVALID, sign_in
-from tests.rent_collection.conftest import make_letter, make_tenancy
+from tests.factories import make_letter, make_tenancy
+from tests.helpers import IS_INVALID, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

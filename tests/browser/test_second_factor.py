@@ -10,7 +10,7 @@ from django.urls import reverse
 from django_otp.oath import TOTP
 from playwright.sync_api import expect
 
-from tests.browser.test_treasurer_sheet import IS_INVALID, sign_in
+from tests.helpers import IS_INVALID, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -8,7 +8,6 @@ Set SHOTS_DIR=/some/dir to also save screenshots of each page at 390 px (phone-*
 1280 px (desktop-*.png) width; without it no file is written and nothing depends on them.
 """
 
-import re
 import time
 from decimal import Decimal
 
@@ -22,14 +21,13 @@ from groups.forms import CollectionSheetForm
 from groups.models import CollectionSheet, LedgerEntry
 from songkhla_network.forms import MoneyField
 from songkhla_network.thai import be_month_slug, month_start
-from tests.factories import PASSWORD
+from tests.helpers import IS_INVALID, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 MESSAGES = ".messages .alert"  # the flash messages base.html renders, not the page's own boxes
-IS_INVALID = re.compile(r"(^|\s)is-invalid(\s|$)")
 
 
 # -- helpers ------------------------------------------------------------------------------------
@@ -53,15 +51,6 @@ def passbook_url(member):
 
 def amount_box(page, member):
     return page.locator(f"#id_amount_{member.pk}")
-
-
-def sign_in(page, live_server, username, *, shoot=None):
-    page.goto(live_server.url + reverse("login"))
-    if shoot:
-        shoot(page, "login")
-    page.locator("#id_username").fill(username)
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("main form button[type=submit]").click()
 
 
 def open_sheet(page, live_server, group):

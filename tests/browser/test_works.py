@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from tests.browser.test_treasurer_sheet import sign_in
-from tests.works.test_views import jpeg_with_location
+from tests.factories import jpeg_with_location
+from tests.helpers import sign_in
 from works.models import Photo, Work
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

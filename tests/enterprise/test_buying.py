@@ -20,9 +20,8 @@ from enterprise.models import (
     Order,
     Product,
     StockMovement,
-    Supplier,
 )
-from tests.factories import make_group
+from tests.factories import make_group, make_products
 from tests.helpers import assert_no_english
 
 pytestmark = pytest.mark.django_db
@@ -30,38 +29,9 @@ pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
 
 
-def make_products(today=TODAY):
-    """Rice and eggs from one supplier, as the network buys them: for the tests of every area."""
-    supplier = Supplier.objects.create(name="ร้านข้าว")
-    return [
-        Product.objects.create(
-            name="ข้าวสาร",
-            unit="ถุง 5 กก.",
-            supplier=supplier,
-            pack_name="กระสอบ",
-            units_per_pack=6,
-            pack_price=Decimal("780"),
-            member_price=Decimal("140"),
-            retail_price=Decimal("165"),
-            retail_seen_on=today,
-        ),
-        Product.objects.create(
-            name="ไข่ไก่",
-            unit="แผง",
-            supplier=supplier,
-            pack_name="ลัง",
-            units_per_pack=10,
-            pack_price=Decimal("1050"),
-            member_price=Decimal("112"),
-            retail_price=Decimal("130"),
-            retail_seen_on=today,
-        ),
-    ]
-
-
 @pytest.fixture
 def products(db):
-    return make_products()
+    return make_products(TODAY)
 
 
 @pytest.fixture
@@ -497,7 +467,7 @@ def test_stock_goes_out_spoils_and_is_counted_but_never_below_zero(client, close
     )
     assert response.status_code == 200 and response.context["form"].errors
     assert_no_english(response)
-    assert services.stock_on_hand(rice) == 1
+    assert selectors.stock_on_hand(rice) == 1
 
 
 @pytest.mark.parametrize("members", [3, 30])

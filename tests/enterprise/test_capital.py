@@ -5,15 +5,17 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.db import IntegrityError, InternalError, connection, transaction
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
 
-from enterprise import services
+from enterprise import selectors, services
 from enterprise.models import CashEntry, CashKind, Donation, LevyLine, LevyPosting
+from groups import selectors as savings_selectors
 from groups import services as savings
-from tests.factories import make_group
-from tests.groups.test_sheet import at_once
-from tests.helpers import assert_no_english
+from tests.factories import LEVY_MONTHS, deposit_plans, make_group, month_splits, post_deposits
+from tests.helpers import assert_no_english, at_once, rolled_back
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +47,7 @@ def donate(user, amount="5000"):
 def test_a_donation_enters_the_cash_book(leader):
     donation = donate(leader)
     assert donation.cash_entry.amount == Decimal("5000.00") and donation.cash_entry.kind == CashKind.DONATION
-    assert services.cash_balance() == Decimal("5000.00")
+    assert selectors.cash_balance() == Decimal("5000.00")
 
 
 def test_the_acknowledgement_gives_the_amount_in_words(client, leader):
@@ -99,23 +101,23 @@ def test_a_late_deposit_shows_up_as_a_difference_to_post(group_a, leader):
     deposit(group_a, leader, "100", DEC)
     services.levy_post(first=DEC, last=FEB, date=POSTED_ON, user=leader)
     deposit(group_a, leader, "200", DEC, number=2)  # paid late for December
-    [due] = services.levy_due(DEC, FEB)
+    [due] = selectors.levy_due(DEC, FEB)
     assert (due.deposits, due.levied, due.levy) == (Decimal("300.00"), Decimal("100.00"), Decimal("10.00"))
     posting = services.levy_post(first=DEC, last=FEB, date=POSTED_ON, user=leader)
     assert posting.cash_entry.amount == Decimal("10.00")
-    assert services.cash_balance() == Decimal("15.00")
+    assert selectors.cash_balance() == Decimal("15.00")
 
 
 def test_a_reversed_deposit_is_never_a_silent_change(group_a, leader):
     entry = deposit(group_a, leader, "100", DEC)
     services.levy_post(first=DEC, last=FEB, date=POSTED_ON, user=leader)
     savings.entry_reverse(entry=entry, date=datetime.date(2022, 3, 6), reason="ผิดคน", user=leader)
-    [due] = services.levy_due(DEC, FEB)
+    [due] = selectors.levy_due(DEC, FEB)
     assert due.levy == Decimal("-5.00")
     with pytest.raises(ValidationError) as error:
         services.levy_post(first=DEC, last=FEB, date=POSTED_ON, user=leader)
     assert error.value.code == "levy_decrease"
-    assert services.cash_balance() == Decimal("5.00")
+    assert selectors.cash_balance() == Decimal("5.00")
 
 
 def test_reversing_a_levy_posting_frees_its_months(group_a, leader):
@@ -124,7 +126,7 @@ def test_reversing_a_levy_posting_frees_its_months(group_a, leader):
     savings.entry_reverse(entry=entry, date=datetime.date(2022, 3, 6), reason="ผิดคน", user=leader)
     deposit(group_a, leader, "80", DEC, number=2)
     services.cash_reverse(entry=posting.cash_entry, date=datetime.date(2022, 3, 7), reason="ยอดผิด", user=leader)
-    assert services.cash_balance() == 0
+    assert selectors.cash_balance() == 0
     again = services.levy_post(first=DEC, last=FEB, date=datetime.date(2022, 3, 7), user=leader)
     assert again.cash_entry.amount == Decimal("4.00")
     assert sum(line.deposits for line in LevyLine.objects.all()) == Decimal("80.00")
@@ -181,7 +183,7 @@ def test_the_database_refuses_to_rewrite_the_cash_book(leader, sql):
     donate(leader)
     with pytest.raises((IntegrityError, InternalError)), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql)
-    assert services.cash_balance() == Decimal("5000.00")
+    assert selectors.cash_balance() == Decimal("5000.00")
 
 
 def test_the_database_refuses_income_with_the_wrong_sign(leader):
@@ -249,3 +251,71 @@ def test_the_statement_adds_up_and_exports_to_excel(client, group_a, leader):
         "25 กุมภาพันธ์ 2565",
         "5 มีนาคม 2565",
     ]
+
+
+# One levy, one rounding: per group and month (groups.selectors.levy_owed), whatever shows or posts it.
+
+
+def _post_levy(first, last, user):
+    """The baht a posting of first..last brings into the cash book; 0 when there is none to post."""
+    try:
+        return services.levy_post(first=first, last=last, date=POSTED_ON, user=user).cash_entry.amount
+    except ValidationError:
+        return Decimal("0")
+
+
+@given(plan=deposit_plans(), split=month_splits())
+@settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_posting_the_months_one_by_one_or_all_together_levies_the_same_baht(group_a, group_b, leader, plan, split):
+    first, last = LEVY_MONTHS[0], LEVY_MONTHS[-1]
+    with rolled_back():
+        post_deposits(plan, groups=[group_a, group_b], user=leader)
+        owed = savings_selectors.network_money(first, last).levy
+        with rolled_back():
+            together = _post_levy(first, last, leader)
+        with rolled_back():
+            apart = sum((_post_levy(a, b, leader) for a, b in split), Decimal("0"))
+            assert all(due.levy == 0 for due in selectors.levy_due(first, last))  # nothing left to post
+        assert together == apart == owed
+
+
+MONTHS = {"first_0": "12", "first_1": "2564", "last_0": "2", "last_1": "2565"}
+
+
+def _shown_everywhere(client):
+    """The levy of December 2564 – February 2565 as the CODI report, the network summary and the
+    levy posted for those months show it."""
+    report = client.get(reverse("report"), MONTHS).context["report"]
+    summary = client.get(reverse("groups:summary"), MONTHS).context["money"]
+    posted = sum(line.levy for line in LevyLine.objects.filter(month__range=(DEC, FEB)))
+    return report.savings.levy, report.levy_posted, summary.levy, posted
+
+
+def test_the_levy_page_the_posting_and_the_codi_report_give_one_figure(client, group_a, group_b, leader):
+    # 5.025 + 5.025 + 0.005 baht, each rounded up: 10.07; 5 % of the total 201.10 would be 10.06.
+    deposit(group_a, leader, "100.50", DEC)
+    deposit(group_a, leader, "100.50", JAN, number=2)
+    deposit(group_b, leader, "0.10", FEB)
+    client.force_login(leader)
+    assert client.get(reverse("enterprise:levy"), MONTHS).context["to_post"] == Decimal("10.07")
+    assert client.post(reverse("enterprise:levy"), {**MONTHS, "date": "5/3/2565"}).status_code == 302
+    assert LevyPosting.objects.get().cash_entry.amount == Decimal("10.07")
+    assert _shown_everywhere(client) == (Decimal("10.07"),) * 4
+
+
+def test_the_demo_levy_is_2811_25_baht_on_every_page(client, settings, leader):
+    settings.DEMO = True
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    client.force_login(leader)
+    assert _shown_everywhere(client) == (Decimal("2811.25"),) * 4
+    # Undo the demo's posting: the levy page offers the same figure again, and posts it.
+    posting = LevyPosting.objects.get(first_month=DEC, last_month=FEB)
+    services.cash_reverse(entry=posting.cash_entry, date=POSTED_ON, reason="ลองใหม่", user=leader)
+    assert client.get(reverse("enterprise:levy"), MONTHS).context["to_post"] == Decimal("2811.25")
+    assert _post_levy(DEC, FEB, leader) == Decimal("2811.25")

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from enterprise.models import Supplier
 from songkhla_network import forms as thai_forms
 from songkhla_network.models import Role, User
+from tests.fuzz.harness import APP_LABELS, examples, submit
 
-from .conftest import APP_LABELS, examples, submit
 from .strategies import choice, form_data, multi
 
 pytestmark = pytest.mark.django_db

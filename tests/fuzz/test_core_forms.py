@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from housing.models import StatusStep
 from songkhla_network import two_factor
 from tests.factories import PASSWORD
+from tests.fuzz.harness import examples, fresh_client, query, submit
 
-from .conftest import examples, fresh_client, query, submit
 from .strategies import form_data
 
 pytestmark = pytest.mark.django_db

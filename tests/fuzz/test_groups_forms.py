@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from groups.models import CollectionSheet, EntryKind, LedgerEntry
 from songkhla_network.forms import BEMonthField, MoneyField
 from songkhla_network.thai import be_month_slug
+from tests.fuzz.harness import THIS_MONTH, examples, query, submit
 
-from .conftest import THIS_MONTH, examples, query, submit
 from .strategies import form_data, nasty
 
 pytestmark = pytest.mark.django_db

@@ -17,9 +17,9 @@ from housing.forms import CountField
 from housing.models import BudgetLine, Household, Proposal, StatusStep, Step, Tenure
 from songkhla_network.forms import MoneyField
 from songkhla_network.models import ConsentMethod, Person, PersonalDataConsent
-from tests.housing.test_import import row as good_row
+from tests.factories import row as good_row
+from tests.fuzz.harness import Outcome, examples, query, rolled_back, send, snapshot, submit
 
-from .conftest import Outcome, examples, query, rolled_back, send, snapshot, submit
 from .strategies import CONTROL, choice, form_data, multi, nasty
 
 pytestmark = pytest.mark.django_db

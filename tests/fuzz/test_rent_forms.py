@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from rent_collection.models import Receipt, ReceiptSeries, ReceiptVoid, Remittance, RemittanceLine
 from songkhla_network.forms import MoneyField
 from songkhla_network.models import Community
+from tests.fuzz.harness import TODAY, examples, query, submit
 
-from .conftest import TODAY, examples, query, submit
 from .strategies import as_list, be, choice, form_data, multi
 
 pytestmark = pytest.mark.django_db

@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from tests.fuzz.harness import examples, submit
 from works.forms import QuantityField
 from works.models import Contest, ContestDocument, Entry, Level, Photo, Quantity, Unit, Work, WorkKind
 
-from .conftest import examples, submit
 from .strategies import as_list, choice, form_data, multi
 
 pytestmark = pytest.mark.django_db

@@ -1,7 +1,6 @@
 """The monthly collection sheet: posts once, all or nothing, and refuses what is wrong."""
 
 import datetime
-import threading
 from decimal import Decimal
 
 import pytest
@@ -15,6 +14,7 @@ from groups.models import CollectionSheet, LedgerEntry, Member
 from songkhla_network.models import Person
 from songkhla_network.thai import add_months, be_month_slug
 from tests.factories import make_group, make_user
+from tests.helpers import at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -31,26 +31,6 @@ def sheet_data(group, amounts=None, paid_on="5/1/2565"):
     for member in members:
         data[f"amount_{member.pk}"] = "100" if amounts is None else amounts.get(member.number, "")
     return data
-
-
-def at_once(count, work):
-    """Run `work(barrier)` in `count` threads, each with its own database connection, released
-    together by the barrier; return what each returned."""
-    barrier = threading.Barrier(count)
-    results = []
-
-    def run():
-        try:
-            results.append(work(barrier))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def test_it_prefills_every_active_member_with_their_commitment(client, group_a, treasurer_a):

@@ -7,67 +7,18 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.urls import reverse
-from django.utils.translation import gettext
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
-from housing import importing
-from housing.models import Household, Step
-from songkhla_network.models import ConsentMethod, Person
+from housing.models import Household, StatusStep, Step
+from songkhla_network.models import Person, PersonalDataConsent
+from tests.factories import confirm, form_data, header, row, upload, xlsx
 from tests.helpers import assert_no_english
 
 pytestmark = pytest.mark.django_db
 
 VALID_ID = "1103702296121"
-
-
-def header():
-    return [str(label) for _key, label in importing.COLUMNS]
-
-
-def row(where, first_name="สมใจ", **changes):
-    values = {
-        "title": "นาง",
-        "first_name": first_name,
-        "last_name": "รักบ้าน",
-        "phone": "0812345678",
-        "national_id": "",
-        "community": where.name,
-        "address": "12 ซอย 3",
-        "adults": "2",
-        "children": "1",
-        "elderly": "0",
-        "disabled": "0",
-        "tenure": "เช่า",
-        "monthly_income": "9,000",
-        "housing_cost": "1500",
-        "can_pay": "1200",
-        "reason": "บ้านแออัด",
-        "preferred_area": "เขารูปช้าง",
-        "surveyed_on": "15/12/2564",
-        **consent_cells(),
-    }
-    values.update(changes)
-    return [values[key] for key, _label in importing.COLUMNS]
-
-
-def consent_cells(how=ConsentMethod.SIGNED_FORM):
-    """The consent columns as a leader fills them in, in the language of the template."""
-    return {
-        "consent_given": gettext("yes"),
-        "consent_on": "15/12/2564",
-        "consent_how": str(how.label),
-        "consent_witness": "",
-    }
-
-
-def xlsx(rows, name="survey.xlsx"):
-    workbook = Workbook()
-    for r in rows:
-        workbook.active.append(r)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return SimpleUploadedFile(name, buffer.getvalue())
 
 
 def csv_file(rows, encoding="utf-8-sig", name="survey.csv"):
@@ -76,14 +27,6 @@ def csv_file(rows, encoding="utf-8-sig", name="survey.csv"):
     buffer = io.StringIO()
     csv.writer(buffer).writerows(rows)
     return SimpleUploadedFile(name, buffer.getvalue().encode(encoding))
-
-
-def upload(client, file):
-    return client.post(reverse("housing:import"), {"file": file})
-
-
-def confirm(client, response):
-    return client.post(reverse("housing:import_confirm"), {"token": response.context["token"]})
 
 
 def test_a_leader_previews_then_imports_every_row(client, leader, group_a, group_b):
@@ -283,3 +226,66 @@ def test_checking_and_importing_take_the_same_queries_whatever_the_rows(
     with django_assert_max_num_queries(20):
         assert confirm(client, response).status_code == 302
     assert Household.objects.count() == count
+
+
+class _Undone(Exception):
+    pass
+
+
+def _recorded(make):
+    """Every row `make` records for the one household it surveys, without ids and times; what it
+    wrote is rolled back after."""
+
+    def values(rows, *drop):
+        skip = {"id", "history_id", "history_date", "recorded_at", *drop}
+        return [{k: v for k, v in row.items() if k not in skip} for row in rows.values()]
+
+    try:
+        with transaction.atomic():
+            make()
+            household = Household.objects.get()
+            head, steps = household.head_id, StatusStep.objects.filter(household=household)
+            recorded = {
+                "person": values(Person.objects.filter(pk=head)),
+                "person history": values(Person.history.filter(id=head)),
+                "household": values(Household.objects.filter(pk=household.pk), "head_id"),
+                "household history": values(Household.history.filter(id=household.pk), "head_id"),
+                "steps": values(steps, "household_id"),
+                "step history": values(StatusStep.history.filter(household_id=household.pk), "household_id"),
+                "consents": values(PersonalDataConsent.objects.filter(person=head), "person_id"),
+            }
+            raise _Undone
+    except _Undone:
+        return recorded
+
+
+@pytest.mark.parametrize("saver", [False, True], ids=["new person", "a saver already in the records"])
+def test_an_imported_household_is_recorded_as_the_survey_form_records_it(client, leader, group_a, saver):
+    member = group_a.members.first()
+    if saver:
+        member.person.national_id = VALID_ID
+        member.person.save()
+    national_id = VALID_ID if saver else ""
+    client.force_login(leader)
+    typed = _recorded(
+        lambda: client.post(
+            reverse("housing:new"),
+            form_data(
+                group_a.community,
+                national_id=national_id,
+                member=member.pk if saver else "",
+                children="1",
+                surveyed_on="15/12/2564",
+                consent_on="15/12/2564",
+            ),
+        )
+    )
+    imported = _recorded(
+        lambda: confirm(client, upload(client, xlsx([header(), row(group_a.community, national_id=national_id)])))
+    )
+    assert typed == imported
+    assert typed["person"][0]["national_id"] == national_id and len(typed["consents"]) == 1
+    assert [s["step"] for s in typed["steps"]] == [Step.SURVEYED] and len(typed["step history"]) == 1
+    assert (typed["household"][0]["member_id"] == member.pk) == saver
+    assert len(typed["household history"]) == 1
+    assert len(typed["person history"]) == (2 if saver else 1)  # the saver's own two: made, then given an ID

@@ -9,78 +9,14 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from housing import services
-from housing.models import Household, StatusStep, Step, Tenure
-from songkhla_network.models import Access, Community, ConsentMethod, Person, PersonalDataAccess
+from housing.models import Household, StatusStep, Step
+from songkhla_network.models import Access, Community, Person, PersonalDataAccess
+from tests.factories import form_data, survey
 from tests.helpers import assert_no_english
 
 pytestmark = pytest.mark.django_db
 
 VALID_ID = "1103702296121"
-
-
-def form_data(community, **changes):
-    data = {
-        "title": "นาง",
-        "first_name": "สมใจ",
-        "last_name": "รักบ้าน",
-        "phone": "0812345678",
-        "national_id": "",
-        "community": community.pk,
-        "address": "12 ซอย 3",
-        "adults": "2",
-        "children": "๑",
-        "elderly": "0",
-        "disabled": "0",
-        "tenure": Tenure.RENTING,
-        "monthly_income": "9,000",
-        "housing_cost": "1500",
-        "can_pay": "1,200",
-        "member": "",
-        "reason": "บ้านแออัด",
-        "preferred_area": "เขารูปช้าง",
-        "surveyed_on": "10/12/2564",
-        "consent_given": "on",
-        "consent_on": "10/12/2564",
-        "consent_how": ConsentMethod.SIGNED_FORM,
-        "consent_witness": "",
-    }
-    data.update(changes)
-    return data
-
-
-def survey(community, leader, first_name="สมใจ", national_id=""):
-    return services.household_survey(
-        person={
-            "title": "นาง",
-            "first_name": first_name,
-            "last_name": "รักบ้าน",
-            "phone": "081",
-            "national_id": national_id,
-            "community": community,
-            "address": "",
-        },
-        household={
-            "community": community,
-            "address": "",
-            "adults": 2,
-            "children": 1,
-            "elderly": 0,
-            "disabled": 0,
-            "tenure": Tenure.RENTING,
-            "monthly_income": Decimal("9000"),
-            "housing_cost": Decimal("1500"),
-            "can_pay": Decimal("1200"),
-            "member": None,
-            "reason": "",
-            "preferred_area": "",
-        },
-        surveyed_on=datetime.date(2021, 12, 10),
-        consent=CONSENT,
-        user=leader,
-    )
-
-
-CONSENT = {"given_on": datetime.date(2021, 12, 10), "how": ConsentMethod.SIGNED_FORM, "witness": ""}
 
 
 def exports():

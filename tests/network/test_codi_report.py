@@ -12,12 +12,10 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from tests.helpers import assert_no_english
-from tests.pdf import pdf_text, squeezed
+from tests.factories import DEMO_PERIOD, make_group
+from tests.helpers import assert_no_english, pdf_text, squeezed
 
 pytestmark = pytest.mark.django_db
-
-DEMO_PERIOD = {"first_0": "12", "first_1": "2564", "last_0": "2", "last_1": "2565"}
 
 
 @pytest.fixture
@@ -132,8 +130,6 @@ def test_the_command_writes_the_report_for_scheduled_runs(demo, tmp_path):
 
 @pytest.mark.parametrize("groups", [1, 8])
 def test_the_report_takes_the_same_queries_whatever_the_network(personas, django_assert_max_num_queries, groups):
-    from tests.factories import make_group
-
     for i in range(groups):
         make_group(f"กลุ่มที่ {i}", f"ชุมชนที่ {i}", members=3)
     with django_assert_max_num_queries(40):

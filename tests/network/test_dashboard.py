@@ -23,10 +23,8 @@ from rent_collection import services as rent_services
 from rent_collection.models import Receipt
 from songkhla_network.models import User
 from songkhla_network.thai import add_months, format_baht, month_start
-from tests.factories import client_for, make_group
+from tests.factories import client_for, make_group, make_letter, make_tenancy, survey
 from tests.helpers import assert_no_english
-from tests.housing.test_survey import survey
-from tests.rent_collection.conftest import make_letter, make_tenancy
 
 pytestmark = pytest.mark.django_db
 
@@ -70,33 +68,33 @@ def test_a_network_with_no_records_shows_zeros(client, leader):
     response = client.get(reverse("home"))
     data = response.context["dashboard"]
     assert response.status_code == 200
-    assert [n for _status, _label, n in data.savings.by_status] == [0, 0, 0, 0]
+    assert [n for _status, _label, n in data.groups_by_status] == [0, 0, 0, 0]
     assert (data.savings.members, data.savings.balance, data.enterprise.cash) == (0, Decimal("0.00"), Decimal("0.00"))
-    assert (data.housing.households, data.housing.proposed, data.rent.arrears.arrears, data.rent.in_hand) == (
+    assert (data.housing.households, data.households_proposed, data.rent.arrears.total.arrears, data.in_hand) == (
         0,
         0,
         0,
         0,
     )
-    assert data.rent.chart is None and data.rent.oldest_waiting_days is None
+    assert data.rent_chart is None and data.oldest_waiting_days is None
 
 
 def test_the_savings_figures_are_those_of_the_groups_pages(client, demo):
     client.force_login(demo)
     data = client.get(reverse("home")).context["dashboard"]
-    statuses = {status: n for status, _label, n in data.savings.by_status}
+    statuses = {status: n for status, _label, n in data.groups_by_status}
     assert statuses == {GroupStatus.FOUNDED: 16, GroupStatus.REVIVED: 1, GroupStatus.FORMING: 6, GroupStatus.DORMANT: 0}
-    assert data.savings.active_groups == 17
+    assert data.active_groups == 17
     groups = annotate_overview(list(SavingsGroup.objects.all()))  # what the group list shows
     assert data.savings.members == sum(g.member_count for g in groups) > 0
     this_month = month_start(timezone.localdate())
     assert data.savings.balance == sum(g.balance for g in groups) == network_money(this_month, this_month).closing > 0
-    months = [month for month, _amount in data.savings.deposits]
+    months = [month for month, _amount in data.savings.by_month]
     assert months == [add_months(this_month, k) for k in range(-11, 1)]
-    for month, amount in data.savings.deposits:
+    for month, amount in data.savings.by_month:
         assert amount == network_money(month, month).deposits
-    bars = [bar["value"] for group in data.savings.chart.groups for bar in group["bars"]]
-    assert bars == [amount for _month, amount in data.savings.deposits]
+    bars = [bar["value"] for group in data.deposits_chart.groups for bar in group["bars"]]
+    assert bars == [amount for _month, amount in data.savings.by_month]
 
 
 def test_the_enterprise_housing_and_rent_figures_are_those_of_their_pages(client, demo):
@@ -104,7 +102,7 @@ def test_the_enterprise_housing_and_rent_figures_are_those_of_their_pages(client
     response = client.get(reverse("home"))
     data, today = response.context["dashboard"], timezone.localdate()
 
-    assert data.enterprise.cash == enterprise_services.cash_balance() > 0
+    assert data.enterprise.cash == enterprise_selectors.cash_balance() > 0
     picked_up = BuyingRound.objects.filter(pickup_on__lte=today)
     assert (
         data.enterprise.members_saved
@@ -119,27 +117,27 @@ def test_the_enterprise_housing_and_rent_figures_are_those_of_their_pages(client
 
     assert data.housing.households == Household.objects.count() == 150
     assert {step: n for step, _label, n in data.housing.by_status} == {"surveyed": 90, "proposed": 60}
-    assert (data.housing.proposed, data.housing.proposals) == (Proposal.objects.get().households.count(), 1) == (60, 1)
+    assert (data.households_proposed, data.proposals) == (Proposal.objects.get().households.count(), 1) == (60, 1)
 
-    assert data.rent.arrears.arrears == rent_selectors.arrears_summary(today).total.arrears > 0
+    assert data.rent.arrears.total.arrears == rent_selectors.arrears_summary(today).total.arrears > 0
     first_month = add_months(month_start(today), -11)
     collected = Receipt.objects.filter(void__isnull=True, date__range=(first_month, today)).values_list(
         "amount", flat=True
     )
     assert data.rent.collected == sum(collected) > 0
     cash = rent_selectors.cash_in_hand(today)
-    assert data.rent.in_hand == sum(row.in_hand for row in cash) > 0
+    assert data.in_hand == sum(row.in_hand for row in cash) > 0
     oldest = Receipt.objects.filter(void__isnull=True, remittance_line__isnull=True).order_by("date").first().date
-    assert data.rent.oldest_waiting_days == (today - oldest).days
+    assert data.oldest_waiting_days == (today - oldest).days
     assert (
-        [letter.number for letter in data.rent.expiring]
+        [letter.number for letter in data.letters_expiring]
         == [letter.number for letter in rent_selectors.letters_expiring(today)]
         != []
     )
-    assert data.rent.chart is not None
+    assert data.rent_chart is not None
 
     page = response.content.decode()
-    for amount in (data.savings.balance, data.enterprise.cash, data.rent.arrears.arrears, data.rent.in_hand):
+    for amount in (data.savings.balance, data.enterprise.cash, data.rent.arrears.total.arrears, data.in_hand):
         assert format_baht(amount) in page
     for name in (
         "groups:summary",

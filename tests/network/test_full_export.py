@@ -23,10 +23,10 @@ from songkhla_network.excel import MONEY_FORMAT, XLSX
 from songkhla_network.models import Access, Community, Person, PersonalDataAccess, User
 from songkhla_network.thai import be_date
 from tests.factories import client_for, make_group
+from tests.helpers import PROJECT_APPS
 
 pytestmark = pytest.mark.django_db
 
-PROJECT_APPS = ["songkhla_network", "groups", "enterprise", "housing", "rent_collection", "works"]
 URL = reverse("full_export")
 
 

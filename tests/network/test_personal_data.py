@@ -32,9 +32,7 @@ from songkhla_network.models import (
     PersonalDataConsent,
     Purpose,
 )
-from tests.factories import make_user
-from tests.housing.test_import import confirm, consent_cells, header, row, upload, xlsx
-from tests.housing.test_survey import CONSENT, form_data, survey
+from tests.factories import CONSENT, confirm, consent_cells, form_data, header, make_user, row, survey, upload, xlsx
 from works import services as works_services
 from works.models import WorkKind
 

@@ -5,11 +5,14 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from rent_collection import selectors, services
 from rent_collection.models import Tenancy
-
-from .conftest import TODAY, make_letter, make_tenancy, pay
+from songkhla_network.thai import month_end, month_start
+from tests.factories import RENT_LETTER_TO, RENT_OPENING_ON, RENT_TODAY, make_letter, make_receipt, make_tenancy
 
 pytestmark = pytest.mark.django_db
 
@@ -46,28 +49,28 @@ def test_rent_falls_due_on_the_first_of_each_month_after_the_opening_balance(ope
 
 
 def test_arrears_are_the_opening_balance_plus_rent_due_minus_receipts(collector, tenancy, letter):
-    assert selectors.tenancy_arrears(tenancy, datetime.date(2022, 3, 31)) == D("1000.00")
-    assert selectors.tenancy_arrears(tenancy, datetime.date(2022, 4, 1)) == D("1200.00")
-    pay(collector, tenancy, "300", date=datetime.date(2022, 4, 10))
-    pay(collector, tenancy, "200", date=datetime.date(2022, 5, 10))
-    assert selectors.tenancy_arrears(tenancy, datetime.date(2022, 4, 9)) == D("1200.00")
-    assert selectors.tenancy_arrears(tenancy, datetime.date(2022, 4, 30)) == D("900.00")
-    assert selectors.tenancy_arrears(tenancy, datetime.date(2022, 5, 31)) == D("900.00")
-    assert selectors.tenancy_arrears(tenancy, datetime.date(2022, 6, 1)) == D("1100.00")
+    assert selectors.tenancy_balance(tenancy, datetime.date(2022, 3, 31)).arrears == D("1000.00")
+    assert selectors.tenancy_balance(tenancy, datetime.date(2022, 4, 1)).arrears == D("1200.00")
+    make_receipt(collector, tenancy, "300", date=datetime.date(2022, 4, 10))
+    make_receipt(collector, tenancy, "200", date=datetime.date(2022, 5, 10))
+    assert selectors.tenancy_balance(tenancy, datetime.date(2022, 4, 9)).arrears == D("1200.00")
+    assert selectors.tenancy_balance(tenancy, datetime.date(2022, 4, 30)).arrears == D("900.00")
+    assert selectors.tenancy_balance(tenancy, datetime.date(2022, 5, 31)).arrears == D("900.00")
+    assert selectors.tenancy_balance(tenancy, datetime.date(2022, 6, 1)).arrears == D("1100.00")
 
 
 def test_a_voided_receipt_pays_nothing(collector, tenancy, letter):
-    receipt = pay(collector, tenancy, "300")
+    receipt = make_receipt(collector, tenancy, "300")
     services.receipt_void(receipt=receipt, reason="ผิดคน", user=collector)
-    assert selectors.tenancy_arrears(tenancy, datetime.date(2022, 4, 30)) == D("1200.00")
+    assert selectors.tenancy_balance(tenancy, datetime.date(2022, 4, 30)).arrears == D("1200.00")
 
 
 def test_advance_rent_makes_a_negative_balance_not_negative_arrears(collector, railway_a, letter):
     tenancy = make_tenancy(railway_a, opening="0")
-    pay(collector, tenancy, "600", accept_advance=True)
-    assert selectors.tenancy_balance(tenancy, datetime.date(2022, 4, 30)) == D("-400.00")
-    assert selectors.tenancy_arrears(tenancy, datetime.date(2022, 4, 30)) == D("0.00")
-    assert selectors.tenancy_arrears(tenancy, datetime.date(2022, 7, 1)) == D("200.00")
+    make_receipt(collector, tenancy, "600", accept_advance=True)
+    assert selectors.tenancy_balance(tenancy, datetime.date(2022, 4, 30)).balance == D("-400.00")
+    assert selectors.tenancy_balance(tenancy, datetime.date(2022, 4, 30)).arrears == D("0.00")
+    assert selectors.tenancy_balance(tenancy, datetime.date(2022, 7, 1)).arrears == D("200.00")
 
 
 def test_community_and_network_arrears_add_up_households_without_letting_advances_hide_debts(
@@ -77,8 +80,8 @@ def test_community_and_network_arrears_add_up_households_without_letting_advance
     owing = make_tenancy(railway_a, opening="1000")
     ahead = make_tenancy(railway_a, opening="0")
     other = make_tenancy(railway_b, opening="500", rent="100")
-    pay(collector, owing, "300")
-    pay(collector, ahead, "600", accept_advance=True)
+    make_receipt(collector, owing, "300")
+    make_receipt(collector, ahead, "600", accept_advance=True)
     summary = selectors.arrears_summary(datetime.date(2022, 4, 30))
     rows = {row.community: row for row in summary.communities}
     a, b = rows[railway_a], rows[railway_b]
@@ -88,35 +91,41 @@ def test_community_and_network_arrears_add_up_households_without_letting_advance
     assert (b.community, b.arrears) == (railway_b, D("600"))
     assert summary.total.arrears == D("1500") and summary.total.credit == D("400")
     assert selectors.network_arrears(datetime.date(2022, 4, 30)) == summary.total
-    in_arrears = selectors.tenancies_with_arrears(datetime.date(2022, 4, 30), in_arrears_only=True)
-    assert {t.pk for t in in_arrears} == {owing.pk, other.pk}
+    in_arrears = selectors.tenancy_balances(datetime.date(2022, 4, 30), in_arrears_only=True)
+    assert {b.tenancy.pk for b in in_arrears} == {owing.pk, other.pk}
 
 
 def test_arrears_of_every_tenancy_take_one_query_however_many(
     collector, railway_a, railway_b, django_assert_max_num_queries
 ):
     make_letter([(collector, [railway_a, railway_b])])
-    pay(collector, make_tenancy(railway_a), "100")
+    make_receipt(collector, make_tenancy(railway_a), "100")
     with django_assert_max_num_queries(1):
-        assert len(selectors.tenancies_with_arrears(TODAY)) == 1
+        assert len(selectors.tenancy_balances(RENT_TODAY)) == 1
     with django_assert_max_num_queries(1):
-        assert selectors.arrears_summary(TODAY).total.tenancies == 1
+        assert selectors.arrears_summary(RENT_TODAY).total.tenancies == 1
     for k in range(12):
         tenancy = make_tenancy(railway_a if k % 2 else railway_b)
-        pay(collector, tenancy, "100")
-        pay(collector, tenancy, "100", date=datetime.date(2022, 5, 2))
+        make_receipt(collector, tenancy, "100")
+        make_receipt(collector, tenancy, "100", date=datetime.date(2022, 5, 2))
     with django_assert_max_num_queries(1):
-        assert len(selectors.tenancies_with_arrears(TODAY)) == 13
+        assert len(selectors.tenancy_balances(RENT_TODAY)) == 13
     with django_assert_max_num_queries(1):
-        summary = selectors.arrears_summary(TODAY)
+        summary = selectors.arrears_summary(RENT_TODAY)
     assert summary.total.tenancies == 13 and summary.total.paid == D("2500")
 
 
+def test_the_balances_of_many_tenancies_come_by_community_and_plot(railway_a, railway_b):
+    made = [make_tenancy(community) for community in (railway_b, railway_a, railway_b, railway_a, railway_b)]
+    expected = sorted(made, key=lambda t: (t.community.name, t.plot, t.pk))
+    assert [b.tenancy for b in selectors.tenancy_balances(RENT_TODAY)] == expected
+
+
 def test_the_statement_runs_the_balance_line_by_line(collector, tenancy, letter):
-    first = pay(collector, tenancy, "300", date=datetime.date(2022, 4, 10))
-    wrong = pay(collector, tenancy, "50", date=datetime.date(2022, 4, 15))
+    first = make_receipt(collector, tenancy, "300", date=datetime.date(2022, 4, 10))
+    wrong = make_receipt(collector, tenancy, "50", date=datetime.date(2022, 4, 15))
     services.receipt_void(receipt=wrong, reason="เขียนผิด", user=collector)
-    on_the_first = pay(collector, tenancy, "200", date=MAY)
+    on_the_first = make_receipt(collector, tenancy, "200", date=MAY)
     statement = selectors.tenancy_statement(tenancy, datetime.date(2022, 5, 31))
     lines = [(line.date, line.kind, line.charge, line.payment, line.balance, line.voided) for line in statement.lines]
     assert lines == [
@@ -129,26 +138,28 @@ def test_the_statement_runs_the_balance_line_by_line(collector, tenancy, letter)
         (MAY, "receipt", D("0"), D("200"), D("900"), False),
     ]
     assert [line.receipt for line in statement.lines if line.receipt] == [first, wrong, on_the_first]
-    assert statement.balance == statement.arrears == selectors.tenancy_arrears(tenancy, datetime.date(2022, 5, 31))
+    assert (
+        statement.balance == statement.arrears == selectors.tenancy_balance(tenancy, datetime.date(2022, 5, 31)).arrears
+    )
     assert statement.lines[2].label
 
 
 def test_the_statement_takes_one_query_however_many_receipts(collector, tenancy, letter, django_assert_max_num_queries):
-    pay(collector, tenancy, "100")
+    make_receipt(collector, tenancy, "100")
     with django_assert_max_num_queries(1):
-        selectors.tenancy_statement(tenancy, TODAY)
+        selectors.tenancy_statement(tenancy, RENT_TODAY)
     for day in range(11, 25):
-        pay(collector, tenancy, "10", date=datetime.date(2022, 4, day))
+        make_receipt(collector, tenancy, "10", date=datetime.date(2022, 4, day))
     with django_assert_max_num_queries(1):
-        statement = selectors.tenancy_statement(tenancy, TODAY)
+        statement = selectors.tenancy_statement(tenancy, RENT_TODAY)
     assert len(statement.lines) == 1 + 3 + 15
 
 
 def test_progress_by_month_gives_rent_due_collected_and_arrears_at_each_month_end(
     collector, tenancy, letter, railway_b
 ):
-    pay(collector, tenancy, "300", date=datetime.date(2022, 4, 10))
-    pay(collector, tenancy, "200", date=datetime.date(2022, 5, 10))
+    make_receipt(collector, tenancy, "300", date=datetime.date(2022, 4, 10))
+    make_receipt(collector, tenancy, "200", date=datetime.date(2022, 5, 10))
     late = make_tenancy(railway_b, opening="100", rent="100", opening_on=datetime.date(2022, 4, 30))
     progress = selectors.progress_by_month(datetime.date(2022, 3, 1), datetime.date(2022, 5, 20))
     assert progress.months == [datetime.date(2022, 3, 1), APR, MAY]
@@ -175,7 +186,7 @@ def test_progress_by_month_gives_rent_due_collected_and_arrears_at_each_month_en
 
 
 def test_progress_counts_receipts_of_earlier_months_in_the_arrears(collector, tenancy, letter):
-    pay(collector, tenancy, "300", date=datetime.date(2022, 4, 10))
+    make_receipt(collector, tenancy, "300", date=datetime.date(2022, 4, 10))
     progress = selectors.progress_by_month(MAY, JUN)
     assert [m.arrears for m in progress.total] == [D("1100"), D("1300")]
 
@@ -183,14 +194,122 @@ def test_progress_counts_receipts_of_earlier_months_in_the_arrears(collector, te
 def test_progress_takes_two_queries_however_many_tenancies_and_months(
     collector, railway_a, railway_b, letter, django_assert_max_num_queries
 ):
-    pay(collector, make_tenancy(railway_a), "100")
+    make_receipt(collector, make_tenancy(railway_a), "100")
     with django_assert_max_num_queries(2):
         selectors.progress_by_month(datetime.date(2022, 1, 1), datetime.date(2022, 12, 1))
     make_letter([(collector, [railway_b])])
     for k in range(10):
         tenancy = make_tenancy(railway_a if k % 2 else railway_b)
-        pay(collector, tenancy, "100")
-        pay(collector, tenancy, "100", date=datetime.date(2022, 6, 2))
+        make_receipt(collector, tenancy, "100")
+        make_receipt(collector, tenancy, "100", date=datetime.date(2022, 6, 2))
     with django_assert_max_num_queries(2):
         progress = selectors.progress_by_month(datetime.date(2022, 1, 1), datetime.date(2022, 12, 1))
     assert len(progress.communities) == 2 and sum(m.collected for m in progress.total) == D("2100")
+
+
+# Every figure of arrears is the one balance, however the receipts and voids fall.
+
+DAYS = st.integers(min_value=1, max_value=(RENT_LETTER_TO - RENT_OPENING_ON).days)
+TENANCIES = st.lists(
+    st.fixed_dictionaries(
+        {
+            "community": st.sampled_from([0, 1]),
+            "opening": st.integers(min_value=0, max_value=60).map(lambda n: Decimal(n * 50)),
+            "rent": st.sampled_from(["100", "150", "200", "250"]),
+            "opening_on": st.sampled_from([RENT_OPENING_ON, datetime.date(2022, 5, 15), datetime.date(2022, 8, 1)]),
+            "start": st.sampled_from([datetime.date(2012, 1, 1), datetime.date(2022, 9, 15)]),
+        }
+    ),
+    min_size=1,
+    max_size=4,
+)
+RECEIPTS = st.lists(
+    st.tuples(
+        st.integers(min_value=0, max_value=3),  # which tenancy (modulo how many there are)
+        DAYS,  # days after the first opening balance
+        st.integers(min_value=1, max_value=300_000).map(lambda satang: Decimal(satang) / 100),
+        st.booleans(),  # voided later
+    ),
+    max_size=10,
+)
+
+
+@settings(
+    max_examples=25,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(tenancies=TENANCIES, receipts=RECEIPTS, day=st.integers(min_value=-10, max_value=420))
+def test_every_figure_of_arrears_is_the_one_balance(collector, railway_a, railway_b, tenancies, receipts, day):
+    """For any history of receipts and voids: each household's balance read alone, read among
+    all, on its statement and computed here from the history agree; a community's figures are
+    the sum of its households', the network's the sum of the communities'; the progress report's
+    arrears at a month's end and what a new receipt would find owed follow the same balance."""
+    day = RENT_OPENING_ON + datetime.timedelta(days=day)
+    with transaction.atomic():
+        make_letter([(collector, [railway_a, railway_b])])
+        made = [
+            make_tenancy(
+                [railway_a, railway_b][t["community"]],
+                opening=t["opening"],
+                rent=t["rent"],
+                opening_on=t["opening_on"],
+                start=t["start"],
+            )
+            for t in tenancies
+        ]
+        history = {tenancy.pk: [] for tenancy in made}  # (date, amount, voided)
+        for which, days, amount, voided in receipts:
+            tenancy, date = made[which % len(made)], RENT_OPENING_ON + datetime.timedelta(days=days)
+            if date <= tenancy.opening_on:
+                continue
+            receipt = services.receipt_post(
+                collector=collector,
+                tenancy=tenancy,
+                date=date,
+                amount=amount,
+                user=collector,
+                accept_advance=True,
+                today=RENT_LETTER_TO,
+            )
+            if voided:
+                services.receipt_void(receipt=receipt, reason="ผิด", user=collector)
+            history[tenancy.pk].append((date, amount, voided))
+
+        bulk = {balance.tenancy.pk: balance for balance in selectors.tenancy_balances(day)}
+        assert set(bulk) == set(history)
+        for tenancy in made:
+            paid = sum((a for d, a, voided in history[tenancy.pk] if d <= day and not voided), Decimal(0))
+            expected = tenancy.opening_balance + tenancy.monthly_rent * tenancy.months_due(day) - paid
+            alone = selectors.tenancy_balance(tenancy, day)
+            assert alone.balance == bulk[tenancy.pk].balance == expected
+            assert (alone.opening, alone.rent_due, alone.paid) == (
+                bulk[tenancy.pk].opening,
+                bulk[tenancy.pk].rent_due,
+                bulk[tenancy.pk].paid,
+            )
+            assert (alone.arrears, alone.credit) == (max(Decimal(0), expected), max(Decimal(0), -expected))
+            assert selectors.tenancy_statement(tenancy, day).balance == expected
+            paid_ever = sum((a for _d, a, voided in history[tenancy.pk] if not voided), Decimal(0))
+            owed = selectors.receipt_preview(tenancy, day=day, amount=Decimal("1")).owed
+            assert owed == max(Decimal(0), expected + paid - paid_ever)
+
+        summary = selectors.arrears_summary(day)
+        fields = ("tenancies", "in_arrears", "opening", "rent_due", "paid", "balance", "arrears", "credit")
+        for name in fields:
+            assert getattr(summary.total, name) == sum(getattr(row, name) for row in summary.communities)
+        for row in summary.communities:
+            of_community = [b for b in bulk.values() if b.tenancy.community_id == row.community.pk]
+            assert row.arrears == sum(b.arrears for b in of_community)
+            assert row.credit == sum(b.credit for b in of_community)
+        assert summary.total.arrears == sum(b.arrears for b in bulk.values())
+        assert selectors.network_arrears(day) == summary.total
+
+        end = month_end(day)
+        progress = selectors.progress_by_month(month_start(day), day)
+        counted = [t for t in made if end >= t.opening_on]
+        assert progress.total[-1].arrears == sum(selectors.tenancy_balance(t, end).arrears for t in counted)
+        assert progress.total[-1].tenancies == len(counted)
+        transaction.set_rollback(True)

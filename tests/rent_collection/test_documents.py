@@ -17,11 +17,8 @@ from django.utils.translation import gettext
 from rent_collection import services
 from songkhla_network.models import Role
 from songkhla_network.thai import be_date_local
-from tests.factories import make_user
-from tests.helpers import assert_no_english
-from tests.pdf import pdf_text, squeezed
-
-from .conftest import TODAY, make_letter, make_tenancy, pay
+from tests.factories import RENT_TODAY, make_letter, make_receipt, make_tenancy, make_user
+from tests.helpers import assert_no_english, pdf_text, squeezed
 
 pytestmark = pytest.mark.django_db
 
@@ -45,9 +42,9 @@ def assert_login_redirect(response):
 def receipt(collector, tenancy, letter):
     """Receipt no. 3 of the collector: 1,500 baht when 1,000 was owed, 500 of it in advance; it pays
     the arrears brought forward and the rent up to July 2565."""
-    pay(collector, tenancy, "100")
-    pay(collector, tenancy, "100")
-    return pay(collector, tenancy, "1500", accept_advance=True)
+    make_receipt(collector, tenancy, "100")
+    make_receipt(collector, tenancy, "100")
+    return make_receipt(collector, tenancy, "1500", accept_advance=True)
 
 
 # The receipt as a page.
@@ -69,7 +66,7 @@ def test_a_receipt_is_read_by_its_collector_leaders_and_staff(personas, receipt,
 def test_a_collector_cannot_open_another_collectors_receipt(client, collector, tenancy, letter, name):
     other = make_user("collector_2", Role.COLLECTOR, first_name="สมหญิง")
     make_letter([(other, [tenancy.community])])
-    theirs = pay(other, tenancy, "200")
+    theirs = make_receipt(other, tenancy, "200")
     client.force_login(collector)
     assert client.get(reverse(name, args=[theirs.pk])).status_code == 404
 
@@ -111,7 +108,7 @@ def test_a_voided_receipt_says_so_with_why_when_and_who_and_can_no_longer_be_voi
 
 
 def test_a_remitted_receipt_names_its_remittance_and_can_no_longer_be_voided(client, collector, tenancy, letter):
-    receipt = pay(collector, tenancy, "200")
+    receipt = make_receipt(collector, tenancy, "200")
     services.remittance_post(
         collector=collector,
         receipts=[receipt],
@@ -119,7 +116,7 @@ def test_a_remitted_receipt_names_its_remittance_and_can_no_longer_be_voided(cli
         bank_reference="0420-7788",
         amount=Decimal("200.00"),
         user=collector,
-        today=TODAY,
+        today=RENT_TODAY,
     )
     client.force_login(collector)
     page = client.get(reverse("rent:receipt", args=[receipt.pk])).content.decode()
@@ -165,7 +162,7 @@ def test_the_receipt_pdf_is_a5_with_number_amount_in_words_months_letter_and_adv
 
 
 def test_a_receipt_without_advance_says_nothing_of_advance(client, collector, tenancy, letter):
-    receipt = pay(collector, tenancy, "200")
+    receipt = make_receipt(collector, tenancy, "200")
     client.force_login(collector)
     text = squeezed(pdf_text(client.get(reverse("rent:receipt_pdf", args=[receipt.pk])).content))
     assert "200.00" in text and "สองร้อยบาทถ้วน" in text
@@ -238,7 +235,7 @@ def test_the_letters_page_shows_who_may_collect_where_today_and_what_expires(
         railway_b: {leader},
     }
     assert context["expiring"] == [soon] and context["expiring"][0].days_left == 10
-    flags = {letter: (letter.expired, letter.not_yet, letter.expiring) for letter in context["letters"]}
+    flags = {row.letter: (row.expired, row.not_yet, row.expiring) for row in context["letters"]}
     assert flags == {
         soon: (False, False, True),
         lasting: (False, False, False),

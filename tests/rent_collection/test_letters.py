@@ -11,9 +11,7 @@ from django.db import IntegrityError, transaction
 from rent_collection import selectors, services
 from rent_collection.models import CodiLetter, LetterCollector
 from songkhla_network.models import Role
-from tests.factories import make_user
-
-from .conftest import LETTER_FROM, LETTER_TO, make_letter, make_tenancy, pay
+from tests.factories import RENT_LETTER_FROM, RENT_LETTER_TO, make_letter, make_receipt, make_tenancy, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -24,8 +22,8 @@ def record(**change):
             number="พอช. 1/2565",
             date=datetime.date(2022, 3, 25),
             signed_by="ผู้อำนวยการ",
-            valid_from=LETTER_FROM,
-            valid_to=LETTER_TO,
+            valid_from=RENT_LETTER_FROM,
+            valid_to=RENT_LETTER_TO,
             assignments=[],
         )
         | change
@@ -52,7 +50,10 @@ def test_a_letter_is_refused_without_collectors_communities_or_with_its_dates_re
         (dict(assignments=[]), "assignments"),
         (dict(assignments=[(collector, [])]), "assignments"),
         (dict(assignments=[(collector, [railway_a]), (collector, [railway_a])]), "assignments"),
-        (dict(assignments=[(collector, [railway_a])], valid_to=LETTER_FROM - datetime.timedelta(days=1)), "valid_to"),
+        (
+            dict(assignments=[(collector, [railway_a])], valid_to=RENT_LETTER_FROM - datetime.timedelta(days=1)),
+            "valid_to",
+        ),
     ]:
         with pytest.raises(ValidationError) as error:
             record(**change)
@@ -67,10 +68,10 @@ def test_the_database_refuses_a_letter_ending_before_it_starts_or_naming_someone
     with pytest.raises(IntegrityError), transaction.atomic():
         CodiLetter.objects.create(
             number="x",
-            date=LETTER_FROM,
+            date=RENT_LETTER_FROM,
             signed_by="y",
-            valid_from=LETTER_FROM,
-            valid_to=LETTER_FROM - datetime.timedelta(days=1),
+            valid_from=RENT_LETTER_FROM,
+            valid_to=RENT_LETTER_FROM - datetime.timedelta(days=1),
         )
     letter = record(assignments=[(collector, [railway_a])])
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -78,7 +79,9 @@ def test_the_database_refuses_a_letter_ending_before_it_starts_or_naming_someone
 
 
 def test_the_admin_form_refuses_to_name_a_treasurer(railway_a, treasurer_a):
-    letter = CodiLetter(number="x", date=LETTER_FROM, signed_by="y", valid_from=LETTER_FROM, valid_to=LETTER_TO)
+    letter = CodiLetter(
+        number="x", date=RENT_LETTER_FROM, signed_by="y", valid_from=RENT_LETTER_FROM, valid_to=RENT_LETTER_TO
+    )
     with pytest.raises(ValidationError):
         LetterCollector(letter=letter, collector=treasurer_a).clean()
 
@@ -107,14 +110,14 @@ def test_who_is_authorised_where_on_a_day(collector, leader, railway_a, railway_
 def test_a_receipt_names_the_newest_letter_that_covers_it(collector, railway_a, tenancy):
     make_letter([(collector, [railway_a])])
     overlapping = make_letter([(collector, [railway_a])], valid_from=datetime.date(2022, 4, 5))
-    assert pay(collector, tenancy).letter == overlapping
+    assert make_receipt(collector, tenancy).letter == overlapping
 
 
 def test_a_collector_is_offered_only_the_tenancies_they_may_collect_from(collector, letter, railway_a, railway_b):
     mine = make_tenancy(railway_a)
     make_tenancy(railway_b)
     assert list(selectors.collectible_tenancies(collector, datetime.date(2022, 5, 1))) == [mine]
-    assert list(selectors.collectible_tenancies(collector, LETTER_TO + datetime.timedelta(days=1))) == []
+    assert list(selectors.collectible_tenancies(collector, RENT_LETTER_TO + datetime.timedelta(days=1))) == []
 
 
 def test_letters_about_to_expire(collector, railway_a):
@@ -160,7 +163,7 @@ def test_the_request_for_a_letter_lists_the_tenancies_in_arrears_of_each_propose
     )
     (first, first_communities), (second, second_communities) = draft
     assert first == collector and second == leader
-    assert [(c, [t.pk for t in tenancies], total) for c, tenancies, total in first_communities] == [
+    assert [(c, [b.tenancy.pk for b in balances], total) for c, balances, total in first_communities] == [
         (railway_a, [owing.pk], Decimal("1300")),
         (railway_b, [elsewhere.pk], Decimal("900")),
     ]

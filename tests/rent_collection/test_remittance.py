@@ -11,10 +11,8 @@ from django.db import IntegrityError, InternalError, connection, transaction
 from rent_collection import selectors, services
 from rent_collection.models import Remittance, RemittanceLine
 from songkhla_network.models import Role
-from tests.factories import make_user
-from tests.groups.test_sheet import at_once
-
-from .conftest import TODAY, make_letter, make_tenancy, pay
+from tests.factories import RENT_TODAY, make_letter, make_receipt, make_tenancy, make_user
+from tests.helpers import at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +27,7 @@ def remit(collector, receipts, amount=None, reference="KTB-0001", transfer_date=
         bank_reference=reference,
         amount=Decimal(amount) if amount is not None else sum(r.amount for r in receipts),
         user=collector,
-        today=TODAY,
+        today=RENT_TODAY,
     )
 
 
@@ -43,7 +41,7 @@ def refused(work):
 
 
 def test_a_remittance_takes_the_collectors_receipts_for_their_sum(collector, tenancy, letter):
-    receipts = [pay(collector, tenancy, "200"), pay(collector, tenancy, "150.50")]
+    receipts = [make_receipt(collector, tenancy, "200"), make_receipt(collector, tenancy, "150.50")]
     remittance = remit(collector, receipts)
     assert remittance.amount == Decimal("350.50")
     assert {line.receipt for line in remittance.lines.all()} == set(receipts)
@@ -51,7 +49,7 @@ def test_a_remittance_takes_the_collectors_receipts_for_their_sum(collector, ten
 
 
 def test_an_amount_other_than_the_sum_of_the_receipts_is_refused(collector, tenancy, letter):
-    receipts = [pay(collector, tenancy, "200"), pay(collector, tenancy, "150")]
+    receipts = [make_receipt(collector, tenancy, "200"), make_receipt(collector, tenancy, "150")]
     for amount in ["350.01", "349.99", "0"]:
         error = refused(lambda amount=amount: remit(collector, receipts, amount))
         assert "amount" in error.message_dict
@@ -59,7 +57,7 @@ def test_an_amount_other_than_the_sum_of_the_receipts_is_refused(collector, tena
 
 
 def test_a_receipt_is_remitted_once(collector, tenancy, letter):
-    first, second = pay(collector, tenancy), pay(collector, tenancy)
+    first, second = make_receipt(collector, tenancy), make_receipt(collector, tenancy)
     remit(collector, [first])
     error = refused(lambda: remit(collector, [first, second], reference="KTB-0002"))
     assert str(first.number) in error.message_dict["receipts"][0]
@@ -67,21 +65,21 @@ def test_a_receipt_is_remitted_once(collector, tenancy, letter):
 
 
 def test_the_database_refuses_a_receipt_in_two_remittances(collector, tenancy, letter):
-    receipt = pay(collector, tenancy)
+    receipt = make_receipt(collector, tenancy)
     remittance = remit(collector, [receipt])
     with pytest.raises(IntegrityError), transaction.atomic():
         RemittanceLine.objects.create(remittance=remittance, receipt=receipt)
 
 
 def test_a_voided_receipt_cannot_be_remitted(collector, tenancy, letter):
-    good, wrong = pay(collector, tenancy), pay(collector, tenancy)
+    good, wrong = make_receipt(collector, tenancy), make_receipt(collector, tenancy)
     services.receipt_void(receipt=wrong, reason="ผิด", user=collector)
     error = refused(lambda: remit(collector, [good, wrong]))
     assert "receipts" in error.message_dict and not Remittance.objects.exists()
 
 
 def test_a_remitted_receipt_cannot_be_voided(collector, tenancy, letter):
-    receipt = pay(collector, tenancy)
+    receipt = make_receipt(collector, tenancy)
     remit(collector, [receipt])
     with pytest.raises(ValidationError) as error:
         services.receipt_void(receipt=receipt, reason="ผิด", user=collector)
@@ -90,8 +88,8 @@ def test_a_remitted_receipt_cannot_be_voided(collector, tenancy, letter):
 
 def test_only_the_collectors_own_receipts_can_be_remitted(collector, leader, tenancy, letter, railway_a):
     make_letter([(leader, [railway_a])])
-    theirs = pay(leader, tenancy)
-    refused(lambda: remit(collector, [pay(collector, tenancy), theirs]))
+    theirs = make_receipt(leader, tenancy)
+    refused(lambda: remit(collector, [make_receipt(collector, tenancy), theirs]))
     assert not Remittance.objects.exists()
 
 
@@ -100,12 +98,12 @@ def test_only_the_collectors_own_receipts_can_be_remitted(collector, leader, ten
     [
         (dict(receipts=[]), "receipts"),
         (dict(transfer_date=datetime.date(2022, 4, 9)), "receipts"),  # before the receipt's date
-        (dict(transfer_date=TODAY + datetime.timedelta(days=1)), "transfer_date"),
+        (dict(transfer_date=RENT_TODAY + datetime.timedelta(days=1)), "transfer_date"),
         (dict(bank_reference="  "), "bank_reference"),
     ],
 )
 def test_other_bad_remittances_are_refused(collector, tenancy, letter, change, field):
-    receipt = pay(collector, tenancy)
+    receipt = make_receipt(collector, tenancy)
     fields = (
         dict(
             collector=collector,
@@ -114,7 +112,7 @@ def test_other_bad_remittances_are_refused(collector, tenancy, letter, change, f
             bank_reference="KTB-0001",
             amount=receipt.amount,
             user=collector,
-            today=TODAY,
+            today=RENT_TODAY,
         )
         | change
     )
@@ -124,14 +122,14 @@ def test_other_bad_remittances_are_refused(collector, tenancy, letter, change, f
 
 
 def test_a_bank_reference_is_used_once(collector, tenancy, letter):
-    remit(collector, [pay(collector, tenancy)])
-    error = refused(lambda: remit(collector, [pay(collector, tenancy)]))
+    remit(collector, [make_receipt(collector, tenancy)])
+    error = refused(lambda: remit(collector, [make_receipt(collector, tenancy)]))
     assert "bank_reference" in error.message_dict
 
 
 def test_remittances_cannot_be_changed_even_in_raw_sql(collector, tenancy, letter):
     assert connection.vendor == "postgresql"
-    remittance = remit(collector, [pay(collector, tenancy)])
+    remittance = remit(collector, [make_receipt(collector, tenancy)])
     for sql in [
         "UPDATE rent_collection_remittance SET amount = 1 WHERE id = %s",
         "DELETE FROM rent_collection_remittance WHERE id = %s",
@@ -148,7 +146,7 @@ def test_two_remittances_racing_for_a_receipt_cannot_both_take_it(collector, rai
     assert connection.vendor == "postgresql"
     make_letter([(collector, [railway_a])])
     tenancy = make_tenancy(railway_a)
-    receipts = [pay(collector, tenancy), pay(collector, tenancy)]
+    receipts = [make_receipt(collector, tenancy), make_receipt(collector, tenancy)]
     references = iter(["KTB-1", "KTB-2", "KTB-3"])
 
     def post(barrier):
@@ -168,11 +166,11 @@ def test_cash_in_hand_is_collected_minus_remitted_with_the_days_the_oldest_waits
     collector, leader, tenancy, letter, railway_a
 ):
     make_letter([(leader, [railway_a])])
-    april = pay(collector, tenancy, "200", date=datetime.date(2022, 4, 10))
-    pay(collector, tenancy, "300", date=datetime.date(2022, 4, 20))
-    voided = pay(collector, tenancy, "99", date=datetime.date(2022, 4, 1))
+    april = make_receipt(collector, tenancy, "200", date=datetime.date(2022, 4, 10))
+    make_receipt(collector, tenancy, "300", date=datetime.date(2022, 4, 20))
+    voided = make_receipt(collector, tenancy, "99", date=datetime.date(2022, 4, 1))
     services.receipt_void(receipt=voided, reason="ผิด", user=collector)
-    pay(leader, tenancy, "50", date=datetime.date(2022, 5, 1))
+    make_receipt(leader, tenancy, "50", date=datetime.date(2022, 5, 1))
     remit(collector, [april], transfer_date=datetime.date(2022, 4, 30))
     by_name = {row.collector: row for row in selectors.cash_in_hand(datetime.date(2022, 5, 10))}
     mine = by_name[collector]
@@ -186,8 +184,8 @@ def test_cash_in_hand_is_collected_minus_remitted_with_the_days_the_oldest_waits
 
 
 def test_a_collector_who_remitted_everything_waits_for_nothing(collector, tenancy, letter):
-    remit(collector, [pay(collector, tenancy)])
-    (row,) = selectors.cash_in_hand(TODAY)
+    remit(collector, [make_receipt(collector, tenancy)])
+    (row,) = selectors.cash_in_hand(RENT_TODAY)
     assert (row.in_hand, row.unremitted_receipts, row.oldest_unremitted, row.days_waiting) == (0, 0, None, None)
 
 
@@ -197,13 +195,13 @@ def test_reconciliation_of_a_period_by_collector_and_by_community(
     make_letter([(collector, [railway_b])])
     make_letter([(leader, [railway_a])])
     other = make_tenancy(railway_b)
-    march_end = pay(collector, tenancy, "100", date=datetime.date(2022, 4, 1))  # before the period
+    march_end = make_receipt(collector, tenancy, "100", date=datetime.date(2022, 4, 1))  # before the period
     remit(collector, [march_end], reference="KTB-A", transfer_date=datetime.date(2022, 4, 2))
-    before = pay(collector, tenancy, "200", date=datetime.date(2022, 4, 5))
-    in_a = pay(collector, tenancy, "300", date=datetime.date(2022, 4, 15))
-    in_b = pay(collector, other, "400", date=datetime.date(2022, 4, 20))
-    pay(leader, tenancy, "50", date=datetime.date(2022, 4, 25))
-    voided = pay(collector, other, "99", date=datetime.date(2022, 4, 21))
+    before = make_receipt(collector, tenancy, "200", date=datetime.date(2022, 4, 5))
+    in_a = make_receipt(collector, tenancy, "300", date=datetime.date(2022, 4, 15))
+    in_b = make_receipt(collector, other, "400", date=datetime.date(2022, 4, 20))
+    make_receipt(leader, tenancy, "50", date=datetime.date(2022, 4, 25))
+    voided = make_receipt(collector, other, "99", date=datetime.date(2022, 4, 21))
     services.receipt_void(receipt=voided, reason="ผิด", user=collector)
     remit(collector, [before, in_a], reference="KTB-B", transfer_date=datetime.date(2022, 4, 28))
     remit(collector, [in_b], reference="KTB-C", transfer_date=datetime.date(2022, 5, 3))  # after the period
@@ -230,9 +228,9 @@ def test_money_reads_take_a_fixed_number_of_queries(
 ):
     def read():
         with django_assert_max_num_queries(2):
-            cash = selectors.cash_in_hand(TODAY)
+            cash = selectors.cash_in_hand(RENT_TODAY)
         with django_assert_max_num_queries(3):
-            reconciliation = selectors.reconciliation(datetime.date(2022, 4, 1), TODAY)
+            reconciliation = selectors.reconciliation(datetime.date(2022, 4, 1), RENT_TODAY)
         with django_assert_max_num_queries(1):
             listed = list(selectors.receipts(collector=collector))
             [
@@ -241,14 +239,14 @@ def test_money_reads_take_a_fixed_number_of_queries(
             ]
         return cash, reconciliation
 
-    remit(collector, [pay(collector, tenancy)])
+    remit(collector, [make_receipt(collector, tenancy)])
     read()
     others = [make_user(f"collector_{k}", Role.COLLECTOR) for k in range(4)]
     make_letter([(user, [railway_a]) for user in others])
     for k, user in enumerate(others):
-        receipts = [pay(user, make_tenancy(railway_a)) for _ in range(3)]
+        receipts = [make_receipt(user, make_tenancy(railway_a)) for _ in range(3)]
         remit(user, receipts[:2], reference=f"KTB-{k + 2}")
         services.receipt_void(receipt=receipts[2], reason="ผิด", user=user)
-        pay(user, tenancy, "10")
+        make_receipt(user, tenancy, "10")
     cash, reconciliation = read()
     assert len(cash) == 5 and len(reconciliation.by_collector) == 5

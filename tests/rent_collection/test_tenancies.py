@@ -11,8 +11,7 @@ from rent_collection import services
 from rent_collection.models import Tenancy
 from songkhla_network.models import Person
 from songkhla_network.validators import national_id_check_digit
-
-from .conftest import OPENING_ON
+from tests.factories import RENT_OPENING_ON
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +28,7 @@ def register(community, person, **change):
             monthly_rent=Decimal("150"),
             start_date=datetime.date(2012, 1, 1),
             opening_balance=Decimal("900"),
-            opening_on=OPENING_ON,
+            opening_on=RENT_OPENING_ON,
             opening_source="หนังสือ พอช.",
         )
         | change
@@ -79,9 +78,9 @@ def test_the_database_refuses_a_free_tenancy_or_negative_opening_arrears(railway
         tenant=tenant,
         contract_number="x",
         monthly_rent=Decimal("100"),
-        start_date=OPENING_ON,
+        start_date=RENT_OPENING_ON,
         opening_balance=Decimal("0"),
-        opening_on=OPENING_ON,
+        opening_on=RENT_OPENING_ON,
         opening_source="y",
     )
     for bad in [

@@ -12,11 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from rent_collection import services
+from rent_collection import selectors, services
 from rent_collection.models import Receipt, ReceiptSeries, Remittance
-from tests.factories import make_user
+from songkhla_network.thai import format_baht
+from tests.factories import make_letter, make_tenancy, make_user
 from tests.helpers import assert_no_english
-from tests.rent_collection.conftest import make_letter, make_tenancy
 
 pytestmark = pytest.mark.django_db
 
@@ -56,6 +56,8 @@ def test_a_collector_collects_and_is_sent_to_the_receipt(personas, current_lette
     page = client.get(reverse("rent:collect", args=[owing.pk]))
     assert page.status_code == 200 and page.context["authorised"]
     assert_no_english(page)
+    owed = selectors.tenancy_balance(owing, TODAY).arrears
+    assert owed > 0 and format_baht(owed) in page.content.decode()
     response = collect(client, owing, "๕๐๐")
     receipt = Receipt.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("rent:receipt", args=[receipt.pk])
@@ -217,7 +219,7 @@ def test_a_collector_sees_only_their_communities_and_their_own_receipts(
     make_letter([(leader, [railway_b])], valid_from=LAST_YEAR, valid_to=TODAY)
     services.receipt_post(collector=leader, tenancy=elsewhere, date=TODAY, amount=Decimal("100"), user=leader)
     client = personas["collector"]
-    assert [t.pk for t in client.get(reverse("rent:tenancies")).context["tenancies"]] == [owing.pk]
+    assert [b.tenancy.pk for b in client.get(reverse("rent:tenancies")).context["balances"]] == [owing.pk]
     assert client.get(reverse("rent:tenancy", args=[elsewhere.pk])).status_code == 404
     assert client.get(reverse("rent:receipts")).context["receipts"] == []
     remittance = services.remittance_post(
@@ -229,7 +231,7 @@ def test_a_collector_sees_only_their_communities_and_their_own_receipts(
         user=leader,
     )
     assert client.get(reverse("rent:remittance", args=[remittance.pk])).status_code == 404
-    assert len(personas["leader"].get(reverse("rent:tenancies")).context["tenancies"]) == 2
+    assert len(personas["leader"].get(reverse("rent:tenancies")).context["balances"]) == 2
 
 
 def test_the_overview_shows_cash_in_hand_and_letters_about_to_expire(personas, collector, railway_a, owing):

@@ -18,8 +18,8 @@ from openpyxl import load_workbook
 from PIL import Image
 
 from songkhla_network.models import User
-from tests.network.test_codi_report import DEMO_PERIOD
-from tests.pdf import pdf_text, squeezed
+from tests.factories import DEMO_PERIOD
+from tests.helpers import pdf_text, squeezed
 from works import services
 from works.models import Contest, Entry, Level, Photo, Quantity, Unit, Work, WorkKind
 

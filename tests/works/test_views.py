@@ -4,7 +4,6 @@ served only to those who may see the community; contests take only works begun b
 results only for works entered."""
 
 import datetime
-import io
 from decimal import Decimal
 
 import pytest
@@ -12,26 +11,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
+from tests.factories import jpeg_with_location
 from tests.helpers import assert_no_english
 from works import services
 from works.models import Contest, Entry, Photo, Quantity, Work, WorkKind
 
 pytestmark = pytest.mark.django_db
-
-GPS_IFD = 0x8825
-
-
-def jpeg_with_location(size=(2400, 1800), fmt="JPEG"):
-    """A photo as a phone writes it: EXIF with the camera, the time and where it was taken."""
-    image = Image.new("RGB", size, (30, 140, 80))
-    exif = Image.Exif()
-    exif[0x010F] = "PhoneMaker"  # Make
-    exif[0x0132] = "2022:03:16 13:00:00"  # DateTime
-    exif[0x0112] = 6  # Orientation: rotate 90° to show upright
-    exif.get_ifd(GPS_IFD).update({1: "N", 2: (7.0, 12.0, 30.0), 3: "E", 4: (100.0, 35.0, 10.0)})
-    buffer = io.BytesIO()
-    image.save(buffer, fmt, exif=exif.tobytes())
-    return SimpleUploadedFile("IMG_20220316.jpg", buffer.getvalue(), content_type="image/jpeg")
 
 
 @pytest.fixture

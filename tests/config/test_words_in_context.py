@@ -16,8 +16,7 @@ from openpyxl import load_workbook
 from enterprise import services as enterprise_services
 from enterprise.models import BuyingRound
 from songkhla_network.models import Community, Person
-from tests.enterprise.test_buying import make_products
-from tests.rent_collection.conftest import make_tenancy
+from tests.factories import make_products, make_tenancy
 from works.models import Contest, ContestDocument, Level
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,6 @@ The round trip runs `manage.py restore` and reads the restored records in subpro
 the new database, as an administrator would on another machine; pg_dump sees only committed data,
 hence the transactional tests."""
 
-import hashlib
 import io
 import json
 import os
@@ -25,57 +24,11 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from songkhla_network.backup import BackupError, read_manifest
-
-PROJECT_APPS = ["songkhla_network", "groups", "enterprise", "housing", "rent_collection", "works"]
-
-
-def fingerprint():
-    """Everything that must survive a round trip, as JSON-ready values: rows of every model of the
-    project's apps (their change history and many-to-many tables included) counted and hashed row
-    by row, every decimal column summed, each group's ledger balance and members, every uploaded
-    file's bytes, the sequences that number new rows and the triggers that keep money rows."""
-    from django.apps import apps
-    from django.core.files.storage import default_storage
-    from django.db.models import Count, DecimalField, FileField, Sum
-
-    from groups.models import SavingsGroup
-
-    result = {"rows": {}, "digests": {}, "sums": {}, "files": {}}
-    for label in PROJECT_APPS:
-        for model in apps.get_app_config(label).get_models(include_auto_created=True):
-            name = model._meta.label
-            fields = [f.attname for f in model._meta.concrete_fields]
-            digest = hashlib.sha256()
-            for row in model._default_manager.order_by("pk").values_list(*fields).iterator():
-                digest.update(repr(row).encode())
-            result["rows"][name] = model._default_manager.count()
-            result["digests"][name] = digest.hexdigest()
-            for field in model._meta.concrete_fields:
-                if isinstance(field, DecimalField):
-                    total = model._default_manager.aggregate(total=Sum(field.name))["total"]
-                    result["sums"][f"{name}.{field.name}"] = str(total)
-                if isinstance(field, FileField):
-                    for file_name in model._default_manager.exclude(**{field.name: ""}).values_list(
-                        field.name, flat=True
-                    ):
-                        with default_storage.open(file_name, "rb") as file:
-                            result["files"][file_name] = hashlib.sha256(file.read()).hexdigest()
-    groups = SavingsGroup.objects.annotate(balance=Sum("entries__amount"))
-    result["balances"] = {g.name: str(g.balance) for g in groups}
-    result["members"] = {g.name: g.member_count for g in SavingsGroup.objects.annotate(member_count=Count("members"))}
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = 'public'")
-        result["sequences"] = dict(sorted(cursor.fetchall()))
-        cursor.execute(
-            "SELECT DISTINCT event_object_table, trigger_name FROM information_schema.triggers ORDER BY 1, 2"
-        )
-        result["triggers"] = [list(row) for row in cursor.fetchall()]
-    return result
-
+from tests.helpers import database_fingerprint
 
 FINGERPRINT_SCRIPT = (
-    "import django, json; django.setup(); from tests.core.test_backup import fingerprint; "
-    "print(json.dumps(fingerprint()))"
+    "import django, json; django.setup(); from tests.helpers import database_fingerprint; "
+    "print(json.dumps(database_fingerprint()))"
 )
 
 
@@ -142,7 +95,7 @@ def demo_backup(settings, tmp_path):
 @pytest.mark.django_db(transaction=True)
 def test_the_demo_network_round_trips_through_backup_and_restore(demo_backup, new_database, tmp_path):
     archive, said = demo_backup
-    before = json.loads(json.dumps(fingerprint()))
+    before = json.loads(json.dumps(database_fingerprint()))
     assert before["files"] and before["rows"]["groups.LedgerEntry"] > 1000 and before["triggers"]
     assert str(archive) in said and f"media: {len(before['files'])} files" in said
     assert stat.S_IMODE(archive.stat().st_mode) == 0o600  # people's personal data are in it

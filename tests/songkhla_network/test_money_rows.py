@@ -9,10 +9,11 @@ from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 
 from songkhla_network.models import AppendOnly
+from tests.helpers import PROJECT_APPS
 
 pytestmark = pytest.mark.django_db
 
-APP_LABELS = {"songkhla_network", "groups", "enterprise", "housing", "rent_collection", "works"}
+APP_LABELS = set(PROJECT_APPS)
 
 
 def money_models():
