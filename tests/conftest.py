@@ -5,8 +5,11 @@ the staff member and the collector belong to no group. Tests ask for what they n
 """
 
 import os
+import uuid
 
+import psycopg2
 import pytest
+from django.db import connection
 
 from songkhla_network.models import Role
 from tests.factories import client_for, make_group, make_user
@@ -109,3 +112,31 @@ def browser_context_args(browser_context_args):
         "locale": "th-TH",
         "timezone_id": "Asia/Bangkok",
     }
+
+
+@pytest.fixture
+def new_database():
+    """Make empty databases on the test server, and drop them afterwards."""
+    params = connection.settings_dict
+    server = psycopg2.connect(
+        dbname=params["NAME"],
+        user=params["USER"],
+        password=params["PASSWORD"],
+        host=params["HOST"],
+        port=params["PORT"],
+    )
+    server.autocommit = True
+    made = []
+
+    def make():
+        name = f"songkhla_scratch_{uuid.uuid4().hex[:12]}"
+        with server.cursor() as cursor:
+            cursor.execute(f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8'")
+        made.append(name)
+        return name
+
+    yield make
+    with server.cursor() as cursor:
+        for name in made:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    server.close()

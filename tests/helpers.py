@@ -13,6 +13,7 @@ from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 from types import SimpleNamespace
+from urllib.parse import quote
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
@@ -525,3 +526,11 @@ def database_fingerprint():
         )
         result["triggers"] = [list(row) for row in cursor.fetchall()]
     return result
+
+
+def database_url(name):
+    params = connection.settings_dict
+    credentials = quote(params["USER"], safe="") + (
+        ":" + quote(params["PASSWORD"], safe="") if params["PASSWORD"] else ""
+    )
+    return f"postgres://{credentials}@{quote(params['HOST'] or '', safe='')}:{params['PORT'] or 5432}/{name}"

@@ -13,31 +13,19 @@ import stat
 import subprocess
 import sys
 import tarfile
-import uuid
 from pathlib import Path
-from urllib.parse import quote
 
-import psycopg2
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
-from django.db import connection
 
 from songkhla_network.backup import BackupError, read_manifest
-from tests.helpers import database_fingerprint
+from tests.helpers import database_fingerprint, database_url
 
 FINGERPRINT_SCRIPT = (
     "import django, json; django.setup(); from tests.helpers import database_fingerprint; "
     "print(json.dumps(database_fingerprint()))"
 )
-
-
-def database_url(name):
-    params = connection.settings_dict
-    credentials = quote(params["USER"], safe="") + (
-        ":" + quote(params["PASSWORD"], safe="") if params["PASSWORD"] else ""
-    )
-    return f"postgres://{credentials}@{quote(params['HOST'] or '', safe='')}:{params['PORT'] or 5432}/{name}"
 
 
 def run_manage(*args, database, media_root):
@@ -51,34 +39,6 @@ def run_manage(*args, database, media_root):
     return subprocess.run(
         [sys.executable, *args], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=300
     )
-
-
-@pytest.fixture
-def new_database():
-    """Make empty databases on the test server, and drop them afterwards."""
-    params = connection.settings_dict
-    server = psycopg2.connect(
-        dbname=params["NAME"],
-        user=params["USER"],
-        password=params["PASSWORD"],
-        host=params["HOST"],
-        port=params["PORT"],
-    )
-    server.autocommit = True
-    made = []
-
-    def make():
-        name = f"songkhla_restore_{uuid.uuid4().hex[:12]}"
-        with server.cursor() as cursor:
-            cursor.execute(f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8'")
-        made.append(name)
-        return name
-
-    yield make
-    with server.cursor() as cursor:
-        for name in made:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    server.close()
 
 
 @pytest.fixture
