@@ -11,7 +11,9 @@ set -euo pipefail
 need=${1:?usage: scripts/system_packages.sh run|test}
 missing=()
 
-have_library() { ldconfig -p 2>/dev/null | grep -q "$1"; }
+# grep reads to the end (no -q): with pipefail, -q quitting early would SIGPIPE ldconfig and
+# report a library that is there as missing, now and then.
+have_library() { ldconfig -p 2>/dev/null | grep "$1" >/dev/null; }
 have_command() { command -v "$1" >/dev/null 2>&1; }
 
 # Debian's own python3 makes virtual environments only with python3-venv.
