@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404
 from groups import access as group_access
 from songkhla_network.models import Role, User
 
-from .models import Allocation, BuyingRound, CashEntry, Donation
+from .models import Allocation, Batch, BatchReversal, BuyingRound, CashEntry, Donation, DonationReversal
 
 if TYPE_CHECKING:
     # The savings groups' models, as groups.selectors and groups.access hand them out.
@@ -42,7 +42,33 @@ def cash_entry_for_reversing(user: User, pk: int) -> CashEntry:
 
 
 def donation_for_reading(user: User, pk: int) -> Donation:
-    return get_object_or_404(Donation.objects.select_related("posted_by"), pk=pk)
+    """A donation with its reversal, if it was reversed."""
+    return get_object_or_404(Donation.objects.select_related("posted_by", "reversal__posted_by"), pk=pk)
+
+
+def may_reverse_donation(user: User, donation: Donation) -> bool:
+    return keeps_the_books(user) and not DonationReversal.objects.filter(donation=donation).exists()
+
+
+def donation_for_reversing(user: User, pk: int) -> Donation:
+    """A donation for a leader to reverse; one already reversed is no longer there to reverse (404)."""
+    _leaders_only(user)
+    return get_object_or_404(Donation, pk=pk, reversal__isnull=True)
+
+
+# Production.
+
+
+def batch_for_reading(user: User, pk: int) -> Batch:
+    """A batch with its liquid, who made it and its reversal, if it was reversed."""
+    return get_object_or_404(
+        Batch.objects.select_related("recipe", "posted_by", "reversal__posted_by").prefetch_related("makers__person"),
+        pk=pk,
+    )
+
+
+def may_reverse_batch(user: User, batch: Batch) -> bool:
+    return keeps_the_books(user) and not BatchReversal.objects.filter(batch=batch).exists()
 
 
 # Buying rounds.

@@ -1,13 +1,18 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from songkhla_network.admin import ReadOnlyAdmin, ThaiModelAdmin, baht_column
 
 from .models import (
     Allocation,
     Batch,
+    BatchReversal,
     BuyingRound,
     CashEntry,
     Donation,
+    DonationReversal,
     Ingredient,
     LevyLine,
     LevyPosting,
@@ -24,6 +29,29 @@ from .models import (
 )
 
 
+class ReversalInline(admin.StackedInline):
+    """A donation's or a batch's reversal, shown under it; made on the record's page."""
+
+    fields = ["date", "reason", "posted_by", "posted_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class DonationReversalInline(ReversalInline):
+    model = DonationReversal
+
+
+class BatchReversalInline(ReversalInline):
+    model = BatchReversal
+
+
 @admin.register(Donation)
 class DonationAdmin(ReadOnlyAdmin):
     list_display = [
@@ -32,9 +60,20 @@ class DonationAdmin(ReadOnlyAdmin):
         baht_column("amount", Donation._meta.get_field("amount").verbose_name),
         "purpose",
         "posted_by",
+        "where_to_correct",
     ]
     search_fields = ["donor", "purpose"]
     list_select_related = ["posted_by"]
+    readonly_fields = ["where_to_correct"]
+    inlines = [DonationReversalInline]
+
+    @admin.display(description=_("correction"))
+    def where_to_correct(self, obj):
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("enterprise:donation", args=[obj.pk]),
+            _("A donation is reversed on its page, with the date and the reason."),
+        )
 
 
 class LevyLineInline(admin.TabularInline):
@@ -153,9 +192,20 @@ class BatchAdmin(ReadOnlyAdmin):
         "scale",
         "litres",
         baht_column("cost", Batch._meta.get_field("cost").verbose_name),
+        "where_to_correct",
     ]
     list_filter = ["recipe"]
     list_select_related = ["recipe"]
+    readonly_fields = ["where_to_correct"]
+    inlines = [BatchReversalInline]
+
+    @admin.display(description=_("correction"))
+    def where_to_correct(self, obj):
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("enterprise:batch", args=[obj.pk]),
+            _("A batch is reversed on its page, with the date and the reason."),
+        )
 
 
 @admin.register(LiquidSale)

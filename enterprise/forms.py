@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from songkhla_network.forms import BEDateField, MoneyField, MonthRangeForm
+from songkhla_network.forms import PERIOD_BACKWARDS, BEDateField, MoneyField, MonthRangeForm
 from songkhla_network.thai import arabic_digits
 
 from .models import LiquidSale, Product, RawMaterial, Recipe
@@ -28,13 +28,30 @@ class LevyForm(MonthRangeForm):
         super().__init__(data, allow_future=False, **kwargs)
 
 
-class CashReversalForm(forms.Form):
+class ReversalForm(forms.Form):
+    """A correction of a cash row, a donation or a batch: the day it is made, and why."""
+
     date = BEDateField(label=_("Date of the correction"), allow_future=False, initial=timezone.localdate)
     reason = forms.CharField(label=_("Reason"), max_length=300)
 
 
-class AsOfForm(forms.Form):
-    as_of = BEDateField(label=_("Balance on"), required=False)
+class CashPeriodForm(forms.Form):
+    """The days of the cash book to show: from the first row when `first` is empty, to today when
+    `last` is."""
+
+    first = BEDateField(label=_("from"), required=False)
+    last = BEDateField(label=_("to"), required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("first") and cleaned.get("last") and cleaned["last"] < cleaned["first"]:
+            self.add_error("last", PERIOD_BACKWARDS)
+        return cleaned
+
+    def period(self, beginning):
+        """(first day, last day): as chosen, `beginning` and today when left empty or wrong."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        return data.get("first") or beginning, data.get("last") or timezone.localdate()
 
 
 class WholeUnitsField(forms.IntegerField):

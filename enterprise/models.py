@@ -1,6 +1,7 @@
 """The enterprise of กลุ่มคนจนเมืองบ่อยางสงขลา: its capital (donations and the 5 % levy on savings
-deposits) and its cash book. Money rows are never edited or deleted; a mistake is undone by a
-reversal row that points to it and says why."""
+deposits), its cash book, buying together, stock and production. Money rows are never edited or
+deleted; a mistake is undone by a reversal row that points to it and says why, dated the day of the
+correction, so a figure as of an earlier day never changes."""
 
 from django.conf import settings
 from django.db import models
@@ -28,6 +29,29 @@ class Donation(PostedRow):
 
     def __str__(self):
         return f"{self.donor} {self.amount}"
+
+
+class DonationReversal(PostedRow):
+    """A donation cancelled: when and why, and the cash book row of opposite amount that took its
+    money out. The donation stands in the records, marked reversed from this date on."""
+
+    donation = models.OneToOneField(
+        Donation, verbose_name=_("donation"), on_delete=models.PROTECT, related_name="reversal"
+    )
+    cash_entry = models.OneToOneField(
+        "CashEntry", verbose_name=_("cash book entry"), on_delete=models.PROTECT, related_name="donation_reversal"
+    )
+    date = models.DateField(_("date of the correction"))
+    reason = models.CharField(_("reason"), max_length=300)
+
+    class Meta:
+        verbose_name = _("donation reversal")
+        verbose_name_plural = _("donation reversals")
+        ordering = ["-date", "-id"]
+        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="donation_reversal_has_reason")]
+
+    def __str__(self):
+        return f"{self.donation} {be_date(self.date)}"
 
 
 class LevyPosting(PostedRow):
@@ -522,9 +546,28 @@ class Batch(PostedRow):
         return self.recipe.expected_litres * self.scale
 
 
+class BatchReversal(PostedRow):
+    """A batch undone: its litres leave the stock of the liquid and its materials come back, both
+    dated the day of the correction, with the reason."""
+
+    batch = models.OneToOneField(Batch, verbose_name=_("batch"), on_delete=models.PROTECT, related_name="reversal")
+    date = models.DateField(_("date of the correction"))
+    reason = models.CharField(_("reason"), max_length=300)
+
+    class Meta:
+        verbose_name = _("batch reversal")
+        verbose_name_plural = _("batch reversals")
+        ordering = ["-date", "-id"]
+        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="batch_reversal_has_reason")]
+
+    def __str__(self):
+        return f"{self.batch} {be_date(self.date)}"
+
+
 class MaterialKind(models.TextChoices):
     BOUGHT = "bought", _("Bought")
     USED = "used", _("Used in a batch")
+    RETURNED = "returned", _("Back from a reversed batch")
     SPOILED = "spoiled", _("Spoiled")
     COUNTED = "counted", _("Stock count correction")
     REVERSED = "reversed", _("Purchase reversed")
@@ -549,6 +592,7 @@ class MaterialMovement(PostedRow):
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind="bought", quantity__gt=0, value__gt=0)
+                | Q(kind="returned", quantity__gt=0, value__gte=0)
                 | Q(kind__in=["used", "spoiled", "reversed"], quantity__lt=0, value__lte=0)
                 | Q(kind="counted"),
                 name="material_movement_sign",

@@ -1,5 +1,14 @@
 """Reads that feed the enterprise's pages (its cash book, the levy, buying rounds, stock,
-production and the statement), each in a fixed number of queries."""
+production and the statement), each in a fixed number of queries.
+
+Figures as of a date. Each of the enterprise's ledgers — the cash book, the stock of goods, of raw
+materials and of liquids — is read for a period of days from the rows dated up to its last day:
+what it held before the first day, what came in and went out in the period by kind, and what it
+held at the end, so that its page shows opening + in − out = closing. Every row carries the day
+the money or the goods moved (a correction is dated the day it is made), so the figures of a
+period that has passed never change. The one figure that counts by another date is the levy owed
+on the savings deposits, which counts by the month a saving is for; the pages that show it say so,
+beside the levy posted into the cash book, which counts by the day of posting."""
 
 from __future__ import annotations
 
@@ -8,21 +17,38 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Exists, F, OuterRef, QuerySet, Sum, Window
+from django.db.models import (
+    Aggregate,
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    Window,
+)
 from django.db.models.expressions import CombinedExpression
 
-from groups.selectors import groups_by_pk, levies_by_group_and_month
+from groups.selectors import groups_by_pk, levies_by_group_and_month, levy_of
+from songkhla_network.thai import month_start
 
 from .models import (
     Allocation,
     Batch,
+    BatchReversal,
     BuyingRound,
     CashEntry,
     CashKind,
     Donation,
+    DonationReversal,
     LevyLine,
     LevyPosting,
     LiquidSale,
+    MaterialKind,
     MaterialMovement,
     MemberPayment,
     Order,
@@ -30,6 +56,7 @@ from .models import (
     RawMaterial,
     Recipe,
     RoundItem,
+    StockKind,
     StockMovement,
     Supplier,
 )
@@ -40,6 +67,20 @@ if TYPE_CHECKING:
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
+# A period "since the beginning" starts here: no record of the enterprise is older.
+BEGINNING = datetime.date(1, 1, 1)
+
+
+def _lowest_from(moves: list[tuple[datetime.date, Decimal]], day: datetime.date) -> Decimal:
+    """The least a stock held at the end of `day` or of any later day, from its movements
+    [(date, quantity)] in any order: what can leave it on `day` without it going below zero then
+    or later."""
+    balance = sum((quantity for date, quantity in moves if date <= day), Decimal(0))
+    lowest = balance
+    for _date, quantity in sorted((m for m in moves if m[0] > day), key=lambda m: m[0]):
+        balance += quantity
+        lowest = min(lowest, balance)
+    return lowest
 
 
 # The cash book.
@@ -60,16 +101,63 @@ def recent_cash(count: int) -> list[CashEntry]:
     return list(CashEntry.objects.select_related("posted_by").order_by("-date", "-id")[:count])
 
 
-def cash_book(as_of: datetime.date | None = None) -> QuerySet[CashEntry]:
-    """The cash book's rows (up to `as_of`) in date order, each with the running balance after it
-    and whether it has been reversed: a query to page through."""
-    rows = CashEntry.objects.select_related("posted_by", "reverses", "donation").annotate(
-        running_balance=Window(Sum("amount"), order_by=["date", "id"]),
-        is_reversed=Exists(CashEntry.objects.filter(reverses=OuterRef("pk"))),
+@dataclass
+class CashLedger:
+    """The cash book over the days first..last, by the date money changed hands."""
+
+    first: datetime.date
+    last: datetime.date
+    opening: Decimal  # the rows dated before the first day
+    money_in: Decimal  # the period's rows above 0
+    money_out: Decimal  # the period's rows below 0, as a positive amount
+    closing: Decimal  # every row up to the last day
+    by_kind: dict[str, Decimal]  # {kind: the period's rows of that kind, each net of its reversals}
+
+    @property
+    def balanced(self) -> bool:
+        return (
+            self.opening + self.money_in - self.money_out
+            == self.closing
+            == self.opening + sum(self.by_kind.values(), ZERO)
+        )
+
+
+def cash_ledger(first: datetime.date, last: datetime.date) -> CashLedger:
+    """The cash book over the days first..last: the balance before them, money in and out, the
+    same by kind, and the balance at the end. One query."""
+    period = Q(date__range=(first, last))
+    totals = CashEntry.objects.aggregate(
+        opening=Sum("amount", filter=Q(date__lt=first)),
+        money_in=Sum("amount", filter=period & Q(amount__gt=0)),
+        money_out=Sum("amount", filter=period & Q(amount__lt=0)),
+        closing=Sum("amount", filter=Q(date__lte=last)),
+        **{f"kind_{kind}": Sum("amount", filter=period & Q(kind=kind)) for kind in CashKind.values},
     )
-    if as_of:
-        rows = rows.filter(date__lte=as_of)
-    return rows.order_by("date", "id")
+    return CashLedger(
+        first=first,
+        last=last,
+        opening=totals["opening"] or ZERO,
+        money_in=totals["money_in"] or ZERO,
+        money_out=-(totals["money_out"] or ZERO),
+        closing=totals["closing"] or ZERO,
+        by_kind={kind: totals[f"kind_{kind}"] or ZERO for kind in CashKind.values},
+    )
+
+
+def cash_book(first: datetime.date, last: datetime.date) -> QuerySet[CashEntry]:
+    """The cash book's rows dated first..last in date order, each with the balance after it
+    (`running_balance`, from the balance before the first day) and whether it has been reversed:
+    a query to page through."""
+    opening = cash_balance(first - datetime.timedelta(days=1)) if first > BEGINNING else ZERO
+    return (
+        CashEntry.objects.filter(date__range=(first, last))
+        .select_related("posted_by", "reverses", "donation")
+        .annotate(
+            running_balance=Value(opening) + Window(Sum("amount"), order_by=["date", "id"]),
+            is_reversed=Exists(CashEntry.objects.filter(reverses=OuterRef("pk"))),
+        )
+        .order_by("date", "id")
+    )
 
 
 def cash_rows(first: datetime.date, last: datetime.date) -> list[CashEntry]:
@@ -77,13 +165,45 @@ def cash_rows(first: datetime.date, last: datetime.date) -> list[CashEntry]:
     return list(CashEntry.objects.filter(date__range=(first, last)).order_by("date", "id"))
 
 
+# Donations.
+
+
 def donations() -> list[Donation]:
-    """Every donation, each with `is_reversed` (its cash row was reversed). One query."""
-    return list(
-        Donation.objects.select_related("cash_entry").annotate(
-            is_reversed=Exists(CashEntry.objects.filter(reverses__donation=OuterRef("pk")))
-        )
+    """Every donation, each with its `reversal` when it was reversed. One query."""
+    return list(Donation.objects.select_related("reversal", "reversal__posted_by"))
+
+
+def donation_total(rows: list[Donation], as_of: datetime.date) -> Decimal:
+    """What the donations among `rows` brought in, as of `as_of`: those received by then and not
+    reversed by then."""
+    return sum(
+        (d.amount for d in rows if d.date <= as_of and (not hasattr(d, "reversal") or d.reversal.date > as_of)),
+        ZERO,
     )
+
+
+@dataclass
+class DonationLine:
+    """A donation received in a period (amount above 0), or its reversal in a period (below 0)."""
+
+    donation: Donation
+    date: datetime.date
+    amount: Decimal
+    reversal: DonationReversal | None = None
+
+
+def donation_lines(first: datetime.date, last: datetime.date) -> list[DonationLine]:
+    """The donations received in the days first..last and the reversals dated in them, by date:
+    together they come to the cash book's donations of the period. Two queries."""
+    lines = [
+        DonationLine(donation=d, date=d.date, amount=d.amount)
+        for d in Donation.objects.filter(date__range=(first, last))
+    ]
+    lines += [
+        DonationLine(donation=r.donation, date=r.date, amount=-r.donation.amount, reversal=r)
+        for r in DonationReversal.objects.filter(date__range=(first, last)).select_related("donation")
+    ]
+    return sorted(lines, key=lambda line: (line.date, line.reversal is not None, line.donation.pk))
 
 
 # The 5 % levy on savings deposits: computed by the savings groups (groups.selectors.levy_owed,
@@ -371,31 +491,92 @@ def round_savings(first: datetime.date, last: datetime.date) -> list[RoundSaving
 # Stock of goods.
 
 
-def stock_on_hand(product: Product) -> int:
-    """Units of the product in stock: the sum of its movements."""
-    return product.stock_movements.aggregate(total=Sum("quantity"))["total"] or 0
+def stock_on_hand(product: Product, *, as_of: datetime.date | None = None) -> int:
+    """Units of the product in stock (at the end of `as_of`, when given): the sum of its movements."""
+    rows = product.stock_movements.all() if as_of is None else product.stock_movements.filter(date__lte=as_of)
+    return rows.aggregate(total=Sum("quantity"))["total"] or 0
+
+
+def goods_available(product: Product, day: datetime.date) -> int:
+    """Units of the product that can leave the stock on `day` without it going below zero then or
+    on any later day. One query."""
+    moves = [(d, Decimal(q)) for d, q in product.stock_movements.values_list("date", "quantity")]
+    return int(_lowest_from(moves, day))
+
+
+@dataclass
+class GoodsLedger:
+    """One product's stock over a period, in its member units. The value at cost is what the
+    units held at the end cost: each movement at its unit cost, from the last day the stock was
+    empty (a stock that runs out holds nothing, whatever its units cost)."""
+
+    product: Product
+    opening: int = 0
+    received: int = 0  # into stock: left over from a round, or a member's share given back
+    given_out: int = 0  # out of stock (a positive number)
+    spoiled: int = 0  # a positive number
+    counted: int = 0  # what counts found beyond (+) or short of (−) the stock
+    closing: int = 0
+    value: Decimal = ZERO  # of the closing units, at cost
+    since: datetime.date | None = None  # the oldest of the closing units came in on
+
+    @property
+    def balanced(self) -> bool:
+        return self.opening + self.received - self.given_out - self.spoiled + self.counted == self.closing
+
+
+def goods_ledgers(first: datetime.date, last: datetime.date) -> list[GoodsLedger]:
+    """Per product with stock or movements in the days first..last, by name: its ledger for the
+    period. One query."""
+    ledgers: dict[int, GoodsLedger] = {}
+    value = Decimal(0)
+    moves = (
+        StockMovement.objects.filter(date__lte=last).select_related("product").order_by("product__name", "date", "id")
+    )
+    for move in moves:
+        ledger = ledgers.get(move.product_id)
+        if ledger is None:
+            ledger = ledgers[move.product_id] = GoodsLedger(product=move.product)
+            value = Decimal(0)
+        if move.date < first:
+            ledger.opening += move.quantity
+        elif move.kind == StockKind.IN:
+            ledger.received += move.quantity
+        elif move.kind == StockKind.OUT:
+            ledger.given_out -= move.quantity
+        elif move.kind == StockKind.SPOILED:
+            ledger.spoiled -= move.quantity
+        else:
+            ledger.counted += move.quantity
+        if ledger.closing == 0 and move.quantity > 0:
+            ledger.since = move.date
+        ledger.closing += move.quantity
+        value += move.quantity * move.unit_cost
+        if ledger.closing == 0:
+            ledger.since, value = None, Decimal(0)
+        ledger.value = value.quantize(CENT)
+    return [
+        ledger
+        for ledger in ledgers.values()
+        if ledger.opening or ledger.closing or ledger.received or ledger.given_out or ledger.spoiled or ledger.counted
+    ]
 
 
 def stock_levels(today: datetime.date | None = None) -> list[dict]:
-    """Per product in stock: units, value at cost, and since when the oldest of those units has
-    been held (the stock was last empty just before then). One query."""
-    levels: dict[int, dict] = {}
-    for movement in StockMovement.objects.select_related("product").order_by("product__name", "date", "id"):
-        level = levels.setdefault(
-            movement.product_id,
-            {"product": movement.product, "units": 0, "value": Decimal("0"), "since": None},
-        )
-        if level["units"] == 0 and movement.quantity > 0:
-            level["since"] = movement.date
-        level["units"] += movement.quantity
-        level["value"] += movement.quantity * movement.unit_cost
-        if level["units"] == 0:
-            level["since"], level["value"] = None, Decimal("0")
-    rows = [level for level in levels.values() if level["units"]]
-    for row in rows:
-        row["value"] = row["value"].quantize(CENT)
-        row["days"] = (today - row["since"]).days if today and row["since"] else None
-    return rows
+    """Per product in stock (on `today`, or now): units, value at cost, and since when the oldest
+    of those units has been held (the stock was last empty just before then). One query."""
+    day = today or datetime.date.max
+    return [
+        {
+            "product": ledger.product,
+            "units": ledger.closing,
+            "value": ledger.value,
+            "since": ledger.since,
+            "days": (today - ledger.since).days if today and ledger.since else None,
+        }
+        for ledger in goods_ledgers(day, day)
+        if ledger.closing
+    ]
 
 
 # Production of cleaning liquids.
@@ -407,33 +588,161 @@ def material_stock(material: RawMaterial) -> tuple[Decimal, Decimal]:
     return totals["q"] or Decimal("0"), totals["v"] or ZERO
 
 
+def material_available(material: RawMaterial, day: datetime.date) -> Decimal:
+    """How much of the material can leave the stock on `day` without it going below zero then or
+    on any later day. One query."""
+    return _lowest_from(list(material.movements.values_list("date", "quantity")), day)
+
+
+def _liquid_moves(recipe: Recipe) -> list[tuple[datetime.date, Decimal]]:
+    """The litres of a liquid coming in (batches) and going out (batches reversed, shares and
+    sales, a sale reversed coming back), each on its day. Three queries."""
+    return (
+        list(recipe.batches.values_list("date", "litres"))
+        + [
+            (d, -litres)
+            for d, litres in BatchReversal.objects.filter(batch__recipe=recipe).values_list("date", "batch__litres")
+        ]
+        + [(d, -litres) for d, litres in recipe.sales.values_list("date", "litres")]
+    )
+
+
 def liquid_in_stock(recipe: Recipe) -> Decimal:
-    """Litres of a liquid made and not yet shared or sold."""
-    made = recipe.batches.aggregate(t=Sum("litres"))["t"] or ZERO
-    sold = recipe.sales.aggregate(t=Sum("litres"))["t"] or ZERO
-    return made - sold
+    """Litres of a liquid made (less the batches reversed) and not yet shared or sold."""
+    return sum((litres for _d, litres in _liquid_moves(recipe)), ZERO)
+
+
+def liquid_available(recipe: Recipe, day: datetime.date) -> Decimal:
+    """Litres of a liquid that can leave the stock on `day` without it going below zero then or on
+    any later day."""
+    return _lowest_from(_liquid_moves(recipe), day)
 
 
 def recent_batches(count: int) -> list[Batch]:
-    return list(Batch.objects.select_related("recipe").order_by("-date", "-id")[:count])
+    """The latest batches, each with its `reversal` when it was reversed."""
+    return list(Batch.objects.select_related("recipe", "reversal").order_by("-date", "-id")[:count])
+
+
+def batch_materials(batch: Batch) -> list[MaterialMovement]:
+    """What the batch took from the stock of materials and, if it was reversed, gave back."""
+    return list(batch.materials_used.select_related("material").order_by("date", "id"))
 
 
 @dataclass
-class LiquidFigures:
-    recipe: Recipe
-    made: Decimal
-    sold: Decimal
-    cost: Decimal
-    income: Decimal
+class MaterialLedger:
+    """One raw material's stock over a period, in its own unit, and its value at cost at the end."""
+
+    material: RawMaterial
+    opening: Decimal
+    bought: Decimal
+    returned: Decimal  # back from batches reversed
+    used: Decimal  # in batches (a positive number)
+    spoiled: Decimal  # a positive number
+    purchases_reversed: Decimal  # a positive number
+    counted: Decimal  # what counts found beyond (+) or short of (−) the stock
+    closing: Decimal
+    value: Decimal  # of the closing quantity, at cost
 
     @property
-    def in_stock(self) -> Decimal:
-        return self.made - self.sold
+    def balanced(self) -> bool:
+        came_in = self.bought + self.returned
+        went_out = self.used + self.spoiled + self.purchases_reversed
+        return self.opening + came_in - went_out + self.counted == self.closing
+
+
+def material_ledgers(first: datetime.date, last: datetime.date) -> list[MaterialLedger]:
+    """Per raw material with stock or movements in the days first..last, by name: its ledger for
+    the period. One query."""
+    period = Q(movements__date__gte=first)
+
+    def moved(kind: str) -> Sum:
+        return Sum("movements__quantity", filter=period & Q(movements__kind=kind))
+
+    rows = (
+        RawMaterial.objects.filter(movements__date__lte=last)
+        .annotate(
+            opening=Sum("movements__quantity", filter=Q(movements__date__lt=first)),
+            bought=moved(MaterialKind.BOUGHT),
+            returned=moved(MaterialKind.RETURNED),
+            used=moved(MaterialKind.USED),
+            spoiled=moved(MaterialKind.SPOILED),
+            purchases_reversed=moved(MaterialKind.REVERSED),
+            counted=moved(MaterialKind.COUNTED),
+            closing=Sum("movements__quantity"),
+            value=Sum("movements__value"),
+            moves=Count("movements", filter=period),
+        )
+        .order_by("name")
+    )
+    zero = Decimal(0)
+    return [
+        MaterialLedger(
+            material=m,
+            opening=m.opening or zero,
+            bought=m.bought or zero,
+            returned=m.returned or zero,
+            used=-(m.used or zero),
+            spoiled=-(m.spoiled or zero),
+            purchases_reversed=-(m.purchases_reversed or zero),
+            counted=m.counted or zero,
+            closing=m.closing or zero,
+            value=m.value or ZERO,
+        )
+        for m in rows
+        if m.moves or m.closing or m.opening
+    ]
+
+
+def material_levels() -> list[dict]:
+    """Per raw material: quantity in stock and its value at cost now (the material_ledgers' way).
+    Two queries."""
+    ledgers = {ledger.material.pk: ledger for ledger in material_ledgers(datetime.date.max, datetime.date.max)}
+    return [
+        {
+            "material": m,
+            "quantity": ledgers[m.pk].closing if m.pk in ledgers else Decimal("0"),
+            "value": ledgers[m.pk].value if m.pk in ledgers else ZERO,
+        }
+        for m in RawMaterial.objects.order_by("name")
+    ]
+
+
+@dataclass
+class LiquidLedger:
+    """One liquid over a period, in litres: made by the batches of the period, out with the
+    batches reversed in it, shared and sold (net of the sales reversed), and what each litre left
+    at the end cost on average over everything made by then."""
+
+    recipe: Recipe
+    opening: Decimal = ZERO
+    made: Decimal = ZERO
+    reversed: Decimal = ZERO  # litres of the batches reversed in the period
+    sold: Decimal = ZERO  # shared to members and sold in the community
+    closing: Decimal = ZERO
+    batches: int = 0  # made in the period
+    batches_reversed: int = 0  # reversed in the period
+    cost: Decimal = ZERO  # of the materials of the period's batches, less those reversed in it
+    made_by_end: Decimal = ZERO  # litres made up to the last day, less the batches reversed by then
+    cost_by_end: Decimal = ZERO  # their cost
+
+    @property
+    def balanced(self) -> bool:
+        return self.opening + self.made - self.reversed - self.sold == self.closing
+
+    @property
+    def batches_net(self) -> int:
+        """Batches made in the period, less those reversed in it."""
+        return self.batches - self.batches_reversed
+
+    @property
+    def made_net(self) -> Decimal:
+        """Litres made in the period, less those of the batches reversed in it."""
+        return self.made - self.reversed
 
     @property
     def cost_per_litre(self) -> Decimal | None:
-        """Average cost of a litre over every batch made."""
-        return (self.cost / self.made).quantize(CENT) if self.made else None
+        """Average cost of a litre over every batch made by the end (none reversed)."""
+        return (self.cost_by_end / self.made_by_end).quantize(CENT) if self.made_by_end else None
 
     @property
     def margin_per_litre(self) -> Decimal | None:
@@ -441,43 +750,48 @@ class LiquidFigures:
         cost = self.cost_per_litre
         return self.recipe.member_price - cost if cost is not None else None
 
+    @property
+    def value(self) -> Decimal:
+        """The litres left at the end, at the average cost of what was made by then."""
+        if not self.made_by_end:
+            return ZERO
+        return (self.cost_by_end * self.closing / self.made_by_end).quantize(CENT)
 
-def liquid_figures() -> list[LiquidFigures]:
-    """Per liquid: litres made and sold, cost of the batches, income from sales. Three queries."""
-    made = {
-        r["recipe"]: r
-        for r in Batch.objects.order_by().values("recipe").annotate(litres=Sum("litres"), cost=Sum("cost"))
-    }
-    sold = {
-        r["recipe"]: r
-        for r in LiquidSale.objects.order_by().values("recipe").annotate(litres=Sum("litres"), income=Sum("amount"))
-    }
-    return [
-        LiquidFigures(
-            recipe=recipe,
-            made=made.get(recipe.pk, {}).get("litres") or ZERO,
-            sold=sold.get(recipe.pk, {}).get("litres") or ZERO,
-            cost=made.get(recipe.pk, {}).get("cost") or ZERO,
-            income=sold.get(recipe.pk, {}).get("income") or ZERO,
+
+def liquid_ledgers(first: datetime.date, last: datetime.date) -> list[LiquidLedger]:
+    """Per liquid (every recipe), by name: its ledger for the days first..last. One query."""
+    periods = {"before": ("lt", first), "during": ("range", (first, last)), "by_end": ("lte", last)}
+    sales = LiquidSale.objects.filter(recipe=OuterRef("pk")).order_by().values("recipe")
+    figures: dict[str, Aggregate | Subquery] = {}
+    for period, (lookup, value) in periods.items():
+        # A batch's reversal is one row at most: joining it adds no row to sum twice.
+        for kind, day in (("made", f"batches__date__{lookup}"), ("undone", f"batches__reversal__date__{lookup}")):
+            figures[f"{kind}_{period}"] = Sum("batches__litres", filter=Q(**{day: value}))
+            figures[f"{kind}_cost_{period}"] = Sum("batches__cost", filter=Q(**{day: value}))
+            figures[f"{kind}_count_{period}"] = Count("batches", filter=Q(**{day: value}))
+        figures[f"sold_{period}"] = Subquery(
+            sales.filter(**{f"date__{lookup}": value}).annotate(t=Sum("litres")).values("t"),
+            output_field=DecimalField(),
         )
-        for recipe in Recipe.objects.order_by("name")
-    ]
-
-
-def material_levels() -> list[dict]:
-    """Per raw material: quantity in stock and its value at cost. Two queries."""
-    sums = {
-        r["material"]: r
-        for r in MaterialMovement.objects.order_by().values("material").annotate(q=Sum("quantity"), v=Sum("value"))
-    }
-    return [
-        {
-            "material": m,
-            "quantity": sums.get(m.pk, {}).get("q") or Decimal("0"),
-            "value": sums.get(m.pk, {}).get("v") or ZERO,
-        }
-        for m in RawMaterial.objects.order_by("name")
-    ]
+    ledgers = []
+    for recipe in Recipe.objects.annotate(**figures).order_by("name"):
+        f = {name: getattr(recipe, name) or ZERO for name in figures}
+        ledgers.append(
+            LiquidLedger(
+                recipe=recipe,
+                opening=f["made_before"] - f["undone_before"] - f["sold_before"],
+                made=f["made_during"],
+                reversed=f["undone_during"],
+                sold=f["sold_during"],
+                closing=f["made_by_end"] - f["undone_by_end"] - f["sold_by_end"],
+                batches=int(f["made_count_during"]),
+                batches_reversed=int(f["undone_count_during"]),
+                cost=f["made_cost_during"] - f["undone_cost_during"],
+                made_by_end=f["made_by_end"] - f["undone_by_end"],
+                cost_by_end=f["made_cost_by_end"] - f["undone_cost_by_end"],
+            )
+        )
+    return ledgers
 
 
 # The enterprise statement.
@@ -485,49 +799,88 @@ def material_levels() -> list[dict]:
 
 @dataclass
 class Statement:
+    """The enterprise over the days first..last: the cash book by kind (by the date money changed
+    hands), each stock at the end at cost, what members saved on the rounds picked up in the
+    period (by pick-up date), and, when asked for, the 5 % levy the savings deposits for the
+    period's months owe (by the month a saving is for)."""
+
     first: datetime.date
     last: datetime.date
-    opening_cash: Decimal
-    closing_cash: Decimal
-    donations: Decimal
-    levy: Decimal
-    purchases: Decimal
-    production_costs: Decimal
-    sales: Decimal
-    goods_stock: Decimal
-    materials_stock: Decimal
-    liquids_stock: Decimal
+    cash: CashLedger
+    goods: list[GoodsLedger]
+    materials: list[MaterialLedger]
+    liquids: list[LiquidLedger]
     members_saved: Decimal
+    levy_owed: Decimal | None = None  # by the month a saving is for; None when not asked for
+
+    def _kind(self, kind: str) -> Decimal:
+        return self.cash.by_kind.get(kind, ZERO)
+
+    @property
+    def opening_cash(self) -> Decimal:
+        return self.cash.opening
+
+    @property
+    def closing_cash(self) -> Decimal:
+        return self.cash.closing
+
+    @property
+    def donations(self) -> Decimal:
+        """Donations received in the period, less those reversed in it."""
+        return self._kind(CashKind.DONATION)
+
+    @property
+    def levy_posted(self) -> Decimal:
+        """The levy posted into the cash book in the period, by the date of posting, whatever
+        months it levied."""
+        return self._kind(CashKind.LEVY)
+
+    @property
+    def purchases(self) -> Decimal:
+        return -self._kind(CashKind.PURCHASE)
+
+    @property
+    def production_costs(self) -> Decimal:
+        return -self._kind(CashKind.COST)
+
+    @property
+    def sales(self) -> Decimal:
+        return self._kind(CashKind.SALE)
 
     @property
     def capital_in(self) -> Decimal:
-        return self.donations + self.levy
+        """Donations and levy that came into the cash book in the period."""
+        return self.donations + self.levy_posted
+
+    @property
+    def goods_stock(self) -> Decimal:
+        return sum((ledger.value for ledger in self.goods), ZERO)
+
+    @property
+    def materials_stock(self) -> Decimal:
+        return sum((ledger.value for ledger in self.materials), ZERO)
+
+    @property
+    def liquids_stock(self) -> Decimal:
+        return sum((ledger.value for ledger in self.liquids), ZERO)
 
     @property
     def stock_value(self) -> Decimal:
         return self.goods_stock + self.materials_stock + self.liquids_stock
 
 
-def statement(first: datetime.date, last: datetime.date) -> Statement:
-    """The enterprise for the days first..last: money in and out of the cash book by kind (each
-    net of its reversals), cash and stock value at both ends, and what members saved on the
-    rounds picked up in the period (saved_against_retail). A fixed number of queries."""
-    by_kind = dict(
-        CashEntry.objects.filter(date__range=(first, last))
-        .order_by()
-        .values("kind")
-        .annotate(t=Sum("amount"))
-        .values_list("kind", "t")
-    )
-    opening = CashEntry.objects.filter(date__lt=first).aggregate(t=Sum("amount"))["t"] or ZERO
-    closing = CashEntry.objects.filter(date__lte=last).aggregate(t=Sum("amount"))["t"] or ZERO
-    goods = StockMovement.objects.filter(date__lte=last).aggregate(v=Sum(F("quantity") * F("unit_cost")))["v"] or ZERO
-    materials = MaterialMovement.objects.filter(date__lte=last).aggregate(v=Sum("value"))["v"] or ZERO
-    made = Batch.objects.filter(date__lte=last).aggregate(litres=Sum("litres"), cost=Sum("cost"))
-    sold = LiquidSale.objects.filter(date__lte=last).aggregate(litres=Sum("litres"))["litres"] or ZERO
-    liquids = ZERO
-    if made["litres"]:
-        liquids = (made["cost"] / made["litres"]) * (made["litres"] - sold)
+def levy_owed_for(first: datetime.date, last: datetime.date) -> Decimal:
+    """The 5 % levy the savings deposits for the months of first..last (any day of each) owe the
+    enterprise, by the month a saving is for (groups.selectors.levy_owed per group and month, the
+    sum of those). One query."""
+    return levy_of(levies_by_group_and_month(month_start(first), month_start(last)))
+
+
+def statement(first: datetime.date, last: datetime.date, *, with_levy_owed: bool = True) -> Statement:
+    """The enterprise for the days first..last, from the rows dated up to the last day: the cash
+    book by kind, each stock's ledger, what members saved on the rounds picked up in the period
+    (saved_against_retail), and the levy owed for its months unless `with_levy_owed` is False (a
+    period "since the beginning" has no months to levy). A fixed number of queries."""
     saved = (
         Allocation.objects.filter(order__item__round__pickup_on__range=(first, last)).aggregate(
             v=Sum(saved_against_retail())
@@ -537,15 +890,10 @@ def statement(first: datetime.date, last: datetime.date) -> Statement:
     return Statement(
         first=first,
         last=last,
-        opening_cash=opening,
-        closing_cash=closing,
-        donations=by_kind.get(CashKind.DONATION) or ZERO,
-        levy=by_kind.get(CashKind.LEVY) or ZERO,
-        purchases=-(by_kind.get(CashKind.PURCHASE) or ZERO),
-        production_costs=-(by_kind.get(CashKind.COST) or ZERO),
-        sales=by_kind.get(CashKind.SALE) or ZERO,
-        goods_stock=Decimal(goods).quantize(CENT),
-        materials_stock=Decimal(materials).quantize(CENT),
-        liquids_stock=Decimal(liquids).quantize(CENT),
+        cash=cash_ledger(first, last),
+        goods=goods_ledgers(first, last),
+        materials=material_ledgers(first, last),
+        liquids=liquid_ledgers(first, last),
         members_saved=Decimal(saved).quantize(CENT),
+        levy_owed=levy_owed_for(first, last) if with_levy_owed else None,
     )

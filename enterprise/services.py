@@ -21,10 +21,12 @@ from . import selectors
 from .models import (
     Allocation,
     Batch,
+    BatchReversal,
     BuyingRound,
     CashEntry,
     CashKind,
     Donation,
+    DonationReversal,
     LevyLine,
     LevyPosting,
     LiquidSale,
@@ -123,18 +125,38 @@ def levy_post(*, first: datetime.date, last: datetime.date, date: datetime.date,
     return posting
 
 
+def _check_correction(*, date: datetime.date, reason: str, of: datetime.date) -> str:
+    """The reason of a correction, stripped; refused without one, or dated before what it corrects."""
+    errors = {}
+    if not reason.strip():
+        errors["reason"] = _("Say why the row is reversed.")
+    if date < of:
+        errors["date"] = _("A reversal cannot be dated before the row it reverses.")
+    if errors:
+        raise ValidationError(errors)
+    return reason.strip()
+
+
 @transaction.atomic
 def cash_reverse(*, entry: CashEntry, date: datetime.date, reason: str, user: User) -> CashEntry:
-    """Undo a cash book row with one of opposite amount that points to it and says why."""
+    """Undo a cash book row with one of opposite amount that points to it and says why, dated the
+    day of the correction, and undo what the row was for with it: a levy posting frees its months,
+    a sale's litres and a member's payment come back, a purchase of material leaves the stock
+    (refused when part of it has been used since), a donation is marked reversed
+    (donation_reverse)."""
     entry = CashEntry.objects.select_for_update().get(pk=entry.pk)
+    if entry.donation is not None:
+        return donation_reverse(donation=entry.donation, date=date, reason=reason, user=user).cash_entry
+    return _cash_reverse(entry=entry, date=date, reason=reason, user=user)
+
+
+def _cash_reverse(*, entry: CashEntry, date: datetime.date, reason: str, user: User) -> CashEntry:
+    """cash_reverse, on a row already locked."""
     if entry.is_reversal:
         raise ValidationError(_("A reversal cannot itself be reversed; post a new row instead."))
     if CashEntry.objects.filter(reverses=entry).exists():
         raise ValidationError(_("This row was already reversed."), code="already_reversed")
-    if not reason.strip():
-        raise ValidationError({"reason": _("Say why the row is reversed.")})
-    if date < entry.date:
-        raise ValidationError({"date": _("A reversal cannot be dated before the row it reverses.")})
+    reason = _check_correction(date=date, reason=reason, of=entry.date)
     undo: LevyPosting | None = None
     if entry.levy_posting is not None:
         # Reversing a levy posting frees its months to be posted again: the negative of each of its
@@ -164,8 +186,8 @@ def cash_reverse(*, entry: CashEntry, date: datetime.date, reason: str, user: Us
     material: MaterialMovement | None = None
     if entry.material_movement is not None:
         bought = entry.material_movement
-        on_hand, _value = selectors.material_stock(bought.material)
-        if on_hand < bought.quantity:
+        RawMaterial.objects.select_for_update().get(pk=bought.material_id)
+        if selectors.material_available(bought.material, date) < bought.quantity:
             raise ValidationError(
                 _("Part of this material has been used since: correct the stock with a count instead.")
             )
@@ -194,13 +216,29 @@ def cash_reverse(*, entry: CashEntry, date: datetime.date, reason: str, user: Us
         amount=-entry.amount,
         description=_("Reversal: %(description)s") % {"description": entry.description},
         reverses=entry,
-        reason=reason.strip(),
+        reason=reason,
         levy_posting=undo,
         member_payment=payment,
         liquid_sale=sale,
         material_movement=material,
         buying_round_id=entry.buying_round_id,
         posted_by=user,
+    )
+
+
+@transaction.atomic
+def donation_reverse(*, donation: Donation, date: datetime.date, reason: str, user: User) -> DonationReversal:
+    """Cancel a donation: its cash book row is reversed (a row of opposite amount, dated the day of
+    the correction, saying why) and the donation is marked reversed from that day by a record
+    that points to both. Every total of donations as of an earlier day keeps it; every total from
+    that day on leaves it out. A donation is reversed once; the reason is required, and the date
+    cannot come before the donation's."""
+    entry = CashEntry.objects.select_for_update().get(donation=donation)
+    if DonationReversal.objects.filter(donation=donation).exists():
+        raise ValidationError(_("This donation was already reversed."), code="already_reversed")
+    cash = _cash_reverse(entry=entry, date=date, reason=reason, user=user)
+    return DonationReversal.objects.create(
+        donation=donation, cash_entry=cash, date=date, reason=cash.reason, posted_by=user
     )
 
 
@@ -425,7 +463,8 @@ def allocation_override(
     change = quantity - allocation.quantity
     if change == 0:
         return allocation
-    if change > 0 and selectors.stock_on_hand(item.product) < change:
+    Product.objects.select_for_update().get(pk=item.product_id)  # one taker of the stock at a time
+    if change > 0 and selectors.goods_available(item.product, date) < change:
         raise ValidationError({"quantity": _("There is not enough in stock to give more.")})
     StockMovement.objects.create(
         product=item.product,
@@ -512,7 +551,7 @@ def batch_make(
 ) -> Batch:
     """Make a batch: each ingredient (times the scale) leaves the stock at its average cost, and
     the batch carries the sum as its cost. A batch that needs more of a material than is in stock
-    is refused and nothing is written."""
+    on its day (and stays there on every later day) is refused and nothing is written."""
     ingredients = list(recipe.ingredients.select_related("material"))
     if not ingredients:
         raise ValidationError(_("The recipe has no ingredients yet."))
@@ -522,15 +561,18 @@ def batch_make(
     short: list[str] = []
     for ingredient in ingredients:
         needed = (ingredient.quantity * scale).quantize(QUANTITY)
+        # What is in stock on the batch's day and stays there: a material bought later, or
+        # already taken by a later batch, is not there to use.
+        available = selectors.material_available(ingredient.material, date)
         on_hand, value = selectors.material_stock(ingredient.material)
-        if needed > on_hand:
+        if needed > available:
             short.append(
                 _("%(material)s: needs %(needed)s %(unit)s, %(on_hand)s in stock")
                 % {
                     "material": ingredient.material.name,
                     "needed": format_quantity(needed),
                     "unit": ingredient.material.unit,
-                    "on_hand": format_quantity(on_hand),
+                    "on_hand": format_quantity(max(available, Decimal(0))),
                 }
             )
         else:
@@ -553,13 +595,56 @@ def batch_make(
 
 
 @transaction.atomic
+def batch_reverse(*, batch: Batch, date: datetime.date, reason: str, user: User) -> BatchReversal:
+    """Undo a batch, saying why: its materials come back into stock at the value they left it,
+    and its litres leave the stock of the liquid, both dated the day of the correction. Refused
+    when the litres are no longer there to take back: shared or sold since, so that fewer than
+    the batch made are left on that day or a later one. A batch is reversed once; the reason is
+    required, and the date cannot come before the batch's."""
+    Recipe.objects.select_for_update().get(pk=batch.recipe_id)  # the lock liquid_sell takes
+    batch = Batch.objects.select_related("recipe").get(pk=batch.pk)
+    if BatchReversal.objects.filter(batch=batch).exists():
+        raise ValidationError(_("This batch was already reversed."), code="already_reversed")
+    reason = _check_correction(date=date, reason=reason, of=batch.date)
+    left = selectors.liquid_available(batch.recipe, date)
+    if left < batch.litres:
+        raise ValidationError(
+            _(
+                "Only %(left)s of the %(litres)s litres this batch made are left from %(date)s on: the rest has been "
+                "shared or sold. Reverse those sales in the cash book first."
+            )
+            % {
+                "left": format_quantity(max(left, ZERO)),
+                "litres": format_quantity(batch.litres),
+                "date": be_date(date),
+            },
+            code="litres_gone",
+        )
+    reversal = BatchReversal.objects.create(batch=batch, date=date, reason=reason, posted_by=user)
+    MaterialMovement.objects.bulk_create(
+        MaterialMovement(
+            material_id=used.material_id,
+            date=date,
+            kind=MaterialKind.RETURNED,
+            quantity=-used.quantity,
+            value=-used.value,
+            batch=batch,
+            posted_by=user,
+        )
+        for used in batch.materials_used.filter(kind=MaterialKind.USED)
+    )
+    return reversal
+
+
+@transaction.atomic
 def liquid_sell(
     *, recipe: Recipe, buyer: str, member: Member | None, litres: Decimal, date: datetime.date, user: User
 ) -> LiquidSale:
     """Share litres to a member at the member price or sell them in the community at the
-    community price; the money goes into the cash book. Never more than has been made."""
+    community price; the money goes into the cash book. Never more than is left on the sale's day
+    and on every later day, so the stock of the liquid is never below zero on any day."""
     Recipe.objects.select_for_update().get(pk=recipe.pk)
-    in_stock = selectors.liquid_in_stock(recipe)
+    in_stock = max(selectors.liquid_available(recipe, date), ZERO)
     if litres > in_stock:
         raise ValidationError({"litres": _("Only %(litres)s litres are left.") % {"litres": format_quantity(in_stock)}})
     price = recipe.member_price if buyer == LiquidSale.Buyer.MEMBER else recipe.community_price
@@ -588,17 +673,19 @@ def liquid_sell(
 def stock_move(
     *, product: Product, kind: str, quantity: int, date: datetime.date, note: str, user: User
 ) -> StockMovement:
-    """Take units out of stock (given out, spoiled), or set it to what a count found (`quantity`
-    is then the units counted). Stock never goes below zero."""
+    """Take units out of stock (given out, spoiled), or set it to what a count found on `date`
+    (`quantity` is then the units counted). Stock never goes below zero, on `date` or any later
+    day."""
     Product.objects.select_for_update().get(pk=product.pk)
     if kind not in (StockKind.OUT, StockKind.SPOILED, StockKind.COUNTED):
         raise ValidationError({"kind": _("Goods come into stock only from a buying round.")})
-    on_hand = selectors.stock_on_hand(product)
+    on_hand = selectors.stock_on_hand(product, as_of=date)
     change = quantity - on_hand if kind == StockKind.COUNTED else -quantity
     if change == 0:
         raise ValidationError({"quantity": _("The count matches the stock: nothing to correct.")})
-    if on_hand + change < 0:
-        raise ValidationError({"quantity": _("Only %(units)s units are in stock.") % {"units": on_hand}})
+    available = selectors.goods_available(product, date)
+    if change < 0 and available + change < 0:
+        raise ValidationError({"quantity": _("Only %(units)s units are in stock.") % {"units": max(available, 0)}})
     last_cost = (
         product.stock_movements.filter(kind=StockKind.IN)
         .order_by("-date", "-id")

@@ -11,6 +11,7 @@ urlpatterns = [
     path("donations/", views.donation_list, name="donations"),
     path("donations/new/", views.donation_new, name="donation_new"),
     path("donations/<int:pk>/", views.donation_acknowledgement, name="donation"),
+    path("donations/<int:pk>/reverse/", views.donation_reverse, name="donation_reverse"),
     path("levy/", views.levy, name="levy"),
     path("rounds/", views.round_list, name="rounds"),
     path("rounds/new/", views.round_new, name="round_new"),
@@ -28,5 +29,6 @@ urlpatterns = [
     path("statement.xlsx", views.statement_xlsx, name="statement_xlsx"),
     path("production/materials/", views.material_buy, name="material_buy"),
     path("production/batches/", views.batch_new, name="batch_new"),
+    path("production/batches/<int:pk>/", views.batch_detail, name="batch"),
     path("production/sales/", views.liquid_sale, name="liquid_sale"),
 ]

@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -8,17 +10,16 @@ from django.views.decorators.http import require_http_methods
 
 from groups import selectors as group_selectors
 from songkhla_network.excel import xlsx_response
-from songkhla_network.forms import MonthRangeForm
+from songkhla_network.forms import MonthRangeForm, add_service_error
 from songkhla_network.pdf import pdf_response
 from songkhla_network.roles import group_reader_required, leader_required, staff_required, treasurer_required
-from songkhla_network.thai import be_date, be_month, be_month_slug, format_baht
+from songkhla_network.thai import be_date, be_date_input, be_month, be_month_slug, format_baht
 
 from . import access, excel, selectors, services
 from .forms import (
     AllocationForm,
-    AsOfForm,
     BatchForm,
-    CashReversalForm,
+    CashPeriodForm,
     CloseRoundForm,
     DonationForm,
     LevyForm,
@@ -27,6 +28,7 @@ from .forms import (
     OrderSheetForm,
     PaymentForm,
     ReceiveForm,
+    ReversalForm,
     RoundForm,
     StockMoveForm,
     quantity_key_ids,
@@ -54,18 +56,21 @@ def overview(request):
 
 @staff_required
 def cash_book(request):
-    form = AsOfForm(request.GET or None)
-    as_of = form.cleaned_data["as_of"] if form.is_valid() else None
-    paginator = Paginator(selectors.cash_book(as_of), 50)
+    form = CashPeriodForm(request.GET or None)
+    first, last = form.period(selectors.BEGINNING)
+    paginator = Paginator(selectors.cash_book(first, last), 50)
     page = paginator.get_page(request.GET.get("page") or paginator.num_pages)
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "enterprise/cash_book.html",
         {
             "form": form,
             "page": page,
-            "as_of": as_of,
-            "balance": selectors.cash_balance(as_of),
+            "ledger": selectors.cash_ledger(first, last),
+            "from_the_beginning": first == selectors.BEGINNING,
+            "query": query.urlencode(),
             "can_post": access.keeps_the_books(request.user),
         },
     )
@@ -75,14 +80,14 @@ def cash_book(request):
 @require_http_methods(["GET", "POST"])
 def cash_reverse(request, pk):
     entry = access.cash_entry_for_reversing(request.user, pk)
-    form = CashReversalForm(request.POST or None)
+    form = ReversalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.cash_reverse(
                 entry=entry, date=form.cleaned_data["date"], reason=form.cleaned_data["reason"], user=request.user
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("The row was reversed."))
             return redirect("enterprise:cash_book")
@@ -92,11 +97,16 @@ def cash_reverse(request, pk):
 @staff_required
 def donation_list(request):
     donations = selectors.donations()
-    total = sum((d.amount for d in donations if not d.is_reversed), selectors.ZERO)
+    today = timezone.localdate()
     return render(
         request,
         "enterprise/donation_list.html",
-        {"donations": donations, "total": total, "can_post": access.keeps_the_books(request.user)},
+        {
+            "donations": donations,
+            "total": selectors.donation_total(donations, today),
+            "today": today,
+            "can_post": access.keeps_the_books(request.user),
+        },
     )
 
 
@@ -114,7 +124,27 @@ def donation_new(request):
 @staff_required
 def donation_acknowledgement(request, pk):
     donation = access.donation_for_reading(request.user, pk)
-    return render(request, "enterprise/donation_acknowledgement.html", {"donation": donation})
+    return render(
+        request,
+        "enterprise/donation_acknowledgement.html",
+        {"donation": donation, "can_reverse": access.may_reverse_donation(request.user, donation)},
+    )
+
+
+@leader_required
+@require_http_methods(["GET", "POST"])
+def donation_reverse(request, pk):
+    donation = access.donation_for_reversing(request.user, pk)
+    form = ReversalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.donation_reverse(donation=donation, user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("The donation was reversed."))
+            return redirect("enterprise:donation", pk=donation.pk)
+    return render(request, "enterprise/donation_reverse.html", {"donation": donation, "form": form})
 
 
 @staff_required
@@ -371,6 +401,12 @@ def allocation_change(request, pk):
     return render(request, "enterprise/allocation_form.html", {"allocation": allocation, "form": form})
 
 
+def _period(request, default="year"):
+    """The period of months a ledger page shows, from its query: (form, first day, last day)."""
+    form = MonthRangeForm(request.GET, default=default)
+    return (form, *form.days())
+
+
 @staff_required
 @require_http_methods(["GET", "POST"])
 def stock(request):
@@ -381,14 +417,24 @@ def stock(request):
             try:
                 services.stock_move(user=request.user, **form.cleaned_data)
             except ValidationError as error:
-                form.add_error(None, error)
+                add_service_error(form, error)
             else:
                 messages.success(request, _("Stock updated."))
                 return redirect("enterprise:stock")
     elif request.method == "POST":
         raise PermissionDenied
+    period_form, first, last = _period(request)
     return render(
-        request, "enterprise/stock.html", {"levels": selectors.stock_levels(timezone.localdate()), "form": form}
+        request,
+        "enterprise/stock.html",
+        {
+            "levels": selectors.stock_levels(timezone.localdate()),
+            "form": form,
+            "period_form": period_form,
+            "first": first,
+            "last": last,
+            "ledgers": selectors.goods_ledgers(first, last),
+        },
     )
 
 
@@ -397,15 +443,43 @@ def stock(request):
 
 @staff_required
 def production(request):
+    period_form, first, last = _period(request)
     return render(
         request,
         "enterprise/production.html",
         {
-            "liquids": selectors.liquid_figures(),
-            "materials": selectors.material_levels(),
             "batches": selectors.recent_batches(10),
+            "period_form": period_form,
+            "first": first,
+            "last": last,
+            "liquid_ledgers": selectors.liquid_ledgers(first, last),
+            "material_ledgers": selectors.material_ledgers(first, last),
             "can_post": access.keeps_the_books(request.user),
         },
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def batch_detail(request, pk):
+    batch = access.batch_for_reading(request.user, pk)
+    form = None
+    if access.may_reverse_batch(request.user, batch):
+        form = ReversalForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.batch_reverse(batch=batch, user=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                add_service_error(form, error)
+            else:
+                messages.success(request, _("The batch was reversed: its materials are back in stock."))
+                return redirect("enterprise:batch", pk=batch.pk)
+    elif request.method == "POST":
+        raise PermissionDenied
+    return render(
+        request,
+        "enterprise/batch_detail.html",
+        {"batch": batch, "materials": selectors.batch_materials(batch), "form": form},
     )
 
 
@@ -414,7 +488,7 @@ def _production_form(request, form, post, success, title):
         try:
             post(form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
         else:
             messages.success(request, success)
             return redirect("enterprise:production")
@@ -457,23 +531,23 @@ def liquid_sale(request):
     )
 
 
-def _statement_period(request):
-    form = MonthRangeForm(request.GET, default="year")
-    return (form, *form.days())
-
-
 @staff_required
 def statement(request):
-    form, first, last = _statement_period(request)
+    form, first, last = _period(request)
     return render(
         request,
         "enterprise/statement.html",
-        {"form": form, "statement": selectors.statement(first, last), "query": request.GET.urlencode()},
+        {
+            "form": form,
+            "statement": selectors.statement(first, last),
+            "query": request.GET.urlencode(),
+            "cash_query": urlencode({"first": be_date_input(first), "last": be_date_input(last)}),
+        },
     )
 
 
 @staff_required
 def statement_xlsx(request):
-    form, first, last = _statement_period(request)
+    form, first, last = _period(request)
     workbook = excel.statement_workbook(selectors.statement(first, last), selectors.cash_rows(first, last))
     return xlsx_response(workbook, f"enterprise-{be_month_slug(first)}-{be_month_slug(last)}.xlsx")

@@ -10,10 +10,12 @@ from decimal import Decimal
 
 from songkhla_network.demo_names import FIRST_NAMES, LAST_NAMES
 from songkhla_network.models import Community, Person
-from songkhla_network.thai import add_months, month_range
+from songkhla_network.thai import add_months, month_range, month_start
 
+from . import selectors
 from .models import (
     CollectionSheet,
+    Commitment,
     EntryKind,
     GroupStatus,
     GroupStatusChange,
@@ -90,9 +92,12 @@ def _ensure_group(community_name, *, changes, rng, members_range):
         used = set()
         people = Person.objects.bulk_create(_person(rng, community, used) for _ in range(rng.randrange(*members_range)))
         joined = changes[-1][1]
-        Member.objects.bulk_create(
-            Member(group=group, person=p, number=i, joined_on=joined, commitment=rng.choice(COMMITMENTS))
-            for i, p in enumerate(people, start=1)
+        members = Member.objects.bulk_create(
+            Member(group=group, person=p, number=i, joined_on=joined) for i, p in enumerate(people, start=1)
+        )
+        # Drawn in the same order as ever, so the demo's figures stay what the README says.
+        Commitment.objects.bulk_create(
+            Commitment(member=m, from_month=month_start(joined), amount=rng.choice(COMMITMENTS)) for m in members
         )
         for position, person in zip(
             [Officer.Position.CHAIR, Officer.Position.TREASURER, Officer.Position.SECRETARY], people, strict=False
@@ -101,26 +106,26 @@ def _ensure_group(community_name, *, changes, rng, members_range):
     return group
 
 
-def _paid(group, member, month, first_month):
+def _paid(group, member, commitment, month, first_month):
     """What a member paid for a month: usually the commitment; sometimes less, more or nothing.
     Drawn from the member and the month alone, so the figures of a month never depend on the day
     the demo was created."""
     roll = random.Random(f"{group.name}:{member.number}:{month}").random()
     if month == first_month and roll < 0.25:
-        return member.commitment * 2  # a joining gift to oneself: paid two months at once
+        return commitment * 2  # a joining gift to oneself: paid two months at once
     if roll < 0.06:
         return None
     if roll < 0.12:
-        return member.commitment / 2
+        return commitment / 2
     if roll < 0.16:
-        return member.commitment + Decimal("50")
-    return member.commitment
+        return commitment + Decimal("50")
+    return commitment
 
 
 def _post_history(group, *, first_month, last_month, user):
     """Sheets for every month from first_month to last_month not posted yet."""
     posted = set(group.sheets.values_list("month", flat=True))
-    members = list(group.members.all())
+    members = selectors.with_terms(list(group.members.all()))
     entries = []
     for month in month_range(first_month, last_month):
         if month in posted:
@@ -128,7 +133,8 @@ def _post_history(group, *, first_month, last_month, user):
         meeting = month.replace(day=min(group.meeting_day or 5, 28))
         sheet = CollectionSheet.objects.create(group=group, month=month, paid_on=meeting, posted_by=user)
         for member in members:
-            amount = _paid(group, member, month, first_month)
+            commitment = selectors.commitment_in_force(member, month)
+            amount = commitment and _paid(group, member, commitment, month, first_month)
             if amount:
                 entries.append(
                     LedgerEntry(

@@ -6,7 +6,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from songkhla_network.forms import BEDateField, BEMonthField, MoneyField
-from songkhla_network.thai import be_date, be_month
+from songkhla_network.models import Person
+from songkhla_network.thai import add_months, be_date, be_month, month_start
+
+from . import selectors
+from .models import SavingsGroup
 
 AMOUNT_PREFIX = "amount_"
 
@@ -115,3 +119,160 @@ class ReversalForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"), max_length=300, help_text=_("Why the row is wrong, e.g. typed 1,000 instead of 100.")
     )
+
+
+# Membership at the meeting.
+
+
+def _from_this_month(month):
+    """A term changes from this month on: the months already over keep theirs."""
+    this_month = month_start(timezone.localdate())
+    if month and month < this_month:
+        raise forms.ValidationError(
+            _("From %(month)s on at the earliest: months already over keep the commitment they had.")
+            % {"month": be_month(this_month)},
+            code="past_month",
+        )
+    return month
+
+
+def _in_this_month(day, member=None):
+    """A member leaves (or moves) on a day of this month, not before their joining."""
+    first = month_start(timezone.localdate())
+    if day and day < first:
+        raise forms.ValidationError(
+            _(
+                "From %(date)s on at the earliest: leaving on a day of a month already over would change "
+                "what the member owed then."
+            )
+            % {"date": be_date(first)},
+            code="past_month",
+        )
+    if day and member is not None and day < member.joined_on:
+        raise forms.ValidationError(_("A member cannot leave before joining."), code="before_joining")
+    return day
+
+
+def _this_month_start():
+    return month_start(timezone.localdate())
+
+
+def _next_month():
+    return add_months(_this_month_start(), 1)
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.full_name
+
+
+class MemberJoinForm(forms.Form):
+    """A new member: someone found in the records of the group's community, or a new person (name,
+    phone if they have one); their number (the next free one is proposed), their commitment (the
+    group's usual one is proposed) and the month it starts."""
+
+    person = PersonChoiceField(
+        label=_("Already in the records"),
+        queryset=None,  # the group's community: set by __init__
+        required=False,
+        empty_label=None,
+        widget=forms.RadioSelect,
+    )
+    title = forms.ChoiceField(label=_("Title"), choices=[("", "—"), *Person.Title.choices], required=False)
+    first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
+    phone = forms.CharField(label=_("Phone (if any)"), max_length=30, required=False)
+    number = forms.IntegerField(label=_("Member number"), min_value=1, max_value=99999)
+    joined_on = BEDateField(label=_("Joined on"), allow_future=False, initial=timezone.localdate)
+    first_month = BEMonthField(label=_("First month of the commitment"), initial=_this_month_start)
+    commitment = MoneyField(label=_("Monthly commitment (baht)"))
+
+    def __init__(self, *args, group, found, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.group = group
+        field = self.fields["person"]
+        field.queryset = selectors.joinable_people(group)
+        # Only the people the search found are offered; any of the community's may be posted.
+        field.widget.choices = [(person.pk, person.full_name) for person in found]
+        self.fields["number"].widget.attrs["inputmode"] = "numeric"
+
+    def clean_first_month(self):
+        return _from_this_month(self.cleaned_data.get("first_month"))
+
+    def clean(self):
+        cleaned = super().clean()
+        person = cleaned.get("person")
+        typed = any(cleaned.get(name) for name in ("first_name", "last_name", "phone"))
+        if person is not None and typed:
+            raise forms.ValidationError(
+                _("Choose someone from the records or type a new person's name, not both."), code="both"
+            )
+        if person is None and "person" not in self.errors:
+            for name in ("first_name", "last_name"):
+                if not cleaned.get(name, "").strip():
+                    self.add_error(
+                        name,
+                        forms.ValidationError(_("Type the new member's name, or choose them above."), code="required"),
+                    )
+        joined_on, first_month = cleaned.get("joined_on"), cleaned.get("first_month")
+        if joined_on and first_month and first_month < month_start(joined_on):
+            self.add_error("first_month", _("The first commitment cannot start before the month the member joins."))
+        return cleaned
+
+    def new_person(self):
+        """The new person's details, or None when someone from the records was chosen."""
+        if self.cleaned_data.get("person") is not None:
+            return None
+        return {name: self.cleaned_data[name].strip() for name in ("title", "first_name", "last_name", "phone")}
+
+
+class CommitmentChangeForm(forms.Form):
+    from_month = BEMonthField(label=_("From month"), initial=_next_month)
+    amount = MoneyField(label=_("New monthly commitment (baht)"))
+
+    def clean_from_month(self):
+        return _from_this_month(self.cleaned_data.get("from_month"))
+
+
+class MemberLeaveForm(RequestKeyMixin):
+    left_on = BEDateField(label=_("Left on"), allow_future=False, initial=timezone.localdate)
+
+    def __init__(self, *args, member, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.member = member
+
+    def clean_left_on(self):
+        return _in_this_month(self.cleaned_data.get("left_on"), self.member)
+
+
+class GroupChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name} ({obj.community})"
+
+
+class MemberMoveForm(RequestKeyMixin):
+    to_group = GroupChoiceField(label=_("To the group"), queryset=None)
+    date = BEDateField(label=_("Moves on"), allow_future=False, initial=timezone.localdate)
+    number = forms.IntegerField(
+        label=_("Member number in the new group"),
+        min_value=1,
+        max_value=99999,
+        required=False,
+        help_text=_("Leave it empty for the new group's next free number."),
+    )
+    commitment = MoneyField(label=_("Monthly commitment in the new group (baht)"))
+
+    def __init__(self, *args, member, groups, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.member = member
+        self.fields["to_group"].queryset = (
+            SavingsGroup.objects.filter(pk__in=[g.pk for g in groups]).select_related("community").order_by("name")
+        )
+        self.fields["number"].widget.attrs["inputmode"] = "numeric"
+
+    def clean_date(self):
+        return _in_this_month(self.cleaned_data.get("date"), self.member)
+
+
+class PersonSearchForm(forms.Form):
+    q = forms.CharField(label=_("Find by name"), max_length=100, required=False)

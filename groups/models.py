@@ -20,6 +20,17 @@ class GroupStatus(models.TextChoices):
 
 ACTIVE_STATUSES = (GroupStatus.FOUNDED, GroupStatus.REVIVED)
 
+# The order of a group's life: what may follow its last step (None: a group with no step yet).
+# A group starts forming, or is recorded as founded outright; it may then go dormant and be
+# revived, again and again.
+NEXT_STATUSES: dict[str | None, tuple[str, ...]] = {
+    None: (GroupStatus.FORMING, GroupStatus.FOUNDED),
+    GroupStatus.FORMING: (GroupStatus.FOUNDED,),
+    GroupStatus.FOUNDED: (GroupStatus.DORMANT,),
+    GroupStatus.DORMANT: (GroupStatus.REVIVED,),
+    GroupStatus.REVIVED: (GroupStatus.DORMANT,),
+}
+
 
 class SavingsGroup(models.Model):
     community = models.ForeignKey(
@@ -130,17 +141,16 @@ class Officer(models.Model):
 
 
 class Member(models.Model):
+    """A person's membership of a group, from the day they joined to the day they left. What they
+    promised to save each month is their dated series of commitments (Commitment), never one
+    value: raising it from a month leaves the months before as they were. A person who leaves and
+    comes back, or moves to another group and back, is a new membership with a new number."""
+
     group = models.ForeignKey(SavingsGroup, verbose_name=_("group"), on_delete=models.PROTECT, related_name="members")
     person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="memberships")
     number = models.PositiveIntegerField(_("member number"))
     joined_on = models.DateField(_("joined on"))
     left_on = models.DateField(_("left on"), null=True, blank=True)
-    commitment = models.DecimalField(
-        _("monthly commitment"),
-        max_digits=12,
-        decimal_places=2,
-        help_text=_("The amount (สัจจะ) the member promised to save each month, in baht."),
-    )
     history = HistoricalRecords()
 
     class Meta:
@@ -148,13 +158,13 @@ class Member(models.Model):
         verbose_name_plural = _("members")
         ordering = ["group", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["group", "person"], name="member_once_per_group"),
-            models.UniqueConstraint(fields=["group", "number"], name="member_number_unique_in_group"),
-            models.CheckConstraint(
-                condition=Q(commitment__gt=0),
-                name="member_commitment_positive",
-                violation_error_message=_("The monthly commitment must be more than 0 baht."),
+            models.UniqueConstraint(
+                fields=["group", "person"],
+                condition=Q(left_on__isnull=True),
+                name="member_current_once_per_group",
+                violation_error_message=_("This person is already a member of the group."),
             ),
+            models.UniqueConstraint(fields=["group", "number"], name="member_number_unique_in_group"),
             models.CheckConstraint(
                 condition=Q(left_on__isnull=True) | Q(left_on__gte=F("joined_on")),
                 name="member_left_after_joined",
@@ -168,6 +178,44 @@ class Member(models.Model):
     def active_in(self, month):
         """Whether the member belongs to the group in the month starting on `month`."""
         return self.joined_on <= month_end(month) and (self.left_on is None or self.left_on >= month)
+
+
+class Commitment(models.Model):
+    """What a member promised to save each month (สัจจะ), in force from `from_month` until their
+    next commitment. A month owes the amount in force in it (groups.selectors.months_due), so a
+    change from a month never alters a month before it; changes are made from this month on
+    (groups.services.commitment_change)."""
+
+    member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="commitments")
+    from_month = models.DateField(_("from month"))
+    amount = models.DecimalField(
+        _("monthly commitment"),
+        max_digits=12,
+        decimal_places=2,
+        help_text=_("The amount (สัจจะ) the member promised to save each month, in baht."),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("commitment")
+        verbose_name_plural = _("commitments")
+        ordering = ["member", "from_month"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "from_month"],
+                name="one_commitment_per_member_and_month",
+                violation_error_message=_("The member already has a commitment from this month."),
+            ),
+            models.CheckConstraint(condition=Q(from_month__day=1), name="commitment_from_first_day"),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="commitment_positive",
+                violation_error_message=_("The monthly commitment must be more than 0 baht."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member}: {self.amount} ({be_month(self.from_month)})"
 
 
 class CollectionSheet(PostedRow):
@@ -225,6 +273,17 @@ class LedgerEntry(PostedRow):
         related_name="reversal",
     )
     reason = models.CharField(_("reason"), max_length=300, blank=True)
+    # A member moving to another group takes their balance along: a withdrawal in the old group
+    # and a deposit in the new one, the deposit pointing to the withdrawal it carries across.
+    transfer_of = models.OneToOneField(
+        "self",
+        verbose_name=_("carries across"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="transferred_to",
+        help_text=_("The withdrawal in the member's former group whose balance this deposit carries across."),
+    )
     request_key = models.UUIDField(
         _("form token"),
         null=True,
@@ -257,6 +316,12 @@ class LedgerEntry(PostedRow):
                 name="entry_sign_matches_kind",
             ),
             models.CheckConstraint(condition=Q(month__day=1), name="entry_month_is_first_day"),
+            # What a move carries across is a deposit in full, never a reversal, and not a
+            # commitment paid: the levy and the arrears leave it out.
+            models.CheckConstraint(
+                condition=Q(transfer_of__isnull=True) | Q(kind=EntryKind.DEPOSIT, amount__gt=0, reverses__isnull=True),
+                name="entry_transfer_is_a_deposit",
+            ),
         ]
 
     def __str__(self):
@@ -265,3 +330,14 @@ class LedgerEntry(PostedRow):
     @property
     def is_reversal(self):
         return self.reverses_id is not None
+
+    @property
+    def is_transfer(self):
+        """A deposit carrying a moving member's balance in, or the withdrawal carrying it out."""
+        if self.transfer_of_id is not None:
+            return True
+        try:
+            self.transferred_to  # noqa: B018 — the reverse side exists or raises
+        except LedgerEntry.DoesNotExist:
+            return False
+        return True

@@ -7,13 +7,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum, Window
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum, Window, prefetch_related_objects
+from django.utils import timezone
 
-from songkhla_network.thai import add_months, month_end, months_between, to_satang
+from songkhla_network.models import Person
+from songkhla_network.thai import add_months, month_end, month_start, to_satang
 
 from .models import (
     ACTIVE_STATUSES,
     CollectionSheet,
+    Commitment,
     EntryKind,
     GroupStatus,
     GroupStatusChange,
@@ -59,8 +62,9 @@ def levies_by_group_and_month(
 ) -> list[MonthLevy]:
     """Per group (optionally only `groups`) and per month first..last with deposit rows: the net
     deposits for the month and the levy they owe. A month whose deposits were all reversed is
-    listed with 0. One query."""
-    rows = LedgerEntry.objects.filter(kind=EntryKind.DEPOSIT, month__range=(first, last))
+    listed with 0. A balance a moving member carries across is no new saving and owes no levy.
+    One query."""
+    rows = LedgerEntry.objects.filter(kind=EntryKind.DEPOSIT, transfer_of__isnull=True, month__range=(first, last))
     if groups is not None:
         rows = rows.filter(group__in=list(groups))
     return [
@@ -76,57 +80,187 @@ def levy_of(levies: Iterable[MonthLevy]) -> Decimal:
     return sum((month.levy for month in levies), ZERO)
 
 
-# The savings pages.
+# Terms over time: a member's dated commitments, their group's dated life, and when a month's
+# commitment falls due.
 
 
-def members_with_money(
-    group: SavingsGroup, *, month: datetime.date | None = None, as_of: datetime.date | None = None
-) -> list[Member]:
-    """The group's members with `balance` (all rows up to `as_of`), and, when `month` is given,
-    `paid_this_month` (deposits for that month), `paid_to_date` (deposits for months up to it),
-    `arrears` (up to and including the month) and `arrears_before` (up to the month before, what
-    the treasurer asks for besides this month's commitment). Two queries: the members, and one
-    pass over the group's rows."""
-    members = list(group.members.select_related("person").order_by("number"))
-    sums = {
-        "balance": Sum("amount", filter=Q(date__lte=as_of)) if as_of else Sum("amount"),
-    }
-    if month is not None:
-        sums["paid_this_month"] = Sum("amount", filter=Q(kind=EntryKind.DEPOSIT, month=month))
-        sums["paid_to_date"] = Sum("amount", filter=Q(kind=EntryKind.DEPOSIT, month__lte=month))
-    totals = {
-        row.pop("member"): row
-        for row in LedgerEntry.objects.filter(group=group).order_by().values("member").annotate(**sums)
-    }
+@dataclass(frozen=True)
+class MonthDue:
+    month: datetime.date
+    commitment: Decimal  # in force in the month
+
+
+def _forget(obj: object, name: str) -> None:
+    cache = getattr(obj, "_prefetched_objects_cache", None)
+    if cache:
+        cache.pop(name, None)
+
+
+def with_terms(members: list[Member]) -> list[Member]:
+    """Load what months_due reads — each member's commitments and their group's status steps — in
+    two queries whatever the number of members (members read through `group.members` share the
+    group, and its steps are read once). Read afresh each time: what an earlier call loaded on
+    the same objects may have changed since."""
     for member in members:
-        row = totals.get(member.pk, {})
-        figures = {name: row.get(name) or ZERO for name in sums}
-        if month is not None:
-            paid_before = figures["paid_to_date"] - figures["paid_this_month"]
-            figures["arrears"] = commitment_arrears(member, month, figures["paid_to_date"])
-            figures["arrears_before"] = max(ZERO, commitment_due(member, add_months(month, -1)) - paid_before)
-        for name, value in figures.items():
-            setattr(member, name, value)
+        _forget(member, "commitments")
+        group = member._state.fields_cache.get("group")
+        if group is not None:
+            _forget(group, "status_changes")
+    prefetch_related_objects(members, "commitments", "group__status_changes")
     return members
 
 
-def commitment_due(member: Member, month: datetime.date) -> Decimal:
-    """What the member promised from the month they joined to `month`, both included."""
-    last = month if member.left_on is None else min(month, member.left_on.replace(day=1))
-    return member.commitment * months_between(member.joined_on.replace(day=1), last)
+def status_on(group: SavingsGroup, day: datetime.date) -> str | None:
+    """The group's status on a day (None before its first step), from its steps as with_terms
+    loaded them (or one query)."""
+    steps = sorted((s for s in group.status_changes.all() if s.date <= day), key=lambda s: (s.date, s.id))
+    return steps[-1].status if steps else None
 
 
-def commitment_arrears(member: Member, month: datetime.date, paid_to_date: Decimal) -> Decimal:
-    """Commitment due up to `month` minus `paid_to_date`, the deposits made for those months
-    (never negative)."""
-    return max(ZERO, commitment_due(member, month) - paid_to_date)
+def months_due(member: Member, as_of: datetime.date) -> list[MonthDue]:
+    """The months whose commitment the member owes on the day `as_of`, each with the commitment in
+    force in it. This is the one rule for when a month falls due, and every page that shows
+    arrears reads it (its Thai wording is templates/groups/_due_rule.html):
+
+    - a month falls due once it has ended, from the first day of the next month: until then the
+      member may still pay at the meeting, whatever day the group meets;
+    - only if on its last day the member belonged to the group (joined by then and not left) and
+      the group was active (founded or revived, by its dated steps): a dormant month, the months
+      before joining and the month of leaving and after are not due;
+    - the amount is the commitment in force in that month (Commitment), none before the first.
+
+    Reads member.commitments and member.group.status_changes (with_terms loads them for many)."""
+    commitments = sorted(member.commitments.all(), key=lambda c: c.from_month)
+    if not commitments:
+        return []
+    steps = sorted(member.group.status_changes.all(), key=lambda step: (step.date, step.id))
+    last = add_months(month_start(as_of), -1)
+    month = max(month_start(member.joined_on), commitments[0].from_month)
+    due: list[MonthDue] = []
+    in_force, step, status = 0, 0, None
+    while month <= last:
+        end = month_end(month)
+        if member.left_on is not None and member.left_on <= end:
+            break
+        while in_force + 1 < len(commitments) and commitments[in_force + 1].from_month <= month:
+            in_force += 1
+        while step < len(steps) and steps[step].date <= end:
+            status = steps[step].status
+            step += 1
+        if status in ACTIVE_STATUSES:
+            due.append(MonthDue(month, commitments[in_force].amount))
+        month = add_months(month, 1)
+    return due
+
+
+def commitment_due(member: Member, as_of: datetime.date) -> Decimal:
+    """What the member has promised for the months due on `as_of` (months_due)."""
+    return sum((month.commitment for month in months_due(member, as_of)), ZERO)
+
+
+def arrears(member: Member, *, as_of: datetime.date, paid: Decimal) -> Decimal:
+    """Commitment due on `as_of` minus `paid`, the member's deposits for the months up to the one
+    shown (never negative)."""
+    return max(ZERO, commitment_due(member, as_of) - paid)
+
+
+def due_as_of(month: datetime.date, today: datetime.date) -> datetime.date:
+    """The day a month's figures are read on: the day after it ended, or today while it lasts."""
+    return min(today, add_months(month, 1))
+
+
+def commitment_in_force(member: Member, month: datetime.date) -> Decimal | None:
+    """The member's commitment in force in `month` (None before their first)."""
+    amounts = [c.amount for c in sorted(member.commitments.all(), key=lambda c: c.from_month) if c.from_month <= month]
+    return amounts[-1] if amounts else None
+
+
+def commitment_changes_after(member: Member, month: datetime.date) -> list[Commitment]:
+    """The member's commitments that start after `month`: changes already agreed for later."""
+    return sorted((c for c in member.commitments.all() if c.from_month > month), key=lambda c: c.from_month)
+
+
+def commitment_series(member: Member) -> list[Commitment]:
+    """The member's commitments, oldest first."""
+    return sorted(member.commitments.all(), key=lambda c: c.from_month)
+
+
+# The savings pages.
+
+
+def _this_month() -> datetime.date:
+    return month_start(timezone.localdate())
+
+
+def _with_money(members: list[Member], group_filter: Q, month: datetime.date, today: datetime.date) -> list[Member]:
+    """Give each member their figures for `month` (see members_with_money): one pass over the
+    rows of `group_filter`, and with_terms' two queries."""
+    with_terms(members)
+    deposits = Q(kind=EntryKind.DEPOSIT, transfer_of__isnull=True)  # a balance carried across is no saving
+    sums = {
+        "balance": Sum("amount", filter=Q(date__lte=today)),
+        "paid_this_month": Sum("amount", filter=deposits & Q(month=month)),
+        "paid_to_date": Sum("amount", filter=deposits & Q(month__lte=month)),
+    }
+    totals = {
+        row.pop("member"): row
+        for row in LedgerEntry.objects.filter(group_filter).order_by().values("member").annotate(**sums)
+    }
+    as_of = due_as_of(month, today)
+    for member in members:
+        row = totals.get(member.pk, {})
+        figures: dict[str, Decimal | None] = {name: row.get(name) or ZERO for name in sums}
+        paid_to_date, paid_this_month = figures["paid_to_date"] or ZERO, figures["paid_this_month"] or ZERO
+        figures["arrears"] = arrears(member, as_of=as_of, paid=paid_to_date)
+        figures["arrears_before"] = arrears(member, as_of=month, paid=paid_to_date - paid_this_month)
+        figures["commitment"] = commitment_in_force(member, month)
+        for name, value in figures.items():
+            setattr(member, name, value)
+        member.later_commitments = commitment_changes_after(member, month)  # type: ignore[attr-defined]
+    return members
+
+
+def members_with_money(
+    group: SavingsGroup, *, month: datetime.date | None = None, today: datetime.date | None = None
+) -> list[Member]:
+    """The group's members, by number, each with their figures for `month` (this month unless
+    given), as the records stand on `today`:
+
+    - `balance`: every row dated up to today;
+    - `commitment`: the commitment in force in the month (None before their first),
+      `later_commitments`: changes agreed from a later month;
+    - `paid_this_month`, `paid_to_date`: deposits for the month, for the months up to it (by the
+      month a saving is for; a balance carried across from another group is not counted);
+    - `arrears`: commitment due (months_due) at the end of the month, or today while it lasts,
+      minus paid_to_date; `arrears_before`: the same for the months before it, what the
+      treasurer asks for besides this month's commitment.
+
+    Four queries: the members, their commitments, the group's steps, one pass over its rows."""
+    today = today or timezone.localdate()
+    members = list(group.members.select_related("person").order_by("number"))
+    return _with_money(members, Q(group=group), month or _this_month(), today)
+
+
+def member_with_money(
+    member: Member, *, month: datetime.date | None = None, today: datetime.date | None = None
+) -> Member:
+    """One member with the figures members_with_money gives (the passbook's)."""
+    today = today or timezone.localdate()
+    return _with_money([member], Q(member=member), month or _this_month(), today)[0]
 
 
 def passbook(member: Member) -> list[LedgerEntry]:
     """The member's rows in date order, each with the running balance after it and whether it
-    has been reversed."""
+    has been reversed; a balance carried across names the group it came from or went to."""
     return list(
-        member.entries.select_related("reverses", "posted_by")
+        member.entries.select_related(
+            "reverses",
+            "posted_by",
+            "transfer_of__group",
+            "transfer_of__member",
+            "transferred_to__group",
+            "transferred_to__member",
+        )
         .annotate(
             running_balance=Window(Sum("amount"), order_by=["date", "id"]),
             is_reversed=Exists(LedgerEntry.objects.filter(reverses=OuterRef("pk"))),
@@ -140,8 +274,9 @@ def was_reversed(entry: LedgerEntry) -> bool:
 
 
 def status_history(group: SavingsGroup) -> list[GroupStatusChange]:
-    """The group's dated steps, oldest first: the last is its status now."""
-    return list(group.status_changes.order_by("date", "id"))
+    """The group's dated steps, oldest first: the last is its status now (as with_terms loaded
+    them, or one query)."""
+    return sorted(group.status_changes.all(), key=lambda step: (step.date, step.id))
 
 
 def current_officers(group: SavingsGroup) -> list[Officer]:
@@ -197,13 +332,24 @@ def groups_founded(first: datetime.date, last: datetime.date) -> list[SavingsGro
 
 @dataclass
 class GroupMoney:
+    """One group's savings over a period. The ledger by payment date: the balance before the first
+    day, what came in and went out on the days of the period (a reversal on its own date, a
+    balance carried across by a moving member in the one group and out of the other), the balance
+    at the end; opening + deposits - withdrawals = closing. Apart, by the month a saving is for:
+    the deposits for the period's months and the 5 % levy they owe."""
+
     group: SavingsGroup
     opening: Decimal = ZERO
     deposits: Decimal = ZERO
     withdrawals: Decimal = ZERO
     closing: Decimal = ZERO
     members: int = 0
+    saved_for_months: Decimal = ZERO  # deposits for the period's months, whenever paid
     levy: Decimal = ZERO  # the sum of levy_owed over the group's months
+
+    @property
+    def reconciles(self) -> bool:
+        return self.opening + self.deposits - self.withdrawals == self.closing
 
 
 @dataclass
@@ -211,7 +357,8 @@ class NetworkMoney:
     first: datetime.date
     last: datetime.date
     groups: list[GroupMoney] = field(default_factory=list)
-    # The network's deposits for each month that has any, from the rows the levy is read from.
+    # The network's deposits for each month that has any, by the month a saving is for: the rows
+    # the levy is read from.
     months: dict[datetime.date, Decimal] = field(default_factory=dict)
 
     def _total(self, name: str) -> Decimal:
@@ -234,6 +381,10 @@ class NetworkMoney:
         return self._total("closing")
 
     @property
+    def saved_for_months(self) -> Decimal:
+        return self._total("saved_for_months")
+
+    @property
     def levy(self) -> Decimal:
         """The network's levy: the sum of every group's levy (each the sum of its months')."""
         return self._total("levy")
@@ -242,18 +393,28 @@ class NetworkMoney:
     def members(self) -> int:
         return sum(g.members for g in self.groups)
 
+    @property
+    def reconciles(self) -> bool:
+        return self.opening + self.deposits - self.withdrawals == self.closing and all(
+            g.reconciles for g in self.groups
+        )
+
 
 def network_money(
     first: datetime.date, last: datetime.date, groups: QuerySet[SavingsGroup] | None = None
 ) -> NetworkMoney:
-    """Per group and in total, for the months `first`..`last`: the balance before the first month,
-    deposits and withdrawals for the months (reversals netted against what they reverse), the
-    balance at the end of the last month, and the 5 % enterprise levy those deposits owe (per
-    group and month: levy_owed); and the network's deposits for each month. Four queries."""
+    """Per group and in total, for the months `first`..`last`, by payment date (the date on each
+    row): the balance before the first day, deposits and withdrawals dated in the period (a
+    reversal counts on its own date, with the kind of the row it reverses), the balance at the end
+    of the last month, so that opening + deposits - withdrawals = closing; the members at the end.
+    By the month a saving is for, apart: the deposits for the period's months and the 5 % levy
+    they owe the enterprise (per group and month: levy_owed), and the network's deposits for each
+    month. Four queries."""
     chosen = list(
         (SavingsGroup.objects.all() if groups is None else groups).select_related("community").order_by("name")
     )
     end = month_end(last)
+    in_period = Q(date__range=(first, end))
     # Totals per group straight from the ledger: no join, so PostgreSQL streams the rows once.
     totals = {
         row.pop("group"): row
@@ -262,8 +423,8 @@ def network_money(
         .values("group")
         .annotate(
             opening=Sum("amount", filter=Q(date__lt=first)),
-            deposits=Sum("amount", filter=Q(kind=EntryKind.DEPOSIT, month__range=(first, last))),
-            withdrawals=Sum("amount", filter=Q(kind=EntryKind.WITHDRAWAL, month__range=(first, last))),
+            deposits=Sum("amount", filter=in_period & Q(kind=EntryKind.DEPOSIT)),
+            withdrawals=Sum("amount", filter=in_period & Q(kind=EntryKind.WITHDRAWAL)),
             closing=Sum("amount", filter=Q(date__lte=end)),
         )
     }
@@ -284,6 +445,7 @@ def network_money(
         money = {name: value or ZERO for name, value in totals.get(group.pk, {}).items()}
         if not any(money.values()) and not member_counts.get(group.pk):
             continue
+        months = levies.get(group.pk, [])
         summary.groups.append(
             GroupMoney(
                 group=group,
@@ -292,7 +454,8 @@ def network_money(
                 withdrawals=-money.get("withdrawals", ZERO),
                 closing=money.get("closing", ZERO),
                 members=member_counts.get(group.pk, 0),
-                levy=levy_of(levies.get(group.pk, [])),
+                saved_for_months=sum((m.deposits for m in months), ZERO),
+                levy=levy_of(months),
             )
         )
     return summary
@@ -308,11 +471,14 @@ def month_deposits(group: SavingsGroup, months: Iterable[datetime.date]) -> dict
     """{month: who paid and how much} for the group's deposits for each of `months`, however they
     came (the month's sheet, a late deposit, a reversal): a reversal keeps the kind and month of
     the row it reverses, so a reversed deposit counts neither in the total nor as a member who
-    paid. The sheet page and the group page's list of sheets both read it, so one month shows one
-    figure. One query."""
+    paid. A balance a moving member carried across is no saving for a month and is left out. The
+    sheet page and the group page's list of sheets both read it, so one month shows one figure.
+    One query."""
     figures = {month: MonthDeposits() for month in months}
     rows = (
-        LedgerEntry.objects.filter(group=group, kind=EntryKind.DEPOSIT, month__in=list(figures))
+        LedgerEntry.objects.filter(
+            group=group, kind=EntryKind.DEPOSIT, transfer_of__isnull=True, month__in=list(figures)
+        )
         .order_by()
         .values_list("month", "member")
         .annotate(paid=Sum("amount"))
@@ -411,3 +577,39 @@ def current_statuses(groups: Iterable[SavingsGroup] | QuerySet[SavingsGroup]) ->
 
 def is_active(status_change: GroupStatusChange | None) -> bool:
     return status_change is not None and status_change.status in ACTIVE_STATUSES
+
+
+# Membership at the meeting.
+
+
+def next_member_number(group: SavingsGroup) -> int:
+    """The number a new member of the group is offered: one more than any number it has given,
+    former members' included (a number is never given twice). One query."""
+    return (group.members.aggregate(n=Max("number"))["n"] or 0) + 1
+
+
+def people_to_join(group: SavingsGroup, name: str, *, limit: int = 20) -> list[Person]:
+    """People in the records of the group's community whose name holds every word of `name`
+    (first or last name), who are not members of the group now; their data not erased. One query."""
+    words = name.split()
+    if not words:
+        return []
+    people = joinable_people(group)
+    for word in words[:5]:
+        people = people.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
+    return list(people.order_by("first_name", "last_name", "pk")[:limit])
+
+
+def joinable_people(group: SavingsGroup) -> QuerySet[Person]:
+    """Who may be added to the group as they are already in the records (people_to_join, any
+    name): what a posted choice is checked against."""
+    current = Member.objects.filter(group=group, left_on__isnull=True).values("person")
+    return Person.objects.filter(community=group.community, erased_at__isnull=True).exclude(pk__in=current)
+
+
+def groups_to_move_to(member: Member) -> list[SavingsGroup]:
+    """The groups a member may move to: every other group that is active (founded or revived)
+    now, by name. Two queries."""
+    others = list(SavingsGroup.objects.exclude(pk=member.group_id).select_related("community").order_by("name"))
+    statuses = current_statuses(others)
+    return [group for group in others if is_active(statuses.get(group.pk))]

@@ -1,20 +1,39 @@
-"""Writes to the savings ledger. Each function runs in one transaction and either posts every row
-it was asked to or none."""
+"""Writes to the savings groups: the ledger, the group's life, and membership (joining, a new
+commitment, leaving, moving to another group). Each function runs in one transaction and either
+writes everything it was asked to or nothing; simple_history keeps who changed what.
+
+Terms change from this month on, never before: a commitment from an earlier month, a member
+leaving on a day of an earlier month, a status step dated in an earlier month (once the group has
+members) would change what members owed in months already over, and are refused."""
 
 import datetime
+from collections.abc import Iterable
 from decimal import Decimal
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from songkhla_network.append_only import AlreadyPosted
-from songkhla_network.models import User
-from songkhla_network.thai import be_month, format_baht, month_start
+from songkhla_network.models import Person, User
+from songkhla_network.thai import be_date, be_month, format_baht, month_start
 
-from .models import ACTIVE_STATUSES, CollectionSheet, EntryKind, LedgerEntry, Member, SavingsGroup
+from . import selectors
+from .models import (
+    ACTIVE_STATUSES,
+    NEXT_STATUSES,
+    CollectionSheet,
+    Commitment,
+    EntryKind,
+    GroupStatus,
+    GroupStatusChange,
+    LedgerEntry,
+    Member,
+    SavingsGroup,
+)
 
 
 def _check_group_accepts(group: SavingsGroup, day: datetime.date) -> None:
@@ -32,6 +51,15 @@ def _balance(member: Member) -> Decimal:
     return member.entries.aggregate(total=Sum("amount"))["total"] or Decimal("0")
 
 
+def _check_not_left(members: Iterable[Member]) -> None:
+    left = [m for m in members if m.left_on is not None]
+    if left:
+        raise ValidationError(
+            _("%(members)s left the group and had their savings paid out: no deposit is taken for them.")
+            % {"members": ", ".join(f"{m.person} ({be_date(m.left_on)})" for m in left)}
+        )
+
+
 @transaction.atomic
 def sheet_post(
     *, group: SavingsGroup, month: datetime.date, paid_on: datetime.date, amounts: dict[int, Decimal], user: User
@@ -44,7 +72,9 @@ def sheet_post(
     """
     month = month_start(month)
     _check_group_accepts(group, paid_on)
-    members = {m.pk: m for m in group.members.filter(pk__in=amounts)}
+    # Locked (in one order, so two sheets never wait on each other) while checked, so nobody leaves
+    # with their savings paid out while their deposit is being posted.
+    members = {m.pk: m for m in group.members.filter(pk__in=amounts).select_for_update().order_by("pk")}
     strangers = sorted(set(amounts) - set(members))
     if strangers:
         raise ValidationError(_("Some of the people on the sheet are not members of this group. Nothing was saved."))
@@ -54,6 +84,7 @@ def sheet_post(
             _("%(members)s did not belong to the group in %(month)s.")
             % {"members": ", ".join(str(m.person) for m in inactive), "month": be_month(month)}
         )
+    _check_not_left(members.values())
     for amount in amounts.values():
         if amount is None or amount <= 0:
             raise ValidationError(_("Every amount on the sheet must be more than 0 baht."))
@@ -100,13 +131,16 @@ def deposit_post(
     user: User,
     request_key: UUID | None = None,
 ) -> LedgerEntry:
-    """A deposit outside a sheet: a late payment, or a member paying ahead."""
+    """A deposit outside a sheet: a late payment, or a member paying ahead. Never for a member who
+    has left (their savings were paid out when they left)."""
     month = month_start(month)
+    member = Member.objects.select_for_update().select_related("person", "group").get(pk=member.pk)
     if not member.active_in(month):
         raise ValidationError(
             _("%(member)s did not belong to the group in %(month)s.")
             % {"member": member.person, "month": be_month(month)}
         )
+    _check_not_left([member])
     _check_group_accepts(member.group, date)
     return _post_once(
         LedgerEntry(
@@ -161,11 +195,20 @@ def withdrawal_post(
 def entry_reverse(*, entry: LedgerEntry, date: datetime.date, reason: str, user: User) -> LedgerEntry:
     """Undo a posted row with a row of opposite sign that points to it and says why. A row is
     reversed at most once, a reversal is never reversed, and a deposit whose money has since been
-    withdrawn cannot be reversed below a zero balance."""
+    withdrawn cannot be reversed below a zero balance. The rows of a member who has left, and a
+    balance carried across to another group, stay as they are: the member's savings were settled
+    with them."""
     member = Member.objects.select_for_update().get(pk=entry.member_id)
     entry = LedgerEntry.objects.get(pk=entry.pk)
     if entry.is_reversal:
         raise ValidationError(_("A reversal cannot itself be reversed; post a new row instead."))
+    if entry.is_transfer:
+        raise ValidationError(_("A balance carried across to another group is not reversed on its own."))
+    if member.left_on is not None:
+        raise ValidationError(
+            _("%(member)s left the group on %(date)s and their savings were settled: their rows stay as they are.")
+            % {"member": member.person, "date": be_date(member.left_on)}
+        )
     if LedgerEntry.objects.filter(reverses=entry).exists():
         raise AlreadyPosted(entry.reversal)
     if not reason.strip():
@@ -189,3 +232,328 @@ def entry_reverse(*, entry: LedgerEntry, date: datetime.date, reason: str, user:
             posted_by=user,
         )
     )
+
+
+# The group's life.
+
+
+def status_steps_check(*, group: SavingsGroup, steps: list[tuple[str, datetime.date]], today: datetime.date) -> None:
+    """Raise ValidationError unless `steps` [(status, date)], added after the steps the group
+    already has, follow the order of a group's life (models.NEXT_STATUSES: forming → founded →
+    dormant → revived → dormant …, or founded from the start), each dated after the one before
+    and not in the future; and, once the group has members, none dated before this month (a step
+    in a month already over would change what its members owed then). The admin's rows are
+    checked here too."""
+    last = group.status_changes.order_by("-date", "-id").first() if group.pk else None
+    previous, previous_date = (last.status, last.date) if last else (None, None)
+    has_members = bool(group.pk) and group.members.exists()
+    for status, date in sorted(steps, key=lambda step: step[1]):
+        label = GroupStatus(status).label
+        if status not in NEXT_STATUSES[previous]:
+            if previous is None:
+                message = _("A group's first step is forming or founded, not %(status)s.") % {"status": label}
+            else:
+                message = _(
+                    "A group that is %(previous)s cannot become %(status)s: a group's steps go "
+                    "forming, founded, then dormant and revived in turn."
+                ) % {"previous": GroupStatus(previous).label, "status": label}
+            raise ValidationError({"status": message}, code="order")
+        if previous_date is not None and date <= previous_date:
+            raise ValidationError(
+                {
+                    "date": _("A step comes after the group's last step, of %(date)s.")
+                    % {"date": be_date(previous_date)}
+                },
+                code="date_order",
+            )
+        if date > today:
+            raise ValidationError({"date": _("This date is in the future.")}, code="future")
+        if has_members and date < month_start(today):
+            raise ValidationError(
+                {
+                    "date": _(
+                        "A step dated before this month would change what members owed in months already "
+                        "over: date it from %(date)s on."
+                    )
+                    % {"date": be_date(month_start(today))}
+                },
+                code="past_month",
+            )
+        previous, previous_date = status, date
+
+
+@transaction.atomic
+def group_status_change(
+    *, group: SavingsGroup, status: str, date: datetime.date, note: str = "", today: datetime.date | None = None
+) -> GroupStatusChange:
+    """Record the group's next step, if it follows its last one (status_steps_check). The group
+    row is locked meanwhile, so two steps recorded at once are checked one after the other."""
+    group = SavingsGroup.objects.select_for_update().get(pk=group.pk)
+    status_steps_check(group=group, steps=[(status, date)], today=today or timezone.localdate())
+    return GroupStatusChange.objects.create(group=group, status=status, date=date, note=note)
+
+
+# Membership, at the group's meeting.
+
+
+def _check_from_this_month(month: datetime.date, today: datetime.date, field: str) -> None:
+    if month < month_start(today):
+        raise ValidationError(
+            {
+                field: _("From %(month)s on at the earliest: months already over keep the commitment they had.")
+                % {"month": be_month(month_start(today))}
+            },
+            code="past_month",
+        )
+
+
+def _check_number(group: SavingsGroup, number: int) -> None:
+    taken = group.members.filter(number=number).select_related("person").first()
+    if taken is not None:
+        raise ValidationError(
+            {
+                "number": _("Number %(number)s is %(person)s's; the next free number is %(next)s.")
+                % {"number": number, "person": taken.person, "next": selectors.next_member_number(group)}
+            },
+            code="number_taken",
+        )
+
+
+@transaction.atomic
+def member_join(
+    *,
+    group: SavingsGroup,
+    joined_on: datetime.date,
+    first_month: datetime.date,
+    commitment: Decimal,
+    number: int | None = None,
+    person: Person | None = None,
+    new_person: dict[str, str] | None = None,
+    today: datetime.date | None = None,
+) -> Member:
+    """A new member of the group: someone already in the records of the group's community
+    (`person`), or a new person in it (`new_person`: title, first_name, last_name, phone), with the
+    number given (the next free one when None) and their first commitment, in force from
+    `first_month` (this month or later, not before the month they join). The group row is locked,
+    so two members added at once never get the same number; a person is a current member of a
+    group once."""
+    today = today or timezone.localdate()
+    group = SavingsGroup.objects.select_for_update().get(pk=group.pk)
+    if joined_on > today:
+        raise ValidationError({"joined_on": _("This date is in the future.")}, code="future")
+    first_month = month_start(first_month)
+    _check_from_this_month(first_month, today, "first_month")
+    if first_month < month_start(joined_on):
+        raise ValidationError(
+            {"first_month": _("The first commitment cannot start before the month the member joins.")},
+            code="before_joining",
+        )
+    if commitment <= 0:
+        raise ValidationError({"commitment": _("The monthly commitment must be more than 0 baht.")})
+    if (person is None) == (new_person is None):
+        raise ValidationError(_("Choose a person from the records or type a new one's name, not both."))
+    if person is not None:
+        if person.community_id != group.community_id or person.erased_at is not None:
+            raise ValidationError({"person": _("This person is not in the records of the group's community.")})
+        if group.members.filter(person=person, left_on__isnull=True).exists():
+            raise ValidationError({"person": _("This person is already a member of the group.")}, code="member")
+    if number is None:
+        number = selectors.next_member_number(group)
+    _check_number(group, number)
+    if person is None:
+        person = Person.objects.create(community=group.community, **(new_person or {}))
+    member = Member.objects.create(group=group, person=person, number=number, joined_on=joined_on)
+    Commitment.objects.create(member=member, from_month=first_month, amount=commitment)
+    return member
+
+
+@transaction.atomic
+def commitment_change(
+    *,
+    member: Member,
+    from_month: datetime.date,
+    amount: Decimal,
+    today: datetime.date | None = None,
+) -> Commitment:
+    """The member's commitment becomes `amount` from `from_month` (this month or later) until their
+    next change already agreed, if any; the months before keep theirs. A second change from the
+    same month replaces the first (that month is not due yet). Refused for a member who has left
+    and for the amount already in force."""
+    today = today or timezone.localdate()
+    member = Member.objects.select_for_update().select_related("person").get(pk=member.pk)
+    from_month = month_start(from_month)
+    _check_from_this_month(from_month, today, "from_month")
+    if member.left_on is not None:
+        raise ValidationError(
+            _("%(member)s left the group on %(date)s.") % {"member": member.person, "date": be_date(member.left_on)},
+            code="left",
+        )
+    if from_month < month_start(member.joined_on):
+        raise ValidationError(
+            {"from_month": _("The member joined in %(month)s.") % {"month": be_month(member.joined_on)}}
+        )
+    if amount <= 0:
+        raise ValidationError({"amount": _("The monthly commitment must be more than 0 baht.")})
+    series = list(member.commitments.order_by("from_month"))
+    before = [c for c in series if c.from_month < from_month]
+    same = next((c for c in series if c.from_month == from_month), None)
+    in_force = same or (before[-1] if before else None)
+    if in_force is not None and in_force.amount == amount:
+        raise ValidationError(
+            {
+                "amount": _("The commitment in %(month)s is already %(amount)s baht.")
+                % {"month": be_month(from_month), "amount": format_baht(amount)}
+            },
+            code="unchanged",
+        )
+    if same is not None:
+        same.amount = amount
+        same.save()
+        return same
+    return Commitment.objects.create(member=member, from_month=from_month, amount=amount)
+
+
+def _check_leaving_day(member: Member, day: datetime.date, today: datetime.date, field: str) -> None:
+    if day > today:
+        raise ValidationError({field: _("This date is in the future.")}, code="future")
+    if day < month_start(today):
+        raise ValidationError(
+            {
+                field: _(
+                    "From %(date)s on at the earliest: leaving on a day of a month already over would "
+                    "change what the member owed then."
+                )
+                % {"date": be_date(month_start(today))}
+            },
+            code="past_month",
+        )
+    if day < member.joined_on:
+        raise ValidationError({field: _("A member cannot leave before joining.")}, code="before_joining")
+    last_row = member.entries.order_by("-date").values_list("date", flat=True).first()
+    if last_row is not None and day < last_row:
+        raise ValidationError(
+            {
+                field: _("The passbook has a row of %(date)s: the day of leaving cannot be before it.")
+                % {"date": be_date(last_row)}
+            },
+            code="before_last_row",
+        )
+
+
+def _lock_current(member: Member, request_key: UUID | None) -> Member:
+    """The member row, locked; AlreadyPosted when this form was posted before, ValidationError when
+    the member has left since."""
+    member = Member.objects.select_for_update().select_related("person", "group").get(pk=member.pk)
+    if request_key and (existing := LedgerEntry.objects.filter(request_key=request_key).first()):
+        raise AlreadyPosted(existing)
+    if member.left_on is not None:
+        raise ValidationError(
+            _("%(member)s left the group on %(date)s.") % {"member": member.person, "date": be_date(member.left_on)},
+            code="left",
+        )
+    return member
+
+
+@transaction.atomic
+def member_leave(
+    *,
+    member: Member,
+    left_on: datetime.date,
+    user: User,
+    request_key: UUID | None = None,
+    today: datetime.date | None = None,
+) -> LedgerEntry | None:
+    """The member leaves the group on `left_on` (a day of this month, not before their last row):
+    their whole balance is paid out to them by a withdrawal of that day, in the same step, and
+    returned; with no balance there is nothing to pay out and None is returned. The month they
+    leave in and the months after are not due. A form posted twice leaves once (AlreadyPosted)."""
+    today = today or timezone.localdate()
+    member = _lock_current(member, request_key)
+    _check_leaving_day(member, left_on, today, "left_on")
+    balance = _balance(member)
+    member.left_on = left_on
+    member.save()
+    if balance <= 0:
+        return None
+    return _post_once(
+        LedgerEntry(
+            group_id=member.group_id,
+            member=member,
+            kind=EntryKind.WITHDRAWAL,
+            month=month_start(left_on),
+            date=left_on,
+            amount=-balance,
+            reason=_("Savings paid out on leaving the group"),
+            posted_by=user,
+            request_key=request_key,
+        )
+    )
+
+
+@transaction.atomic
+def member_move(
+    *,
+    member: Member,
+    to_group: SavingsGroup,
+    date: datetime.date,
+    user: User,
+    number: int | None = None,
+    commitment: Decimal | None = None,
+    request_key: UUID | None = None,
+    today: datetime.date | None = None,
+) -> Member:
+    """The member leaves their group on `date` (a day of this month) and joins `to_group` the same
+    day with a new number (the next free one unless given) and a commitment from this month (the
+    one in force now unless given). Their balance goes with them: a withdrawal in the old group and
+    a deposit in the new one that points to it (transfer_of), neither a saving for a month nor
+    levied. Returns the new membership. A form posted twice moves once (AlreadyPosted)."""
+    today = today or timezone.localdate()
+    member = _lock_current(member, request_key)
+    to_group = SavingsGroup.objects.select_for_update().get(pk=to_group.pk)
+    if to_group.pk == member.group_id:
+        raise ValidationError({"to_group": _("Choose another group than the member's own.")})
+    _check_leaving_day(member, date, today, "date")
+    if to_group.status_on(date) not in ACTIVE_STATUSES:
+        raise ValidationError(
+            {"to_group": _("%(group)s is not an active group on this date.") % {"group": to_group}}, code="inactive"
+        )
+    if to_group.members.filter(person=member.person, left_on__isnull=True).exists():
+        raise ValidationError({"to_group": _("This person is already a member of that group.")})
+    if commitment is None:
+        commitment = selectors.commitment_in_force(member, month_start(date)) or to_group.default_commitment
+    elif commitment <= 0:
+        raise ValidationError({"commitment": _("The monthly commitment must be more than 0 baht.")})
+    if number is None:
+        number = selectors.next_member_number(to_group)
+    _check_number(to_group, number)
+    balance = _balance(member)
+    member.left_on = date
+    member.save()
+    moved = Member.objects.create(group=to_group, person=member.person, number=number, joined_on=date)
+    Commitment.objects.create(member=moved, from_month=month_start(date), amount=commitment)
+    if balance > 0:
+        out = _post_once(
+            LedgerEntry(
+                group_id=member.group_id,
+                member=member,
+                kind=EntryKind.WITHDRAWAL,
+                month=month_start(date),
+                date=date,
+                amount=-balance,
+                reason=_("Moved to %(group)s") % {"group": to_group},
+                posted_by=user,
+                request_key=request_key,
+            )
+        )
+        LedgerEntry.objects.create(
+            group=to_group,
+            member=moved,
+            kind=EntryKind.DEPOSIT,
+            month=month_start(date),
+            date=date,
+            amount=balance,
+            transfer_of=out,
+            reason=_("Moved from %(group)s") % {"group": member.group},
+            posted_by=user,
+        )
+    return moved

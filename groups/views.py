@@ -5,11 +5,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from songkhla_network.forms import MonthRangeForm
+from songkhla_network.forms import MonthRangeForm, add_service_error
 from songkhla_network.models import Role
-from songkhla_network.roles import group_reader_required, staff_required, treasurer_required
+from songkhla_network.roles import group_reader_required, leader_required, staff_required, treasurer_required
 from songkhla_network.thai import (
     add_months,
+    be_date,
     be_datetime,
     be_month,
     be_month_slug,
@@ -20,8 +21,18 @@ from songkhla_network.thai import (
 )
 
 from . import access, selectors, services
-from .forms import CollectionSheetForm, DepositForm, MonthChoiceForm, ReversalForm, WithdrawalForm
-from .models import EntryKind
+from .forms import (
+    CollectionSheetForm,
+    CommitmentChangeForm,
+    DepositForm,
+    MemberJoinForm,
+    MemberLeaveForm,
+    MemberMoveForm,
+    MonthChoiceForm,
+    PersonSearchForm,
+    ReversalForm,
+    WithdrawalForm,
+)
 
 
 def _this_month():
@@ -49,12 +60,14 @@ def group_detail(request, pk):
         "groups/group_detail.html",
         {
             "group": group,
-            "members": members,
+            "members": current,
+            "former_members": [m for m in members if m.left_on is not None],
             "status_changes": status_changes,
             "current_status": status_changes[-1] if status_changes else None,
             "officers": selectors.current_officers(group),
             "sheets": selectors.recent_sheets(group, 12),
             "month": month,
+            "today": timezone.localdate(),
             "can_post": access.can_post(request.user, group),
             "total_balance": sum((m.balance for m in members), selectors.ZERO),
             "total_arrears": sum((m.arrears for m in current), selectors.ZERO),
@@ -107,7 +120,7 @@ def sheet(request, pk, month):
         "posted": posted,
         "members": members,
         "unpaid": [m for m in members if not m.paid_this_month],
-        "group_active": group.status_on(month_end(month_date)) in selectors.ACTIVE_STATUSES,
+        "group_active": selectors.status_on(group, month_end(month_date)) in selectors.ACTIVE_STATUSES,
         "figures": selectors.month_deposits(group, [month_date])[month_date],
         "can_post": can_post,
     }
@@ -118,12 +131,15 @@ def sheet(request, pk, month):
         return render(request, "groups/sheet_posted.html", context)
 
     initial = {"paid_on": min(timezone.localdate(), month_end(month_date))}
-    for member in members:
-        # Prefill the promise; a member who already paid this month outside a sheet starts blank.
-        if not member.paid_this_month:
+    # A member who has left was paid out: no deposit is taken for them, so they are not on the form.
+    on_form = [m for m in members if m.left_on is None]
+    for member in on_form:
+        # Prefill the promise in force that month; a member who already paid this month outside a
+        # sheet, or whose first commitment starts later, starts blank.
+        if not member.paid_this_month and member.commitment:
             initial[f"amount_{member.pk}"] = member.commitment
     form = CollectionSheetForm(
-        request.POST if request.method == "POST" else None, members=members, month=month_date, initial=initial
+        request.POST if request.method == "POST" else None, members=on_form, month=month_date, initial=initial
     )
     if request.method == "POST" and context["group_active"] and form.is_valid():
         try:
@@ -163,8 +179,7 @@ def _already_posted_message(sheet):
 def passbook(request, pk, member_pk):
     group, member = access.member_for_reading(request.user, pk, member_pk)
     rows = selectors.passbook(member)
-    month = _this_month()
-    paid_to_date = sum((r.amount for r in rows if r.kind == EntryKind.DEPOSIT and r.month <= month), selectors.ZERO)
+    selectors.member_with_money(member, month=_this_month())
     return render(
         request,
         "groups/passbook.html",
@@ -173,7 +188,8 @@ def passbook(request, pk, member_pk):
             "member": member,
             "rows": rows,
             "balance": rows[-1].running_balance if rows else selectors.ZERO,
-            "arrears": selectors.commitment_arrears(member, month, paid_to_date) if member.left_on is None else None,
+            "arrears": member.arrears if member.left_on is None else None,
+            "commitments": selectors.commitment_series(member),
             "can_post": access.can_post(request.user, group),
             "today": timezone.localdate(),
         },
@@ -185,7 +201,8 @@ def passbook(request, pk, member_pk):
 def deposit(request, pk, member_pk):
     group, member = access.member_for_posting(request.user, pk, member_pk)
     month = parse_be_month_slug(request.GET.get("month", "")) or _this_month()
-    form = DepositForm(request.POST or None, member=member, initial={"month": month, "amount": member.commitment})
+    amount = selectors.commitment_in_force(member, month)
+    form = DepositForm(request.POST or None, member=member, initial={"month": month, "amount": amount})
     if request.method == "POST" and form.is_valid():
         try:
             services.deposit_post(
@@ -280,5 +297,180 @@ def network_summary(request):
     return render(
         request,
         "groups/network_summary.html",
-        {"form": form, "first": first, "last": last, "money": money, "statuses": statuses},
+        {
+            "form": form,
+            "first": first,
+            "last": last,
+            "money_end": month_end(last),
+            "money": money,
+            "statuses": statuses,
+        },
     )
+
+
+# Membership at the meeting: joining, a new commitment, leaving (treasurers of the group and
+# leaders), moving to another group (leaders). Each page is small, for a phone; each write is one
+# service call.
+
+
+@treasurer_required
+@require_http_methods(["GET", "POST"])
+def member_add(request, pk):
+    group = access.group_for_posting(request.user, pk)
+    search = PersonSearchForm(request.POST if request.method == "POST" else request.GET)
+    name = search.cleaned_data["q"] if search.is_valid() else ""
+    found = selectors.people_to_join(group, name) if name else []
+    initial = {"number": selectors.next_member_number(group), "commitment": group.default_commitment}
+    form = MemberJoinForm(request.POST or None, group=group, found=found, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            member = services.member_join(
+                group=group,
+                joined_on=data["joined_on"],
+                first_month=data["first_month"],
+                commitment=data["commitment"],
+                number=data["number"],
+                person=data["person"],
+                new_person=form.new_person(),
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("%(person)s joined as member no. %(number)s, saving %(amount)s baht a month from %(month)s.")
+                % {
+                    "person": member.person,
+                    "number": member.number,
+                    "amount": format_baht(data["commitment"]),
+                    "month": be_month(data["first_month"]),
+                },
+            )
+            return redirect("groups:passbook", pk=group.pk, member_pk=member.pk)
+    return render(
+        request,
+        "groups/member_add.html",
+        {"group": group, "form": form, "search": search, "name": name, "found": found},
+    )
+
+
+def _gone(request, group, member):
+    """A member who has left has nothing more to change: back to their passbook, saying so."""
+    messages.info(
+        request,
+        _("%(member)s left the group on %(date)s.") % {"member": member.person, "date": be_date(member.left_on)},
+    )
+    return redirect("groups:passbook", pk=group.pk, member_pk=member.pk)
+
+
+@treasurer_required
+@require_http_methods(["GET", "POST"])
+def commitment_change(request, pk, member_pk):
+    group, member = access.member_for_posting(request.user, pk, member_pk)
+    if member.left_on is not None:
+        return _gone(request, group, member)
+    selectors.with_terms([member])
+    form = CommitmentChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        month, amount = form.cleaned_data["from_month"], form.cleaned_data["amount"]
+        try:
+            services.commitment_change(member=member, from_month=month, amount=amount)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("From %(month)s, %(member)s saves %(amount)s baht a month; the months before keep their commitment.")
+                % {"month": be_month(month), "member": member.person, "amount": format_baht(amount)},
+            )
+            return redirect("groups:passbook", pk=group.pk, member_pk=member.pk)
+    return render(
+        request,
+        "groups/commitment_form.html",
+        {"group": group, "member": member, "form": form, "commitments": selectors.commitment_series(member)},
+    )
+
+
+@treasurer_required
+@require_http_methods(["GET", "POST"])
+def member_leave(request, pk, member_pk):
+    group, member = access.member_for_posting(request.user, pk, member_pk)
+    if member.left_on is not None:
+        return _gone(request, group, member)
+    form = MemberLeaveForm(request.POST or None, member=member)
+    if request.method == "POST" and form.is_valid():
+        try:
+            payout = services.member_leave(
+                member=member,
+                left_on=form.cleaned_data["left_on"],
+                user=request.user,
+                request_key=form.cleaned_data["request_key"],
+            )
+        except services.AlreadyPosted:
+            messages.info(request, _("This was already recorded; nothing was recorded twice."))
+            return redirect("groups:passbook", pk=group.pk, member_pk=member.pk)
+        except ValidationError as error:
+            if getattr(error, "code", None) == "left":
+                return _gone(request, group, access.member_for_posting(request.user, pk, member_pk)[1])
+            add_service_error(form, error)
+        else:
+            if payout is None:
+                text = _("%(member)s left the group. They had no savings to pay out.") % {"member": member.person}
+            else:
+                text = _("%(member)s left the group and was paid out their savings of %(amount)s baht.") % {
+                    "member": member.person,
+                    "amount": format_baht(-payout.amount),
+                }
+            messages.success(request, text)
+            return redirect("groups:passbook", pk=group.pk, member_pk=member.pk)
+    selectors.member_with_money(member)
+    return render(request, "groups/leave_form.html", {"group": group, "member": member, "form": form})
+
+
+@leader_required
+@require_http_methods(["GET", "POST"])
+def member_move(request, pk, member_pk):
+    group, member = access.member_for_posting(request.user, pk, member_pk)
+    if member.left_on is not None:
+        return _gone(request, group, member)
+    selectors.member_with_money(member)
+    form = MemberMoveForm(
+        request.POST or None,
+        member=member,
+        groups=selectors.groups_to_move_to(member),
+        initial={"commitment": member.commitment},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            moved = services.member_move(
+                member=member,
+                to_group=data["to_group"],
+                date=data["date"],
+                number=data["number"],
+                commitment=data["commitment"],
+                user=request.user,
+                request_key=data["request_key"],
+            )
+        except services.AlreadyPosted as already:
+            messages.info(request, _("This was already recorded; nothing was recorded twice."))
+            entry = already.existing
+            return redirect("groups:passbook", pk=entry.group_id, member_pk=entry.member_id)
+        except ValidationError as error:
+            if getattr(error, "code", None) == "left":
+                return _gone(request, group, access.member_for_posting(request.user, pk, member_pk)[1])
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("%(member)s moved to %(group)s as member no. %(number)s, with their savings of %(amount)s baht.")
+                % {
+                    "member": moved.person,
+                    "group": moved.group,
+                    "number": moved.number,
+                    "amount": format_baht(member.balance),
+                },
+            )
+            return redirect("groups:passbook", pk=moved.group_id, member_pk=moved.pk)
+    return render(request, "groups/move_form.html", {"group": group, "member": member, "form": form})

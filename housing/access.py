@@ -58,6 +58,14 @@ def proposal_for_editing(user, pk):
     return proposal
 
 
+def proposal_household_for_editing(user, proposal_pk, household_pk):
+    """A proposal and one of its households, to take it out again: leaders only; 404 when the
+    household is not in the proposal."""
+    proposal = proposal_for_editing(user, proposal_pk)
+    household = get_object_or_404(proposal.households.select_related("head", "community"), pk=household_pk)
+    return proposal, household
+
+
 def budget_line_for_editing(user, proposal_pk, line_pk):
     proposal = proposal_for_editing(user, proposal_pk)
     return proposal, get_object_or_404(BudgetLine, pk=line_pk, proposal=proposal)

@@ -6,14 +6,24 @@ from .models import BudgetLine, Household, Proposal, StatusStep
 
 
 class StatusStepInline(admin.TabularInline):
+    """The household's steps, read-only: they are its history, recorded on the household's page
+    (where their order is checked) and the proposal's (in and out of a proposal); a step is never
+    changed or deleted, and PostgreSQL refuses it too."""
+
     model = StatusStep
     extra = 0
-    fields = ["step", "date", "reason", "recorded_by"]
-    readonly_fields = ["recorded_by"]
+    fields = ["step", "date", "proposal", "takes_back", "reason", "recorded_by"]
+    readonly_fields = fields
     formfield_overrides = ThaiModelAdmin.formfield_overrides
 
     def has_add_permission(self, request, obj=None):
-        return False  # steps are recorded from the household's page, where their order is checked
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Household)
@@ -35,6 +45,10 @@ class HouseholdAdmin(ThaiModelAdmin):
     def has_add_permission(self, request):
         # Surveyed on the survey form, which records the surveyor, the first step and the head's
         # consent; added here, a household had none of them (and the missing surveyor broke the page).
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # Its steps are kept for good; a person's data go by the PDPA erasure, which keeps them.
         return False
 
 

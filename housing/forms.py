@@ -140,9 +140,37 @@ class SurveyForm(forms.Form):
 
 
 class StepForm(forms.Form):
-    step = forms.ChoiceField(label=_("status"), choices=[c for c in Step.choices if c[0] != Step.SURVEYED])
+    # Surveyed is the first step, taken by the survey; a household goes into a proposal on the
+    # proposal's page, which records which proposal.
+    step = forms.ChoiceField(
+        label=_("status"), choices=[c for c in Step.choices if c[0] not in (Step.SURVEYED, Step.PROPOSED)]
+    )
     date = BEDateField(label=_("date"), allow_future=False, initial=timezone.localdate)
     reason = forms.CharField(label=_("reason"), max_length=300, required=False)
+
+
+class TakeOutForm(forms.Form):
+    """Why and when a household is taken out of a proposal. The date may be the proposal's own
+    (a step "in a proposal" is dated on it, even ahead of today), never later."""
+
+    date = BEDateField(label=_("date"))
+    reason = forms.CharField(
+        label=_("why it is taken out"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Say why the household is taken out of the proposal.")},
+    )
+
+    def __init__(self, *args, proposed_on, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.latest_day = max(timezone.localdate(), proposed_on)
+        self.fields["date"].initial = self.latest_day
+
+    def clean_date(self):
+        date = self.cleaned_data["date"]
+        if date > self.latest_day:
+            raise forms.ValidationError(_("This date is in the future."), code="future")
+        return date
 
 
 class HouseholdChoiceField(forms.ModelMultipleChoiceField):

@@ -1,13 +1,17 @@
 """Housing relocation: the households who asked to move out of crowded communities, surveyed in
 December 2564, and their way towards new homes."""
 
+from typing import Any, NoReturn
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from songkhla_network.models import Community, Person
+from songkhla_network.thai import be_date
 
 
 class Tenure(models.TextChoices):
@@ -87,35 +91,92 @@ class Step(models.TextChoices):
 STEP_ORDER = [Step.SURVEYED, Step.VERIFIED, Step.PROPOSED, Step.APPROVED, Step.MOVED]
 
 
+class StatusStepQuerySet(models.QuerySet["StatusStep"]):
+    """Steps are the household's history: recorded once, never changed or deleted. A step taken by
+    mistake is taken back by a later step that points to it and says why."""
+
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise ValidationError(_("Status steps are never changed: record a new step instead."))
+
+    def delete(self) -> NoReturn:
+        raise ValidationError(_("Status steps are never deleted: record a new step instead."))
+
+    def erase_reasons(self, marker: str) -> int:
+        """The one change a step ever takes: its reason blanked to `marker` when the head of its
+        household is erased under the PDPA (the person's `erased_at` set first; PostgreSQL allows
+        nothing else)."""
+        return super().update(reason=marker)
+
+
 class StatusStep(models.Model):
-    """A dated step of a household towards a new home; the latest is its status."""
+    """A dated step of a household towards a new home; the latest is its status. Never changed or
+    deleted (PostgreSQL refuses it too): taking a household out of a proposal is a new step, back
+    to where it stood before, that points to the step it takes back and says why."""
 
     household = models.ForeignKey(
-        Household, verbose_name=_("household"), on_delete=models.CASCADE, related_name="steps"
+        Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="steps"
     )
     step = models.CharField(_("status"), max_length=20, choices=Step.choices)
     date = models.DateField(_("date"))
     reason = models.CharField(_("reason"), max_length=300, blank=True)
+    proposal = models.ForeignKey(
+        "Proposal",
+        verbose_name=_("proposal to CODI"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="steps",
+        help_text=_("The proposal the household was put into, or taken out of, by this step."),
+    )
+    takes_back = models.OneToOneField(
+        "self",
+        verbose_name=_("takes back"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="taken_back_by",
+        help_text=_("The step this one takes back, e.g. a household taken out of a proposal."),
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
     )
     history = HistoricalRecords()
+
+    objects = StatusStepQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("status step")
         verbose_name_plural = _("status steps")
         ordering = ["household", "date", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["household", "step"], name="status_step_once"),
+            # Verified and "in a proposal" come again after a household is taken out of a proposal.
+            models.UniqueConstraint(
+                fields=["household", "step"],
+                condition=Q(step__in=["surveyed", "approved", "moved", "withdrawn"]),
+                name="status_step_once",
+            ),
             models.CheckConstraint(
                 condition=~Q(step="withdrawn") | ~Q(reason=""),
                 name="withdrawal_has_a_reason",
                 violation_error_message=_("Say why the household withdrew."),
             ),
+            models.CheckConstraint(
+                condition=Q(takes_back__isnull=True) | ~Q(reason=""),
+                name="step_taken_back_with_a_reason",
+                violation_error_message=_("Say why the household is taken out of the proposal."),
+            ),
         ]
 
     def __str__(self):
-        return f"{self.get_step_display()} {self.date}"
+        return f"{self.get_step_display()} {be_date(self.date)}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ValidationError(_("Status steps are never changed: record a new step instead."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise ValidationError(_("Status steps are never deleted: record a new step instead."))
 
 
 class Proposal(models.Model):

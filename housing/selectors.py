@@ -4,12 +4,12 @@ and the proposal's figures and summary tables, computed from the households it i
 
 import datetime
 from collections import Counter
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils.translation import gettext as _
 
 from songkhla_network.models import Community, Person, PersonalDataConsent, Purpose
@@ -72,9 +72,15 @@ def communities_of(households: QuerySet[Household]) -> QuerySet[Community]:
     return Community.objects.filter(pk__in=households.values("community"))
 
 
+def latest_step(household: Household) -> StatusStep | None:
+    """Where the household stands: its latest step."""
+    return household.steps.order_by("-date", "-id").first()
+
+
 def household_steps(household: Household) -> list[StatusStep]:
-    """The household's steps in the order they were taken, with who recorded them."""
-    return list(household.steps.select_related("recorded_by").order_by("date", "id"))
+    """The household's steps in the order they were taken, with who recorded them and the proposal
+    each put it into or took it out of."""
+    return list(household.steps.select_related("recorded_by", "proposal").order_by("date", "id"))
 
 
 def housing_consents(person: Person | int) -> list[PersonalDataConsent]:
@@ -98,8 +104,12 @@ def likely_duplicates(
 
 
 def verified_households() -> QuerySet[Household]:
-    """Households verified and not yet in a proposal: the ones a proposal can take in."""
-    return Household.objects.annotate(status=Subquery(latest_steps().values("step")[:1])).filter(status=Step.VERIFIED)
+    """Households verified and not yet in a proposal (never, or taken out again): the ones a
+    proposal can take in, each with the `status_date` of its latest step."""
+    latest = latest_steps()
+    return Household.objects.annotate(
+        status=Subquery(latest.values("step")[:1]), status_date=Subquery(latest.values("date")[:1])
+    ).filter(status=Step.VERIFIED)
 
 
 # The proposal to CODI.
@@ -117,10 +127,25 @@ def proposals_with_totals() -> list[Proposal]:
     return list(Proposal.objects.annotate(count=Count("households"), budget=Subquery(budget)))
 
 
+def proposal_households(proposal: Proposal, as_of: datetime.date | None = None) -> list[Household]:
+    """The households in the proposal, in list order with their head, community and membership: as
+    the records stand, or on `as_of` — those its steps "in a proposal" took in by that day and no
+    step taken by that day took out again. One query."""
+    steps = StatusStep.objects.filter(step=Step.PROPOSED, proposal=proposal)
+    taken_out = StatusStep.objects.filter(takes_back=OuterRef("pk"))
+    if as_of is not None:
+        steps, taken_out = steps.filter(date__lte=as_of), taken_out.filter(date__lte=as_of)
+    return list(
+        Household.objects.filter(pk__in=steps.filter(~Exists(taken_out)).values("household"))
+        .select_related("head", "community", "member")
+        .order_by("community__name", "head__first_name", "pk")
+    )
+
+
 @dataclass
 class ProposalFigures:
     """What a proposal's page, PDF and Excel file show: its households in list order, their
-    summary tables, its budget lines and their total."""
+    summary and summary tables, its budget lines and their total."""
 
     proposal: Proposal
     households: list[Household] = field(default_factory=list)
@@ -128,14 +153,14 @@ class ProposalFigures:
     budget: list[BudgetLine] = field(default_factory=list)
     budget_total: Decimal = Decimal("0.00")
 
+    @property
+    def tables(self) -> list["SummaryTable"]:
+        return summary_tables(self.summary)
+
 
 def proposal_figures(proposal: Proposal) -> ProposalFigures:
     """The proposal's households, summary and budget. Two queries."""
-    households = list(
-        proposal.households.select_related("head", "community", "member").order_by(
-            "community__name", "head__first_name"
-        )
-    )
+    households = proposal_households(proposal)
     budget = list(proposal.budget_lines.all())
     return ProposalFigures(
         proposal=proposal,
@@ -146,13 +171,16 @@ def proposal_figures(proposal: Proposal) -> ProposalFigures:
     )
 
 
-def removable_households(households: Iterable[Household]) -> set[int]:
-    """Of the households, those still only proposed (not approved, moved or withdrawn): the ones a
-    leader may take out of the proposal again."""
+def removable_households(proposal: Proposal) -> set[int]:
+    """The proposal's households still only proposed (not approved, moved or withdrawn since): the
+    ones a leader may take out of it again. One query."""
+    latest = latest_steps()
     return set(
-        StatusStep.objects.filter(household__in=list(households), step=Step.PROPOSED)
-        .exclude(household__steps__step__in=[Step.APPROVED, Step.MOVED, Step.WITHDRAWN])
-        .values_list("household_id", flat=True)
+        proposal.households.annotate(
+            status=Subquery(latest.values("step")[:1]), status_proposal=Subquery(latest.values("proposal")[:1])
+        )
+        .filter(status=Step.PROPOSED, status_proposal=proposal.pk)
+        .values_list("pk", flat=True)
     )
 
 
@@ -179,18 +207,20 @@ def _band_label(band: Band) -> str:
     return _("%(low)s – %(high)s baht") % {"low": f"{low:,}", "high": f"{high - 1:,}"}
 
 
+def _share(count: int, total: int) -> Decimal:
+    """`count` in per cent of `total`, to a tenth."""
+    return (Decimal(count) * 100 / total).quantize(Decimal("0.1")) if total else Decimal("0")
+
+
 def _table(counter: Counter[Any], total: int, order: Sequence[Hashable] | None = None) -> list[Row]:
     keys = order if order is not None else sorted(counter, key=lambda k: (-counter[k], str(k)))
-    return [
-        (key, counter[key], (Decimal(counter[key]) * 100 / total).quantize(Decimal("0.1")) if total else Decimal("0"))
-        for key in keys
-        if counter[key]
-    ]
+    return [(key, counter[key], _share(counter[key], total)) for key in keys if counter[key]]
 
 
 def summary(households: Sequence[Household]) -> dict[str, Any]:
     """Counts (and shares in per cent) by community, household size, tenure, income band, ability
-    to pay, and the savings-group membership rate."""
+    to pay and savings-group membership; the membership rate is the share of the households whose
+    head saves in a group."""
     total = len(households)
     by_size = Counter(min(h.size, 7) for h in households)
     by_income = Counter(_band(h.monthly_income, INCOME_BANDS) for h in households)
@@ -206,6 +236,33 @@ def summary(households: Sequence[Household]) -> dict[str, Any]:
         "by_tenure": _table(Counter(h.get_tenure_display() for h in households), total),
         "by_income": [(_band_label(k), n, p) for k, n, p in _table(by_income, total, order=INCOME_BANDS)],
         "by_pay": [(_band_label(k), n, p) for k, n, p in _table(by_pay, total, order=PAY_BANDS)],
+        "by_membership": [
+            (_("Saves in a savings group"), members, _share(members, total)),
+            (_("Does not save in a group"), total - members, _share(total - members, total)),
+        ],
         "members": members,
-        "member_rate": (Decimal(members) * 100 / total).quantize(Decimal("0.1")) if total else Decimal("0"),
+        "member_rate": _share(members, total),
     }
+
+
+@dataclass(frozen=True)
+class SummaryTable:
+    """One of the proposal's summary tables: its title, and (label, households, per cent) rows."""
+
+    title: str
+    rows: list[Row]
+
+
+def summary_tables(summary: dict[str, Any]) -> list[SummaryTable]:
+    """The summary tables of a proposal, in the order its page, PDF and Excel file show them."""
+    return [
+        SummaryTable(str(title), summary[key])
+        for key, title in [
+            ("by_community", _("By community")),
+            ("by_size", _("By household size")),
+            ("by_tenure", _("By tenure")),
+            ("by_income", _("By income")),
+            ("by_pay", _("By ability to pay")),
+            ("by_membership", _("By savings-group membership")),
+        ]
+    ]

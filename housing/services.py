@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
@@ -107,11 +108,13 @@ def consent_values(consent: Mapping[str, Any] | None, *, person: Person | None, 
 
 @transaction.atomic
 def step_add(*, household: Household, step: str, date: datetime.date, reason: str, user: User) -> StatusStep:
-    """Move a household one or more steps forward (surveyed → verified → in a proposal → approved →
-    moved), or withdraw it with a reason. Never backwards, never after it moved or withdrew."""
+    """Move a household one or more steps forward (surveyed → verified → approved → moved), or
+    withdraw it with a reason. Never backwards, never after it moved or withdrew; never into a
+    proposal, which takes its households on its own page (`proposal_add`)."""
     household = Household.objects.select_for_update().get(pk=household.pk)
-    steps = list(household.steps.order_by("date", "id"))
-    latest = steps[-1] if steps else None
+    latest = household.steps.order_by("-date", "-id").first()
+    if step == Step.PROPOSED:
+        raise ValidationError({"step": _("A household goes into a proposal on the proposal's page.")})
     if latest and latest.step in (Step.MOVED, Step.WITHDRAWN):
         raise ValidationError({"step": _("This household has already moved or withdrawn.")})
     if latest and date < latest.date:
@@ -142,14 +145,24 @@ def proposal_create(
     """A proposal with the verified households chosen (every verified household when none are
     chosen); each of them takes the step 'in a proposal' on the proposal's date."""
     proposal = Proposal.objects.create(title=title, date=date, target_site=target_site, background=background)
-    proposal_add(proposal=proposal, households=households, user=user)
+    proposal_add(proposal=proposal, households=households, date=date, user=user)
     return proposal
 
 
 @transaction.atomic
-def proposal_add(*, proposal: Proposal, households: Iterable[Household] | None = None, user: User) -> list[Household]:
-    """Take verified households into the proposal (all of them when `households` is None). Under
-    row locks, so a household goes into one proposal only, even when two leaders add it at once."""
+def proposal_add(
+    *,
+    proposal: Proposal,
+    households: Iterable[Household] | None = None,
+    date: datetime.date | None = None,
+    user: User,
+) -> list[Household]:
+    """Take verified households into the proposal (all of them when `households` is None), each by
+    a step "in a proposal" naming it, dated `date`: by default the day they are added, so that a
+    closed period's figures stay as they were. Never before the proposal's date, nor before the
+    household's last step (steps never go back in time). Under row locks, so a household goes into
+    one proposal only, even when two leaders add it at once."""
+    date = max(date or timezone.localdate(), proposal.date)
     waiting = verified_households().select_for_update(of=("self",))
     if households is None:
         chosen = list(waiting)
@@ -162,27 +175,50 @@ def proposal_add(*, proposal: Proposal, households: Iterable[Household] | None =
             )
     proposal.households.add(*chosen)
     StatusStep.objects.bulk_create(
-        StatusStep(household=h, step=Step.PROPOSED, date=max(proposal.date, h.surveyed_on), recorded_by=user)
+        StatusStep(
+            household=h,
+            step=Step.PROPOSED,
+            date=max(date, h.status_date),  # type: ignore[attr-defined]
+            proposal=proposal,
+            recorded_by=user,
+        )
         for h in chosen
     )
     return chosen
 
 
 @transaction.atomic
-def proposal_remove(*, proposal: Proposal, household: Household, user: User) -> None:
-    """Take a household out of a proposal it was put in by mistake: it goes back to 'verified'.
-    Refused once CODI approved it or it moved on. The removed step stays in the history."""
+def proposal_remove(
+    *, proposal: Proposal, household: Household, date: datetime.date, reason: str, user: User
+) -> StatusStep:
+    """Take a household out of a proposal, on `date` and saying why: its step "in a proposal" stays
+    in its history, and a new step takes it back (pointing to it, with the reason), to where the
+    household stood before — verified, ready for the next proposal. Refused once CODI approved it
+    or it moved on, without a reason, or dated before the step it takes back."""
     household = Household.objects.select_for_update().get(pk=household.pk)
-    latest = household.steps.order_by("-date", "-id").first()
     if not proposal.households.filter(pk=household.pk).exists():
         raise ValidationError(_("This household is not in the proposal."))
-    if latest is None or latest.step != Step.PROPOSED:
+    recent = list(household.steps.order_by("-date", "-id")[:2])
+    latest = recent[0] if recent else None
+    if latest is None or latest.step != Step.PROPOSED or latest.proposal_id != proposal.pk:
         raise ValidationError(
             _("This household has moved past the proposal (%(step)s); it cannot be taken out.")
             % {"step": latest.get_step_display() if latest else ""}
         )
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the household is taken out of the proposal.")})
+    if date < latest.date:
+        raise ValidationError({"date": _("The date is before the household's last step.")})
     proposal.households.remove(household)
-    latest.delete()
+    return StatusStep.objects.create(
+        household=household,
+        step=recent[1].step if len(recent) > 1 else Step.VERIFIED,
+        date=date,
+        reason=reason.strip(),
+        proposal=proposal,
+        takes_back=latest,
+        recorded_by=user,
+    )
 
 
 @transaction.atomic

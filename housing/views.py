@@ -12,14 +12,14 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_http_methods
 
 from songkhla_network.excel import add_sheet, new_workbook, xlsx_response
 from songkhla_network.models import Access, PersonalDataAccess, Purpose
 from songkhla_network.pdf import pdf_response
 from songkhla_network.roles import group_reader_required, leader_required, staff_required
-from songkhla_network.thai import be_date
+from songkhla_network.thai import baht_words, be_date
 
 from . import access, importing, selectors, services
 from .forms import (
@@ -30,7 +30,9 @@ from .forms import (
     ProposalHouseholdsForm,
     StepForm,
     SurveyForm,
+    TakeOutForm,
 )
+from .models import Step
 
 
 def log_export(user, what, rows):
@@ -269,11 +271,14 @@ def import_template(request, kind):
 
 
 def _proposal_context(proposal):
+    """What the proposal's page, PDF and Excel file show, from one reading of its figures."""
     figures = selectors.proposal_figures(proposal)
     return {
         "proposal": proposal,
+        "figures": figures,
         "households": figures.households,
         "summary": figures.summary,
+        "tables": figures.tables,
         "budget": figures.budget,
         "budget_total": figures.budget_total,
     }
@@ -317,7 +322,7 @@ def _proposal_page(request, proposal, *, add_form=None, budget_form=None, status
     if request.user.is_leader:
         context["add_form"] = add_form or ProposalHouseholdsForm()
         context["budget_form"] = budget_form or BudgetLineForm()
-        context["removable"] = selectors.removable_households(context["households"])
+        context["removable"] = selectors.removable_households(proposal)
     return render(request, "housing/proposal_detail.html", context, status=status)
 
 
@@ -349,20 +354,36 @@ def proposal_households(request, pk):
 
 
 @leader_required
-@require_http_methods(["POST"])
+@require_http_methods(["GET", "POST"])
 def proposal_household_remove(request, pk, household_pk):
-    proposal = access.proposal_for_editing(request.user, pk)
-    household = access.household_for_posting(request.user, household_pk)
-    try:
-        services.proposal_remove(proposal=proposal, household=household, user=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(
-            request,
-            _("%(household)s was taken out of the proposal and is back to “verified”.") % {"household": household.head},
-        )
-    return redirect("housing:proposal", pk=proposal.pk)
+    """Take a household out of the proposal, saying when and why: its step "in a proposal" stays in
+    its history and a new step takes it back to "verified"."""
+    proposal, household = access.proposal_household_for_editing(request.user, pk, household_pk)
+    latest = selectors.latest_step(household)
+    removable = latest is not None and latest.step == Step.PROPOSED and latest.proposal_id == proposal.pk
+    form = TakeOutForm(request.POST or None, proposed_on=latest.date if latest else timezone.localdate())
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.proposal_remove(proposal=proposal, household=household, user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("%(household)s was taken out of the proposal and is back to “verified”.")
+                % {"household": household.head},
+            )
+            return redirect("housing:proposal", pk=proposal.pk)
+    return render(
+        request,
+        "housing/proposal_household_remove.html",
+        {
+            "proposal": proposal,
+            "household": household,
+            "form": form,
+            "removable": removable,
+        },
+    )
 
 
 @leader_required
@@ -410,29 +431,51 @@ def proposal_pdf(request, pk):
 
 @staff_required
 def proposal_xlsx(request, pk):
+    """The proposal as an Excel workbook with everything its PDF holds: the proposal itself (its
+    text and the figures of its opening paragraph), each summary table, the budget and the annex,
+    from the same figures."""
     proposal = access.proposal_for_reading(request.user, pk)
     context = _proposal_context(proposal)
-    s = context["summary"]
+    log_export(request.user, _("Proposal %(title)s (Excel)") % {"title": proposal.title}, len(context["households"]))
+    return xlsx_response(proposal_workbook(context["figures"]), f"proposal-{proposal.pk}.xlsx")
+
+
+def proposal_workbook(figures):
+    """The workbook of a proposal's figures (`selectors.ProposalFigures`): a sheet for the proposal,
+    one per summary table in the PDF's order, the budget, and the annex with IDs masked."""
+    proposal, s = figures.proposal, figures.summary
     workbook = new_workbook()
-    for title, rows in [
-        (_("By community"), s["by_community"]),
-        (_("By household size"), s["by_size"]),
-        (_("By tenure"), s["by_tenure"]),
-        (_("By income"), s["by_income"]),
-        (_("By ability to pay"), s["by_pay"]),
-    ]:
-        add_sheet(workbook, title, [title, _("Households"), _("Per cent")], rows)
+    add_sheet(
+        workbook,
+        _("Proposal"),
+        [_("field"), pgettext("a field's content", "value")],
+        [
+            (_("project title"), proposal.title),
+            (_("date"), be_date(proposal.date)),
+            (_("target site"), proposal.target_site),
+            (_("background and reasons"), proposal.background),
+            (_("Households"), s["total"]),
+            (_("People"), s["people"]),
+            (_("Households saving in a group"), s["members"]),
+            (_("Savings-group membership rate (per cent)"), s["member_rate"]),
+            (_("Budget (baht)"), figures.budget_total),
+            (_("Budget in words"), baht_words(figures.budget_total)),
+        ],
+    )
+    for table in figures.tables:
+        add_sheet(workbook, table.title, [table.title, _("Households"), _("Per cent")], table.rows)
     add_sheet(
         workbook,
         _("Budget"),
         [_("item"), _("Amount (baht)")],
-        [(b.item, b.amount) for b in context["budget"]],
+        [*((b.item, b.amount) for b in figures.budget), (_("Total"), figures.budget_total)],
         money_columns=(2,),
     )
     add_sheet(
         workbook,
         _("Annex: households"),
         [
+            pgettext("a row's place in a list", "No."),
             _("Head of household"),
             _("community today"),
             _("national ID number"),
@@ -441,10 +484,17 @@ def proposal_xlsx(request, pk):
             _("can pay each month for a new home"),
         ],
         [
-            (str(h.head), h.community.name, h.head.masked_national_id, h.size, h.get_tenure_display(), h.can_pay)
-            for h in context["households"]
+            (
+                number,
+                str(h.head),
+                h.community.name,
+                h.head.masked_national_id or "—",
+                h.size,
+                h.get_tenure_display(),
+                h.can_pay,
+            )
+            for number, h in enumerate(figures.households, start=1)
         ],
-        money_columns=(6,),
+        money_columns=(7,),
     )
-    log_export(request.user, _("Proposal %(title)s (Excel)") % {"title": proposal.title}, len(context["households"]))
-    return xlsx_response(workbook, f"proposal-{proposal.pk}.xlsx")
+    return workbook

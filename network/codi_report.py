@@ -12,14 +12,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from django.db.models import Count, Sum
+from django.db.models import Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from openpyxl import Workbook
 
-from enterprise.models import Batch, Donation, LevyLine
-from enterprise.selectors import RoundSaving, round_savings
+from enterprise.selectors import DonationLine, LiquidLedger, RoundSaving, donation_lines, round_savings
 from groups.models import LedgerEntry
 from groups.selectors import StatusCounts, status_counts
 from housing import selectors as housing_selectors
@@ -54,13 +53,6 @@ class MonthSavings(NamedTuple):
     balance: Decimal  # every group's savings at the month's end
 
 
-class BatchTotal(NamedTuple):
-    liquid: str
-    batches: int
-    litres: Decimal
-    cost: Decimal  # of the materials
-
-
 @dataclass
 class CodiReport:
     first: datetime.date  # the first day of the first month
@@ -72,11 +64,9 @@ class CodiReport:
     month_ends: list[MonthSavings]
     deposits_chart: BarChart
 
-    enterprise: EnterpriseSection
-    donations: list[Donation]
-    levy_posted: Decimal  # levy lines posted for the period's months
+    enterprise: EnterpriseSection  # as of the period's end
+    donations: list[DonationLine]  # received in the period, and reversals dated in it
     rounds: list[RoundSaving]  # rounds picked up in the period
-    batches: list[BatchTotal]  # by liquid
 
     housing: HousingSection  # at the period's end
     surveyed_in_period: int
@@ -92,7 +82,13 @@ class CodiReport:
 
     @property
     def donated(self) -> Decimal:
+        """Donations received in the period, less those reversed in it: the statement's."""
         return sum((d.amount for d in self.donations), ZERO)
+
+    @property
+    def batches(self) -> list[LiquidLedger]:
+        """The liquids with a batch made or reversed in the period, by name."""
+        return [liquid for liquid in self.enterprise.statement.liquids if liquid.batches or liquid.batches_reversed]
 
     @property
     def saved(self) -> Decimal:
@@ -124,22 +120,14 @@ def codi_report(first_month: datetime.date, last_month: datetime.date, *, issued
             ],
         ),
         enterprise=enterprise_section(first, last),
-        donations=list(Donation.objects.filter(date__range=(first, last)).order_by("date", "id")),
-        levy_posted=LevyLine.objects.filter(month__range=(first, last)).aggregate(t=Sum("levy"))["t"] or ZERO,
+        donations=donation_lines(first, last),
         rounds=round_savings(first, last),
-        batches=[
-            BatchTotal(row["recipe__name"], row["n"], row["litres"], row["cost"])
-            for row in Batch.objects.filter(date__range=(first, last))
-            .order_by("recipe__name")
-            .values("recipe__name")
-            .annotate(n=Count("id"), litres=Sum("litres"), cost=Sum("cost"))
-        ],
         housing=housing_section(last),
         surveyed_in_period=Household.objects.filter(surveyed_on__range=(first, last)).count(),
         proposal=proposal,
         proposal_summary=None
         if proposal is None
-        else housing_selectors.summary(list(proposal.households.select_related("community", "member"))),
+        else housing_selectors.summary(housing_selectors.proposal_households(proposal, as_of=last)),
         rent=rent,
         rent_chart=rent_chart(
             rent, _("Railway-land rent: collected in each month against the arrears outstanding at its end")
@@ -191,8 +179,12 @@ def codi_report_workbook(report: CodiReport) -> Workbook:
             (_("Members"), s.members),
             (_("Deposits at the end of the period (baht)"), s.balance),
             (_("Growth over the period (baht)"), s.growth),
-            (_("Donations (baht)"), report.donated),
-            (_("5 % levy on the period's deposits (baht)"), s.levy),
+            (_("Donations, less those reversed (baht)"), report.donated),
+            (_("5 % levy owed on the period's deposits, by the month a saving is for (baht)"), e.levy_owed),
+            (
+                _("5 % levy posted into the enterprise's cash in the period, by the date of posting (baht)"),
+                e.levy_posted,
+            ),
             (_("Members saved on buying rounds (baht)"), report.saved),
             (_("Enterprise cash at the end (baht)"), e.cash),
             (_("Enterprise stock at cost at the end (baht)"), e.stock_value),
@@ -230,8 +222,22 @@ def codi_report_workbook(report: CodiReport) -> Workbook:
     add_sheet(
         workbook,
         _("Donations"),
-        [_("donor"), _("date received"), _("amount"), _("in words")],
-        [(d.donor, be_date(d.date), d.amount, baht_words(d.amount)) for d in report.donations],
+        [_("donor"), _("date"), _("amount"), _("in words"), _("reversal")],
+        [
+            (
+                d.donation.donor,
+                be_date(d.date),
+                d.amount,
+                baht_words(abs(d.amount)),
+                (
+                    _("reverses the donation of %(date)s: %(reason)s")
+                    % {"date": be_date(d.donation.date), "reason": d.reversal.reason}
+                    if d.reversal
+                    else ""
+                ),
+            )
+            for d in report.donations
+        ],
         money_columns=(3,),
     )
     add_sheet(
@@ -244,9 +250,9 @@ def codi_report_workbook(report: CodiReport) -> Workbook:
     add_sheet(
         workbook,
         _("Production"),
-        [_("liquid"), _("Batches"), _("Litres"), _("Cost of materials")],
-        report.batches,
-        money_columns=(4,),
+        [_("liquid"), _("Batches"), _("Litres"), _("Shared or sold"), _("Litres at the end"), _("Cost of materials")],
+        [(x.recipe.name, x.batches_net, x.made_net, x.sold, x.closing, x.cost) for x in report.batches],
+        money_columns=(6,),
     )
     add_sheet(
         workbook, _("Housing"), [_("status"), _("Households")], [(row.label, row.households) for row in h.by_status]

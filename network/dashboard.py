@@ -108,7 +108,7 @@ def dashboard(today: datetime.date) -> Dashboard:
             [be_month_short(row.month) for row in savings.by_month],
             [Series(_("deposits for the month"), GREEN, [row.deposits for row in savings.by_month])],
         ),
-        enterprise=enterprise_section(BEGINNING, today),
+        enterprise=enterprise_section(BEGINNING, today, with_levy_owed=False),
         housing=housing_section(today),
         proposals=proposals["proposals"],
         households_proposed=proposals["households"],

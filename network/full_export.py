@@ -32,7 +32,7 @@ from songkhla_network.thai import be_date, be_datetime, be_month
 from works import models as works
 
 # Fields that hold the first day of a month and mean the month itself.
-MONTH_FIELDS = {"month", "first_month", "last_month", "covers_from", "covers_to"}
+MONTH_FIELDS = {"month", "first_month", "last_month", "covers_from", "covers_to", "from_month"}
 CHUNK = 2000
 
 
@@ -188,8 +188,13 @@ SHEETS = [
     Sheet(groups.Officer, ["group", "position", "person", "since", "until"]),
     Sheet(
         groups.Member,
-        ["group", "number", "person", ("person_id", _l("person (record no.)")), "joined_on", "left_on", "commitment"],
+        ["group", "number", "person", ("person_id", _l("person (record no.)")), "joined_on", "left_on"],
         order_by=("group__name", "number"),
+    ),
+    Sheet(
+        groups.Commitment,
+        [*MEMBER, "from_month", "amount"],
+        order_by=("member__group__name", "member__number", "from_month"),
     ),
     Sheet(groups.CollectionSheet, ["group", "month", "paid_on", *POSTED], order_by=("group__name", "month")),
     Sheet(
@@ -204,12 +209,24 @@ SHEETS = [
             "amount",
             ("sheet_id", _l("collection sheet (record no.)")),
             ("reverses_id", _l("reverses (record no.)")),
+            ("transfer_of_id", _l("carries across (record no.)")),
             "reason",
             *POSTED,
         ],
     ),
     # The enterprise.
     Sheet(enterprise.Donation, ["date", "donor", "donor_detail", "amount", "purpose", *POSTED]),
+    Sheet(
+        enterprise.DonationReversal,
+        [
+            ("donation_id", _l("donation (record no.)")),
+            "donation.donor",
+            "date",
+            "reason",
+            ("cash_entry_id", _l("cash book entry (record no.)")),
+            *POSTED,
+        ],
+    ),
     Sheet(enterprise.LevyPosting, ["first_month", "last_month", *POSTED]),
     Sheet(enterprise.LevyLine, [("posting_id", _l("levy posting (record no.)")), "group", "month", "deposits", "levy"]),
     Sheet(
@@ -295,6 +312,17 @@ SHEETS = [
         enterprise.Batch, ["date", "recipe", "scale", "litres", "cost", "makers", *POSTED], prefetch=("makers__person",)
     ),
     Sheet(
+        enterprise.BatchReversal,
+        [
+            ("batch_id", _l("batch (record no.)")),
+            "batch.recipe",
+            ("batch.date", _l("Date made")),
+            "date",
+            "reason",
+            *POSTED,
+        ],
+    ),
+    Sheet(
         enterprise.MaterialMovement,
         [
             "date",
@@ -375,13 +403,19 @@ SHEETS = [
             "plot",
             "tenant",
             ("tenant_id", _l("person (record no.)")),
-            "monthly_rent",
             "start_date",
             "opening_balance",
             "opening_on",
             "opening_source",
+            "ended_on",
+            "end_reason",
             "note",
         ],
+    ),
+    Sheet(
+        rent.RentChange,
+        ["tenancy.contract_number", "tenancy.tenant", "from_month", "amount"],
+        order_by=("tenancy__contract_number", "from_month"),
     ),
     Sheet(rent.CodiLetter, ["number", "date", "signed_by", "valid_from", "valid_to", "note"]),
     Sheet(rent.LetterCollector, ["letter", "collector", "communities"]),
@@ -400,6 +434,7 @@ SHEETS = [
             "covers_from",
             "covers_to",
             "letter",
+            ("void.date", _l("voided on")),
             ("void.posted_at", _l("voided at")),
             ("void.reason", _l("why it was voided")),
             ("remittance_line.remittance.bank_reference", _l("remitted to CODI (bank reference)")),

@@ -18,10 +18,11 @@ from django.utils.translation import gettext as _
 from enterprise.models import MemberPayment, Order
 from groups.models import LedgerEntry, Member, Officer
 from housing.models import Household, StatusStep, Step
+from rent_collection import selectors as rent_selectors
 from rent_collection.models import Receipt, Tenancy
 from songkhla_network.excel import add_sheet, new_workbook
 from songkhla_network.models import Access, Person, PersonalDataAccess, PersonalDataConsent, User
-from songkhla_network.thai import arabic_digits, be_date, be_datetime, be_month
+from songkhla_network.thai import arabic_digits, be_date, be_datetime, be_month, format_baht
 
 ZERO = Decimal("0.00")
 SEARCH_LIMIT = 50
@@ -70,11 +71,20 @@ class PersonData:
         return [receipt for tenancy in self.tenancies for receipt in tenancy.receipt_rows]
 
 
+def _commitments(member):
+    """A member's dated commitments, oldest first: "100.00 from December 2564, 200.00 from ..."."""
+    return ", ".join(
+        _("%(amount)s from %(month)s") % {"amount": format_baht(c.amount), "month": be_month(c.from_month)}
+        for c in sorted(member.commitments.all(), key=lambda c: c.from_month)
+    )
+
+
 def person_data(person):
     """Everything about `person` across the program areas, in a fixed number of queries."""
     memberships = list(
         Member.objects.filter(person=person)
         .select_related("group__community")
+        .prefetch_related("commitments")
         .annotate(balance=Sum("entries__amount"))
         .order_by("joined_on", "id")
     )
@@ -88,6 +98,7 @@ def person_data(person):
         member.rows = [e for e in entries if e.member_id == member.pk]
     household = Household.objects.filter(head=person).select_related("community", "member__group", "surveyor").first()
     tenancies = list(Tenancy.objects.filter(tenant=person).select_related("community").order_by("start_date", "id"))
+    rent_selectors.load_rents(tenancies, among=Tenancy.objects.filter(tenant=person))
     receipts = list(
         Receipt.objects.filter(tenancy__tenant=person)
         .select_related("collector", "void")
@@ -172,11 +183,11 @@ def person_workbook(data):
         _("Savings groups"),
         [_("group"), _("member number"), _("joined on"), _("left on"), _("monthly commitment"), _("Balance")],
         [
-            (m.group.name, m.number, be_date(m.joined_on), be_date(m.left_on), m.commitment, m.balance)
+            (m.group.name, m.number, be_date(m.joined_on), be_date(m.left_on), _commitments(m), m.balance)
             for m in data.memberships
         ]
         + [(o.group.name, o.get_position_display(), be_date(o.since), be_date(o.until), "", "") for o in data.offices],
-        money_columns=(5, 6),
+        money_columns=(6,),
     )
     add_sheet(
         workbook,
@@ -239,7 +250,7 @@ def person_workbook(data):
                 t.contract_number,
                 t.community.name,
                 t.plot,
-                t.monthly_rent,
+                t.rent_in(timezone.localdate()),
                 be_date(t.start_date),
                 t.opening_balance,
                 be_date(t.opening_on),
@@ -323,8 +334,8 @@ def erasure_blockers(person, *, today=None):
     """Why the person's data cannot be erased today, as sentences for the leader (empty when they
     can). The network keeps what it still needs to serve the person or to account for money
     (PDPA section 33 allows it): the name of a saver who has not left their group or still has
-    savings in it, of a group officer, of a tenant whose rent is collected, of a household in a
-    proposal to CODI, and of anyone with a login."""
+    savings in it, of a group officer, of a tenant whose tenancy still runs or ended with rent
+    still owed, of a household in a proposal to CODI, and of anyone with a login."""
     today = today or timezone.localdate()
     blockers = []
     login = User.objects.filter(person=person).first()
@@ -353,14 +364,23 @@ def erasure_blockers(person, *, today=None):
             _("They are %(position)s of %(group)s: record the end of the term first.")
             % {"position": office.get_position_display(), "group": office.group}
         )
-    for tenancy in Tenancy.objects.filter(tenant=person):
-        blockers.append(
-            _(
-                "They are the tenant of lease %(contract)s: "
-                "rent is collected under their name for CODI while the lease lasts."
+    # A tenancy still running, or one that ended with rent still owed.
+    for balance in rent_selectors.tenancy_balances(today, tenancies=Tenancy.objects.filter(tenant=person)):
+        tenancy = balance.tenancy
+        if not balance.ended:
+            blockers.append(
+                _(
+                    "They are the tenant of lease %(contract)s: "
+                    "rent is collected under their name for CODI while the lease lasts."
+                )
+                % {"contract": tenancy.contract_number}
             )
-            % {"contract": tenancy.contract_number}
-        )
+        elif balance.arrears:
+            blockers.append(
+                _("Their lease %(contract)s ended, but they still owe %(amount)s baht of rent: it is collected first.")
+                % {"contract": tenancy.contract_number, "amount": format_baht(balance.arrears)}
+            )
+
     latest = StatusStep.objects.filter(household__head=person).order_by("-date", "-id").first()
     if latest and latest.step not in ERASABLE_STEPS:
         blockers.append(
@@ -427,7 +447,7 @@ def person_erase(*, person, reason, user, today=None):
         _scrub_history(Household, [household.pk], **household_fields)
         steps = household.steps.exclude(reason="")
         step_ids = list(steps.values_list("pk", flat=True))
-        steps.update(reason=marker)
+        steps.erase_reasons(marker)
         _scrub_history(StatusStep, step_ids, reason=marker)
         latest = household.steps.order_by("-date", "-id").first()
         if latest is None or latest.step != Step.WITHDRAWN:

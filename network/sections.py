@@ -99,9 +99,12 @@ def savings_section(first_month: datetime.date, last_month: datetime.date) -> Sa
 
 @dataclass
 class EnterpriseSection:
-    """The enterprise over the days first..last (enterprise.selectors.statement): money in and out
-    by kind, cash and stock at cost at the end, and what members saved against retail prices on the
-    rounds picked up in the period."""
+    """The enterprise over the days first..last, as of the last (enterprise.selectors.statement, the
+    statement page's figures): money in and out by kind, cash and stock at cost at the end, each by
+    the date money or goods moved; what members saved against retail prices on the rounds picked
+    up in the period; and the 5 % levy the deposits for the period's months owe, by the month a
+    saving is for, beside the levy posted into the cash book in the period, by the date of
+    posting."""
 
     statement: Statement
 
@@ -115,17 +118,28 @@ class EnterpriseSection:
 
     @property
     def capital_in(self) -> Decimal:
-        """Donations and levy received in the period."""
+        """Donations (less those reversed) and levy that came into the cash book in the period."""
         return self.statement.capital_in
+
+    @property
+    def levy_owed(self) -> Decimal | None:
+        """By the month a saving is for; None when the section was made without it."""
+        return self.statement.levy_owed
+
+    @property
+    def levy_posted(self) -> Decimal:
+        """By the date of posting."""
+        return self.statement.levy_posted
 
     @property
     def members_saved(self) -> Decimal:
         return self.statement.members_saved
 
 
-def enterprise_section(first: datetime.date, last: datetime.date) -> EnterpriseSection:
-    """The enterprise over the days `first`..`last`. A fixed number of queries."""
-    return EnterpriseSection(statement=enterprise_statement(first, last))
+def enterprise_section(first: datetime.date, last: datetime.date, *, with_levy_owed: bool = True) -> EnterpriseSection:
+    """The enterprise over the days `first`..`last`; without the levy owed for its months when
+    `with_levy_owed` is False (a period since the beginning). A fixed number of queries."""
+    return EnterpriseSection(statement=enterprise_statement(first, last, with_levy_owed=with_levy_owed))
 
 
 # Housing.

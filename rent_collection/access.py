@@ -59,6 +59,20 @@ def tenancy_for_reading(user: User, pk: int) -> Tenancy:
     return get_object_or_404(readable_tenancies(user), pk=pk)
 
 
+def can_change_tenancy(user: User) -> bool:
+    """Who changes a tenancy's rent from a month and records its end: the network's leaders."""
+    return user.is_leader
+
+
+def tenancy_for_changing(user: User, pk: int) -> Tenancy:
+    """The tenancy if the user may change its rent or record its end: 404 when it is not theirs to
+    know about, 403 when they may only read it."""
+    tenancy = tenancy_for_reading(user, pk)
+    if not can_change_tenancy(user):
+        raise PermissionDenied
+    return tenancy
+
+
 def can_collect(user: User) -> bool:
     """Who may try to record a collection at all; whether a letter covers the day and the
     community is the service's to say, with its reason."""

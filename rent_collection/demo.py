@@ -1,9 +1,9 @@
 """Demo railway-land tenancies in four communities along the railway, with the arrears CODI
 reported at the end of March 2565; a CODI letter for April 2565 – March 2566 naming the demo
 collector (and the leader, for one community), the collector's receipts of April – June 2565 (one
-voided, one with advance rent) and their remittance to CODI; and a renewed letter, valid today
-and ending within weeks, under which a few receipts of last month wait in the collectors' hands. Every name is made
-up."""
+voided, one with advance rent) and their remittance to CODI; a renewed letter, valid today and
+ending within weeks, under which a few receipts of last month wait in the collectors' hands; one
+rent raised from next month and one tenancy that ended this month. Every name is made up."""
 
 import datetime
 import random
@@ -17,7 +17,7 @@ from songkhla_network.models import Community, Person
 from songkhla_network.thai import add_months, be_year, month_start
 
 from . import selectors, services
-from .models import CodiLetter, Receipt, Remittance, Tenancy
+from .models import CodiLetter, Receipt, Remittance, RentChange, Tenancy
 
 COMMUNITIES = ["ริมทางรถไฟ", "หลังสถานีรถไฟ", "ศาลาเหลือง", "บ่อนวัว"]
 LEADERS_COMMUNITY = "บ่อนวัว"
@@ -71,6 +71,9 @@ def seed(*, today, collector=None, leader=None):
     if not Receipt.objects.exists():
         _seed_receipts(collectors, today=today)
         created.append("receipts")
+    if not RentChange.objects.filter(from_month__gt=OPENING_ON).exists():
+        _seed_rent_change_and_end(today=today, user=leader or collector)
+        created.append("rent change")
     if not Remittance.objects.exists():
         # The money of April – June 2565, transferred to CODI at the start of July 2565.
         transfer = datetime.date(2022, 7, 5)
@@ -87,6 +90,19 @@ def seed(*, today, collector=None, leader=None):
             )
             created.append("remittance")
     return created
+
+
+def _seed_rent_change_and_end(*, today, user):
+    """The railway raises the rent of one plot from next month; another household moved out this
+    month, leaving its arrears to be paid."""
+    tenancies = list(Tenancy.objects.order_by("contract_number"))
+    raised, moved_out = tenancies[0], tenancies[-1]
+    next_month = add_months(month_start(today), 1)
+    services.rent_change(
+        tenancy=raised, from_month=next_month, amount=raised.rent_in(today) + Decimal("50"), user=user, today=today
+    )
+    if moved_out.ended_on is None:
+        services.tenancy_end(tenancy=moved_out, ended_on=today, reason="ย้ายไปอยู่กับลูกที่หาดใหญ่", user=user, today=today)
 
 
 def _seed_tenancies():
@@ -138,7 +154,7 @@ def _seed_receipts(collectors, *, today):
             roll = rng.random()
             if by_community[tenancy.community_id] != first_collector or roll < 0.25:
                 continue  # nothing paid this month
-            amount = tenancy.monthly_rent * (1 if roll < 0.7 else 2 if roll < 0.9 else 3)
+            amount = tenancy.rent_in(month) * (1 if roll < 0.7 else 2 if roll < 0.9 else 3)
             day = month.replace(day=5 + rng.randrange(0, 20))
             owed = selectors.receipt_preview(tenancy, day=day, amount=amount).owed
             accept_advance = False
@@ -160,7 +176,9 @@ def _seed_receipts(collectors, *, today):
     # A receipt written for the wrong amount, voided and written again.
     wrong = Receipt.objects.filter(date__month=5, advance=0).order_by("number").first()
     if wrong is not None:
-        services.receipt_void(receipt=wrong, reason="เขียนจำนวนเงินผิด ออกใบเสร็จใหม่แทน", user=wrong.collector)
+        services.receipt_void(
+            receipt=wrong, reason="เขียนจำนวนเงินผิด ออกใบเสร็จใหม่แทน", user=wrong.collector, today=wrong.date
+        )
         services.receipt_post(
             collector=wrong.collector,
             tenancy=wrong.tenancy,
@@ -179,7 +197,7 @@ def _seed_receipts(collectors, *, today):
                 collector=collector,
                 tenancy=tenancy,
                 date=last_month.replace(day=10 + k % 7),
-                amount=tenancy.monthly_rent * 3,
+                amount=tenancy.rent_in(last_month) * 3,
                 user=collector,
                 today=today,
             )

@@ -4,9 +4,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from songkhla_network.forms import BEDateField, MoneyField
+from songkhla_network.forms import BEDateField, BEMonthField, DateRangeForm, MoneyField
 from songkhla_network.models import Community
-from songkhla_network.thai import be_date_short, format_baht
+from songkhla_network.thai import be_date_short, format_baht, month_start
 
 
 class CollectionForm(forms.Form):
@@ -16,6 +16,28 @@ class CollectionForm(forms.Form):
         label=_("advance rent: the household pays more than it owes, as rent for the months ahead"), required=False
     )
     request_key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+
+
+class RentChangeForm(forms.Form):
+    """A tenancy's new monthly rent and the month it is in force from (this month or a later one:
+    the service says so beside the field)."""
+
+    from_month = BEMonthField(label=_("in force from month"), initial=lambda: month_start(timezone.localdate()))
+    amount = MoneyField(label=_("new monthly rent (baht)"))
+
+
+class TenancyEndForm(forms.Form):
+    ended_on = BEDateField(label=_("tenancy ended on"), allow_future=False, initial=timezone.localdate)
+    reason = forms.CharField(label=_("why the tenancy ended"), max_length=300)
+
+
+class StatementPeriodForm(DateRangeForm):
+    """The days of a household's statement: from the day of its opening arrears to today unless
+    chosen."""
+
+    def __init__(self, data=None, *, tenancy, **kwargs):
+        super().__init__(data, **kwargs)
+        self.initial["first"] = tenancy.opening_on
 
 
 class VoidForm(forms.Form):

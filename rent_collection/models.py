@@ -2,9 +2,9 @@
 the CODI letters that name who may collect where, the collectors' receipts and their remittances
 to CODI.
 
-Arrears are never stored: they are the tenancy's opening balance plus the rent fallen due since,
-minus the receipts that were not voided (see `Tenancy.months_due`). Receipts, voids and
-remittances are money rows: written once, never edited or deleted."""
+Arrears are never stored: they are the tenancy's opening balance plus the rent fallen due since
+(at the rent in force each month), minus the receipts, plus the voids (see `selectors.Balance`).
+Receipts, voids and remittances are money rows: written once, never edited or deleted."""
 
 import datetime
 from decimal import Decimal
@@ -28,8 +28,15 @@ def month_index(day: datetime.date) -> int:
     return day.year * 12 + day.month - 1
 
 
+def month_date(index: int) -> datetime.date:
+    """The 1st of the month of `month_index` `index`."""
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
 class Tenancy(models.Model):
-    """A household's lease of a plot of railway land, with what it owed on a known date."""
+    """A household's lease of a plot of railway land, with what it owed on a known date. Its
+    monthly rent is a dated series (`RentChange`, each in force from a month); a tenancy may end
+    (`ended_on`): no rent falls due after it, and what it owed stays owed until paid."""
 
     community = models.ForeignKey(
         Community, verbose_name=_("community"), on_delete=models.PROTECT, related_name="tenancies"
@@ -42,7 +49,6 @@ class Tenancy(models.Model):
         related_name="tenancies",
     )
     contract_number = models.CharField(_("contract number"), max_length=50, unique=True)
-    monthly_rent = models.DecimalField(_("monthly rent"), max_digits=12, decimal_places=2)
     start_date = models.DateField(_("contract start date"))
     opening_balance = models.DecimalField(
         _("opening arrears"),
@@ -56,6 +62,13 @@ class Tenancy(models.Model):
         max_length=300,
         help_text=_("The document the opening arrears come from, e.g. CODI's statement of arrears and its date."),
     )
+    ended_on = models.DateField(
+        _("tenancy ended on"),
+        null=True,
+        blank=True,
+        help_text=_("No rent falls due after this day; the arrears stay owed until they are paid."),
+    )
+    end_reason = models.CharField(_("why the tenancy ended"), max_length=300, blank=True)
     note = models.TextField(_("note"), blank=True)
     history = HistoricalRecords()
 
@@ -64,11 +77,6 @@ class Tenancy(models.Model):
         verbose_name_plural = _("tenancies")
         ordering = ["community__name", "plot", "id"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(monthly_rent__gt=0),
-                name="tenancy_rent_positive",
-                violation_error_message=_("The monthly rent must be more than 0 baht."),
-            ),
             models.CheckConstraint(
                 condition=Q(opening_balance__gte=0),
                 name="tenancy_opening_not_negative",
@@ -84,13 +92,58 @@ class Tenancy(models.Model):
                 name="tenancy_has_plot",
                 violation_error_message=_("Enter the plot or house number."),
             ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True, end_reason="") | (Q(ended_on__isnull=False) & ~Q(end_reason="")),
+                name="tenancy_end_has_reason",
+                violation_error_message=_("An ended tenancy says why it ended."),
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("opening_on")),
+                name="tenancy_ends_after_opening",
+                violation_error_message=_("A tenancy cannot end before the day of its opening arrears."),
+            ),
         ]
 
     def __str__(self):
         return f"{self.contract_number} {self.tenant} ({self.community})"
 
+    # The rent series.
+
+    # Not stored: the tenancy's rents, when a selector loaded those of many tenancies at once.
+    loaded_rents: list["RentChange"]
+
+    def rent_rows(self) -> list["RentChange"]:
+        """The rents of the tenancy, oldest first: those loaded by a selector (`loaded_rents`, or
+        prefetched), else one query."""
+        rents = self.__dict__.get("loaded_rents")
+        return sorted(self.rents.all() if rents is None else rents, key=lambda rent: rent.from_month)
+
+    def rent_series(self) -> list[tuple[int, Decimal]]:
+        """(month index, monthly rent) of each rent of the tenancy, oldest first. The first applies
+        to the months before it too; each other from its month until the next."""
+        return [(month_index(rent.from_month), rent.amount) for rent in self.rent_rows()]
+
+    def forget_rents(self) -> None:
+        """Drop the rents loaded on this instance, after one of them changed."""
+        self.__dict__.pop("loaded_rents", None)
+        getattr(self, "_prefetched_objects_cache", {}).pop("rents", None)
+
+    def rent_in(self, month: datetime.date) -> Decimal:
+        """The monthly rent in force in the month of `month` (0 if none was ever recorded)."""
+        series, index = self.rent_series(), month_index(month)
+        if not series:
+            return Decimal("0.00")
+        return next((rent for start, rent in reversed(series) if start <= index), series[0][1])
+
+    # When rent falls due.
+
     def _first_due_index(self) -> int:
         return max(month_index(self.opening_on) + 1, month_index(self.start_date) + (self.start_date.day > 1))
+
+    def _last_due_index(self, day: datetime.date) -> int:
+        """The last month whose rent fell due by `day`: its own, or the month the tenancy ended in."""
+        last = month_index(day)
+        return last if self.ended_on is None else min(last, month_index(self.ended_on))
 
     def months_due(self, day: datetime.date) -> int:
         """How many months of rent fell due after the opening balance, up to and including `day`.
@@ -99,19 +152,90 @@ class Tenancy(models.Model):
         of `opening_on`, so it already holds the rent of that day's month; the first rent counted
         after it is the one due on the 1st of the next month — or, for a contract starting later,
         on the first 1st on or after `start_date` (a part month at the start is not charged).
-        A day before the first due date has no rent due yet.
+        A day before the first due date has no rent due yet. A tenancy that ended owes the rent
+        of the month it ended in (due on its 1st) and none after.
         """
-        return max(0, month_index(day) - self._first_due_index() + 1)
+        return max(0, self._last_due_index(day) - self._first_due_index() + 1)
 
     @property
     def first_due_month(self) -> datetime.date:
         """The first month whose rent is not in the opening balance (the date of its 1st)."""
-        index = self._first_due_index()
-        return datetime.date(index // 12, index % 12 + 1, 1)
+        return month_date(self._first_due_index())
 
     def rent_due(self, day: datetime.date) -> Decimal:
-        """Rent fallen due after the opening balance, up to and including `day`."""
-        return self.monthly_rent * self.months_due(day)
+        """Rent fallen due after the opening balance, up to and including `day`: each month's due
+        at the rent in force in that month."""
+        first, last = self._first_due_index(), self._last_due_index(day)
+        series, total = self.rent_series(), Decimal("0.00")
+        for k, (start, rent) in enumerate(series):
+            low = first if k == 0 else max(first, start)
+            high = min(last, series[k + 1][0] - 1) if k + 1 < len(series) else last
+            if high >= low:
+                total += rent * (high - low + 1)
+        return total
+
+    def rents_due(self, first: datetime.date, last: datetime.date) -> list[tuple[datetime.date, Decimal]]:
+        """(month, rent) of each month whose rent fell due on a day of `first`..`last`, in order."""
+        low = max(self._first_due_index(), month_index(first) + (first.day > 1))
+        return [
+            (month_date(index), self.rent_in(month_date(index))) for index in range(low, self._last_due_index(last) + 1)
+        ]
+
+    def month_paid_by(self, amount: Decimal) -> datetime.date:
+        """The rent month that the satang paid at `amount` past the opening balance goes to, the
+        rents being paid in order from the first month due, each at the rent in force in it."""
+        series, index = self.rent_series(), self._first_due_index()
+        if not series:
+            return month_date(index)
+        k = max((i for i, (start, _rent) in enumerate(series) if start <= index), default=0)
+        while True:
+            rent = series[k][1]
+            if k + 1 == len(series):
+                return month_date(index + int(amount // rent))
+            months = series[k + 1][0] - index
+            if amount < rent * months:
+                return month_date(index + int(amount // rent))
+            amount -= rent * months
+            index, k = series[k + 1][0], k + 1
+
+    def has_ended(self, day: datetime.date) -> bool:
+        return self.ended_on is not None and self.ended_on <= day
+
+
+class RentChange(models.Model):
+    """A tenancy's monthly rent from a month on, until its next change. The first of a tenancy
+    applies from its start. A change never reaches back: it is made from the current month or a
+    later one (`services.rent_change`), and no receipt's months are rewritten by it."""
+
+    tenancy = models.ForeignKey(Tenancy, verbose_name=_("tenancy"), on_delete=models.CASCADE, related_name="rents")
+    from_month = models.DateField(_("from month"))
+    amount = models.DecimalField(_("monthly rent"), max_digits=12, decimal_places=2)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("monthly rent from a month")
+        verbose_name_plural = _("monthly rents")
+        ordering = ["tenancy", "from_month"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenancy", "from_month"],
+                name="rent_change_once_a_month",
+                violation_error_message=_("The tenancy already has a rent from this month."),
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="rent_change_positive",
+                violation_error_message=_("The monthly rent must be more than 0 baht."),
+            ),
+            models.CheckConstraint(
+                condition=Q(from_month__day=1),
+                name="rent_change_from_a_month",
+                violation_error_message=_("A rent is in force from a whole month."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{format_baht(self.amount)} · {be_month(self.from_month)}"
 
 
 class CodiLetter(models.Model):
@@ -286,16 +410,20 @@ class Receipt(PostedRow):
 
 
 class ReceiptVoid(PostedRow):
-    """A receipt found wrong: it no longer counts as money taken. The receipt itself stays as it
-    was, with its number used. A receipt already remitted to CODI cannot be voided."""
+    """A receipt found wrong: from the void's own `date` on, it no longer counts as money taken;
+    up to the day before, it did (a figure of a closed period stays what it was). The receipt
+    itself stays as it was, with its number used. A receipt already remitted to CODI cannot be
+    voided."""
 
     receipt = models.OneToOneField(Receipt, verbose_name=_("receipt"), on_delete=models.PROTECT, related_name="void")
+    date = models.DateField(_("voided on"))
     reason = models.CharField(_("reason"), max_length=300)
 
     class Meta:
         verbose_name = _("voided receipt")
         verbose_name_plural = _("voided receipts")
         ordering = ["-posted_at", "-id"]
+        indexes = [models.Index(fields=["date"], name="receipt_void_date")]
         constraints = [models.CheckConstraint(condition=~Q(reason=""), name="receipt_void_has_reason")]
 
     def __str__(self):

@@ -2,17 +2,22 @@
 whatever the number of tenancies, receipts or letters.
 
 Arrears. One rule, stated once by `Balance`: a tenancy's balance on a day is its opening
-balance, plus the rent fallen due after it up to that day (on the 1st of each month, see
-`Tenancy.months_due`), minus its receipts dated up to that day that were not voided. A positive
-balance is arrears; a negative one is rent paid in advance (credit). A voided receipt never
-counts, whenever it was voided: a void says the receipt was wrong from the start. Every figure of
-arrears — a household's, a community's, the network's, a statement line's, a month's end in the
-progress report, what a receipt finds owed — is a `Balance`: `tenancy_balance` reads one tenancy's
-in one query, `tenancy_balances` many in one query, and the statement and the progress report
-build theirs from the receipts they have already read.
+balance, plus the rent fallen due after it up to that day (on the 1st of each month, at the rent
+in force in that month, and none after the tenancy ended: see `Tenancy.rent_due`), minus its
+receipts dated up to that day, plus those of them voided up to that day. A positive balance is
+arrears; a negative one is rent paid in advance (credit). A void counts from its own date, not
+the receipt's: up to the day before, the receipt counted as money taken, so a figure of a period
+that closed before the void stays what it was. Every figure of arrears — a household's, a
+community's, the network's, a statement line's, a month's end in the progress report, what a
+receipt finds owed — is a `Balance`: `tenancy_balance` reads one tenancy's, `tenancy_balances`
+many at once, and the statement and the progress report build theirs from the receipts they have
+already read.
 
-Cash in hand. What a collector took on receipts not voided, minus what of it they remitted to
-CODI; a receipt counts as remitted from the transfer date of the remittance that includes it."""
+What each figure counts by: rent by the month it fell due for (the rent month), money taken by the
+receipt's date, a void by its own date, money remitted by the transfer's date.
+
+Cash in hand. What a collector took on receipts, less those voided, minus what of it they remitted
+to CODI; a receipt counts as remitted from the transfer date of the remittance that includes it."""
 
 import datetime
 from collections.abc import Iterable, Sequence
@@ -20,18 +25,29 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
-from django.db.models import Count, Min, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Min, Prefetch, Q, QuerySet, Sum, prefetch_related_objects
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from songkhla_network.models import Community, User
-from songkhla_network.thai import add_months, month_end, month_range, month_start
+from songkhla_network.thai import month_end, month_range, month_start
 
-from .models import COLLECTING_ROLES, CodiLetter, LetterCollector, Receipt, Remittance, Tenancy, month_index
+from .models import (
+    COLLECTING_ROLES,
+    CodiLetter,
+    LetterCollector,
+    Receipt,
+    ReceiptVoid,
+    Remittance,
+    RentChange,
+    Tenancy,
+    month_index,
+)
 
 ZERO = Decimal("0.00")
 NOT_VOID = Q(void__isnull=True)
+ONE_DAY = datetime.timedelta(days=1)
 
 # Which communities a read is limited to: Community rows, their ids, or a queryset giving either.
 Communities = Iterable[Any]
@@ -47,9 +63,10 @@ class Balance:
         balance = opening + rent_due − paid
 
     `opening` is what the household owed at the end of the tenancy's opening day, `rent_due` the
-    rent fallen due after it up to `day`, `paid` what its receipts not voided, dated up to `day`,
-    add up to. Arrears are the balance when positive, credit (rent paid in advance) the balance
-    when negative; each is 0 otherwise. The one place this arithmetic is written."""
+    rent fallen due after it up to `day` (each month at the rent in force in it), `paid` what its
+    receipts dated up to `day` add up to, less those of them voided up to `day`. Arrears are the
+    balance when positive, credit (rent paid in advance) the balance when negative; each is 0
+    otherwise. The one place this arithmetic is written."""
 
     tenancy: Tenancy
     day: datetime.date
@@ -75,26 +92,56 @@ class Balance:
     def credit(self) -> Decimal:
         return max(ZERO, -self.balance)
 
+    @property
+    def rent(self) -> Decimal:
+        """The monthly rent in force in the month of `day`."""
+        return self.tenancy.rent_in(self.day)
 
-def _paid(until: datetime.date | None) -> Coalesce:
-    """The `paid` of a balance, as an aggregate over a tenancy's receipts: those not voided, and
-    dated up to `until` when given. Shared by `tenancy_paid` and `tenancy_balances`, so one
-    tenancy read alone and read among many count the same receipts."""
-    counted = Q(receipts__void__isnull=True)
-    if until is not None:
-        counted &= Q(receipts__date__lte=until)
-    return Coalesce(Sum("receipts__amount", filter=counted), ZERO)
+    @property
+    def ended(self) -> bool:
+        """Whether the tenancy had ended by `day`."""
+        return self.tenancy.has_ended(self.day)
+
+
+def load_rents(tenancies: Sequence[Tenancy], *, among: QuerySet[Tenancy]) -> None:
+    """Load the rent series of `tenancies`, read from `among`, in one query (one even when there
+    are none: a page asks as many queries for a household with tenancies as for one without)."""
+    by_tenancy: dict[int, list[RentChange]] = {tenancy.pk: [] for tenancy in tenancies}
+    for rent in RentChange.objects.filter(tenancy__in=among.values("pk")):
+        if rent.tenancy_id in by_tenancy:
+            by_tenancy[rent.tenancy_id].append(rent)
+    for tenancy in tenancies:
+        tenancy.loaded_rents = by_tenancy[tenancy.pk]
+
+
+def _rents_of(tenancy: Tenancy) -> None:
+    """Load one tenancy's rents, unless a selector already did: one query at most."""
+    if "loaded_rents" not in tenancy.__dict__:
+        prefetch_related_objects([tenancy], "rents")
+
+
+def _paid(until: datetime.date | None) -> Any:
+    """The `paid` of a balance, as an aggregate over a tenancy's receipts: those dated up to
+    `until` less those of them voided up to `until`; with no `until`, those not voided, whatever
+    their dates. Shared by `tenancy_paid` and `tenancy_balances`, so one tenancy read alone and
+    read among many count the same receipts."""
+    if until is None:
+        return Coalesce(Sum("receipts__amount", filter=Q(receipts__void__isnull=True)), ZERO)
+    received = Coalesce(Sum("receipts__amount", filter=Q(receipts__date__lte=until)), ZERO)
+    voided = Coalesce(Sum("receipts__amount", filter=Q(receipts__void__date__lte=until)), ZERO)
+    return received - voided
 
 
 def tenancy_paid(tenancy: Tenancy, *, until: datetime.date | None = None) -> Decimal:
-    """What the tenancy's receipts not voided add up to, those dated up to `until` if given.
-    One query."""
+    """What the tenancy's receipts dated up to `until` add up to, less those voided up to `until`;
+    with no `until`, its receipts not voided, whatever their date. One query."""
     paid: Decimal = Tenancy.objects.filter(pk=tenancy.pk).aggregate(paid=_paid(until))["paid"]
     return paid
 
 
 def tenancy_balance(tenancy: Tenancy, day: datetime.date) -> Balance:
-    """The tenancy's balance on `day`. One query."""
+    """The tenancy's balance on `day`. One query, and one for its rents if not loaded yet."""
+    _rents_of(tenancy)
     return Balance(tenancy=tenancy, day=day, paid=tenancy_paid(tenancy, until=day))
 
 
@@ -105,14 +152,17 @@ def tenancy_balances(
     communities: Communities | None = None,
     in_arrears_only: bool = False,
 ) -> list[Balance]:
-    """`tenancy_balance` on `day` of each tenancy given (all, or those of `communities`), tenant
-    and community loaded, by community, plot and id; only those in arrears if asked. One query."""
+    """`tenancy_balance` on `day` of each tenancy given (all, or those of `communities`), tenant,
+    community and rents loaded, by community, plot and id; only those in arrears if asked. Two
+    queries."""
     queryset = Tenancy.objects.all() if tenancies is None else tenancies
     if communities is not None:
         queryset = queryset.filter(community__in=communities)
     # Ordered here: a query that sums (GROUP BY) leaves the model's default ordering out.
     queryset = queryset.select_related("tenant", "community").order_by("community__name", "plot", "id")
-    balances = [Balance(tenancy=tenancy, day=day, paid=tenancy.paid) for tenancy in queryset.annotate(paid=_paid(day))]
+    read = list(queryset.annotate(paid=_paid(day)))
+    load_rents(read, among=queryset)
+    balances = [Balance(tenancy=tenancy, day=day, paid=tenancy.paid) for tenancy in read]
     if in_arrears_only:
         balances = [b for b in balances if b.arrears > 0]
     return balances
@@ -152,12 +202,14 @@ class ArrearsSummary:
 
 
 def arrears_summary(day: datetime.date, *, communities: Communities | None = None) -> ArrearsSummary:
-    """Arrears on `day` per community with tenancies (by name) and for the whole network; the
-    arrears of a community are the sum of its households' arrears, so one household's advance
-    rent never hides another's debt (advances are summed apart, as `credit`). One query."""
+    """Arrears on `day` per community with tenancies (by name) and for the whole network, of the
+    tenancies whose arrears were known by `day` (opening day up to it); the arrears of a community
+    are the sum of its households' arrears, so one household's advance rent never hides another's
+    debt (advances are summed apart, as `credit`). Two queries."""
     summary = ArrearsSummary(day=day)
     rows: dict[int, ArrearsRow] = {}
-    for balance in tenancy_balances(day, communities=communities):
+    known = Tenancy.objects.filter(opening_on__lte=day)
+    for balance in tenancy_balances(day, tenancies=known, communities=communities):
         tenancy = balance.tenancy
         rows.setdefault(tenancy.community_id, ArrearsRow(community=tenancy.community)).add(balance)
         summary.total.add(balance)
@@ -166,7 +218,7 @@ def arrears_summary(day: datetime.date, *, communities: Communities | None = Non
 
 
 def network_arrears(day: datetime.date) -> ArrearsRow:
-    """The whole network's arrears on `day`, as one ArrearsRow. One query."""
+    """The whole network's arrears on `day`, as one ArrearsRow. Two queries."""
     return arrears_summary(day).total
 
 
@@ -185,16 +237,18 @@ def payment_cover(tenancy: Tenancy, *, day: datetime.date, amount: Decimal, paid
     """How a payment of `amount` on `day` is shared out, given `paid_before` (the tenancy's
     receipts already posted and not voided, whatever their date: money already taken is never
     owed again): it goes to the oldest debt first — the arrears brought forward in the opening
-    balance, then each month's rent from the first month due after it, on into months not yet
-    due. Returns what was owed on the day, the advance part, and the first and last rent months
-    it reaches. No query."""
+    balance, then each month's rent from the first month due after it, each at the rent in force
+    in that month, on into months not yet due. Returns what was owed on the day, the advance part,
+    and the first and last rent months it reaches. A rent changes only from the current month on,
+    so the months of the payments of earlier days stay where they were. No query when the
+    tenancy's rents are loaded."""
     owed = Balance(tenancy=tenancy, day=day, paid=paid_before).arrears
     start, end = paid_before, paid_before + amount - Decimal("0.01")  # first and last satang paid
 
     def month_at(position: Decimal) -> datetime.date | None:
         if position < tenancy.opening_balance:
             return None
-        return add_months(tenancy.first_due_month, int((position - tenancy.opening_balance) // tenancy.monthly_rent))
+        return tenancy.month_paid_by(position - tenancy.opening_balance)
 
     return PaymentCover(
         owed=owed, advance=max(ZERO, amount - owed), covers_from=month_at(start), covers_to=month_at(end)
@@ -203,7 +257,8 @@ def payment_cover(tenancy: Tenancy, *, day: datetime.date, amount: Decimal, paid
 
 def receipt_preview(tenancy: Tenancy, *, day: datetime.date, amount: Decimal) -> PaymentCover:
     """What a receipt of `amount` on `day` would say: owed, advance and months, before posting.
-    One query."""
+    One query, and one for the tenancy's rents if not loaded yet."""
+    _rents_of(tenancy)
     return payment_cover(tenancy, day=day, amount=amount, paid_before=tenancy_paid(tenancy))
 
 
@@ -439,6 +494,66 @@ def receipts(
     return queryset
 
 
+@dataclass
+class ReceiptOnDay:
+    """A receipt as it stood at the end of a day: its void and its remittance only if dated by
+    then (a later void or transfer is not yet known on that day)."""
+
+    receipt: Receipt
+    void: ReceiptVoid | None
+    remittance: Remittance | None
+
+
+@dataclass
+class ReceiptsReport:
+    """The receipts dated in `first`..`last` as they stood at its end, and the voids dated in it
+    (of receipts of any date):
+
+        received − voided = collected
+
+    `received` counts by the receipts' date, `voided` by the voids' own date."""
+
+    first: datetime.date
+    last: datetime.date
+    receipts: list[ReceiptOnDay] = field(default_factory=list)
+    voids: list[ReceiptVoid] = field(default_factory=list)
+
+    @property
+    def received(self) -> Decimal:
+        return sum((row.receipt.amount for row in self.receipts), ZERO)
+
+    @property
+    def voided(self) -> Decimal:
+        return sum((void.receipt.amount for void in self.voids), ZERO)
+
+    @property
+    def collected(self) -> Decimal:
+        return self.received - self.voided
+
+
+def receipts_report(within: QuerySet[Receipt], first: datetime.date, last: datetime.date) -> ReceiptsReport:
+    """The receipts among `within` dated in `first`..`last`, newest first, each as it stood at the
+    end of `last`, and the voids of receipts among `within` dated in the period, newest first. The
+    same whenever it is asked for once `last` has passed. Two queries."""
+    report = ReceiptsReport(first=first, last=last)
+    for receipt in receipts(within=within, first=first, last=last):
+        void = getattr(receipt, "void", None)
+        line = getattr(receipt, "remittance_line", None)
+        report.receipts.append(
+            ReceiptOnDay(
+                receipt=receipt,
+                void=void if void is not None and void.date <= last else None,
+                remittance=line.remittance if line is not None and line.remittance.transfer_date <= last else None,
+            )
+        )
+    report.voids = list(
+        ReceiptVoid.objects.filter(receipt__in=within.values("pk"), date__range=(first, last))
+        .select_related("receipt__tenancy__tenant", "receipt__tenancy__community", "receipt__collector")
+        .order_by("-date", "-id")
+    )
+    return report
+
+
 def unremitted_receipts(collector: User) -> QuerySet[Receipt]:
     """The collector's receipts not voided and not yet remitted, oldest first: what a remittance
     can include. One query when evaluated."""
@@ -463,8 +578,24 @@ def remittance_receipts(remittance: Remittance) -> list[Receipt]:
     )
 
 
+TRANSFER = "remittance_line__remittance__transfer_date"
+
+
+def _held_on(day: datetime.date) -> Q:
+    """Receipts in the collector's hands at the end of `day`: dated by then, neither voided nor
+    remitted by then."""
+    return (
+        Q(date__lte=day)
+        & (Q(void__isnull=True) | Q(void__date__gt=day))
+        & (Q(remittance_line__isnull=True) | Q(**{f"{TRANSFER}__gt": day}))
+    )
+
+
 @dataclass
 class CashInHand:
+    """A collector's cash on a day: `collected` (receipts dated by then, less those voided by
+    then) − `remitted` (those in remittances transferred by then) = `in_hand`."""
+
     collector: User
     collected: Decimal = ZERO
     remitted: Decimal = ZERO
@@ -478,19 +609,18 @@ class CashInHand:
 
 
 def cash_in_hand(day: datetime.date) -> list[CashInHand]:
-    """Per collector who ever took money (by name), on `day`: collected (receipts up to `day`, not
-    voided), remitted (those of them in remittances transferred up to `day`), in hand, and how many
-    days the oldest receipt not yet remitted has waited. Two queries."""
-    remitted_by_day = Q(remittance_line__remittance__transfer_date__lte=day)
+    """Per collector who ever took money (by name), at the end of `day`: collected, remitted, in
+    hand, and how many days the oldest receipt still in hand has waited. Two queries."""
     rows = (
-        Receipt.objects.filter(NOT_VOID, date__lte=day)
+        Receipt.objects.filter(date__lte=day)
         .order_by()
         .values("collector")
         .annotate(
-            collected=Sum("amount"),
-            remitted=Sum("amount", filter=remitted_by_day),
-            waiting=Count("id", filter=~remitted_by_day | Q(remittance_line__isnull=True)),
-            oldest=Min("date", filter=~remitted_by_day | Q(remittance_line__isnull=True)),
+            received=Sum("amount"),
+            voided=Sum("amount", filter=Q(void__date__lte=day)),
+            remitted=Sum("amount", filter=Q(**{f"{TRANSFER}__lte": day})),
+            waiting=Count("id", filter=_held_on(day)),
+            oldest=Min("date", filter=_held_on(day)),
         )
     )
     totals = {row.pop("collector"): row for row in rows}
@@ -501,7 +631,7 @@ def cash_in_hand(day: datetime.date) -> list[CashInHand]:
         result.append(
             CashInHand(
                 collector=user,
-                collected=row["collected"] or ZERO,
+                collected=(row["received"] or ZERO) - (row["voided"] or ZERO),
                 remitted=row["remitted"] or ZERO,
                 unremitted_receipts=row["waiting"],
                 oldest_unremitted=oldest,
@@ -516,21 +646,33 @@ Key = TypeVar("Key", User, Community, None)
 
 @dataclass
 class ReconciliationRow(Generic[Key]):
-    """Money of a collector or a community over a period. `in_hand_before` + `collected` −
-    `remitted` = `in_hand_after`."""
+    """Money of a collector or a community over a period:
+
+        in_hand_before + received − voided − remitted = in_hand_after
+
+    `received` counts the receipts dated in the period, `voided` the voids dated in it (of
+    receipts of any date), `remitted` the transfers dated in it; `collected` is received − voided."""
 
     key: Key  # a User, a Community, or None for the total
     in_hand_before: Decimal = ZERO
-    collected: Decimal = ZERO
+    received: Decimal = ZERO
+    voided: Decimal = ZERO
     remitted: Decimal = ZERO
+
+    @property
+    def collected(self) -> Decimal:
+        return self.received - self.voided
 
     @property
     def in_hand_after(self) -> Decimal:
         return self.in_hand_before + self.collected - self.remitted
 
     def add(self, row: dict[str, Any]) -> None:
-        self.in_hand_before += (row["collected_before"] or ZERO) - (row["remitted_before"] or ZERO)
-        self.collected += row["collected"] or ZERO
+        self.in_hand_before += (
+            (row["received_before"] or ZERO) - (row["voided_before"] or ZERO) - (row["remitted_before"] or ZERO)
+        )
+        self.received += row["received"] or ZERO
+        self.voided += row["voided"] or ZERO
         self.remitted += row["remitted"] or ZERO
 
 
@@ -545,20 +687,21 @@ class Reconciliation:
 
 def reconciliation(first: datetime.date, last: datetime.date) -> Reconciliation:
     """For the days `first`..`last`: per collector and per community (of the receipts' tenancies)
-    and in total, the cash in hand before the period, collected in it (receipts dated in it, not
-    voided), remitted in it (receipts in remittances transferred in it), and in hand at its end.
-    Three queries."""
-    transfer = "remittance_line__remittance__transfer_date"
-    # A receipt is never remitted before its date, so nothing dated after `last` matters.
+    and in total, the cash in hand before the period, received in it (receipts dated in it),
+    voided in it (voids dated in it), remitted in it (receipts in remittances transferred in it),
+    and in hand at its end. Three queries."""
+    # A receipt is never voided or remitted before its date, so nothing dated after `last` matters.
     rows = list(
-        Receipt.objects.filter(NOT_VOID, date__lte=last)
+        Receipt.objects.filter(date__lte=last)
         .order_by()
         .values("collector", "tenancy__community")
         .annotate(
-            collected_before=Sum("amount", filter=Q(date__lt=first)),
-            collected=Sum("amount", filter=Q(date__gte=first)),
-            remitted_before=Sum("amount", filter=Q(**{f"{transfer}__lt": first})),
-            remitted=Sum("amount", filter=Q(**{f"{transfer}__gte": first, f"{transfer}__lte": last})),
+            received_before=Sum("amount", filter=Q(date__lt=first)),
+            received=Sum("amount", filter=Q(date__gte=first)),
+            voided_before=Sum("amount", filter=Q(void__date__lt=first)),
+            voided=Sum("amount", filter=Q(void__date__gte=first, void__date__lte=last)),
+            remitted_before=Sum("amount", filter=Q(**{f"{TRANSFER}__lt": first})),
+            remitted=Sum("amount", filter=Q(**{f"{TRANSFER}__gte": first, f"{TRANSFER}__lte": last})),
         )
     )
     users = User.objects.in_bulk({r["collector"] for r in rows})
@@ -581,25 +724,63 @@ def reconciliation(first: datetime.date, last: datetime.date) -> Reconciliation:
 
 @dataclass
 class MonthProgress:
-    """One month of a community (or of the network): rent that fell due in it, money collected
-    in it, and the arrears at its end (the sum of the households' arrears on its last day)."""
+    """One month of a community (or of the network), or a whole period (`month` None):
 
-    month: datetime.date
+        opening + brought_in + rent_due − collected = balance
+
+    `opening` is the households' balance at the end of the month before (of those known by then),
+    `brought_in` the opening arrears of the households first known in the month, `rent_due` the
+    rent that fell due in it (by rent month), `collected` the receipts dated in it less the voids
+    dated in it, `balance` the households' balance at its end: `arrears` (the sum of those who owe)
+    less `credit` (the sum of those paid ahead)."""
+
+    month: datetime.date | None
+    opening: Decimal = ZERO
+    brought_in: Decimal = ZERO
     rent_due: Decimal = ZERO
-    collected: Decimal = ZERO
+    received: Decimal = ZERO
+    voided: Decimal = ZERO
+    balance: Decimal = ZERO
     arrears: Decimal = ZERO
+    credit: Decimal = ZERO
     tenancies: int = 0
+
+    @property
+    def collected(self) -> Decimal:
+        return self.received - self.voided
 
     @property
     def collected_share(self) -> Decimal | None:
         """Collected as a share of the rent due in the month (None when nothing fell due)."""
         return (self.collected / self.rent_due) if self.rent_due else None
 
+    @classmethod
+    def over(cls, months: Sequence["MonthProgress"]) -> "MonthProgress":
+        """The whole period of `months` (in order): opening of the first, sums in between, the
+        balance, arrears and households at the end of the last."""
+        first, last = months[0], months[-1]
+        return cls(
+            month=None,
+            opening=first.opening,
+            brought_in=sum((m.brought_in for m in months), ZERO),
+            rent_due=sum((m.rent_due for m in months), ZERO),
+            received=sum((m.received for m in months), ZERO),
+            voided=sum((m.voided for m in months), ZERO),
+            balance=last.balance,
+            arrears=last.arrears,
+            credit=last.credit,
+            tenancies=last.tenancies,
+        )
+
 
 @dataclass
 class CommunityProgress:
     community: Community
     months: list[MonthProgress] = field(default_factory=list)
+
+    @property
+    def period(self) -> MonthProgress:
+        return MonthProgress.over(self.months)
 
 
 @dataclass
@@ -608,49 +789,72 @@ class Progress:
     communities: list[CommunityProgress] = field(default_factory=list)  # by name
     total: list[MonthProgress] = field(default_factory=list)  # the whole network, per month
 
+    @property
+    def period(self) -> MonthProgress:
+        """The whole network over the whole period."""
+        return MonthProgress.over(self.total)
+
 
 def progress_by_month(first: datetime.date, last: datetime.date, *, communities: Communities | None = None) -> Progress:
     """Arrears and collection, month by month from the month of `first` to the month of `last`,
     per community and for the network: for a table and a chart. A tenancy counts from the month
-    of its opening balance; its arrears at a month's end are its `Balance` on that day, from the
-    receipts read here. Two queries."""
+    of its opening balance; its balance at a month's end is its `Balance` on that day, from the
+    receipts and voids read here. Three queries."""
     months = list(month_range(month_start(first), month_start(last)))
-    tenancies = Tenancy.objects.select_related("community")
-    receipts = Receipt.objects.filter(NOT_VOID, date__lte=month_end(months[-1]))
+    first_index, end = month_index(months[0]), month_end(months[-1])
+    known = Tenancy.objects.select_related("community").filter(opening_on__lte=end)
+    receipts = Receipt.objects.filter(date__lte=end)
     if communities is not None:
-        tenancies = tenancies.filter(community__in=communities)
+        known = known.filter(community__in=communities)
         receipts = receipts.filter(tenancy__community__in=communities)
-    paid: dict[tuple[int, datetime.date], Decimal] = {}  # (tenancy id, month) -> receipts dated in that month
+    tenancies = list(known)
+    load_rents(tenancies, among=known)
+    # Per tenancy and month: the receipts dated in it, and those voided in it (by the void's date).
+    received: dict[tuple[int, int], Decimal] = {}
+    voided: dict[tuple[int, int], Decimal] = {}
     for sums in (
-        receipts.order_by().annotate(month=TruncMonth("date")).values("tenancy", "month").annotate(total=Sum("amount"))
+        receipts.order_by()
+        .annotate(month=TruncMonth("date"), void_month=TruncMonth("void__date"))
+        .values("tenancy", "month", "void_month")
+        .annotate(total=Sum("amount"))
     ):
-        paid[(sums["tenancy"], sums["month"])] = sums["total"]
-    first_index = month_index(months[0])
-    # What each tenancy paid before the first month, whatever the date.
-    paid_before: dict[int, Decimal] = {}
-    for (tenancy_id, month), amount in paid.items():
-        if month_index(month) < first_index:
-            paid_before[tenancy_id] = paid_before.get(tenancy_id, ZERO) + amount
+        key = (sums["tenancy"], max(first_index - 1, month_index(sums["month"])))
+        received[key] = received.get(key, ZERO) + sums["total"]
+        if sums["void_month"] is not None and sums["void_month"] <= end:
+            key = (sums["tenancy"], max(first_index - 1, month_index(sums["void_month"])))
+            voided[key] = voided.get(key, ZERO) + sums["total"]
     by_community: dict[int, tuple[Community, dict[datetime.date, MonthProgress]]] = {}
     total = {month: MonthProgress(month=month) for month in months}
     for tenancy in tenancies:
         of_community = by_community.setdefault(
             tenancy.community_id, (tenancy.community, {m: MonthProgress(month=m) for m in months})
         )[1]
-        cumulative = paid_before.get(tenancy.pk, ZERO)
+        # Paid by the end of the month before the first, whatever the dates.
+        paid = received.get((tenancy.pk, first_index - 1), ZERO) - voided.get((tenancy.pk, first_index - 1), ZERO)
+        before = Balance(tenancy=tenancy, day=months[0] - ONE_DAY, paid=paid)
+        known_before = before.day >= tenancy.opening_on
         for month in months:
-            collected = paid.get((tenancy.pk, month), ZERO)
-            cumulative += collected
-            end = month_end(month)
-            if end < tenancy.opening_on:
+            end_of_month = month_end(month)
+            if end_of_month < tenancy.opening_on:
                 continue
-            balance = Balance(tenancy=tenancy, day=end, paid=cumulative)
-            due = balance.rent_due - tenancy.rent_due(month - datetime.timedelta(days=1))
+            index = month_index(month)
+            in_month, out_month = received.get((tenancy.pk, index), ZERO), voided.get((tenancy.pk, index), ZERO)
+            paid += in_month - out_month
+            after = Balance(tenancy=tenancy, day=end_of_month, paid=paid)
             for row in (of_community[month], total[month]):
-                row.rent_due += due
-                row.collected += collected
-                row.arrears += balance.arrears
+                if known_before:
+                    row.opening += before.balance
+                    row.rent_due += after.rent_due - before.rent_due
+                else:
+                    row.brought_in += tenancy.opening_balance
+                    row.rent_due += after.rent_due
+                row.received += in_month
+                row.voided += out_month
+                row.balance += after.balance
+                row.arrears += after.arrears
+                row.credit += after.credit
                 row.tenancies += 1
+            before, known_before = after, True
     return Progress(
         months=months,
         communities=[
@@ -663,27 +867,35 @@ def progress_by_month(first: datetime.date, last: datetime.date, *, communities:
 
 class LineKind:
     OPENING = "opening"
+    BROUGHT_FORWARD = "brought_forward"
     RENT = "rent"
     RECEIPT = "receipt"
+    VOID = "void"
+    END = "end"
 
 
 LINE_LABELS = {
     LineKind.OPENING: _("Arrears brought forward"),
+    LineKind.BROUGHT_FORWARD: _("Balance brought forward"),
     LineKind.RENT: _("Rent due"),
     LineKind.RECEIPT: _("Receipt"),
+    LineKind.VOID: _("Receipt voided"),
+    LineKind.END: _("Tenancy ended"),
 }
+# On one day: what was brought forward, then the rent due on it, the receipts, the voids, the end.
+LINE_ORDER = {kind: order for order, kind in enumerate(LINE_LABELS)}
 
 
 @dataclass
 class StatementLine:
     date: datetime.date
     kind: str
-    charge: Decimal = ZERO
+    charge: Decimal = ZERO  # rent due, or a voided receipt's amount owed again
     payment: Decimal = ZERO
     balance: Decimal = ZERO  # after this line: arrears when positive, advance when negative
     month: datetime.date | None = None  # for rent lines
-    receipt: Receipt | None = None  # for receipt lines
-    voided: bool = False  # a voided receipt is listed, with its number, but pays nothing
+    receipt: Receipt | None = None  # for receipt and void lines
+    voided: bool = False  # a receipt voided by the statement's last day (its void has a line too)
 
     @property
     def label(self) -> Promise:
@@ -692,13 +904,50 @@ class StatementLine:
 
 @dataclass
 class Statement:
+    """A household's account over the days `first`..`last`:
+
+        opening + rent_due − paid + voided = closing
+
+    `opening` is the balance brought forward (the opening arrears when the period starts by the
+    day they were known), `rent_due` the rent of the months that fell due in the period, `paid`
+    the receipts dated in it, `voided` the voids dated in it (each makes its receipt's amount
+    owed again), `closing` the `Balance` at the end of `last`."""
+
     tenancy: Tenancy
-    day: datetime.date
+    first: datetime.date
+    last: datetime.date
     lines: list[StatementLine] = field(default_factory=list)
+
+    @property
+    def day(self) -> datetime.date:
+        return self.last
+
+    @property
+    def opening(self) -> Decimal:
+        return self.lines[0].balance
+
+    def _sum(self, kind: str, column: str) -> Decimal:
+        return sum((getattr(line, column) for line in self.lines if line.kind == kind), ZERO)
+
+    @property
+    def rent_due(self) -> Decimal:
+        return self._sum(LineKind.RENT, "charge")
+
+    @property
+    def paid(self) -> Decimal:
+        return self._sum(LineKind.RECEIPT, "payment")
+
+    @property
+    def voided(self) -> Decimal:
+        return self._sum(LineKind.VOID, "charge")
 
     @property
     def balance(self) -> Decimal:
         return self.lines[-1].balance
+
+    @property
+    def closing(self) -> Decimal:
+        return self.balance
 
     @property
     def arrears(self) -> Decimal:
@@ -709,52 +958,52 @@ class Statement:
         return max(ZERO, -self.balance)
 
 
-def tenancy_statement(tenancy: Tenancy, day: datetime.date) -> Statement:
-    """A household's statement up to `day`: the opening balance, each month's rent on its 1st, and
-    every receipt (voided ones shown but not counted), in date order — on a 1st the rent comes
-    before the receipts — each line with the tenancy's `Balance` after it. One query."""
-    statement = Statement(tenancy=tenancy, day=day)
-    paid = ZERO
-    statement.lines.append(
-        StatementLine(
-            date=tenancy.opening_on,
-            kind=LineKind.OPENING,
-            charge=tenancy.opening_balance,
-            balance=Balance(tenancy=tenancy, day=tenancy.opening_on, paid=paid).balance,
-        )
-    )
-    events: list[tuple[datetime.date, int, int, Receipt | None]] = [
-        (add_months(tenancy.first_due_month, k), 0, k, None) for k in range(tenancy.months_due(day))
-    ]
-    for posted in (
-        Receipt.objects.filter(tenancy=tenancy, date__lte=day)
+def tenancy_statement(tenancy: Tenancy, last: datetime.date, *, first: datetime.date | None = None) -> Statement:
+    """A household's statement for the days `first`..`last` (from its opening day if `first` is
+    not given or comes before it): the balance brought forward, each month's rent on its 1st at
+    the rent in force, every receipt dated in the period, every void dated in it, and the end of
+    the tenancy, in date order (on one day: the rent, then receipts, then voids), each line with
+    the balance after it; the last is the tenancy's `Balance` on `last`. One query, and one for
+    the tenancy's rents if not loaded yet."""
+    _rents_of(tenancy)
+    first = tenancy.opening_on if first is None or first <= tenancy.opening_on else first
+    statement = Statement(tenancy=tenancy, first=first, last=last)
+    posted = list(
+        Receipt.objects.filter(tenancy=tenancy, date__lte=last)
         .select_related("collector", "letter", "void")
         .order_by("date", "id")
-    ):
-        events.append((posted.date, 1, posted.pk, posted))
-    for date, _order, _key, receipt in sorted(events, key=lambda e: e[:3]):
-        if receipt is None:
-            statement.lines.append(
-                StatementLine(
-                    date=date,
-                    kind=LineKind.RENT,
-                    month=date,
-                    charge=tenancy.monthly_rent,
-                    balance=Balance(tenancy=tenancy, day=date, paid=paid).balance,
-                )
-            )
-            continue
-        voided = hasattr(receipt, "void")
-        if not voided:
-            paid += receipt.amount
-        statement.lines.append(
-            StatementLine(
-                date=date,
-                kind=LineKind.RECEIPT,
-                receipt=receipt,
-                voided=voided,
-                payment=ZERO if voided else receipt.amount,
-                balance=Balance(tenancy=tenancy, day=date, paid=paid).balance,
-            )
+    )
+    # The voids known by `last`, each with its receipt as read here.
+    voids = [(r.void.date, r) for r in posted if hasattr(r, "void") and r.void.date <= last]
+    if first == tenancy.opening_on:
+        balance = tenancy.opening_balance
+        statement.lines.append(StatementLine(date=first, kind=LineKind.OPENING, balance=balance))
+    else:
+        paid = sum((r.amount for r in posted if r.date < first), ZERO) - sum(
+            (r.amount for day, r in voids if day < first), ZERO
         )
+        balance = Balance(tenancy=tenancy, day=first - ONE_DAY, paid=paid).balance
+        statement.lines.append(StatementLine(date=first, kind=LineKind.BROUGHT_FORWARD, balance=balance))
+    after_first = first + ONE_DAY if first == tenancy.opening_on else first
+    lines = [
+        StatementLine(date=month, kind=LineKind.RENT, month=month, charge=rent)
+        for month, rent in tenancy.rents_due(after_first, last)
+    ]
+    voided_by_last = {r.pk for _day, r in voids}
+    lines += [
+        StatementLine(date=r.date, kind=LineKind.RECEIPT, receipt=r, payment=r.amount, voided=r.pk in voided_by_last)
+        for r in posted
+        if r.date >= after_first
+    ]
+    lines += [
+        StatementLine(date=day, kind=LineKind.VOID, receipt=r, charge=r.amount)
+        for day, r in voids
+        if day >= after_first
+    ]
+    if tenancy.ended_on is not None and after_first <= tenancy.ended_on <= last:
+        lines.append(StatementLine(date=tenancy.ended_on, kind=LineKind.END))
+    for line in sorted(lines, key=lambda x: (x.date, LINE_ORDER[x.kind], x.receipt.pk if x.receipt else 0)):
+        balance += line.charge - line.payment
+        line.balance = balance
+        statement.lines.append(line)
     return statement

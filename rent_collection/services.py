@@ -1,6 +1,7 @@
-"""Writes for railway-land rent: tenancies, CODI letters, receipts, voids and remittances. Each
-function runs in one transaction and writes everything it was asked to or nothing; a refusal is a
-ValidationError with a message for the person at the phone, keyed by field where there is one.
+"""Writes for railway-land rent: tenancies, their rents and their end, CODI letters, receipts,
+voids and remittances. Each function runs in one transaction and writes everything it was asked to
+or nothing; a refusal is a ValidationError with a message for the person at the phone, keyed by
+field where there is one.
 
 Locks are always taken in the same order — the tenancy, then the collector's receipt series, then
 receipts — so that two writes never wait on each other in a circle."""
@@ -18,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from songkhla_network.append_only import AlreadyPosted
 from songkhla_network.models import Community, Person, User
-from songkhla_network.thai import be_date, format_baht, to_satang
+from songkhla_network.thai import be_date, be_month, format_baht, month_start, to_satang
 
 from . import selectors
 from .models import (
@@ -30,6 +31,7 @@ from .models import (
     ReceiptVoid,
     Remittance,
     RemittanceLine,
+    RentChange,
     Tenancy,
 )
 
@@ -39,6 +41,11 @@ def _check_money(amount: Decimal | None, field: str = "amount") -> None:
         raise ValidationError({field: _("The amount must be more than 0 baht.")}, code="not_positive")
     if to_satang(amount) != amount:
         raise ValidationError({field: _("The amount is in baht and satang: at most two decimals.")}, code="satang")
+
+
+def _recorded_by(record: Tenancy | RentChange, user: User) -> None:
+    """The change history names `user` for the next save of `record` (simple_history reads it)."""
+    record._history_user = user  # type: ignore[union-attr]
 
 
 @transaction.atomic
@@ -55,18 +62,21 @@ def tenancy_register(
     opening_source: str,
     note: str = "",
 ) -> Tenancy:
-    """Record a tenancy of railway land. `person` is the head of household: a Person already in
+    """Record a tenancy of railway land, its `monthly_rent` the first of its rent series (in force
+    from the month its contract starts). `person` is the head of household: a Person already in
     the records, or a dict of Person fields — a person already known by national ID (a saver, a
     surveyed household) is reused rather than entered twice."""
-    errors = {}
-    if monthly_rent is None or monthly_rent <= 0:
-        errors["monthly_rent"] = _("The monthly rent must be more than 0 baht.")
+    errors: dict[str, list[str]] = {}
+    try:
+        _check_money(monthly_rent, "monthly_rent")
+    except ValidationError as error:
+        errors.update(error.message_dict)
     if opening_balance is None or opening_balance < 0:
-        errors["opening_balance"] = _("The opening arrears cannot be negative: enter 0 if nothing was owed.")
+        errors["opening_balance"] = [_("The opening arrears cannot be negative: enter 0 if nothing was owed.")]
     if not (opening_source or "").strip():
-        errors["opening_source"] = _("Say which document the opening arrears come from.")
+        errors["opening_source"] = [_("Say which document the opening arrears come from.")]
     if Tenancy.objects.filter(contract_number=contract_number).exists():
-        errors["contract_number"] = _("A tenancy with this contract number is already recorded.")
+        errors["contract_number"] = [_("A tenancy with this contract number is already recorded.")]
     if errors:
         raise ValidationError(errors)
     if isinstance(person, dict):
@@ -76,18 +86,121 @@ def tenancy_register(
             tenant = Person.objects.create(**{"community": community, **person})
     else:
         tenant = person
-    return Tenancy.objects.create(
+    tenancy = Tenancy.objects.create(
         community=community,
         plot=plot,
         tenant=tenant,
         contract_number=contract_number,
-        monthly_rent=monthly_rent,
         start_date=start_date,
         opening_balance=opening_balance,
         opening_on=opening_on,
         opening_source=opening_source.strip(),
         note=note,
     )
+    RentChange.objects.create(tenancy=tenancy, from_month=month_start(start_date), amount=monthly_rent)
+    return tenancy
+
+
+@transaction.atomic
+def rent_change(
+    *,
+    tenancy: Tenancy,
+    from_month: datetime.date,
+    amount: Decimal,
+    user: User,
+    today: datetime.date | None = None,
+) -> RentChange:
+    """The tenancy's monthly rent becomes `amount` from the month of `from_month` on, until a
+    later change. A month that already has a rent of its own gets the new amount instead (its
+    change history keeps the old one).
+
+    A change never reaches back: refused, with nothing written, for a month before the current
+    one, so no month whose rent fell due before it, no balance of an earlier day and no month an
+    earlier receipt paid is changed. Refused too for a tenancy that has ended, an amount not more
+    than 0 or with more than two decimals, or the rent the month already has."""
+    today = today or timezone.localdate()
+    month = month_start(from_month)
+    try:
+        _check_money(amount)
+    except ValidationError as error:
+        raise ValidationError(error.message_dict) from None
+    locked = Tenancy.objects.select_for_update().get(pk=tenancy.pk)
+    if locked.ended_on is not None:
+        raise ValidationError(
+            _("This tenancy ended on %(date)s: no rent falls due after it.") % {"date": be_date(locked.ended_on)},
+            code="ended",
+        )
+    if month < month_start(today):
+        raise ValidationError(
+            {
+                "from_month": _(
+                    "A rent changes from this month or a later one: the rent of %(month)s has already fallen due."
+                )
+                % {"month": be_month(month)}
+            },
+            code="past",
+        )
+    if locked.rent_in(month) == amount:
+        raise ValidationError(
+            {
+                "amount": _("The rent of %(month)s is already %(amount)s baht.")
+                % {"month": be_month(month), "amount": format_baht(amount)}
+            },
+            code="unchanged",
+        )
+    rent = RentChange.objects.filter(tenancy=locked, from_month=month).first()
+    if rent is None:
+        rent = RentChange(tenancy=locked, from_month=month)
+    rent.amount = amount
+    _recorded_by(rent, user)
+    rent.save()
+    tenancy.forget_rents()
+    return rent
+
+
+@transaction.atomic
+def tenancy_end(
+    *, tenancy: Tenancy, ended_on: datetime.date, reason: str, user: User, today: datetime.date | None = None
+) -> Tenancy:
+    """Record that the tenancy ended on `ended_on`, and why. No rent falls due after that day (the
+    rent of the month it ended in fell due on its 1st and stays due); what the household owes
+    stays owed until paid, and receipts can still be written for it, but not rent in advance.
+
+    Refused, with nothing written, when: it has ended already; no reason is given; the day is in
+    the future, or before the 1st of the current month (an end never takes back the rent of a
+    month before this one, so no figure of an earlier month changes), or before the day of the
+    opening arrears."""
+    today = today or timezone.localdate()
+    reason = (reason or "").strip()
+    locked = Tenancy.objects.select_for_update().get(pk=tenancy.pk)
+    errors: dict[str, list[str]] = {}
+    if not reason:
+        errors["reason"] = [_("Say why the tenancy ended.")]
+    if locked.ended_on is not None:
+        raise ValidationError(
+            _("This tenancy already ended on %(date)s: %(reason)s")
+            % {"date": be_date(locked.ended_on), "reason": locked.end_reason},
+            code="already_ended",
+        )
+    if ended_on > today:
+        errors["ended_on"] = [_("The date is in the future.")]
+    elif ended_on < month_start(today):
+        errors["ended_on"] = [
+            _("Record the end from %(date)s on: the rent of the months before this one has already fallen due.")
+            % {"date": be_date(month_start(today))}
+        ]
+    elif ended_on < locked.opening_on:
+        errors["ended_on"] = [
+            _("The arrears of this tenancy are counted from %(date)s: it cannot end before.")
+            % {"date": be_date(locked.opening_on)}
+        ]
+    if errors:
+        raise ValidationError(errors)
+    locked.ended_on, locked.end_reason = ended_on, reason
+    _recorded_by(locked, user)
+    locked.save(update_fields=["ended_on", "end_reason"])
+    tenancy.ended_on, tenancy.end_reason = ended_on, reason
+    return locked
 
 
 @transaction.atomic
@@ -232,6 +345,17 @@ def receipt_post(
     if request_key and (existing := Receipt.objects.filter(request_key=request_key).first()):
         raise AlreadyPosted(existing)
     cover = selectors.receipt_preview(tenancy, day=date, amount=amount)
+    if cover.advance and tenancy.ended_on is not None:
+        raise ValidationError(
+            {
+                "amount": _(
+                    "The household owes %(owed)s baht on this date, and the tenancy ended on %(ended)s: "
+                    "no rent falls due after it, so nothing can be paid in advance."
+                )
+                % {"owed": format_baht(cover.owed), "ended": be_date(tenancy.ended_on)}
+            },
+            code="ended",
+        )
     if cover.advance and not accept_advance:
         raise ValidationError(
             {
@@ -272,13 +396,21 @@ def receipt_post(
 
 
 @transaction.atomic
-def receipt_void(*, receipt: Receipt, reason: str, user: User) -> ReceiptVoid:
-    """Void a wrong receipt, saying why: it stops counting as money taken, and stays on record
-    with its number used. A receipt is voided once, and not once it has been remitted to CODI
-    (that money has left the collector's hands). The receipt row is locked, as a remittance
-    locks it, so a void and a remittance of the same receipt cannot cross."""
+def receipt_void(*, receipt: Receipt, reason: str, user: User, today: datetime.date | None = None) -> ReceiptVoid:
+    """Void a wrong receipt, saying why, dated `today`: from that day on it stops counting as
+    money taken (every figure up to the day before stays as it was), and it stays on record with
+    its number used. A receipt is voided once, and not once it has been remitted to CODI (that
+    money has left the collector's hands). The receipt row is locked, as a remittance locks it,
+    so a void and a remittance of the same receipt cannot cross."""
+    today = today or timezone.localdate()
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Say why the receipt is voided.")}, code="no_reason")
+    if today < receipt.date:
+        raise ValidationError(
+            _("Receipt %(number)s is dated %(date)s: it cannot be voided before that day.")
+            % {"number": receipt.number, "date": be_date(receipt.date)},
+            code="before_receipt",
+        )
     Tenancy.objects.select_for_update().get(pk=receipt.tenancy_id)
     receipt = Receipt.objects.select_for_update().get(pk=receipt.pk)
     if (void := ReceiptVoid.objects.filter(receipt=receipt).first()) is not None:
@@ -297,7 +429,7 @@ def receipt_void(*, receipt: Receipt, reason: str, user: User) -> ReceiptVoid:
             },
             code="remitted",
         )
-    return ReceiptVoid.objects.create(receipt=receipt, reason=reason.strip(), posted_by=user)
+    return ReceiptVoid.objects.create(receipt=receipt, date=today, reason=reason.strip(), posted_by=user)
 
 
 def _numbers(receipts: Iterable[Receipt]) -> str:

@@ -12,11 +12,19 @@ from django.views.decorators.http import require_http_methods
 from songkhla_network.charts import GREEN, GREY, RED, Series, bar_chart
 from songkhla_network.excel import add_sheet, new_workbook, xlsx_response
 from songkhla_network.forms import DateRangeForm, MonthRangeForm, add_service_error
-from songkhla_network.roles import collector_required, rent_reader_required, staff_required
-from songkhla_network.thai import be_date, be_month, be_month_short
+from songkhla_network.roles import collector_required, leader_required, rent_reader_required, staff_required
+from songkhla_network.thai import be_date, be_month, be_month_short, format_baht
 
 from . import access, selectors, services
-from .forms import CollectionForm, RemittanceForm, TenancyFilterForm, VoidForm
+from .forms import (
+    CollectionForm,
+    RemittanceForm,
+    RentChangeForm,
+    StatementPeriodForm,
+    TenancyEndForm,
+    TenancyFilterForm,
+    VoidForm,
+)
 
 
 def _today():
@@ -90,9 +98,10 @@ def tenancy_list_xlsx(request):
             _("community"),
             _("plot or house number"),
             _("contract number"),
-            _("monthly rent"),
+            _("monthly rent this month"),
             _("opening arrears"),
             _("arrears as of"),
+            _("tenancy ended on"),
             _("Arrears today"),
             _("Paid in advance"),
         ],
@@ -102,61 +111,164 @@ def tenancy_list_xlsx(request):
                 b.tenancy.community.name,
                 b.tenancy.plot,
                 b.tenancy.contract_number,
-                b.tenancy.monthly_rent,
+                b.rent,
                 b.opening,
                 be_date(b.tenancy.opening_on),
+                be_date(b.tenancy.ended_on) if b.tenancy.ended_on else "",
                 b.arrears,
                 b.credit,
             )
             for b in balances
         ],
-        money_columns=(5, 6, 8, 9),
+        money_columns=(5, 6, 9, 10),
     )
     return xlsx_response(workbook, "tenancies.xlsx")
 
 
-@rent_reader_required
-def tenancy_detail(request, pk):
-    tenancy = access.tenancy_for_reading(request.user, pk)
+def _statement(request, tenancy):
+    """The period form of the tenancy's statement and the statement it asks for."""
+    form = StatementPeriodForm(request.GET, tenancy=tenancy)
+    first, last = form.period()
+    return form, selectors.tenancy_statement(tenancy, last, first=first)
+
+
+def _tenancy_page(request, tenancy, *, rent_form=None, end_form=None, status=200):
     today = _today()
     may_collect = access.can_collect(request.user) and selectors.authorising_assignment(
         collector=request.user, community=tenancy.community, day=today
     )
+    period, statement = _statement(request, tenancy)
+    may_change = access.can_change_tenancy(request.user) and tenancy.ended_on is None
     return render(
         request,
         "rent_collection/tenancy_detail.html",
-        {"tenancy": tenancy, "statement": selectors.tenancy_statement(tenancy, today), "may_collect": may_collect},
+        {
+            "tenancy": tenancy,
+            "today": today,
+            "rent_now": tenancy.rent_in(today),
+            "rents": tenancy.rent_rows(),
+            "period": period,
+            "statement": statement,
+            "query": request.GET.urlencode(),
+            "may_collect": may_collect,
+            "rent_form": (rent_form or RentChangeForm()) if may_change else None,
+            "end_form": (end_form or TenancyEndForm()) if may_change else None,
+        },
+        status=status,
     )
+
+
+@rent_reader_required
+def tenancy_detail(request, pk):
+    return _tenancy_page(request, access.tenancy_for_reading(request.user, pk))
+
+
+@leader_required
+@require_http_methods(["POST"])
+def rent_change(request, pk):
+    """A leader changes a tenancy's rent from a month (this month or later)."""
+    tenancy = access.tenancy_for_changing(request.user, pk)
+    form = RentChangeForm(request.POST)
+    if form.is_valid():
+        try:
+            rent = services.rent_change(
+                tenancy=tenancy,
+                from_month=form.cleaned_data["from_month"],
+                amount=form.cleaned_data["amount"],
+                user=request.user,
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("The monthly rent is %(amount)s baht from %(month)s on.")
+                % {"amount": format_baht(rent.amount), "month": be_month(rent.from_month)},
+            )
+            return redirect("rent:tenancy", pk=tenancy.pk)
+    return _tenancy_page(request, tenancy, rent_form=form)
+
+
+@leader_required
+@require_http_methods(["POST"])
+def tenancy_end(request, pk):
+    """A leader records that a tenancy ended: no rent falls due after it, its arrears stay owed."""
+    tenancy = access.tenancy_for_changing(request.user, pk)
+    form = TenancyEndForm(request.POST)
+    if form.is_valid():
+        try:
+            services.tenancy_end(
+                tenancy=tenancy,
+                ended_on=form.cleaned_data["ended_on"],
+                reason=form.cleaned_data["reason"],
+                user=request.user,
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("The tenancy ended on %(date)s: no rent falls due after it.") % {"date": be_date(tenancy.ended_on)},
+            )
+            return redirect("rent:tenancy", pk=tenancy.pk)
+    return _tenancy_page(request, tenancy, end_form=form)
 
 
 @rent_reader_required
 def tenancy_statement_xlsx(request, pk):
     tenancy = access.tenancy_for_reading(request.user, pk)
-    statement = selectors.tenancy_statement(tenancy, _today())
+    _period, statement = _statement(request, tenancy)
     workbook = new_workbook()
     add_sheet(
         workbook,
         pgettext("rent", "Statement"),
-        [_("date"), _("item"), _("receipt number"), _("Rent due"), _("Paid"), pgettext("rent", "Balance")],
         [
-            (
-                be_date(line.date),
-                _line_label(line),
-                line.receipt.number if line.receipt else "",
-                line.charge or None,
-                line.payment or None,
-                line.balance,
-            )
-            for line in statement.lines
+            _("date"),
+            _("item"),
+            _("receipt number"),
+            _("Rent due (by rent month)"),
+            _("Paid (by receipt date)"),
+            _("Voided (by void date)"),
+            pgettext("rent", "Balance"),
         ],
-        money_columns=(4, 5, 6),
+        [
+            *(
+                (
+                    be_date(line.date),
+                    _line_label(line, tenancy),
+                    line.receipt.number if line.receipt else "",
+                    line.charge if line.kind == selectors.LineKind.RENT else None,
+                    line.payment or None,
+                    line.charge if line.kind == selectors.LineKind.VOID else None,
+                    line.balance,
+                )
+                for line in statement.lines
+            ),
+            (
+                be_date(statement.last),
+                _("Total of the period"),
+                "",
+                statement.rent_due,
+                statement.paid,
+                statement.voided,
+                statement.closing,
+            ),
+        ],
+        money_columns=(4, 5, 6, 7),
     )
     return xlsx_response(workbook, f"statement-{tenancy.contract_number}.xlsx")
 
 
-def _line_label(line):
+def _line_label(line, tenancy):
     if line.month:
         return _("Rent of %(month)s") % {"month": be_month(line.month)}
+    if line.kind == selectors.LineKind.VOID:
+        return _("Receipt %(number)s voided: %(reason)s") % {
+            "number": line.receipt.number,
+            "reason": line.receipt.void.reason,
+        }
+    if line.kind == selectors.LineKind.END:
+        return _("Tenancy ended: %(reason)s") % {"reason": tenancy.end_reason}
     if line.voided:
         return _("Receipt (voided)")
     return str(line.label)
@@ -230,32 +342,22 @@ def receipt_void(request, pk):
 def _receipts(request):
     form = DateRangeForm(request.GET)
     first, last = form.period()
-    receipts = selectors.receipts(within=access.readable_receipts(request.user), first=first, last=last)
-    return form, first, last, list(receipts)
+    return form, selectors.receipts_report(access.readable_receipts(request.user), first, last)
 
 
 @rent_reader_required
 def receipt_list(request):
-    form, first, last, receipts = _receipts(request)
-    counted = [r for r in receipts if not hasattr(r, "void")]
+    form, report = _receipts(request)
     return render(
         request,
         "rent_collection/receipt_list.html",
-        {
-            "form": form,
-            "receipts": receipts,
-            "first": first,
-            "last": last,
-            "query": request.GET.urlencode(),
-            "total": sum((r.amount for r in counted), selectors.ZERO),
-            "counted": len(counted),
-        },
+        {"form": form, "report": report, "query": request.GET.urlencode()},
     )
 
 
 @rent_reader_required
 def receipt_list_xlsx(request):
-    _form, _first, _last, receipts = _receipts(request)
+    _form, report = _receipts(request)
     workbook = new_workbook()
     add_sheet(
         workbook,
@@ -263,14 +365,16 @@ def receipt_list_xlsx(request):
         [
             _("collector"),
             _("receipt number"),
-            _("date"),
+            _("date of the receipt"),
             _("tenant (head of household)"),
             _("community"),
             _("contract number"),
             _("amount"),
             _("of which advance rent"),
             _("for"),
-            _("Voided"),
+            _("voided on"),
+            _("why it was voided"),
+            _("remitted to CODI on"),
             _("Remitted"),
         ],
         [
@@ -284,12 +388,54 @@ def receipt_list_xlsx(request):
                 r.amount,
                 r.advance,
                 r.covers_label,
-                r.void.reason if hasattr(r, "void") else "",
-                r.remittance_line.remittance.bank_reference if hasattr(r, "remittance_line") else "",
+                be_date(row.void.date) if row.void else "",
+                row.void.reason if row.void else "",
+                be_date(row.remittance.transfer_date) if row.remittance else "",
+                row.remittance.bank_reference if row.remittance else "",
             )
-            for r in receipts
+            for row in report.receipts
+            for r in [row.receipt]
         ],
         money_columns=(7, 8),
+    )
+    add_sheet(
+        workbook,
+        _("Voided in the period"),
+        [
+            _("voided on"),
+            _("collector"),
+            _("receipt number"),
+            _("date of the receipt"),
+            _("tenant (head of household)"),
+            _("community"),
+            _("amount"),
+            _("why it was voided"),
+        ],
+        [
+            (
+                be_date(void.date),
+                void.receipt.collector.get_full_name() or void.receipt.collector.username,
+                void.receipt.number,
+                be_date(void.receipt.date),
+                str(void.receipt.tenancy.tenant),
+                void.receipt.tenancy.community.name,
+                void.receipt.amount,
+                void.reason,
+            )
+            for void in report.voids
+        ],
+        money_columns=(7,),
+    )
+    add_sheet(
+        workbook,
+        _("Summary"),
+        [_("Period"), f"{be_date(report.first)} – {be_date(report.last)}"],
+        [
+            (_("Receipts dated in the period (by receipt date)"), report.received),
+            (_("Receipts voided in the period (by void date)"), report.voided),
+            (_("Collected, net of voids"), report.collected),
+        ],
+        money_columns=(2,),
     )
     return xlsx_response(workbook, "receipts.xlsx")
 
@@ -356,17 +502,18 @@ def reconciliation(request):
 def reconciliation_xlsx(request):
     first, last = DateRangeForm(request.GET).period()
     report = selectors.reconciliation(first, last)
-    header = [_("In hand before"), _("Collected"), _("Remitted to CODI"), _("In hand at the end")]
+    header = [
+        _("In hand before"),
+        _("Received (by receipt date)"),
+        _("Voided (by void date)"),
+        _("Remitted to CODI (by transfer date)"),
+        _("In hand at the end"),
+    ]
 
     def rows(lines, name):
-        return [(name(r.key), r.in_hand_before, r.collected, r.remitted, r.in_hand_after) for r in lines] + [
-            (
-                _("Total"),
-                report.total.in_hand_before,
-                report.total.collected,
-                report.total.remitted,
-                report.total.in_hand_after,
-            )
+        return [
+            (name(r.key), r.in_hand_before, r.received, r.voided, r.remitted, r.in_hand_after)
+            for r in [*lines, report.total]
         ]
 
     workbook = new_workbook()
@@ -374,15 +521,15 @@ def reconciliation_xlsx(request):
         workbook,
         _("By collector"),
         [_("collector"), *header],
-        rows(report.by_collector, lambda u: u.get_full_name() or u.username),
-        money_columns=(2, 3, 4, 5),
+        rows(report.by_collector, lambda u: _("Total") if u is None else u.get_full_name() or u.username),
+        money_columns=(2, 3, 4, 5, 6),
     )
     add_sheet(
         workbook,
         _("By community"),
         [_("community"), *header],
-        rows(report.by_community, lambda c: c.name),
-        money_columns=(2, 3, 4, 5),
+        rows(report.by_community, lambda c: _("Total") if c is None else c.name),
+        money_columns=(2, 3, 4, 5, 6),
     )
     return xlsx_response(workbook, f"reconciliation-{first.isoformat()}-{last.isoformat()}.xlsx")
 
@@ -431,20 +578,37 @@ def progress_xlsx(request):
     header = [
         _("community"),
         _("month"),
-        _("Rent due"),
-        _("Collected"),
+        _("Balance brought forward"),
+        _("Arrears of households first counted"),
+        _("Rent due (by rent month)"),
+        _("Received (by receipt date)"),
+        _("Voided (by void date)"),
+        _("Balance carried forward"),
         _("Arrears at the month's end"),
+        _("Paid in advance"),
         _("Households"),
     ]
+
+    def row(name, m):
+        month = be_month(m.month) if m.month else _("Whole period")
+        return (
+            name,
+            month,
+            m.opening,
+            m.brought_in,
+            m.rent_due,
+            m.received,
+            m.voided,
+            m.balance,
+            m.arrears,
+            m.credit,
+            m.tenancies,
+        )
+
     rows = []
     for community in report.communities:
-        rows += [
-            (community.community.name, be_month(m.month), m.rent_due, m.collected, m.arrears, m.tenancies)
-            for m in community.months
-        ]
-    rows += [
-        (_("Whole network"), be_month(m.month), m.rent_due, m.collected, m.arrears, m.tenancies) for m in report.total
-    ]
+        rows += [row(community.community.name, m) for m in [*community.months, community.period]]
+    rows += [row(_("Whole network"), m) for m in [*report.total, report.period]]
     workbook = new_workbook()
-    add_sheet(workbook, _("Progress"), header, rows, money_columns=(3, 4, 5))
+    add_sheet(workbook, _("Progress"), header, rows, money_columns=(3, 4, 5, 6, 7, 8, 9, 10))
     return xlsx_response(workbook, "rent-progress.xlsx")

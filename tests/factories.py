@@ -15,14 +15,15 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 from PIL import Image
 
-from enterprise.models import Product, Supplier
+from enterprise import services as enterprise_services
+from enterprise.models import Ingredient, Product, RawMaterial, Recipe, Supplier
 from groups import services as group_services
-from groups.models import GroupStatus, GroupStatusChange, Member, SavingsGroup
+from groups.models import GroupStatus, SavingsGroup
 from housing import importing
 from housing import services as housing_services
-from housing.models import Tenure
+from housing.models import Step, Tenure
 from rent_collection import services as rent_services
-from songkhla_network.models import Community, ConsentMethod, Person, User
+from songkhla_network.models import Community, ConsentMethod, User
 
 # People and their logins.
 
@@ -38,12 +39,21 @@ def make_user(username, role, **extra):
 
 
 def make_group(name, community_name, *, members=3, founded_on=FOUNDED_ON, commitment=Decimal("100.00")):
+    """A group founded on `founded_on` whose members joined that day, each saving `commitment` a
+    month from that month: made through the savings services as on that day."""
     community = Community.objects.create(name=community_name)
     group = SavingsGroup.objects.create(name=name, community=community, meeting_day=5, default_commitment=commitment)
-    GroupStatusChange.objects.create(group=group, status=GroupStatus.FOUNDED, date=founded_on)
+    group_services.group_status_change(group=group, status=GroupStatus.FOUNDED, date=founded_on, today=founded_on)
     for number in range(1, members + 1):
-        person = Person.objects.create(first_name=f"สมาชิก{number}", last_name=name, community=community)
-        Member.objects.create(group=group, person=person, number=number, joined_on=founded_on, commitment=commitment)
+        group_services.member_join(
+            group=group,
+            joined_on=founded_on,
+            first_month=founded_on.replace(day=1),
+            commitment=commitment,
+            number=number,
+            new_person={"first_name": f"สมาชิก{number}", "last_name": name},
+            today=founded_on,
+        )
     return group
 
 
@@ -135,14 +145,57 @@ def make_products(today):
     ]
 
 
+def donate(leader, amount="5000", date=datetime.date(2022, 2, 25)):
+    """A donation from a lecturer, posted as the leader posts it."""
+    return enterprise_services.donation_post(
+        donor="อาจารย์ใจดี",
+        donor_detail="มหาวิทยาลัยราชภัฏสงขลา",
+        date=date,
+        amount=Decimal(amount),
+        purpose="ทุนเริ่มต้น",
+        user=leader,
+    )
+
+
+def make_recipe(leader, day, *, n70="10", salt="4"):
+    """Dishwashing liquid (20 litres a batch of 2 kg of N70 and 1 kg of salt), its materials bought
+    on `day`: N70 at 70 baht a kg, salt at 10."""
+    materials = {name: RawMaterial.objects.create(name=name, unit="กก.") for name in ("หัวเชื้อ N70", "เกลือ")}
+    for name, quantity, price in (("หัวเชื้อ N70", n70, 70), ("เกลือ", salt, 10)):
+        enterprise_services.material_buy(
+            material=materials[name],
+            quantity=Decimal(quantity),
+            cost=Decimal(quantity) * price,
+            date=day,
+            user=leader,
+        )
+    recipe = Recipe.objects.create(
+        name="น้ำยาล้างจาน", expected_litres=Decimal("20"), member_price=Decimal("15"), community_price=Decimal("20")
+    )
+    Ingredient.objects.create(recipe=recipe, material=materials["หัวเชื้อ N70"], quantity=Decimal("2"))
+    Ingredient.objects.create(recipe=recipe, material=materials["เกลือ"], quantity=Decimal("1"))
+    return recipe
+
+
 # Housing.
 
 CONSENT = {"given_on": datetime.date(2021, 12, 10), "how": ConsentMethod.SIGNED_FORM, "witness": ""}
 
 
-def survey(community, leader, first_name="สมใจ", national_id="", *, last_name="รักบ้าน", member=None, surveyed_on=None):
+def survey(
+    community,
+    leader,
+    first_name="สมใจ",
+    national_id="",
+    *,
+    last_name="รักบ้าน",
+    member=None,
+    surveyed_on=None,
+    **changes,
+):
     """A household of `community` surveyed by `leader` through the survey's service (in December
-    2564 unless said), its head's consent given on the day."""
+    2564 unless said), its head's consent given on the day; `changes`: other fields of the
+    household (adults, tenure, monthly_income, can_pay...)."""
     surveyed_on = surveyed_on or datetime.date(2021, 12, 10)
     return housing_services.household_survey(
         person={
@@ -168,11 +221,19 @@ def survey(community, leader, first_name="สมใจ", national_id="", *, last
             "member": member,
             "reason": "",
             "preferred_area": "",
+            **changes,
         },
         surveyed_on=surveyed_on,
         consent={**CONSENT, "given_on": surveyed_on},
         user=leader,
     )
+
+
+def verified(community, leader, first_name="สมใจ", *, verified_on=datetime.date(2022, 1, 5), **survey_fields):
+    """A household surveyed (see `survey`) and verified on `verified_on`: ready for a proposal."""
+    household = survey(community, leader, first_name, **survey_fields)
+    housing_services.step_add(household=household, step=Step.VERIFIED, date=verified_on, reason="", user=leader)
+    return household
 
 
 def form_data(community, **changes):
@@ -320,6 +381,16 @@ def make_receipt(collector, tenancy, amount="200", date=datetime.date(2022, 4, 1
         today=RENT_TODAY,
         **extra,
     )
+
+
+def make_void(receipt, *, on, reason="เขียนจำนวนเงินผิด"):
+    """The receipt voided by its collector, the void dated `on`."""
+    return rent_services.receipt_void(receipt=receipt, reason=reason, user=receipt.collector, today=on)
+
+
+def be_day(day):
+    """A day as a B.E. date field takes it: 9/3/2565."""
+    return f"{day.day}/{day.month}/{day.year + 543}"
 
 
 # Community works.

@@ -28,7 +28,7 @@ from housing.models import BudgetLine, Step
 from rent_collection import services as rent_services
 from songkhla_network.models import Role
 from songkhla_network.thai import be_month_slug
-from tests.factories import PASSWORD, jpeg_with_location, make_user, survey
+from tests.factories import PASSWORD, jpeg_with_location, make_recipe, make_user, survey
 from works import services as works_services
 from works.models import Contest, Level, WorkKind
 
@@ -191,8 +191,14 @@ ARGUMENTS = {
     "groups:deposit": {"pk": "group", "member_pk": "member"},
     "groups:withdraw": {"pk": "group", "member_pk": "member"},
     "groups:reverse": {"pk": "group", "entry_pk": "entry"},
+    "groups:member_add": {"pk": "group"},
+    "groups:commitment": {"pk": "group", "member_pk": "member"},
+    "groups:leave": {"pk": "group", "member_pk": "member"},
+    "groups:move": {"pk": "group", "member_pk": "member"},
     "enterprise:cash_reverse": {"pk": "cash_entry"},
     "enterprise:donation": {"pk": "donation"},
+    "enterprise:donation_reverse": {"pk": "donation"},
+    "enterprise:batch": {"pk": "batch"},
     "enterprise:round": {"pk": "received_round"},
     "enterprise:order_sheet": {"pk": "received_round", "group_pk": "group"},
     "enterprise:purchase_orders": {"pk": "received_round"},
@@ -213,6 +219,8 @@ ARGUMENTS = {
     "rent:tenancy": {"pk": "tenancy"},
     "rent:statement_xlsx": {"pk": "tenancy"},
     "rent:collect": {"pk": "tenancy"},
+    "rent:rent_change": {"pk": "tenancy"},
+    "rent:tenancy_end": {"pk": "tenancy"},
     "rent:receipt": {"pk": "receipt"},
     "rent:receipt_pdf": {"pk": "receipt"},
     "rent:void": {"pk": "receipt"},
@@ -342,8 +350,8 @@ def build_network(*, leader, collector, group_a, group_b):
 
 
 def _enterprise(*, leader, groups, today):
-    """A donation, a round received and shared out (with orders of both groups), and a round
-    closed but not received yet."""
+    """A donation, a round received and shared out (with orders of both groups), a round closed
+    but not received yet, and a batch of dishwashing liquid."""
     donation = enterprise_services.donation_post(
         donor="อาจารย์มหาวิทยาลัยราชภัฏสงขลา",
         donor_detail="",
@@ -386,7 +394,11 @@ def _enterprise(*, leader, groups, today):
     item = received.items.get()
     enterprise_services.round_receive(buying_round=received, received={item.pk: 1}, notes={}, date=today, user=leader)
     allocation = Allocation.objects.filter(order__member__group=groups[0]).get()
+    batch = enterprise_services.batch_make(
+        recipe=make_recipe(leader, today), date=today, scale=Decimal("1"), litres=Decimal("20"), makers=[], user=leader
+    )
     return dict(
+        batch=batch,
         donation=donation,
         cash_entry=donation.cash_entry,
         received_round=received,

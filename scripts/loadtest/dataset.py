@@ -107,6 +107,7 @@ def build_dataset(this_month):
     from groups.demo import COMMITMENTS, FIRST_NAMES, LAST_NAMES
     from groups.models import (
         CollectionSheet,
+        Commitment,
         EntryKind,
         GroupStatus,
         GroupStatusChange,
@@ -139,6 +140,7 @@ def build_dataset(this_month):
                     SavingsGroup,
                     Person,
                     Member,
+                    Commitment,
                     CollectionSheet,
                     LedgerEntry,
                     GroupStatusChange,
@@ -155,7 +157,8 @@ def build_dataset(this_month):
             changes = Copier(cursor, GroupStatusChange, ["id", "group", "status", "date", "note"])
             person_fields = ["id", "title", "first_name", "last_name", "phone", "national_id", "community", "address"]
             people = Copier(cursor, Person, person_fields)
-            members = Copier(cursor, Member, ["id", "group", "person", "number", "joined_on", "left_on", "commitment"])
+            members = Copier(cursor, Member, ["id", "group", "person", "number", "joined_on", "left_on"])
+            commitments = Copier(cursor, Commitment, ["id", "member", "from_month", "amount"])
             officers = Copier(cursor, Officer, ["id", "group", "person", "position", "since", "until"])
             sheets = Copier(cursor, CollectionSheet, ["id", "group", "month", "paid_on", "posted_by", "posted_at"])
             entry_fields = (
@@ -186,7 +189,8 @@ def build_dataset(this_month):
                         community_id, f"{number} หมู่ {g}",
                     )  # fmt: skip  # one row, its values in the order of the Copier's columns
                     commitment = COMMITMENTS[k % len(COMMITMENTS)]
-                    members.add(member_id, group_id, person_id, number, founded_on, None, commitment)
+                    members.add(member_id, group_id, person_id, number, founded_on, None)
+                    commitments.add(next(ids[Commitment]), member_id, founded_on.replace(day=1), commitment)
                     texts = (f"{commitment:.2f}", f"{commitment / 2:.2f}", f"{commitment + 50:.2f}")
                     member_rows.append((member_id, number, commitment, texts))
                     if number <= 3:
@@ -237,6 +241,7 @@ def build_dataset(this_month):
                 "status changes": changes,
                 "people": people,
                 "members": members,
+                "commitments": commitments,
                 "officers": officers,
                 "sheets": sheets,
                 "ledger rows": entries,
@@ -462,7 +467,7 @@ def _ensure_user(username, role, first_name, last_name):
 def _ensure_soak_group(k, community_id, today):
     """A 40-member group founded ten years ago that has posted no sheet yet."""
     from groups.demo import COMMITMENTS, FIRST_NAMES, LAST_NAMES
-    from groups.models import GroupStatus, GroupStatusChange, Member, SavingsGroup
+    from groups.models import Commitment, GroupStatus, GroupStatusChange, Member, SavingsGroup
     from songkhla_network.models import Person
 
     name = f"{SOAK_GROUP_PREFIX}{k + 1:03d}"
@@ -483,15 +488,12 @@ def _ensure_soak_group(k, community_id, today):
         )
         for n in range(1, MEMBERS + 1)
     )
-    Member.objects.bulk_create(
-        Member(
-            group=group,
-            person=person,
-            number=n,
-            joined_on=founded,
-            commitment=COMMITMENTS[(k + n) % len(COMMITMENTS)],
-        )
-        for n, person in enumerate(people, start=1)
+    members = Member.objects.bulk_create(
+        Member(group=group, person=person, number=n, joined_on=founded) for n, person in enumerate(people, start=1)
+    )
+    Commitment.objects.bulk_create(
+        Commitment(member=member, from_month=founded.replace(day=1), amount=COMMITMENTS[(k + n) % len(COMMITMENTS)])
+        for n, member in enumerate(members, start=1)
     )
     return group
 

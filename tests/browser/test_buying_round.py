@@ -2,13 +2,16 @@
 
 The leader opens a round, treasurer A enters her members' orders on her own phone, the leader
 closes the round and receives fewer packs of rice than were bought, and the pick-up list shows
-each member's share and why it was cut; treasurer A then records one member's payment.
+each member's share and why it was cut; treasurer A then records one member's payment. The leader
+then reads the month's books: the cash book, the stock and the statement each add up, and say the
+same figures.
 
 As in test_treasurer_sheet.py, selectors use ids, names, hrefs and classes, never wording: the
 Thai catalog is still being written. Product and member names are data, not wording.
 
-Set SHOTS_DIR=/some/dir to also save full-page screenshots at 390 px (buying-*.png); without it
-no file is written and nothing depends on them.
+Set SHOTS_DIR=/some/dir to also save full-page screenshots at 390 px (buying-*.png), and of the
+books at desktop width too (buying-desktop-*.png); without it no file is written and nothing
+depends on them.
 """
 
 import datetime
@@ -16,12 +19,14 @@ import os
 import re
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from enterprise import selectors
 from enterprise.models import (
     Allocation,
     BuyingRound,
@@ -32,6 +37,7 @@ from enterprise.models import (
     StockMovement,
 )
 from songkhla_network.models import Role
+from songkhla_network.thai import format_baht
 from tests.factories import PASSWORD, make_group, make_products, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -42,13 +48,25 @@ RICE, EGGS = "ข้าวสาร", "ไข่ไก่"
 
 @pytest.fixture
 def shoot():
-    """shoot(page, name): a full-page screenshot at the phone's 390 px, when SHOTS_DIR is set."""
+    """shoot(page, name, desktop=False): a full-page screenshot at the phone's 390 px (and at
+    desktop width too, with `desktop`), when SHOTS_DIR is set."""
     folder = os.environ.get("SHOTS_DIR")
     if not folder:
-        return lambda page, name: None
+        return lambda page, name, desktop=False: None
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    return lambda page, name: page.screenshot(path=folder / f"buying-{name}.png", full_page=True)
+
+    def take(page, name, desktop=False):
+        page.screenshot(path=folder / f"buying-{name}.png", full_page=True)
+        if desktop:
+            phone = page.viewport_size
+            page.set_viewport_size({"width": 1280, "height": 900})
+            try:
+                page.screenshot(path=folder / f"buying-desktop-{name}.png", full_page=True)
+            finally:
+                page.set_viewport_size(phone)
+
+    return take
 
 
 def be(day):
@@ -292,3 +310,26 @@ def test_a_buying_round_from_opening_to_pick_up_on_phones(page, new_context, liv
     assert CashEntry.objects.count() == 2
     # The one tray of eggs nobody ordered went into stock; no rice was left over.
     assert [(m.product_id, m.quantity) for m in StockMovement.objects.all()] == [(eggs_product.pk, 1)]
+
+    # -- 6. the leader reads the month's books: each ledger adds up, and they agree -----------------
+    month = {"first_0": today.month, "first_1": today.year + 543, "last_0": today.month, "last_1": today.year + 543}
+    statement = selectors.statement(today.replace(day=1), today)
+    assert (statement.opening_cash, statement.sales, statement.purchases) == (0, Decimal("728.00"), Decimal("1830.00"))
+    page.goto(live_server.url + reverse("enterprise:cash_book"))
+    cash = page.locator("#cash-ledger td.money")
+    expect(cash).to_have_text(["0.00", "728.00", "1,830.00", format_baht(statement.closing_cash)])
+    expect(page.locator("main .ledger-check.text-success")).to_have_count(1)
+    shoot(page, "cash-book", desktop=True)
+
+    page.goto(live_server.url + reverse("enterprise:stock") + "?" + urlencode(month))
+    eggs_card = page.locator("#goods-ledgers .ledger").filter(has_text=EGGS)
+    # At the start 0, received 1, given out 0, spoiled 0, counted 0, at the end 1, at cost 105.00.
+    expect(eggs_card.locator("td.money")).to_have_text(["0", "1", "0", "0", "0", "1", "105.00"])
+    expect(eggs_card.locator(".ledger-check.text-success")).to_have_count(1)
+    expect(page.locator("#goods-ledgers .ledger")).to_have_count(1)  # no rice was left over
+    shoot(page, "stock", desktop=True)
+
+    page.goto(live_server.url + reverse("enterprise:statement") + "?" + urlencode(month))
+    expect(page.locator("#statement-cash tr.fw-bold td.money")).to_have_text(format_baht(statement.closing_cash))
+    expect(page.locator("#statement-stock tr").first.locator("td.money")).to_have_text("105.00")
+    shoot(page, "statement", desktop=True)

@@ -1,5 +1,6 @@
 """The housing survey in Chromium on a phone-sized screen: a leader fills the survey form, and
-imports a spreadsheet with mistakes, reads what to fix, fixes the file and imports it.
+imports a spreadsheet with mistakes, reads what to fix, fixes the file and imports it; drafts a
+proposal, and takes a household out of it again, saying why.
 
 Set SHOTS_DIR=/some/dir to also save screenshots at phone and desktop width."""
 
@@ -13,7 +14,7 @@ from playwright.sync_api import expect
 
 from housing import importing
 from housing.models import Household, Proposal, Step
-from tests.factories import consent_cells, survey
+from tests.factories import consent_cells, survey, verified
 from tests.helpers import IS_INVALID, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -178,3 +179,49 @@ def test_a_leader_drafts_a_proposal_choosing_households_on_a_phone(page, live_se
     expect(page.locator(".messages .alert")).to_be_visible()
     shoot(page, "proposal")
     assert proposal.budget_lines.get().amount == Decimal("1000000.00")
+
+
+def test_a_leader_takes_a_household_out_of_a_proposal_saying_why_on_a_phone(page, live_server, leader, group_a, shoot):
+    from housing import services
+
+    kept, taken_out = (
+        verified(group_a.community, leader, "คงไว้", member=group_a.members.first()),
+        verified(group_a.community, leader, "นำออก"),
+    )
+    proposal = services.proposal_create(
+        title="โครงการบ้านมั่นคงสงขลา",
+        date=datetime.date(2022, 3, 1),
+        target_site="เขารูปช้าง",
+        background="ครัวเรือนอยู่อย่างแออัดบนที่ดินการรถไฟ",
+        households=[kept, taken_out],
+        user=leader,
+    )
+    sign_in(page, live_server, "leader")
+    page.goto(live_server.url + reverse("housing:proposal", args=[proposal.pk]))
+    expect(page.locator("h2").filter(has_text="ตามการเป็นสมาชิกกลุ่มออมทรัพย์")).to_be_visible()
+    shoot(page, "proposal-annex")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.locator(f'a[href="{reverse("housing:proposal_household_remove", args=[proposal.pk, taken_out.pk])}"]').click()
+    expect(page.locator("h1")).to_have_text("นำครัวเรือนออกจากข้อเสนอโครงการ")
+
+    # Without a reason: named beside the field, nothing written.
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator("#id_reason")).to_have_class(IS_INVALID)
+    expect(page.locator("#error_1_id_reason")).to_contain_text("ระบุเหตุผล")
+    shoot(page, "take-out-error")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert set(proposal.households.all()) == {kept, taken_out}
+
+    page.locator("#id_reason").fill("ครอบครัวย้ายไปอยู่กับญาติแล้ว")
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator(".messages .alert")).to_contain_text("ตรวจสอบแล้ว")
+    assert list(proposal.households.all()) == [kept]
+    assert [s.step for s in taken_out.steps.order_by("date", "id")] == [
+        Step.SURVEYED,
+        Step.VERIFIED,
+        Step.PROPOSED,
+        Step.VERIFIED,
+    ]
+    page.goto(live_server.url + reverse("housing:detail", args=[taken_out.pk]))
+    expect(page.locator("main ul li").last).to_contain_text("ครอบครัวย้ายไปอยู่กับญาติแล้ว")
+    shoot(page, "household-taken-out")

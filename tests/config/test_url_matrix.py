@@ -73,6 +73,16 @@ EXPECTATIONS = {
                                      "B": (200,   404,   200,   403,   403,   LOGIN)},
     "groups:reverse":               {"A": (200,   200,   404,   403,   403,   LOGIN),
                                      "B": (200,   404,   200,   403,   403,   LOGIN)},
+    # Membership at the meeting: the group's treasurers and leaders; moving a member to another
+    # group is the leaders' alone.
+    "groups:member_add":            {"A": (200,   200,   404,   403,   403,   LOGIN),
+                                     "B": (200,   404,   200,   403,   403,   LOGIN)},
+    "groups:commitment":            {"A": (200,   200,   404,   403,   403,   LOGIN),
+                                     "B": (200,   404,   200,   403,   403,   LOGIN)},
+    "groups:leave":                 {"A": (200,   200,   404,   403,   403,   LOGIN),
+                                     "B": (200,   404,   200,   403,   403,   LOGIN)},
+    "groups:move":                  {"A": (200,   403,   403,   403,   403,   LOGIN),
+                                     "B": (200,   403,   403,   403,   403,   LOGIN)},
     # The enterprise: leaders run it, staff read its books, treasurers order and take payments
     # for their own members.
     "enterprise:overview":          {"":  (200,   403,   403,   403,   200,   LOGIN)},
@@ -81,6 +91,7 @@ EXPECTATIONS = {
     "enterprise:donations":         {"":  (200,   403,   403,   403,   200,   LOGIN)},
     "enterprise:donation_new":      {"":  (200,   403,   403,   403,   403,   LOGIN)},
     "enterprise:donation":          {"":  (200,   403,   403,   403,   200,   LOGIN)},
+    "enterprise:donation_reverse":  {"":  (200,   403,   403,   403,   403,   LOGIN)},
     "enterprise:levy":              {"":  (200,   403,   403,   403,   200,   LOGIN)},
     "enterprise:rounds":            {"":  (200,   200,   200,   403,   200,   LOGIN)},
     "enterprise:round_new":         {"":  (200,   403,   403,   403,   403,   LOGIN)},
@@ -100,6 +111,7 @@ EXPECTATIONS = {
     "enterprise:statement_xlsx":    {"":  (200,   403,   403,   403,   200,   LOGIN)},
     "enterprise:material_buy":      {"":  (200,   403,   403,   403,   403,   LOGIN)},
     "enterprise:batch_new":         {"":  (200,   403,   403,   403,   403,   LOGIN)},
+    "enterprise:batch":             {"":  (200,   403,   403,   403,   200,   LOGIN)},
     "enterprise:liquid_sale":       {"":  (200,   403,   403,   403,   403,   LOGIN)},
     # Housing: treasurers see their communities' households (without personal data); the
     # proposal and the exports are for leaders and staff; writes are the leaders'.
@@ -117,7 +129,7 @@ EXPECTATIONS = {
     "housing:proposal_new":         {"":  (200,   403,   403,   403,   403,   LOGIN)},
     "housing:proposals_xlsx":       {"":  (200,   403,   403,   403,   200,   LOGIN)},
     "housing:proposal_households":  {"":  (405,   403,   403,   403,   403,   LOGIN)},
-    "housing:proposal_household_remove": {"": (405, 403,  403,   403,   403,   LOGIN)},
+    "housing:proposal_household_remove": {"": (200, 403,  403,   403,   403,   LOGIN)},
     "housing:proposal_budget":      {"":  (405,   403,   403,   403,   403,   LOGIN)},
     "housing:proposal_budget_remove": {"": (405,  403,   403,   403,   403,   LOGIN)},
     "housing:proposal":             {"":  (200,   403,   403,   403,   200,   LOGIN)},
@@ -134,6 +146,11 @@ EXPECTATIONS = {
                                      "B": (200,   403,   403,   404,   200,   LOGIN)},
     "rent:collect":                 {"A": (200,   403,   403,   200,   403,   LOGIN),
                                      "B": (200,   403,   403,   404,   403,   LOGIN)},
+    # POST-only, the leaders': a rent changed from a month, the end of a tenancy.
+    "rent:rent_change":             {"A": (405,   403,   403,   403,   403,   LOGIN),
+                                     "B": (405,   403,   403,   403,   403,   LOGIN)},
+    "rent:tenancy_end":             {"A": (405,   403,   403,   403,   403,   LOGIN),
+                                     "B": (405,   403,   403,   403,   403,   LOGIN)},
     "rent:receipts":                {"":  (200,   403,   403,   200,   200,   LOGIN)},
     "rent:receipts_xlsx":           {"":  (200,   403,   403,   200,   200,   LOGIN)},
     "rent:receipt":                 {"A": (200,   403,   403,   200,   200,   LOGIN),
@@ -192,6 +209,9 @@ POST_EXPECTATIONS = {
     ("works:photo", "A"): {"treasurer_b": 404},
     ("works:photo", "B"): {"treasurer_a": 404},
     ("rent:void", "B"): {"collector": 404},
+    # An empty form: refused beside its fields, on the tenancy's page.
+    ("rent:rent_change", "B"): {"leader": 200, "collector": 403},
+    ("rent:tenancy_end", "B"): {"leader": 200, "staff": 403},
 }
 
 # Which object of the network (tests.helpers.build_network) fills each argument of a URL is

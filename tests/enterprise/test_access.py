@@ -24,6 +24,7 @@ EXPECTED = {
     "donations":       (OK,    DENIED,  DENIED,  DENIED,    OK,     LOGIN),
     "donation":        (OK,    DENIED,  DENIED,  DENIED,    OK,     LOGIN),
     "donation_new":    (OK,    DENIED,  DENIED,  DENIED,    DENIED, LOGIN),
+    "donation_reverse":(OK,    DENIED,  DENIED,  DENIED,    DENIED, LOGIN),
     "levy":            (OK,    DENIED,  DENIED,  DENIED,    OK,     LOGIN),
     "cash_reverse":    (OK,    DENIED,  DENIED,  DENIED,    DENIED, LOGIN),
     "statement":       (OK,    DENIED,  DENIED,  DENIED,    OK,     LOGIN),
@@ -41,7 +42,11 @@ def donation(leader):
 
 
 def _url(page, donation):
-    args = {"donation": [donation.pk], "cash_reverse": [donation.cash_entry.pk]}.get(page, [])
+    args = {
+        "donation": [donation.pk],
+        "donation_reverse": [donation.pk],
+        "cash_reverse": [donation.cash_entry.pk],
+    }.get(page, [])
     return reverse(f"enterprise:{page}", args=args)
 
 
@@ -64,4 +69,5 @@ def test_only_leaders_write(personas, donation, persona):
     client.post(reverse("enterprise:donation_new"), {"donor": "x", "date": "1/3/2565", "amount": "10"})
     client.post(reverse("enterprise:cash_reverse", args=[donation.cash_entry.pk]), {"date": "1/3/2565", "reason": "x"})
     client.post(reverse("enterprise:levy"), {"first_0": "12", "first_1": "2564", "last_0": "2", "last_1": "2565"})
+    client.post(reverse("enterprise:donation_reverse", args=[donation.pk]), {"date": "1/3/2565", "reason": "x"})
     assert Donation.objects.count() == 1 and CashEntry.objects.count() == 1

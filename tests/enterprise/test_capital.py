@@ -163,9 +163,15 @@ def test_the_cash_book_balances_to_the_sum_of_its_rows(client, group_a, leader):
         Decimal("5255.00"),
         Decimal("5005.00"),
     ]
-    assert response.context["balance"] == sum(r.amount for r in CashEntry.objects.all()) == Decimal("5005.00")
-    response = client.get(reverse("enterprise:cash_book"), {"as_of": "1/3/2565"})
-    assert response.context["balance"] == Decimal("5250.00")
+    ledger = response.context["ledger"]
+    assert ledger.closing == sum(r.amount for r in CashEntry.objects.all()) == Decimal("5005.00")
+    assert (ledger.opening, ledger.money_in, ledger.money_out) == (0, Decimal("5255.00"), Decimal("250.00"))
+    response = client.get(reverse("enterprise:cash_book"), {"last": "1/3/2565"})
+    assert response.context["ledger"].closing == Decimal("5250.00")
+    # From 2 March: the rows of those days, each balance carried on from the balance before them.
+    response = client.get(reverse("enterprise:cash_book"), {"first": "2/3/2565", "last": "31/3/2565"})
+    assert [r.running_balance for r in response.context["page"]] == [Decimal("5255.00"), Decimal("5005.00")]
+    assert response.context["ledger"].opening == Decimal("5250.00") and response.context["ledger"].balanced
 
 
 def test_a_cash_row_is_reversed_once_and_a_reversal_never(leader):
@@ -237,12 +243,13 @@ def test_the_statement_adds_up_and_exports_to_excel(client, group_a, leader):
     response = client.get(reverse("enterprise:statement"), months)
     assert_no_english(response)
     s = response.context["statement"]
-    assert (s.opening_cash, s.donations, s.levy, s.closing_cash) == (
+    assert (s.opening_cash, s.donations, s.levy_posted, s.closing_cash) == (
         0,
         Decimal("5000.00"),
         Decimal("5.00"),
         Decimal("5005.00"),
     )
+    assert s.levy_owed == 0  # the levied deposits were for December 2564, before the period
     assert s.opening_cash + s.capital_in + s.sales - s.purchases - s.production_costs == s.closing_cash
     workbook = load_workbook(BytesIO(client.get(reverse("enterprise:statement_xlsx"), months).content))
     values = {row[0]: row[1] for row in workbook.worksheets[0].iter_rows(min_row=2, values_only=True)}
@@ -289,12 +296,14 @@ MONTHS = {"first_0": "12", "first_1": "2564", "last_0": "2", "last_1": "2565"}
 
 
 def _shown_everywhere(client):
-    """The levy of December 2564 – February 2565 as the CODI report, the network summary and the
-    levy posted for those months show it."""
+    """The levy owed for December 2564 – February 2565 as the CODI report (its savings and its
+    enterprise), the network summary, the enterprise statement and the levy posted for those
+    months show it."""
     report = client.get(reverse("report"), MONTHS).context["report"]
     summary = client.get(reverse("groups:summary"), MONTHS).context["money"]
+    statement = client.get(reverse("enterprise:statement"), MONTHS).context["statement"]
     posted = sum(line.levy for line in LevyLine.objects.filter(month__range=(DEC, FEB)))
-    return report.savings.levy, report.levy_posted, summary.levy, posted
+    return report.savings.levy, report.enterprise.levy_owed, summary.levy, statement.levy_owed, posted
 
 
 def test_the_levy_page_the_posting_and_the_codi_report_give_one_figure(client, group_a, group_b, leader):
@@ -306,14 +315,14 @@ def test_the_levy_page_the_posting_and_the_codi_report_give_one_figure(client, g
     assert client.get(reverse("enterprise:levy"), MONTHS).context["to_post"] == Decimal("10.07")
     assert client.post(reverse("enterprise:levy"), {**MONTHS, "date": "5/3/2565"}).status_code == 302
     assert LevyPosting.objects.get().cash_entry.amount == Decimal("10.07")
-    assert _shown_everywhere(client) == (Decimal("10.07"),) * 4
+    assert _shown_everywhere(client) == (Decimal("10.07"),) * 5
 
 
 def test_the_demo_levy_is_2811_25_baht_on_every_page(client, settings, leader):
     settings.DEMO = True
     call_command("seed_demo", stdout=open("/dev/null", "w"))
     client.force_login(leader)
-    assert _shown_everywhere(client) == (Decimal("2811.25"),) * 4
+    assert _shown_everywhere(client) == (Decimal("2811.25"),) * 5
     # Undo the demo's posting: the levy page offers the same figure again, and posts it.
     posting = LevyPosting.objects.get(first_month=DEC, last_month=FEB)
     services.cash_reverse(entry=posting.cash_entry, date=POSTED_ON, reason="ลองใหม่", user=leader)

@@ -60,8 +60,8 @@ def test_sharing_and_selling_price_the_litres_and_fill_the_cash_book(recipe, lea
         recipe=recipe, buyer=LiquidSale.Buyer.COMMUNITY, member=None, litres=Decimal("3"), date=DAY, user=leader
     )
     assert sorted(LiquidSale.objects.values_list("amount", flat=True)) == [Decimal("30.00"), Decimal("60.00")]
-    [figures] = selectors.liquid_figures()
-    assert (figures.in_stock, figures.cost_per_litre, figures.margin_per_litre) == (
+    [figures] = selectors.liquid_ledgers(DAY, DAY)
+    assert (figures.closing, figures.cost_per_litre, figures.margin_per_litre) == (
         Decimal("15"),
         Decimal("7.50"),
         Decimal("7.50"),

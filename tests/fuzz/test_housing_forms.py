@@ -1,5 +1,6 @@
 """Housing forms under fuzzing: the survey, status steps, the spreadsheet import (a file of any
-bytes, or a template filled with anything), proposals and budget lines, and the list's filter."""
+bytes, or a template filled with anything), proposals, taking a household out of one, budget
+lines, and the list's filter."""
 
 import csv
 import io
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from housing import importing
+from housing import services as housing_services
 from housing.forms import CountField
 from housing.models import BudgetLine, Household, Proposal, StatusStep, Step, Tenure
 from songkhla_network.forms import MoneyField
@@ -224,6 +226,33 @@ def test_adding_households_to_a_proposal_takes_only_verified_ones(personas, hous
         assert list(proposal.households.values_list("pk", flat=True)) == [housing.verified.pk]
 
     url = reverse("housing:proposal_households", args=[proposal.pk])
+    submit(personas["leader"], url, posted, check=check, urlencoded=urlencoded)
+
+
+@given(data=st.data(), urlencoded=st.booleans())
+@settings(max_examples=examples())
+def test_taking_a_household_out_of_a_proposal_keeps_its_step_and_adds_one_saying_why(
+    personas, housing, leader, data, urlencoded
+):
+    proposal, household = housing.proposal, housing.verified
+    if not proposal.households.filter(pk=household.pk).exists():  # the first example puts it in, for them all
+        housing_services.proposal_add(proposal=proposal, households=[household], date=proposal.date, user=leader)
+    proposed = household.steps.get(step=Step.PROPOSED)
+    posted = data.draw(form_data({"date": "date", "reason": "text"}))
+
+    def check(outcome):
+        outcome.assert_changed({StatusStep: 1, Proposal.households.through: -1})
+        [step] = outcome.added(StatusStep)
+        assert (step.household_id, step.step, step.proposal_id, step.takes_back_id) == (
+            household.pk,
+            Step.VERIFIED,
+            proposal.pk,
+            proposed.pk,
+        )
+        assert step.reason and step.reason == step.reason.strip() and step.date >= proposed.date
+        assert StatusStep.objects.get(pk=proposed.pk).step == Step.PROPOSED  # kept as it was
+
+    url = reverse("housing:proposal_household_remove", args=[proposal.pk, household.pk])
     submit(personas["leader"], url, posted, check=check, urlencoded=urlencoded)
 
 

@@ -1,6 +1,8 @@
-"""Rent forms under fuzzing: collecting, voiding, remitting to CODI, the lists' filters and
-periods, and the request for a new letter. A receipt that goes through takes the next number of
-the collector's series and the amount typed; a refused one uses no number."""
+"""Rent forms under fuzzing: collecting, voiding, remitting to CODI, a rent changed from a month,
+the end of a tenancy, the lists' filters and periods (a household's statement's too), and the
+request for a new letter. A receipt that goes through takes the next number of the collector's
+series and the amount typed; a refused one uses no number. A rent changes from this month or a
+later one, a tenancy ends on a day of this month: never a month already due."""
 
 import datetime
 
@@ -11,9 +13,10 @@ from django.urls import reverse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rent_collection.models import Receipt, ReceiptSeries, ReceiptVoid, Remittance, RemittanceLine
+from rent_collection.models import Receipt, ReceiptSeries, ReceiptVoid, Remittance, RemittanceLine, RentChange, Tenancy
 from songkhla_network.forms import MoneyField
 from songkhla_network.models import Community
+from songkhla_network.thai import month_start
 from tests.fuzz.harness import TODAY, examples, query, submit
 
 from .strategies import as_list, be, choice, form_data, multi
@@ -96,6 +99,51 @@ def test_a_remittance_is_the_sum_of_its_receipts(personas, rent, data, urlencode
         assert remittance.amount == sum(r.amount for r in receipts) == MoneyField().clean(posted["amount"])
 
     submit(personas["collector"], reverse("rent:remittance_new"), posted, check=check, urlencoded=urlencoded)
+
+
+@given(data=st.data(), urlencoded=st.booleans())
+@settings(max_examples=examples())
+def test_a_rent_changes_from_this_month_on_or_nothing_is_written(personas, rent, data, urlencoded):
+    tenancy = rent.tenancy
+    posted = data.draw(form_data({"amount": "money"}, months=["from_month"]))
+
+    def check(outcome):
+        outcome.assert_changed({RentChange: 1})
+        [added] = outcome.added(RentChange)
+        assert added.tenancy_id == tenancy.pk and added.from_month >= month_start(TODAY)
+        assert added.amount == MoneyField().clean(posted["amount"])
+
+    url = reverse("rent:rent_change", args=[tenancy.pk])
+    submit(personas["leader"], url, posted, check=check, urlencoded=urlencoded)
+
+
+@given(data=st.data(), urlencoded=st.booleans())
+@settings(max_examples=examples())
+def test_a_tenancy_ends_on_a_day_of_this_month_or_nothing_is_written(personas, rent, data, urlencoded):
+    tenancy = rent.tenancy
+    posted = data.draw(form_data({"ended_on": "date", "reason": "text"}))
+
+    def check(outcome):
+        outcome.assert_changed({})
+        ended = Tenancy.objects.get(pk=tenancy.pk)
+        assert month_start(TODAY) <= ended.ended_on <= TODAY and ended.end_reason == posted["reason"].strip()
+
+    url = reverse("rent:tenancy_end", args=[tenancy.pk])
+    submit(personas["leader"], url, posted, check=check, urlencoded=urlencoded)
+
+
+@given(
+    data=st.data(),
+    page=st.sampled_from(["rent:tenancy", "rent:statement_xlsx"]),
+    persona=st.sampled_from(["leader", "collector", "staff"]),
+)
+@settings(max_examples=examples(0.5))
+def test_a_households_statement_takes_any_period(personas, rent, data, page, persona):
+    query(
+        personas[persona],
+        reverse(page, args=[rent.tenancy.pk]),
+        data.draw(form_data({"first": "date", "last": "date"})),
+    )
 
 
 @given(

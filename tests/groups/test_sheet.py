@@ -10,8 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from groups import services
-from groups.models import CollectionSheet, LedgerEntry, Member
-from songkhla_network.models import Person
+from groups.models import CollectionSheet, LedgerEntry
 from songkhla_network.thai import add_months, be_month_slug
 from tests.factories import make_group, make_user
 from tests.helpers import at_once
@@ -38,7 +37,19 @@ def test_it_prefills_every_active_member_with_their_commitment(client, group_a, 
     response = client.get(sheet_url(group_a))
     form = response.context["form"]
     for member in group_a.members.all():
-        assert form[f"amount_{member.pk}"].value() == member.commitment
+        assert form[f"amount_{member.pk}"].value() == Decimal("100.00")
+
+
+def test_it_prefills_the_commitment_in_force_in_the_sheets_month(client, group_a, treasurer_a):
+    raised = group_a.members.get(number=2)
+    services.commitment_change(
+        member=raised, from_month=JANUARY, amount=Decimal("250"), today=datetime.date(2022, 1, 3)
+    )
+    client.force_login(treasurer_a)
+    december = client.get(sheet_url(group_a, datetime.date(2021, 12, 1))).context["form"]
+    january = client.get(sheet_url(group_a)).context["form"]
+    assert december[f"amount_{raised.pk}"].value() == Decimal("100.00")
+    assert january[f"amount_{raised.pk}"].value() == Decimal("250.00")
 
 
 def test_it_posts_a_month_in_one_go(client, group_a, treasurer_a):
@@ -135,12 +146,14 @@ def test_a_member_of_another_group_slipped_into_the_post_is_refused(client, grou
 
 
 def test_a_member_who_had_not_joined_yet_is_not_on_the_sheet_and_cannot_be_slipped_in(client, group_a, treasurer_a):
-    late = Member.objects.create(
+    late = services.member_join(
         group=group_a,
-        person=Person.objects.create(first_name="มาทีหลัง", last_name="ใจดี"),
+        new_person={"first_name": "มาทีหลัง", "last_name": "ใจดี"},
         number=9,
         joined_on=datetime.date(2022, 3, 1),
+        first_month=datetime.date(2022, 3, 1),
         commitment=Decimal("100"),
+        today=datetime.date(2022, 3, 1),
     )
     client.force_login(treasurer_a)
     response = client.get(sheet_url(group_a))
@@ -228,9 +241,9 @@ def test_the_sheet_takes_a_fixed_handful_of_queries_whatever_the_group_size(
     group = make_group("กลุ่มใหญ่", "ชุมชนใหญ่", members=members)
     treasurer = make_user("treasurer_big", "treasurer")
     group.treasurers.add(treasurer)
-    # Session, user, group, access, sheet, members, status, the month's figures; then the posting
-    # transaction.
-    _sheet_queries(django_assert_max_num_queries, client, group, treasurer, limit=21)
+    # Session, user, group, access, sheet, members, their commitments, the group's steps, the
+    # month's figures; then the posting transaction.
+    _sheet_queries(django_assert_max_num_queries, client, group, treasurer, limit=22)
     assert LedgerEntry.objects.count() == members
 
 

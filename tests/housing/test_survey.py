@@ -7,10 +7,12 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from housing import services
 from housing.models import Household, StatusStep, Step
 from songkhla_network.models import Access, Community, Person, PersonalDataAccess
+from songkhla_network.thai import be_date_input
 from tests.factories import form_data, survey
 from tests.helpers import assert_no_english
 
@@ -295,11 +297,12 @@ def test_a_leader_chooses_the_households_by_hand_and_can_take_one_out(client, le
     assert response.status_code == 200 and response.context["add_form"].errors["households"]
     assert not other.households.exists()
     # Taking one out puts it back to verified; once approved it stays.
-    client.post(reverse("housing:proposal_household_remove", args=[proposal.pk, second.pk]))
+    take_out = {"date": be_date_input(timezone.localdate()), "reason": "ใส่ผิดครัวเรือน"}  # added today
+    client.post(reverse("housing:proposal_household_remove", args=[proposal.pk, second.pk]), take_out)
     assert list(proposal.households.all()) == [first]
     assert second.steps.order_by("-id").first().step == Step.VERIFIED
     services.step_add(household=first, step=Step.APPROVED, date=datetime.date(2022, 6, 1), reason="", user=leader)
-    client.post(reverse("housing:proposal_household_remove", args=[proposal.pk, first.pk]))
+    client.post(reverse("housing:proposal_household_remove", args=[proposal.pk, first.pk]), take_out)
     assert list(proposal.households.all()) == [first]
 
 
@@ -363,9 +366,9 @@ def test_the_proposal_pdf_breaks_thai_lines_between_words_and_its_text_reads_bac
         background=BACKGROUND,
         user=leader,
     )
-    for i in range(45):  # enough households for the annex to run onto more pages
-        household = survey(group_a.community, leader, first_name=f"คนที่{i}")
-        proposal.households.add(household)
+    # Enough households for the annex to run onto more pages.
+    households = [verified(group_a.community, leader, f"คนที่{i}") for i in range(45)]
+    services.proposal_add(proposal=proposal, households=households, user=leader)
     client.force_login(leader)
     pdf = tmp_path / "proposal.pdf"
     pdf.write_bytes(client.get(reverse("housing:proposal_pdf", args=[proposal.pk])).content)
@@ -432,8 +435,9 @@ def test_proposal_pages_take_the_same_queries_whatever_the_households(
     proposal = services.proposal_create(
         title="ร่าง", date=datetime.date(2022, 3, 1), target_site="ที่ดิน", households=[], user=leader
     )
+    households = [verified(group_a.community, leader, f"คนที่{i}") for i in range(count)]
+    services.proposal_add(proposal=proposal, households=households, user=leader)
     for i in range(count):
-        proposal.households.add(survey(group_a.community, leader, first_name=f"คนที่{i}"))
         verified(group_a.community, leader, f"รอ{i}")
     client.force_login(leader)
     for name, limit in [("housing:proposal", 14), ("housing:proposal_pdf", 10), ("housing:proposal_xlsx", 10)]:

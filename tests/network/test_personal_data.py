@@ -22,6 +22,7 @@ from groups.models import LedgerEntry
 from housing import services as housing_services
 from housing.models import Household, StatusStep, Step
 from network import personal_data
+from rent_collection import selectors as rent_selectors
 from rent_collection import services as rent_services
 from rent_collection.models import Receipt
 from songkhla_network.models import (
@@ -483,6 +484,51 @@ def test_an_erasure_is_refused_while_the_network_still_needs_the_name(client, le
         personal_data.person_erase(person=household.head, reason="คำขอ", user=leader)
     assert len(refused.value.messages) == 2
     assert not StatusStep.objects.filter(step=Step.WITHDRAWN).exists() and not logged(Access.ERASED).exists()
+
+
+def test_a_tenant_whose_tenancy_ended_with_nothing_owed_can_be_erased(leader, collector, railway_tenant):
+    """A railway-land tenant's name is kept while the tenancy runs, and after it ends while rent is
+    still owed; once it has ended and the arrears are paid, nothing keeps it."""
+    tenancy, today = railway_tenant, timezone.localdate()
+    person = tenancy.tenant
+    [running] = personal_data.erasure_blockers(person)
+    assert "รฟท. 777" in running
+    rent_services.tenancy_end(tenancy=tenancy, ended_on=today, reason="ย้ายออก", user=leader)
+    owed = rent_selectors.tenancy_balance(tenancy, today).arrears
+    [in_arrears] = personal_data.erasure_blockers(person)
+    assert "รฟท. 777" in in_arrears and f"{owed:,.2f}" in in_arrears and in_arrears != running
+    rent_services.receipt_post(collector=collector, tenancy=tenancy, date=today, amount=owed, user=collector)
+    assert personal_data.erasure_blockers(person) == []
+    personal_data.person_erase(person=person, reason="คำขอเป็นหนังสือ", user=leader)
+    person.refresh_from_db()
+    assert person.erased_at is not None and Receipt.objects.filter(tenancy=tenancy).count() == 2
+
+
+@pytest.fixture
+def railway_tenant(collector, group_a):
+    """A tenant who saves nowhere, owing 1,000 baht a month and a half ago and paying 300 today."""
+    today = timezone.localdate()
+    tenancy = rent_services.tenancy_register(
+        person={"first_name": "ผู้เช่า", "last_name": "ริมราง"},
+        community=group_a.community,
+        plot="7/7",
+        contract_number="รฟท. 777",
+        monthly_rent=Decimal("200"),
+        start_date=datetime.date(2012, 1, 1),
+        opening_balance=Decimal("1000"),
+        opening_on=today - datetime.timedelta(days=45),
+        opening_source="หนังสือแจ้งยอดค้างชำระ พอช.",
+    )
+    rent_services.letter_record(
+        number="พอช. 7",
+        date=today - datetime.timedelta(days=35),
+        signed_by="ผู้อำนวยการ",
+        valid_from=today - datetime.timedelta(days=30),
+        valid_to=today + datetime.timedelta(days=300),
+        assignments=[(collector, [group_a.community])],
+    )
+    rent_services.receipt_post(collector=collector, tenancy=tenancy, date=today, amount=Decimal("300"), user=collector)
+    return tenancy
 
 
 # The log.

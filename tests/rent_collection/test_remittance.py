@@ -169,7 +169,7 @@ def test_cash_in_hand_is_collected_minus_remitted_with_the_days_the_oldest_waits
     april = make_receipt(collector, tenancy, "200", date=datetime.date(2022, 4, 10))
     make_receipt(collector, tenancy, "300", date=datetime.date(2022, 4, 20))
     voided = make_receipt(collector, tenancy, "99", date=datetime.date(2022, 4, 1))
-    services.receipt_void(receipt=voided, reason="ผิด", user=collector)
+    services.receipt_void(receipt=voided, reason="ผิด", user=collector, today=datetime.date(2022, 5, 3))
     make_receipt(leader, tenancy, "50", date=datetime.date(2022, 5, 1))
     remit(collector, [april], transfer_date=datetime.date(2022, 4, 30))
     by_name = {row.collector: row for row in selectors.cash_in_hand(datetime.date(2022, 5, 10))}
@@ -179,8 +179,12 @@ def test_cash_in_hand_is_collected_minus_remitted_with_the_days_the_oldest_waits
     theirs = by_name[leader]
     assert (theirs.in_hand, theirs.days_waiting) == (Decimal("50"), 9)
     # Before the transfer the money was still in hand.
+    # Before the transfer the money was still in hand, and so was the voided receipt's until its void.
     before = {row.collector: row for row in selectors.cash_in_hand(datetime.date(2022, 4, 29))}[collector]
-    assert (before.in_hand, before.oldest_unremitted) == (Decimal("500"), datetime.date(2022, 4, 10))
+    assert (before.in_hand, before.oldest_unremitted) == (Decimal("599"), datetime.date(2022, 4, 1))
+    assert (before.collected, before.unremitted_receipts) == (Decimal("599"), 3)
+    day_before_void = {row.collector: row for row in selectors.cash_in_hand(datetime.date(2022, 5, 2))}[collector]
+    assert (day_before_void.in_hand, day_before_void.unremitted_receipts) == (Decimal("399"), 2)
 
 
 def test_a_collector_who_remitted_everything_waits_for_nothing(collector, tenancy, letter):
@@ -202,25 +206,37 @@ def test_reconciliation_of_a_period_by_collector_and_by_community(
     in_b = make_receipt(collector, other, "400", date=datetime.date(2022, 4, 20))
     make_receipt(leader, tenancy, "50", date=datetime.date(2022, 4, 25))
     voided = make_receipt(collector, other, "99", date=datetime.date(2022, 4, 21))
-    services.receipt_void(receipt=voided, reason="ผิด", user=collector)
+    services.receipt_void(receipt=voided, reason="ผิด", user=collector, today=datetime.date(2022, 4, 22))
+    # Taken before the period and voided in it: out of the hands in the period.
+    early = make_receipt(collector, other, "40", date=datetime.date(2022, 4, 6))
+    services.receipt_void(receipt=early, reason="ผิด", user=collector, today=datetime.date(2022, 4, 12))
+    # Taken in the period and voided after it: still in hand at its end.
+    late = make_receipt(collector, other, "60", date=datetime.date(2022, 4, 29))
+    services.receipt_void(receipt=late, reason="ผิด", user=collector, today=datetime.date(2022, 5, 2))
     remit(collector, [before, in_a], reference="KTB-B", transfer_date=datetime.date(2022, 4, 28))
     remit(collector, [in_b], reference="KTB-C", transfer_date=datetime.date(2022, 5, 3))  # after the period
     result = selectors.reconciliation(datetime.date(2022, 4, 10), datetime.date(2022, 4, 30))
 
     def figures(row):
-        return row.in_hand_before, row.collected, row.remitted, row.in_hand_after
+        assert row.in_hand_before + row.received - row.voided - row.remitted == row.in_hand_after
+        assert row.collected == row.received - row.voided
+        return row.in_hand_before, row.received, row.voided, row.remitted, row.in_hand_after
 
+    D = Decimal
     collectors = {row.key: figures(row) for row in result.by_collector}
     assert collectors == {
-        collector: (Decimal("200"), Decimal("700"), Decimal("500"), Decimal("400")),
-        leader: (Decimal("0"), Decimal("50"), Decimal("0"), Decimal("50")),
+        collector: (D("240"), D("859"), D("139"), D("500"), D("460")),
+        leader: (D("0"), D("50"), D("0"), D("0"), D("50")),
     }
     communities = {row.key: figures(row) for row in result.by_community}
     assert communities == {
-        railway_a: (Decimal("200"), Decimal("350"), Decimal("500"), Decimal("50")),
-        railway_b: (Decimal("0"), Decimal("400"), Decimal("0"), Decimal("400")),
+        railway_a: (D("200"), D("350"), D("0"), D("500"), D("50")),
+        railway_b: (D("40"), D("559"), D("139"), D("0"), D("460")),
     }
-    assert figures(result.total) == (Decimal("200"), Decimal("750"), Decimal("500"), Decimal("450"))
+    assert figures(result.total) == (D("240"), D("909"), D("139"), D("500"), D("510"))
+    # The total at the end is what the collectors held at the end, and before what they held the day before.
+    assert result.total.in_hand_after == sum(row.in_hand for row in selectors.cash_in_hand(datetime.date(2022, 4, 30)))
+    assert result.total.in_hand_before == sum(row.in_hand for row in selectors.cash_in_hand(datetime.date(2022, 4, 9)))
 
 
 def test_money_reads_take_a_fixed_number_of_queries(
@@ -246,7 +262,7 @@ def test_money_reads_take_a_fixed_number_of_queries(
     for k, user in enumerate(others):
         receipts = [make_receipt(user, make_tenancy(railway_a)) for _ in range(3)]
         remit(user, receipts[:2], reference=f"KTB-{k + 2}")
-        services.receipt_void(receipt=receipts[2], reason="ผิด", user=user)
+        services.receipt_void(receipt=receipts[2], reason="ผิด", user=user, today=RENT_TODAY)
         make_receipt(user, tenancy, "10")
     cash, reconciliation = read()
     assert len(cash) == 5 and len(reconciliation.by_collector) == 5

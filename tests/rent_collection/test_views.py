@@ -221,7 +221,7 @@ def test_a_collector_sees_only_their_communities_and_their_own_receipts(
     client = personas["collector"]
     assert [b.tenancy.pk for b in client.get(reverse("rent:tenancies")).context["balances"]] == [owing.pk]
     assert client.get(reverse("rent:tenancy", args=[elsewhere.pk])).status_code == 404
-    assert client.get(reverse("rent:receipts")).context["receipts"] == []
+    assert client.get(reverse("rent:receipts")).context["report"].receipts == []
     remittance = services.remittance_post(
         collector=leader,
         receipts=list(Receipt.objects.all()),

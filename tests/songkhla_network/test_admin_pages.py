@@ -38,9 +38,9 @@ def test_every_admin_page_opens_in_thai(client, settings):
 def test_an_autocomplete_box_that_is_sent_no_id_shows_the_forms_error(client, leader, group_a, typed):
     client.force_login(leader)
     response = client.post(
-        reverse("admin:groups_member_add"),
-        {"group": typed, "person": typed, "number": "9", "joined_on": "1/1/2565", "commitment": "100"},
+        reverse("admin:songkhla_network_person_add"),
+        {"first_name": "ทดสอบ", "last_name": "กล่อง", "community": typed},
     )
     assert response.status_code == 200
     form = response.context["adminform"].form
-    assert form.errors["group"] and form.errors["person"]
+    assert form.errors["community"]
