@@ -13,11 +13,13 @@ def statement_rows(s):
         (_("Period"), f"{be_date(s.first)} – {be_date(s.last)}"),
         (_("Cash at the start"), s.opening_cash),
         (_("Donations, less those reversed"), s.donations),
+        # xgettext:no-python-format — "5 % l" is no placeholder: nothing is put into this string
         (_("5 % levy posted into the cash book in the period (by the date of posting)"), s.levy_posted),
         (_("Sales and shares to members"), s.sales),
         (_("Goods bought for members"), -s.purchases),
         (_("Production costs"), -s.production_costs),
         (_("Cash at the end"), s.closing_cash),
+        # xgettext:no-python-format — "5 % l" is no placeholder: nothing is put into this string
         (_("5 % levy owed on the deposits for the period's months (by the month a saving is for)"), s.levy_owed),
         (_("Stock of goods at cost"), s.goods_stock),
         (_("Raw materials at cost"), s.materials_stock),

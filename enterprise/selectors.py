@@ -872,8 +872,9 @@ class Statement:
 def levy_owed_for(first: datetime.date, last: datetime.date) -> Decimal:
     """The 5 % levy the savings deposits for the months of first..last (any day of each) owe the
     enterprise, by the month a saving is for (groups.selectors.levy_owed per group and month, the
-    sum of those). One query."""
-    return levy_of(levies_by_group_and_month(month_start(first), month_start(last)))
+    sum of those), from the deposits paid by the day `last`: a period's figure as of its end, the
+    network summary's (groups.selectors.network_money). One query."""
+    return levy_of(levies_by_group_and_month(month_start(first), month_start(last), as_of=last))
 
 
 def statement(first: datetime.date, last: datetime.date, *, with_levy_owed: bool = True) -> Statement:

@@ -12,7 +12,7 @@ from songkhla_network.demo_names import FIRST_NAMES, LAST_NAMES
 from songkhla_network.models import Community, Person
 from songkhla_network.thai import add_months, month_range, month_start
 
-from . import selectors
+from . import selectors, services
 from .models import (
     CollectionSheet,
     Commitment,
@@ -148,7 +148,7 @@ def _post_history(group, *, first_month, last_month, user):
                         posted_by=user,
                     )
                 )
-    LedgerEntry.objects.bulk_create(entries)
+    services.entries_post(entries=entries)
     return len(entries)
 
 

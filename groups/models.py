@@ -341,3 +341,84 @@ class LedgerEntry(PostedRow):
         except LedgerEntry.DoesNotExist:
             return False
         return True
+
+
+# Month-end balances: a projection of the ledger, so that the network's figures read a row per
+# group and month instead of every row of the ledger. Not money rows: they are derived, kept by
+# services.balances_add in the transaction that posts the rows they summarise, and rebuilt from
+# the rows by `manage.py rebuild_balances` (whose --check compares the two). Nothing else writes
+# them.
+
+
+class MonthBalance(models.Model):
+    """What came in and went out on the days of a month, by payment date (the date on each row; a
+    reversal on its own date, as the kind of the row it reverses: a reversed deposit lowers the
+    month's money in), and the balance at the month's end: every row dated up to it. A month with
+    no row dated in it has no balance row; the balance then is the last month's before it."""
+
+    month = models.DateField(_("month"))
+    money_in = models.DecimalField(_("money in"), max_digits=12, decimal_places=2)
+    money_out = models.DecimalField(_("money out"), max_digits=12, decimal_places=2)
+    closing = models.DecimalField(_("balance at the month's end"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        abstract = True
+
+
+class MemberBalance(MonthBalance):
+    member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="balances")
+
+    class Meta:
+        verbose_name = _("member's month-end balance")
+        verbose_name_plural = _("members' month-end balances")
+        ordering = ["member_id", "month"]
+        constraints = [
+            models.UniqueConstraint(fields=["member", "month"], name="one_balance_per_member_and_month"),
+            models.CheckConstraint(condition=Q(month__day=1), name="member_balance_month_is_first_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.member} {be_month(self.month)}"
+
+
+class GroupBalance(MonthBalance):
+    group = models.ForeignKey(SavingsGroup, verbose_name=_("group"), on_delete=models.CASCADE, related_name="balances")
+
+    class Meta:
+        verbose_name = _("group's month-end balance")
+        verbose_name_plural = _("groups' month-end balances")
+        ordering = ["group_id", "month"]
+        # The network's figures read every group's months of a period.
+        indexes = [models.Index(fields=["month"], name="group_balance_month")]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "month"], name="one_balance_per_group_and_month"),
+            models.CheckConstraint(condition=Q(month__day=1), name="group_balance_month_is_first_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.group} {be_month(self.month)}"
+
+
+class GroupSaving(models.Model):
+    """A group's deposits for a month (the month a saving is for), paid on one day, net of the
+    reversals dated that day; a balance a moving member carried across is no saving and is left
+    out. The levy reads these (selectors.levies_by_group_and_month): by the payment day, a
+    period's levy is read as of its end."""
+
+    group = models.ForeignKey(SavingsGroup, verbose_name=_("group"), on_delete=models.CASCADE, related_name="savings")
+    month = models.DateField(_("for month"))
+    paid_on = models.DateField(_("date"))
+    deposits = models.DecimalField(_("deposits"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("group's deposits for a month, by day paid")
+        verbose_name_plural = _("groups' deposits for a month, by day paid")
+        ordering = ["group_id", "month", "paid_on"]
+        indexes = [models.Index(fields=["month"], name="group_saving_month")]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "month", "paid_on"], name="one_saving_per_group_month_and_day"),
+            models.CheckConstraint(condition=Q(month__day=1), name="saving_month_is_first_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.group} {be_month(self.month)}"

@@ -3,25 +3,46 @@ enterprise reads the levy here). Each runs a fixed number of queries, whatever t
 members or rows."""
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum, Window, prefetch_related_objects
+from django.db import connection
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    Field,
+    Max,
+    Model,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    Window,
+    prefetch_related_objects,
+)
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from songkhla_network.models import Person
-from songkhla_network.thai import add_months, month_end, month_start, to_satang
+from songkhla_network.thai import add_months, month_end, month_range, month_start, to_satang
 
 from .models import (
     ACTIVE_STATUSES,
     CollectionSheet,
     Commitment,
     EntryKind,
+    GroupBalance,
+    GroupSaving,
     GroupStatus,
     GroupStatusChange,
     LedgerEntry,
     Member,
+    MemberBalance,
     Officer,
     SavingsGroup,
 )
@@ -46,7 +67,7 @@ def levy_owed(deposits: Decimal) -> Decimal:
 
 @dataclass(frozen=True)
 class MonthLevy:
-    """One group's net deposits for one month, as the savings ledger holds them now."""
+    """One group's net deposits for one month, as the savings ledger holds them on a day."""
 
     group_id: int
     month: datetime.date
@@ -58,20 +79,28 @@ class MonthLevy:
 
 
 def levies_by_group_and_month(
-    first: datetime.date, last: datetime.date, *, groups: Iterable[SavingsGroup] | None = None
+    first: datetime.date,
+    last: datetime.date,
+    *,
+    groups: Iterable[SavingsGroup] | None = None,
+    as_of: datetime.date | None = None,
 ) -> list[MonthLevy]:
     """Per group (optionally only `groups`) and per month first..last with deposit rows: the net
-    deposits for the month and the levy they owe. A month whose deposits were all reversed is
-    listed with 0. A balance a moving member carries across is no new saving and owes no levy.
-    One query."""
-    rows = LedgerEntry.objects.filter(kind=EntryKind.DEPOSIT, transfer_of__isnull=True, month__range=(first, last))
+    deposits for the month and the levy they owe, from the rows dated up to `as_of` (a period's
+    report gives its last day, so a deposit paid after it does not change it), or from every row
+    the ledger holds now (as_of None: what the enterprise posts). A month whose deposits were all
+    reversed is listed with 0. A balance a moving member carries across is no new saving and owes
+    no levy. One query, on the groups' savings by day paid (models.GroupSaving), not the ledger."""
+    rows = GroupSaving.objects.filter(month__range=(first, last))
     if groups is not None:
         rows = rows.filter(group__in=list(groups))
+    if as_of is not None:
+        rows = rows.filter(paid_on__lte=as_of)
     return [
         MonthLevy(group_id=group_id, month=month, deposits=total)
-        for group_id, month, total in rows.order_by("group", "month")
+        for group_id, month, total in rows.order_by("group_id", "month")
         .values_list("group", "month")
-        .annotate(total=Sum("amount"))
+        .annotate(total=Sum("deposits"))
     ]
 
 
@@ -336,7 +365,7 @@ class GroupMoney:
     day, what came in and went out on the days of the period (a reversal on its own date, a
     balance carried across by a moving member in the one group and out of the other), the balance
     at the end; opening + deposits - withdrawals = closing. Apart, by the month a saving is for:
-    the deposits for the period's months and the 5 % levy they owe."""
+    the deposits for the period's months paid by its end, and the 5 % levy they owe."""
 
     group: SavingsGroup
     opening: Decimal = ZERO
@@ -344,7 +373,7 @@ class GroupMoney:
     withdrawals: Decimal = ZERO
     closing: Decimal = ZERO
     members: int = 0
-    saved_for_months: Decimal = ZERO  # deposits for the period's months, whenever paid
+    saved_for_months: Decimal = ZERO  # deposits for the period's months, paid by the period's end
     levy: Decimal = ZERO  # the sum of levy_owed over the group's months
 
     @property
@@ -360,6 +389,9 @@ class NetworkMoney:
     # The network's deposits for each month that has any, by the month a saving is for: the rows
     # the levy is read from.
     months: dict[datetime.date, Decimal] = field(default_factory=dict)
+    # What came in less what went out on the days of each month that has any, every group's
+    # together, by payment date: the balance at each month's end is the opening plus these.
+    moved: dict[datetime.date, Decimal] = field(default_factory=dict)
 
     def _total(self, name: str) -> Decimal:
         return sum((getattr(g, name) for g in self.groups), ZERO)
@@ -399,6 +431,14 @@ class NetworkMoney:
             g.reconciles for g in self.groups
         )
 
+    def month_ends(self) -> list[tuple[datetime.date, Decimal]]:
+        """Every month of the period with every group's savings at its end, by payment date."""
+        balance, ends = self.opening, []
+        for month in month_range(self.first, self.last):
+            balance += self.moved.get(month, ZERO)
+            ends.append((month, balance))
+        return ends
+
 
 def network_money(
     first: datetime.date, last: datetime.date, groups: QuerySet[SavingsGroup] | None = None
@@ -406,53 +446,59 @@ def network_money(
     """Per group and in total, for the months `first`..`last`, by payment date (the date on each
     row): the balance before the first day, deposits and withdrawals dated in the period (a
     reversal counts on its own date, with the kind of the row it reverses), the balance at the end
-    of the last month, so that opening + deposits - withdrawals = closing; the members at the end.
-    By the month a saving is for, apart: the deposits for the period's months and the 5 % levy
-    they owe the enterprise (per group and month: levy_owed), and the network's deposits for each
-    month. Four queries."""
-    chosen = list(
-        (SavingsGroup.objects.all() if groups is None else groups).select_related("community").order_by("name")
-    )
+    of the last month, so that opening + deposits - withdrawals = closing; the members at the end;
+    what moved in each month. By the month a saving is for, apart: the deposits for the period's
+    months and the 5 % levy they owe the enterprise (per group and month: levy_owed), and the
+    network's deposits for each month, from the rows dated up to the end of the last month.
+
+    Read from the month-end balances (models.GroupBalance, GroupSaving), never the ledger's rows:
+    a row per group and month of the period, and for each group the last month-end balance before
+    the period and in it. Four queries, whatever the length of the ledger."""
+    first, last = month_start(first), month_start(last)
     end = month_end(last)
-    in_period = Q(date__range=(first, end))
-    # Totals per group straight from the ledger: no join, so PostgreSQL streams the rows once.
-    totals = {
-        row.pop("group"): row
-        for row in LedgerEntry.objects.filter(group__in=chosen)
-        .order_by()
-        .values("group")
+    balance_before = GroupBalance.objects.filter(group=OuterRef("pk")).order_by("-month").values("closing")
+    chosen = list(
+        (SavingsGroup.objects.all() if groups is None else groups)
+        .select_related("community")
         .annotate(
-            opening=Sum("amount", filter=Q(date__lt=first)),
-            deposits=Sum("amount", filter=in_period & Q(kind=EntryKind.DEPOSIT)),
-            withdrawals=Sum("amount", filter=in_period & Q(kind=EntryKind.WITHDRAWAL)),
-            closing=Sum("amount", filter=Q(date__lte=end)),
+            balance_opening=Subquery(balance_before.filter(month__lt=first)[:1]),
+            balance_closing=Subquery(balance_before.filter(month__lte=last)[:1]),
         )
-    }
+        .order_by("name")
+    )
+    in_period = GroupBalance.objects.filter(month__range=(first, last))
+    members = Member.objects.filter(joined_on__lte=end).filter(Q(left_on__isnull=True) | Q(left_on__gt=end))
+    if groups is not None:
+        in_period = in_period.filter(group__in=chosen)
+        members = members.filter(group__in=chosen)
+    moves: dict[int, tuple[Decimal, Decimal]] = {}
+    moved: dict[datetime.date, Decimal] = {}
+    for group_id, month, money_in, money_out in in_period.order_by().values_list(
+        "group", "month", "money_in", "money_out"
+    ):
+        before_in, before_out = moves.get(group_id, (ZERO, ZERO))
+        moves[group_id] = (before_in + money_in, before_out + money_out)
+        moved[month] = moved.get(month, ZERO) + money_in - money_out
     levies: dict[int, list[MonthLevy]] = {}
     by_month: dict[datetime.date, Decimal] = {}
-    for month in levies_by_group_and_month(first, last, groups=chosen):
-        levies.setdefault(month.group_id, []).append(month)
-        by_month[month.month] = by_month.get(month.month, ZERO) + month.deposits
-    member_counts = dict(
-        Member.objects.filter(group__in=chosen, joined_on__lte=end)
-        .filter(Q(left_on__isnull=True) | Q(left_on__gt=end))
-        .values_list("group")
-        .annotate(n=Count("id"))
-        .values_list("group", "n")
-    )
-    summary = NetworkMoney(first=first, last=last, months=by_month)
+    for month_levy in levies_by_group_and_month(first, last, groups=None if groups is None else chosen, as_of=end):
+        levies.setdefault(month_levy.group_id, []).append(month_levy)
+        by_month[month_levy.month] = by_month.get(month_levy.month, ZERO) + month_levy.deposits
+    member_counts = dict(members.order_by().values_list("group").annotate(n=Count("id")).values_list("group", "n"))
+    summary = NetworkMoney(first=first, last=last, months=by_month, moved=moved)
     for group in chosen:
-        money = {name: value or ZERO for name, value in totals.get(group.pk, {}).items()}
-        if not any(money.values()) and not member_counts.get(group.pk):
+        opening, closing = group.balance_opening or ZERO, group.balance_closing or ZERO
+        deposits, withdrawals = moves.get(group.pk, (ZERO, ZERO))
+        if not any((opening, deposits, withdrawals, closing)) and not member_counts.get(group.pk):
             continue
         months = levies.get(group.pk, [])
         summary.groups.append(
             GroupMoney(
                 group=group,
-                opening=money.get("opening", ZERO),
-                deposits=money.get("deposits", ZERO),
-                withdrawals=-money.get("withdrawals", ZERO),
-                closing=money.get("closing", ZERO),
+                opening=opening,
+                deposits=deposits,
+                withdrawals=withdrawals,
+                closing=closing,
                 members=member_counts.get(group.pk, 0),
                 saved_for_months=sum((m.deposits for m in months), ZERO),
                 levy=levy_of(months),
@@ -538,15 +584,15 @@ def status_counts(first: datetime.date, last: datetime.date) -> StatusCounts:
 
 
 def annotate_overview(groups: list[SavingsGroup]) -> list[SavingsGroup]:
-    """Give each group its `balance`, `member_count` (members who have not left) and
-    `current_status`, in three queries whatever the number of groups. Each figure has its own
-    query: summing rows across a join with members would count every row once per member."""
+    """Give each group its `balance` (every row of its ledger: its last month-end balance),
+    `member_count` (members who have not left) and `current_status`, in three queries whatever the
+    number of groups or rows. Each figure has its own query: counting members across a join would
+    count every one once per balance."""
+    latest = GroupBalance.objects.filter(group=OuterRef("pk")).order_by("-month").values("closing")
     balances = dict(
-        LedgerEntry.objects.filter(group__in=groups)
-        .order_by()
-        .values("group")
-        .annotate(t=Sum("amount"))
-        .values_list("group", "t")
+        SavingsGroup.objects.filter(pk__in=[group.pk for group in groups])
+        .annotate(balance=Subquery(latest[:1]))
+        .values_list("pk", "balance")
     )
     counts = dict(
         Member.objects.filter(group__in=groups, left_on__isnull=True)
@@ -558,7 +604,7 @@ def annotate_overview(groups: list[SavingsGroup]) -> list[SavingsGroup]:
     statuses = current_statuses(groups)
     for group in groups:
         figures = {
-            "balance": balances.get(group.pk, ZERO),
+            "balance": balances.get(group.pk) or ZERO,
             "member_count": counts.get(group.pk, 0),
             "current_status": statuses.get(group.pk),
         }
@@ -613,3 +659,109 @@ def groups_to_move_to(member: Member) -> list[SavingsGroup]:
     others = list(SavingsGroup.objects.exclude(pk=member.group_id).select_related("community").order_by("name"))
     statuses = current_statuses(others)
     return [group for group in others if is_active(statuses.get(group.pk))]
+
+
+# Month-end balances (models.MemberBalance, GroupBalance, GroupSaving): what the ledger's rows give,
+# for services.balances_rebuild to write and balance_differences to compare with what is stored.
+
+
+def _month_moves(owner: str) -> QuerySet[LedgerEntry, tuple[int, datetime.date, Decimal, Decimal]]:
+    """(owner, month, in, out) for each owner (member or group) and month with rows, by payment
+    date: the rule of network_money (a reversal on its own date, with the kind it reverses)."""
+    return (
+        LedgerEntry.objects.annotate(paid_month=TruncMonth("date"))
+        .order_by()
+        .values(owner, "paid_month")
+        .annotate(
+            money_in=Coalesce(Sum("amount", filter=Q(kind=EntryKind.DEPOSIT)), Value(ZERO)),
+            money_out=Coalesce(Sum(-F("amount"), filter=Q(kind=EntryKind.WITHDRAWAL)), Value(ZERO)),
+        )
+        .values_list(owner, "paid_month", "money_in", "money_out")
+    )
+
+
+Row = tuple[Any, ...]
+
+
+def ledger_balances(model: type[Model]) -> tuple[list[str], str, Sequence[Any]]:
+    """What the ledger's rows give for the month-end table `model` (MemberBalance, GroupBalance or
+    GroupSaving), as (its columns, a SELECT of its rows in the order of their key, its params): one
+    pass over the ledger, the closing of each month a running sum in the database."""
+    if model is GroupSaving:
+        rows = (
+            LedgerEntry.objects.filter(kind=EntryKind.DEPOSIT, transfer_of__isnull=True)
+            .order_by()
+            .values("group", "month", "date")
+            .annotate(deposits=Sum("amount"))
+            .values_list("group", "month", "date", "deposits")
+        )
+        sql, params = rows.query.sql_with_params()
+        return ["group_id", "month", "paid_on", "deposits"], f'SELECT * FROM ({sql}) "saved" ORDER BY 1, 2, 3', params
+    owner = "member" if model is MemberBalance else "group"
+    sql, params = _month_moves(owner).query.sql_with_params()
+    key = connection.ops.quote_name(owner)
+    select = (
+        f'SELECT {key}, "paid_month", "money_in", "money_out", '
+        f'SUM("money_in" - "money_out") OVER (PARTITION BY {key} ORDER BY "paid_month") '
+        f'FROM ({sql}) "moves" ORDER BY 1, 2'
+    )
+    return [f"{owner}_id", "month", "money_in", "money_out", "closing"], select, params
+
+
+@dataclass(frozen=True)
+class BalanceDifference:
+    """A row of a month-end table (`model`) that differs from what the ledger's rows give: its key
+    (owner id, month[, day paid]) and its figures as stored (`kept`) and from the rows (`ledger`),
+    None where there is no such row."""
+
+    model: type[Model]
+    key: Row
+    kept: Row | None
+    ledger: Row | None
+
+
+def _as_python(model: type[Model], columns: list[str], row: Row) -> Row:
+    """A row read by hand as the model's fields read it (a month as a date, an amount in satang)."""
+    values: list[Any] = []
+    for column, value in zip(columns, row, strict=True):
+        model_field = model._meta.get_field(column.removesuffix("_id"))
+        assert isinstance(model_field, Field)
+        if isinstance(value, datetime.datetime):  # PostgreSQL truncates a date to a timestamp
+            value = value.date()
+        value = model_field.to_python(value)
+        values.append(to_satang(value) if isinstance(value, Decimal) else value)
+    return tuple(values)
+
+
+def _stored_rows(model: type[Model], columns: list[str], width: int) -> Iterator[Row]:
+    return model._default_manager.order_by(*columns[:width]).values_list(*columns).iterator(chunk_size=5000)
+
+
+def _ledger_rows(model: type[Model], columns: list[str], select: str, params: Sequence[Any]) -> Iterator[Row]:
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(select, params)
+        while chunk := cursor.fetchmany(5000):
+            for row in chunk:
+                yield _as_python(model, columns, row)
+
+
+def balance_differences(model: type[Model]) -> Iterator[BalanceDifference]:
+    """The rows of the month-end table `model` that differ from what the ledger's rows give
+    (ledger_balances), in the order of their key: a row missing, a row too many, or a figure that
+    differs. Reads both in step, a chunk at a time, whatever their size."""
+    columns, select, params = ledger_balances(model)
+    width = 3 if model is GroupSaving else 2
+    kept_rows, ledger_rows = _stored_rows(model, columns, width), _ledger_rows(model, columns, select, params)
+    kept, ledger = next(kept_rows, None), next(ledger_rows, None)
+    while kept is not None or ledger is not None:
+        if ledger is None or (kept is not None and kept[:width] < ledger[:width]):
+            assert kept is not None
+            yield BalanceDifference(model, kept[:width], kept[width:], None)
+            kept = next(kept_rows, None)
+        elif kept is None or ledger[:width] < kept[:width]:
+            yield BalanceDifference(model, ledger[:width], None, ledger[width:])
+            ledger = next(ledger_rows, None)
+        else:
+            if kept[width:] != ledger[width:]:
+                yield BalanceDifference(model, kept[:width], kept[width:], ledger[width:])
+            kept, ledger = next(kept_rows, None), next(ledger_rows, None)

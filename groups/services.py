@@ -1,19 +1,22 @@
 """Writes to the savings groups: the ledger, the group's life, and membership (joining, a new
 commitment, leaving, moving to another group). Each function runs in one transaction and either
-writes everything it was asked to or nothing; simple_history keeps who changed what.
+writes everything it was asked to or nothing; simple_history keeps who changed what. Every row
+enters the ledger through entries_post, which adds it to the month-end balances in the same
+transaction.
 
 Terms change from this month on, never before: a commitment from an earlier month, a member
 leaving on a day of an earlier month, a status step dated in an earlier month (once the group has
 members) would change what members owed in months already over, and are refused."""
 
 import datetime
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Model, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,12 +31,18 @@ from .models import (
     CollectionSheet,
     Commitment,
     EntryKind,
+    GroupBalance,
+    GroupSaving,
     GroupStatus,
     GroupStatusChange,
     LedgerEntry,
     Member,
+    MemberBalance,
+    MonthBalance,
     SavingsGroup,
 )
+
+ZERO = Decimal("0.00")
 
 
 def _check_group_accepts(group: SavingsGroup, day: datetime.date) -> None:
@@ -58,6 +67,143 @@ def _check_not_left(members: Iterable[Member]) -> None:
             _("%(members)s left the group and had their savings paid out: no deposit is taken for them.")
             % {"members": ", ".join(f"{m.person} ({be_date(m.left_on)})" for m in left)}
         )
+
+
+# The ledger's rows and their month-end balances.
+
+Move = tuple[Decimal, Decimal]  # (money in, money out) of a month
+
+
+@transaction.atomic(savepoint=False)
+def entries_post(*, entries: Sequence[LedgerEntry]) -> list[LedgerEntry]:
+    """Write rows into the savings ledger. Every row enters it here, and here, in the same
+    transaction, is added to the month-end balances (balances_add): the balances say what the rows
+    say, or neither is written."""
+    rows = LedgerEntry.objects.bulk_create(entries)
+    balances_add(entries=rows)
+    return rows
+
+
+def balances_add(*, entries: Iterable[LedgerEntry]) -> None:
+    """Add rows just written to the ledger to the month-end balances (models.MonthBalance): their
+    member's and their group's, in the month of the date on each row (a reversal on its own date,
+    with the kind of the row it reverses), and a deposit that is a saving (not a balance carried
+    across) to its group's savings for its month, paid on its date (models.GroupSaving). Only
+    entries_post calls it, in the transaction that writes the rows; balances_rebuild is the only
+    other writer of these tables.
+
+    Each month's closing is stored, so the network's figures read a row per group whatever the
+    length of its history; a row dated in an earlier month therefore also moves the closing of
+    every later month already stored (rare: rows are dated when money changes hands). The rows'
+    groups are locked meanwhile, in one order and FOR NO KEY UPDATE (which still lets rows that
+    point to them be written), so two postings in one group are added one after the other. A fixed
+    number of queries, whatever the number of rows."""
+    members: dict[tuple[int, datetime.date], Move] = {}
+    groups: dict[tuple[int, datetime.date], Move] = {}
+    savings: dict[tuple[int, datetime.date, datetime.date], Decimal] = defaultdict(lambda: ZERO)
+    for entry in entries:
+        month = month_start(entry.date)
+        money_in, money_out = (entry.amount, ZERO) if entry.kind == EntryKind.DEPOSIT else (ZERO, -entry.amount)
+        for book, owner in ((members, entry.member_id), (groups, entry.group_id)):
+            before_in, before_out = book.get((owner, month), (ZERO, ZERO))
+            book[(owner, month)] = (before_in + money_in, before_out + money_out)
+        if entry.kind == EntryKind.DEPOSIT and entry.transfer_of_id is None:
+            savings[(entry.group_id, entry.month, entry.date)] += entry.amount
+    if not groups:
+        return
+    locked = SavingsGroup.objects.select_for_update(no_key=True).filter(pk__in={owner for owner, _m in groups})
+    list(locked.order_by("pk").values_list("pk", flat=True))
+    _balances_move(MemberBalance, "member_id", members)
+    _balances_move(GroupBalance, "group_id", groups)
+    _savings_add(savings)
+
+
+def _balances_move(model: type[MonthBalance], owner: str, moves: dict[tuple[int, datetime.date], Move]) -> None:
+    """Add `moves` {(owner id, month): (in, out)} to `model`'s rows: to each month's in and out,
+    and to its closing and every later stored month's closing what moved up to it. A month with no
+    row yet starts from the closing of the last one before it. One query to read, two to write."""
+    since = min(month for _owner, month in moves)
+    by_owner: dict[int, dict[datetime.date, Move]] = defaultdict(dict)
+    for (owner_id, month), move in moves.items():
+        by_owner[owner_id][month] = move
+    last_before = (
+        model._default_manager.filter(**{owner: OuterRef(owner)}, month__lt=since).order_by("-month").values("month")
+    )
+    stored: dict[int, list[MonthBalance]] = defaultdict(list)
+    for row in (
+        model._default_manager.filter(**{f"{owner}__in": list(by_owner)})
+        .filter(Q(month__gte=since) | Q(month=Subquery(last_before[:1])))
+        .order_by(owner, "month")
+    ):
+        stored[getattr(row, owner)].append(row)
+    new: list[MonthBalance] = []
+    changed: list[MonthBalance] = []
+    for owner_id, owner_moves in by_owner.items():
+        rows = stored[owner_id]
+        before = rows.pop(0).closing if rows and rows[0].month < since else ZERO  # the last closing, as stored
+        rows_by_month = {row.month: row for row in rows}
+        moved = ZERO  # what the moves up to the month add to its closing
+        for month in sorted(set(owner_moves) | set(rows_by_month)):
+            money_in, money_out = owner_moves.get(month, (ZERO, ZERO))
+            moved += money_in - money_out
+            kept = rows_by_month.get(month)
+            if kept is None:
+                fields = {owner: owner_id, "month": month, "money_in": money_in, "money_out": money_out}
+                new.append(model(**fields, closing=before + moved))
+                continue
+            before = kept.closing
+            kept.money_in += money_in
+            kept.money_out += money_out
+            kept.closing += moved
+            changed.append(kept)
+    model._default_manager.bulk_create(new)
+    model._default_manager.bulk_update(changed, ["money_in", "money_out", "closing"])
+
+
+def _savings_add(savings: dict[tuple[int, datetime.date, datetime.date], Decimal]) -> None:
+    """Add deposits {(group id, month, day paid): amount} to the groups' savings. One query to
+    read, two to write."""
+    if not savings:
+        return
+    stored = {
+        (row.group_id, row.month, row.paid_on): row
+        for row in GroupSaving.objects.order_by().filter(
+            group__in={key[0] for key in savings},
+            month__in={key[1] for key in savings},
+            paid_on__in={key[2] for key in savings},
+        )
+    }
+    new, changed = [], []
+    for (group_id, month, paid_on), deposits in savings.items():
+        row = stored.get((group_id, month, paid_on))
+        if row is None:
+            new.append(GroupSaving(group_id=group_id, month=month, paid_on=paid_on, deposits=deposits))
+        else:
+            row.deposits += deposits
+            changed.append(row)
+    GroupSaving.objects.bulk_create(new)
+    GroupSaving.objects.bulk_update(changed, ["deposits"])
+
+
+BALANCE_MODELS: tuple[type[Model], ...] = (MemberBalance, GroupBalance, GroupSaving)
+
+
+@transaction.atomic
+def balances_rebuild() -> dict[type[Model], int]:
+    """Make the month-end balances again from the ledger's rows (selectors.ledger_balances: what
+    the rows give, in one pass over the ledger per table), after a bulk load of rows or to repair
+    what `rebuild_balances --check` found; returns the rows written per table. Every group is
+    locked meanwhile, as balances_add locks them, so no posting runs while the ledger is read."""
+    list(SavingsGroup.objects.select_for_update(no_key=True).order_by("pk").values_list("pk", flat=True))
+    written = {}
+    for model in BALANCE_MODELS:
+        model._default_manager.all().delete()
+        columns, select, params = selectors.ledger_balances(model)
+        names = ", ".join(connection.ops.quote_name(column) for column in columns)
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({names}) {select}", params)
+            written[model] = cursor.rowcount
+    return written
 
 
 @transaction.atomic
@@ -93,18 +239,20 @@ def sheet_post(
             sheet = CollectionSheet.objects.create(group=group, month=month, paid_on=paid_on, posted_by=user)
     except IntegrityError:
         raise AlreadyPosted(CollectionSheet.objects.get(group=group, month=month)) from None
-    LedgerEntry.objects.bulk_create(
-        LedgerEntry(
-            group=group,
-            member_id=member_id,
-            kind=EntryKind.DEPOSIT,
-            month=month,
-            date=paid_on,
-            amount=amount,
-            sheet=sheet,
-            posted_by=user,
-        )
-        for member_id, amount in sorted(amounts.items(), key=lambda item: members[item[0]].number)
+    entries_post(
+        entries=[
+            LedgerEntry(
+                group=group,
+                member_id=member_id,
+                kind=EntryKind.DEPOSIT,
+                month=month,
+                date=paid_on,
+                amount=amount,
+                sheet=sheet,
+                posted_by=user,
+            )
+            for member_id, amount in sorted(amounts.items(), key=lambda item: members[item[0]].number)
+        ]
     )
     return sheet
 
@@ -113,7 +261,7 @@ def _post_once(entry: LedgerEntry) -> LedgerEntry:
     """Save a single-form entry; its request_key makes a resubmitted form a no-op."""
     try:
         with transaction.atomic():
-            entry.save()
+            entries_post(entries=[entry])
     except IntegrityError:
         if entry.request_key and (existing := LedgerEntry.objects.filter(request_key=entry.request_key).first()):
             raise AlreadyPosted(existing) from None
@@ -134,7 +282,7 @@ def deposit_post(
     """A deposit outside a sheet: a late payment, or a member paying ahead. Never for a member who
     has left (their savings were paid out when they left)."""
     month = month_start(month)
-    member = Member.objects.select_for_update().select_related("person", "group").get(pk=member.pk)
+    member = Member.objects.select_for_update(of=("self",)).select_related("person", "group").get(pk=member.pk)
     if not member.active_in(month):
         raise ValidationError(
             _("%(member)s did not belong to the group in %(month)s.")
@@ -380,7 +528,7 @@ def commitment_change(
     same month replaces the first (that month is not due yet). Refused for a member who has left
     and for the amount already in force."""
     today = today or timezone.localdate()
-    member = Member.objects.select_for_update().select_related("person").get(pk=member.pk)
+    member = Member.objects.select_for_update(of=("self",)).select_related("person").get(pk=member.pk)
     from_month = month_start(from_month)
     _check_from_this_month(from_month, today, "from_month")
     if member.left_on is not None:
@@ -443,7 +591,7 @@ def _check_leaving_day(member: Member, day: datetime.date, today: datetime.date,
 def _lock_current(member: Member, request_key: UUID | None) -> Member:
     """The member row, locked; AlreadyPosted when this form was posted before, ValidationError when
     the member has left since."""
-    member = Member.objects.select_for_update().select_related("person", "group").get(pk=member.pk)
+    member = Member.objects.select_for_update(of=("self",)).select_related("person", "group").get(pk=member.pk)
     if request_key and (existing := LedgerEntry.objects.filter(request_key=request_key).first()):
         raise AlreadyPosted(existing)
     if member.left_on is not None:
@@ -545,15 +693,19 @@ def member_move(
                 request_key=request_key,
             )
         )
-        LedgerEntry.objects.create(
-            group=to_group,
-            member=moved,
-            kind=EntryKind.DEPOSIT,
-            month=month_start(date),
-            date=date,
-            amount=balance,
-            transfer_of=out,
-            reason=_("Moved from %(group)s") % {"group": member.group},
-            posted_by=user,
+        entries_post(
+            entries=[
+                LedgerEntry(
+                    group=to_group,
+                    member=moved,
+                    kind=EntryKind.DEPOSIT,
+                    month=month_start(date),
+                    date=date,
+                    amount=balance,
+                    transfer_of=out,
+                    reason=_("Moved from %(group)s") % {"group": member.group},
+                    posted_by=user,
+                )
+            ]
         )
     return moved

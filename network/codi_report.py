@@ -1,6 +1,9 @@
 """The network's progress report to CODI (พอช.) for a period of months, computed from the records
-when it is asked for: savings groups, the enterprise, housing, railway-land rent and community
-works, in the order of the network's own report (../shared/seed). The same figures feed the PDF,
+when it is asked for, every figure as of the period's last day (from the rows dated up to it, so
+the report of a closed period is the same whenever it is produced): savings groups, the
+enterprise, housing, railway-land rent and community works, in the order of the network's own
+report (../shared/seed). Each figure says what it counts by — the day money was paid, or the
+month a saving is for — and no table mixes the two. The same figures feed the PDF,
 the Excel workbook and the page staff preview them on. The figures the dashboard shows too come
 from the same sections (network/sections.py). A fixed number of queries, whatever the size of the
 network.
@@ -12,14 +15,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from django.db.models import Sum
-from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from openpyxl import Workbook
 
 from enterprise.selectors import DonationLine, LiquidLedger, RoundSaving, donation_lines, round_savings
-from groups.models import LedgerEntry
 from groups.selectors import StatusCounts, status_counts
 from housing import selectors as housing_selectors
 from housing.models import Household, Proposal
@@ -97,8 +97,8 @@ class CodiReport:
 
 
 def codi_report(first_month: datetime.date, last_month: datetime.date, *, issued: datetime.date) -> CodiReport:
-    """The report for the months `first_month`..`last_month` (any day of each), as the records
-    stand now."""
+    """The report for the months `first_month`..`last_month` (any day of each), as of the last
+    month's last day."""
     first, last = month_start(first_month), month_end(last_month)
     savings = savings_section(first, last)  # the savings, the deposits of each month and the levy
     month_ends = _month_ends(savings)
@@ -115,8 +115,12 @@ def codi_report(first_month: datetime.date, last_month: datetime.date, *, issued
             _("Savings deposits by month, and the groups' balance at each month's end"),
             [be_month_short(row.month) for row in month_ends],
             [
-                Series(_("deposits for the month"), GREEN, [row.deposits for row in month_ends]),
-                Series(_("balance at the month's end"), BLUE, [row.balance for row in month_ends]),
+                Series(
+                    _("deposits for the month, by the month a saving is for"),
+                    GREEN,
+                    [row.deposits for row in month_ends],
+                ),
+                Series(_("balance at the month's end, by payment date"), BLUE, [row.balance for row in month_ends]),
             ],
         ),
         enterprise=enterprise_section(first, last),
@@ -144,22 +148,10 @@ def codi_report(first_month: datetime.date, last_month: datetime.date, *, issued
 
 
 def _month_ends(savings: SavingsSection) -> list[MonthSavings]:
-    """Each month's deposits (the section's) and every group's savings at its end: the balance
-    before the first month plus what the rows dated in each month moved. One query."""
-    first, last = savings.first, month_end(savings.last)
-    moved = dict(
-        LedgerEntry.objects.filter(date__range=(first, last))
-        .order_by()
-        .annotate(m=TruncMonth("date"))
-        .values_list("m")
-        .annotate(t=Sum("amount"))
-        .values_list("m", "t")
-    )
-    balance, months = savings.money.opening, []
-    for row in savings.by_month:
-        balance += moved.get(row.month, ZERO)
-        months.append(MonthSavings(row.month, row.deposits, balance))
-    return months
+    """Each month's deposits (the section's, by the month a saving is for) and every group's
+    savings at its end (by payment date, from the month-end balances the section read). No query."""
+    balances = dict(savings.money.month_ends())
+    return [MonthSavings(row.month, row.deposits, balances[row.month]) for row in savings.by_month]
 
 
 def codi_report_workbook(report: CodiReport) -> Workbook:
@@ -177,11 +169,18 @@ def codi_report_workbook(report: CodiReport) -> Workbook:
             (_("Groups revived"), len(report.status.revived)),
             (_("Groups still forming"), len(report.status.forming)),
             (_("Members"), s.members),
-            (_("Deposits at the end of the period (baht)"), s.balance),
+            # The savings' ledger, by payment date: brought forward + in − out = at the end.
+            (_("Savings brought forward at the start, by payment date (baht)"), s.money.opening),
+            (_("Paid in during the period, by payment date (baht)"), s.money.deposits),
+            (_("Paid out during the period, by payment date (baht)"), s.money.withdrawals),
+            (_("Savings at the end of the period, by payment date (baht)"), s.balance),
             (_("Growth over the period (baht)"), s.growth),
+            (_("Deposits for the period's months, by the month a saving is for (baht)"), s.money.saved_for_months),
             (_("Donations, less those reversed (baht)"), report.donated),
+            # xgettext:no-python-format — "5 % l" is no placeholder: nothing is put into this string
             (_("5 % levy owed on the period's deposits, by the month a saving is for (baht)"), e.levy_owed),
             (
+                # xgettext:no-python-format — "5 % l" is no placeholder: nothing is put into this string
                 _("5 % levy posted into the enterprise's cash in the period, by the date of posting (baht)"),
                 e.levy_posted,
             ),
@@ -200,24 +199,28 @@ def codi_report_workbook(report: CodiReport) -> Workbook:
     )
     add_sheet(
         workbook,
-        _("Savings groups"),
+        _("Savings, by payment date"),
+        [_("group"), _("community"), _("Members"), _("Brought forward"), _("In"), _("Out"), _("Balance at the end")],
         [
-            _("group"),
-            _("community"),
-            _("Members"),
-            _("Balance at the start"),
-            _("Deposits in the period"),
-            _("Balance at the end"),
+            (g.group.name, g.group.community.name, g.members, g.opening, g.deposits, g.withdrawals, g.closing)
+            for g in s.money.groups
         ],
-        [(g.group.name, g.group.community.name, g.members, g.opening, g.deposits, g.closing) for g in s.money.groups],
-        money_columns=(4, 5, 6),
+        money_columns=(4, 5, 6, 7),
     )
+    # One table counts by the month a saving is for, the other by payment date: never both in one.
     add_sheet(
         workbook,
         _("Deposits by month"),
-        [_("month"), _("deposits for the month"), _("balance at the month's end")],
-        [(be_month_short(row.month), row.deposits, row.balance) for row in report.month_ends],
-        money_columns=(2, 3),
+        [_("month"), _("deposits for the month, by the month a saving is for")],
+        [(be_month_short(row.month), row.deposits) for row in report.month_ends],
+        money_columns=(2,),
+    )
+    add_sheet(
+        workbook,
+        _("Month-end balances"),
+        [_("month"), _("balance at the month's end, by payment date")],
+        [(be_month_short(row.month), row.balance) for row in report.month_ends],
+        money_columns=(2,),
     )
     add_sheet(
         workbook,

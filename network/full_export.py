@@ -213,6 +213,8 @@ SHEETS = [
             "reason",
             *POSTED,
         ],
+        # The month-end balances are sums of these rows, made again from them by rebuild_balances.
+        covers=(groups.MemberBalance, groups.GroupBalance, groups.GroupSaving),
     ),
     # The enterprise.
     Sheet(enterprise.Donation, ["date", "donor", "donor_detail", "amount", "purpose", *POSTED]),

@@ -49,7 +49,8 @@ class SavingsSection:
     """The savings groups over whole months, per group and in total (groups.selectors.network_money):
     the members and the balance at the end of the last month, the balance before the first, the
     deposits for the months and the 5 % levy they owe, and the network's deposits for each month.
-    Deposits count by the month a saving is for; balances by the date a row was posted."""
+    Deposits count by the month a saving is for; balances by the date a row was posted. Read from
+    the month-end balances, never the ledger's rows, so the cost does not grow with the ledger."""
 
     money: NetworkMoney
 

@@ -3,7 +3,9 @@
 1. Migrates the database in DATABASE_URL (PostgreSQL only) and, unless it is already there, loads
    a dataset the size of the network after ten years: 100 groups x 40 members x 120 months of
    deposits (480,000 ledger rows, 12,000 collection sheets) plus withdrawals and reversals,
-   through COPY in one transaction; then ANALYZE (dataset.py).
+   through COPY in one transaction; with --ledger-scale N, N times the months behind the same
+   groups and members. Then VACUUM ANALYZE, and the app's month-end balances rebuilt from the
+   rows when it keeps them (dataset.py).
 2. Runs collectstatic and serves the app with gunicorn on 127.0.0.1 as in production, DEBUG=0
    (server.py).
 3. Signs a treasurer and a leader in (sessions made directly) and loads each page in turn with a
@@ -14,9 +16,11 @@
 5. Faults (faults.py; --faults, on by default): the same people for --fault-seconds while
    gunicorn workers are killed mid-request and PostgreSQL is stopped and started again; then
    what users saw, how soon the app recovered, and the same checks.
-6. Prints requests/s and latency per page next to the trivial /ping/ view, the soak's and the
-   fault run's figures, stops gunicorn, and exits 1 if any request failed (outside the faults)
-   or any check did not hold.
+6. Prints requests/s and latency per page next to the trivial /ping/ view, the check that the
+   network summary and the dashboard answer within twice the group page's time, the soak's and
+   the fault run's figures, stops gunicorn, checks the month-end balances against the rows
+   (rebuild_balances --check, when the app keeps them), and exits 1 if any request failed
+   (outside the faults) or any check did not hold.
 
 All traffic goes to 127.0.0.1; every loop is bounded in time and count.
 """
@@ -37,7 +41,9 @@ from django.utils import timezone
 from songkhla_network.thai import month_start
 
 from . import dataset, faults, pages, server, soak
-from .common import HOST, ROOT, app_version, log
+from .common import HOST, MONTHS, ROOT, app_version, log
+
+BUILD_STEPS = {"rows": "rows", "vacuum": "VACUUM ANALYZE", "balances": "month-end balances"}
 
 
 def parse_args():
@@ -51,6 +57,13 @@ def parse_args():
     )
     parser.add_argument("--sheet-posts", type=int, default=20, help="collection sheets to POST (default 20, 0: none)")
     parser.add_argument("--slow-ms", type=float, default=100.0, help="flag pages whose p50 is above this (default 100)")
+    parser.add_argument(
+        "--ledger-scale",
+        type=int,
+        default=1,
+        help="N times the months of history behind the same groups and members (default 1: 120 months;"
+        " 10: 1,200 months, 4.8 million ledger rows); needs a fresh database",
+    )
     later = parser.add_argument_group("soak and faults")
     later.add_argument("--soak-seconds", type=float, default=300.0, help="length of the soak (default 300, 0: none)")
     later.add_argument("--soak-users", type=int, default=50, help="people using the app at once (default 50)")
@@ -81,6 +94,8 @@ def parse_args():
         parser.error("--concurrency must be 1..256")
     if not 1 <= args.workers <= 64:
         parser.error("--workers must be 1..64")
+    if not 1 <= args.ledger_scale <= 20:
+        parser.error("--ledger-scale must be 1..20")
     if not 0 <= args.soak_seconds <= 3600 or not 10 <= args.fault_seconds <= 600:
         parser.error("--soak-seconds must be in [0, 3600] and --fault-seconds in [10, 600]")
     if not 1 <= args.soak_users <= 200 or not 0 <= args.think_seconds <= 60:
@@ -98,7 +113,7 @@ def main():
     django.setup()
 
     started = time.perf_counter()
-    this_month, build_seconds = prepare_database()
+    this_month, build_seconds = prepare_database(args.ledger_scale)
     plan = pages.plan(this_month, args.sheet_posts)
     summary = dataset.dataset_summary()
     codi_timing = pages.time_codi_report(plan.year)
@@ -114,29 +129,33 @@ def main():
         outcomes = soak_and_faults(args, gunicorn, probe_cookie=plan.treasurer_cookie)
     finally:
         gunicorn.stop()
+    checks = [pages.summary_check(plan.group_page, plan.summary_pages), *balances_check()]
 
     log("")
     log("== make bench " + "=" * 117)
     log("\n".join(header(args, gunicorn.port, summary, build_seconds, plan.pages[0], load_before, codi_timing)))
     log("")
     log("\n".join(pages.report(plan.pages, args.slow_ms)))
-    failed = report_outcomes(outcomes)
-    total_errors = sum(page.errors for page in plan.pages) + len(failed)
-    if total_errors:
+    log("")
+    log("\n".join(("ok      " if passed else "FAILED  ") + text for passed, text in checks))
+    failed = report_outcomes(outcomes, [text.split("\n")[0] for passed, text in checks if not passed])
+    request_errors = sum(page.errors for page in plan.pages)
+    if request_errors or any(outcome.failed for outcome in outcomes):
         tail = gunicorn.log_tail()
         if tail:
             log("gunicorn log (tail):\n" + tail)
+    total_errors = request_errors + len(failed)
     log(f"total {time.perf_counter() - started:.0f} s; {total_errors} errors")
     return 1 if total_errors else 0
 
 
-def prepare_database():
+def prepare_database(scale):
     """The schema, the benchmark network (built once, reused after) and the static files
     gunicorn serves through WhiteNoise."""
     log("migrate ...")
     call_command("migrate", interactive=False, verbosity=0)
     this_month = month_start(timezone.localdate())
-    build_seconds = dataset.ensure_dataset(this_month)
+    build_seconds = dataset.ensure_dataset(this_month, scale)
     log("collectstatic ...")
     call_command("collectstatic", interactive=False, verbosity=0)
     return this_month, build_seconds
@@ -172,6 +191,21 @@ def soak_and_faults(args, gunicorn, *, probe_cookie):
     return outcomes
 
 
+def balances_check():
+    """The month-end balances after everything the run posted, against the rows: [] when the app
+    keeps none, else one (passed, line)."""
+    result = dataset.check_balances()
+    if result is None:
+        return []
+    passed, said, seconds = result
+    text = f"balances: rebuild_balances --check on the bench network ({seconds:.1f} s)"
+    if passed:
+        text += ": " + (said[-1] if said else "the month-end balances are what the rows give")
+    else:
+        text += "".join(f"\n          {line}" for line in said[-10:])
+    return [(passed, text)]
+
+
 def load_average():
     return os.getloadavg()[0] if hasattr(os, "getloadavg") else None
 
@@ -184,9 +218,14 @@ def header(args, port, summary, build_seconds, ping, load_before, codi_timing):
     lines = [
         "dataset: {groups:,} groups, {members:,} members, {sheets:,} collection sheets, {ledger rows:,} ledger rows;"
         " database {database size}; {postgres}".format(**summary),
-        f"         built in {build_seconds:.1f} s this run"
-        if build_seconds is not None
-        else "         reused from an earlier run",
+        f"         ledger scale {args.ledger_scale}: {MONTHS * args.ledger_scale:,} months of history per group; "
+        + (
+            f"built in {sum(build_seconds.values()):.1f} s this run ("
+            + ", ".join(f"{BUILD_STEPS[step]} {seconds:.1f} s" for step, seconds in build_seconds.items())
+            + ")"
+            if build_seconds
+            else "reused from an earlier run"
+        ),
         f"app:     {app_version()}",
         (
             f"server:  gunicorn {args.workers} sync workers on {HOST}:{port}, {os.cpu_count()} cores, DEBUG=0, "
@@ -208,12 +247,13 @@ def header(args, port, summary, build_seconds, ping, load_before, codi_timing):
     return lines
 
 
-def report_outcomes(outcomes):
-    """The soak's and the fault run's lines, then whatever did not hold; returns the latter."""
+def report_outcomes(outcomes, failed_checks):
+    """The soak's and the fault run's lines, then whatever did not hold, the failed checks
+    printed above included; returns the latter."""
     for outcome in outcomes:
         log("")
         log("\n".join(outcome.lines))
-    failed = [line for outcome in outcomes for line in outcome.failed]
+    failed = failed_checks + [line for outcome in outcomes for line in outcome.failed]
     if failed:
         log("")
         log("did not hold:\n  " + "\n  ".join(failed))

@@ -71,10 +71,11 @@ class Page:
         return not problem
 
 
-def load(page, port, *, seconds, concurrency, max_requests):
+def load(page, port, *, seconds, concurrency, max_requests, min_requests=0):
     """`concurrency` threads, one connection each, GET the page back to back until `seconds`
-    have passed or `max_requests` were sent. Anything but a 200 is an error, counted on the
-    page. Returns the sorted latencies (s) and the wall time the whole run took."""
+    have passed (and at least `min_requests` were sent) or `max_requests` were sent. Anything but
+    a 200 is an error, counted on the page. Returns the sorted latencies (s) and the wall time the
+    whole run took."""
     issued = itertools.count()
     lock = threading.Lock()
     per_thread = [[] for _ in range(concurrency)]
@@ -88,7 +89,10 @@ def load(page, port, *, seconds, concurrency, max_requests):
         conn = http.client.HTTPConnection(HOST, port, timeout=30)
         latencies = per_thread[n]
         try:
-            while time.perf_counter() < deadline and next(issued) < max_requests:
+            while True:
+                sent = next(issued)  # requests started before this one, by every thread
+                if sent >= max_requests or (sent >= min_requests and time.perf_counter() >= deadline):
+                    break
                 t0 = time.perf_counter()
                 try:
                     conn.request("GET", page.path, headers=headers)

@@ -21,7 +21,7 @@ WSGI_MODULE = _project_module("wsgi")
 
 GROUPS = 100
 MEMBERS = 40
-MONTHS = 120
+MONTHS = 120  # posted months of each bench group at --ledger-scale 1; N times as many at N
 PREFIX = "กลุ่มสัจจะออมทรัพย์ชุมชนทดสอบ "  # + 001..100: marks the benchmark's groups
 TREASURER = "bench-treasurer"
 LEADER = "bench-leader"

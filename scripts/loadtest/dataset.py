@@ -17,12 +17,14 @@ from .common import GROUPS, LEADER, MEMBERS, MONTHS, PREFIX, TREASURER, log
 
 
 class Copier:
-    """Rows for one table, written in chunks through COPY ... FROM STDIN (tab-separated text)."""
+    """Rows for one table, written in chunks through COPY ... FROM STDIN (tab-separated text).
+    `after`: the Copiers of the tables its foreign keys point to, whose rows are written first."""
 
     CHUNK = 50_000
 
-    def __init__(self, cursor, model, fields):
+    def __init__(self, cursor, model, fields, after=()):
         self.cursor = cursor
+        self.after = after
         self.table = model._meta.db_table
         self.columns = ", ".join(f'"{model._meta.get_field(f).column}"' for f in fields)
         self.buffer = io.StringIO()
@@ -50,6 +52,8 @@ class Copier:
             self.flush()
 
     def flush(self):
+        for parent in self.after:
+            parent.flush()
         if self.pending:
             self.buffer.seek(0)
             self.cursor.copy_expert(f"COPY {self.table} ({self.columns}) FROM STDIN", self.buffer)
@@ -99,8 +103,9 @@ def bulk_load_mode(cursor, table):
     ]
 
 
-def build_dataset(this_month):
-    """Load the dataset in one transaction: a run stopped half-way leaves nothing behind."""
+def build_dataset(this_month, scale=1):
+    """Load the dataset in one transaction: a run stopped half-way leaves nothing behind. At
+    `scale` N each group has N times the months of history (see ensure_dataset)."""
     from django.core.management.color import no_style
     from django.db import connection, transaction
 
@@ -118,8 +123,9 @@ def build_dataset(this_month):
     )
     from songkhla_network.models import Community, Person, Role, User
 
-    first_month = add_months(this_month, -MONTHS)  # 120 posted months; this month is left to post
-    months = [add_months(first_month, i) for i in range(MONTHS)]
+    history = MONTHS * scale
+    first_month = add_months(this_month, -history)  # the posted months; this month is left to post
+    months = [add_months(first_month, i) for i in range(history)]
     founded_on = add_months(first_month, -1).replace(day=20)
     forming_on = add_months(first_month, -3).replace(day=10)
 
@@ -151,20 +157,22 @@ def build_dataset(this_month):
             restore = bulk_load_mode(cursor, ledger_table)
 
             communities = Copier(cursor, Community, ["id", "name", "district", "note"])
-            groups = Copier(
-                cursor, SavingsGroup, ["id", "community", "name", "meeting_day", "default_commitment", "note"]
-            )
-            changes = Copier(cursor, GroupStatusChange, ["id", "group", "status", "date", "note"])
+            group_fields = ["id", "community", "name", "meeting_day", "default_commitment", "note"]
+            groups = Copier(cursor, SavingsGroup, group_fields, after=[communities])
+            changes = Copier(cursor, GroupStatusChange, ["id", "group", "status", "date", "note"], after=[groups])
             person_fields = ["id", "title", "first_name", "last_name", "phone", "national_id", "community", "address"]
-            people = Copier(cursor, Person, person_fields)
-            members = Copier(cursor, Member, ["id", "group", "person", "number", "joined_on", "left_on"])
-            commitments = Copier(cursor, Commitment, ["id", "member", "from_month", "amount"])
-            officers = Copier(cursor, Officer, ["id", "group", "person", "position", "since", "until"])
-            sheets = Copier(cursor, CollectionSheet, ["id", "group", "month", "paid_on", "posted_by", "posted_at"])
+            people = Copier(cursor, Person, person_fields, after=[communities])
+            member_fields = ["id", "group", "person", "number", "joined_on", "left_on"]
+            members = Copier(cursor, Member, member_fields, after=[groups, people])
+            commitments = Copier(cursor, Commitment, ["id", "member", "from_month", "amount"], after=[members])
+            officer_fields = ["id", "group", "person", "position", "since", "until"]
+            officers = Copier(cursor, Officer, officer_fields, after=[groups, people])
+            sheet_fields = ["id", "group", "month", "paid_on", "posted_by", "posted_at"]
+            sheets = Copier(cursor, CollectionSheet, sheet_fields, after=[groups])
             entry_fields = (
                 "id group member kind month date amount sheet reverses reason request_key posted_by posted_at"
             )
-            entries = Copier(cursor, LedgerEntry, entry_fields.split())
+            entries = Copier(cursor, LedgerEntry, entry_fields.split(), after=[members, sheets])
             deposit, withdrawal = EntryKind.DEPOSIT.value, EntryKind.WITHDRAWAL.value
             month_texts = [m.isoformat() for m in months]
 
@@ -197,10 +205,12 @@ def build_dataset(this_month):
                         position = ["chair", "treasurer", "secretary"][number - 1]
                         officers.add(next(ids[Officer]), group_id, person_id, position, founded_on, None)
 
-                # Two sheet deposits per group typed ten times too big, reversed three days later
-                # and paid again; one withdrawal a year, each by a different member.
-                typos = {(0, 30): None, (1, 75): None}  # (member index, month index) -> (entry id, right amount)
-                withdrawals = {12 * y - 6: (3 * y + g) % MEMBERS for y in range(1, MONTHS // 12 + 1)}
+                # Two sheet deposits per group and ten years typed ten times too big, reversed
+                # three days later and paid again; one withdrawal a year, each by a different member.
+                typos = {  # (member index, month index) -> (entry id, right amount)
+                    ((2 * d + k) % MEMBERS, MONTHS * d + i): None for d in range(scale) for k, i in enumerate((30, 75))
+                }
+                withdrawals = {12 * y - 6: (3 * y + g) % MEMBERS for y in range(1, history // 12 + 1)}
                 for i, month in enumerate(months):
                     paid_on = month.replace(day=meeting_day)
                     sheet_id, posted = next(ids[CollectionSheet]), stamp(paid_on)
@@ -256,27 +266,110 @@ def build_dataset(this_month):
     return counts
 
 
-def ensure_dataset(this_month):
-    from django.db import connection
-
+def ensure_dataset(this_month, scale=1):
+    """The bench network at ledger scale `scale`: N times the months of history behind the same
+    100 groups of 40 members (at 10, 1,200 months and 4.8 million ledger rows), so that the pages
+    show the same groups, members and months while the ledger they read grows. Built once and
+    reused. Returns the seconds the build took ({} when reused): the rows, the month-end balances
+    (when the app keeps them), VACUUM ANALYZE."""
+    timings = {}
     if bench_groups().count() == GROUPS:
-        log(f"dataset: reusing the {GROUPS} benchmark groups already in the database")
-        built = None
+        built_at = _scale_in_database(this_month)
+        if built_at != scale:
+            sys.exit(
+                f"bench: the database holds the bench network at ledger scale {built_at}, not {scale};"
+                f" use a fresh database or --ledger-scale {built_at}."
+            )
+        log(f"dataset: reusing the {GROUPS} benchmark groups already in the database (ledger scale {scale})")
+        analyze("ANALYZE")
     else:
         if bench_groups().exists():
             sys.exit("bench: the database holds an incomplete benchmark dataset; use a fresh database.")
-        log(f"dataset: building {GROUPS} groups x {MEMBERS} members x {MONTHS} months ...")
+        log(
+            f"dataset: building {GROUPS} groups x {MEMBERS} members x {MONTHS * scale} months"
+            f" (ledger scale {scale}) ..."
+        )
         start = time.perf_counter()
-        counts = build_dataset(this_month)
-        built = time.perf_counter() - start
-        log("dataset: built in {:.1f} s ({})".format(built, ", ".join(f"{v:,} {k}" for k, v in counts.items())))
+        counts = build_dataset(this_month, scale)
+        timings["rows"] = time.perf_counter() - start
+        log(
+            "dataset: rows in {:.1f} s ({})".format(timings["rows"], ", ".join(f"{v:,} {k}" for k, v in counts.items()))
+        )
+        balances = fill_balances()
+        if balances is not None:
+            timings["balances"] = balances
+        # After a bulk load production tables would have been autovacuumed: set the visibility
+        # map and the planner's statistics the same way.
+        timings["vacuum"] = analyze("VACUUM ANALYZE")
+    return timings
+
+
+def analyze(statement):
+    from django.db import connection
+
     start = time.perf_counter()
     with connection.cursor() as cursor:
-        # After a bulk load production tables would have been autovacuumed: set the visibility map
-        # and the planner's statistics the same way.
-        cursor.execute("VACUUM ANALYZE" if built is not None else "ANALYZE")
-    log(f"dataset: {'VACUUM ANALYZE' if built is not None else 'ANALYZE'} in {time.perf_counter() - start:.1f} s")
-    return built
+        cursor.execute(statement)
+    seconds = time.perf_counter() - start
+    log(f"dataset: {statement} in {seconds:.1f} s")
+    return seconds
+
+
+def _scale_in_database(this_month):
+    """The ledger scale the bench network in the database was built at, from its oldest sheet."""
+    from groups.models import CollectionSheet
+
+    oldest = CollectionSheet.objects.filter(group__in=bench_groups()).order_by("month").values_list("month", flat=True)
+    first = oldest.first() or this_month
+    history = (this_month.year - first.year) * 12 + this_month.month - first.month
+    return max(1, round(history / MONTHS))
+
+
+REBUILD_BALANCES = "rebuild_balances"  # the app's command that writes the month-end balances from the rows
+
+
+def fill_balances():
+    """The month-end balances the app keeps beside the ledger (issue 15), written from the rows
+    just loaded by the app's own command: the rows went in through COPY, not through the posting
+    services that keep the balances. Returns the seconds it took, or None when this checkout
+    keeps no balances."""
+    from django.core.management import call_command, get_commands
+
+    if REBUILD_BALANCES not in get_commands():
+        return None
+    start = time.perf_counter()
+    analyze("ANALYZE")  # the command's queries planned on the statistics of the rows just loaded
+    log(f"dataset: {REBUILD_BALANCES} ...")
+    output = io.StringIO()
+    call_command(REBUILD_BALANCES, stdout=output, stderr=output)
+    seconds = time.perf_counter() - start
+    said = output.getvalue().strip().splitlines()
+    log(f"dataset: month-end balances in {seconds:.1f} s" + (f" ({said[-1]})" if said else ""))
+    return seconds
+
+
+def check_balances():
+    """`rebuild_balances --check` on the bench network after the run: the month-end balances the
+    posting services wrote (sheets, receipts, forms sent again, workers killed mid-POST) are what
+    the rows give. Returns (passed, what it said, seconds), or None when the app keeps no
+    balances."""
+    from django.core.management import call_command, get_commands
+    from django.core.management.base import CommandError
+
+    if REBUILD_BALANCES not in get_commands():
+        return None
+    start = time.perf_counter()
+    output = io.StringIO()
+    try:
+        call_command(REBUILD_BALANCES, "--check", stdout=output, stderr=output)
+        passed = True
+    except CommandError as error:
+        output.write(f"\n{error}")
+        passed = False
+    except SystemExit as exit_:
+        passed = not exit_.code
+    said = [line for line in output.getvalue().strip().splitlines() if line.strip()]
+    return passed, said, time.perf_counter() - start
 
 
 PICKUP_ROUND = "bench: 500-member round"

@@ -30,6 +30,8 @@ class Plan:
     year: int  # the last full year (B.E.): the summary and the CODI report cover it
     treasurer_cookie: str
     leader_cookie: str
+    group_page: Page  # the summary check's pages: the reference,
+    summary_pages: list  # and the network summary and the dashboard held to twice its 1-client p50
 
 
 def plan(this_month, sheet_posts):
@@ -62,8 +64,17 @@ def plan(this_month, sheet_posts):
     def is_pdf(text):
         return None if text.startswith("%PDF") else "not a PDF"
 
+    def has_all(*snippets):
+        return lambda text: next((f"{s!r} not in the page" for s in snippets if s not in text), None)
+
     sheet = f"/groups/{group.pk}/sheet/"
     period = f"first_0=1&first_1={year}&last_0=12&last_1={year}"
+    group_page = Page(
+        f"group page, {MEMBERS} members", f"/groups/{group.pk}/", treasurer_cookie, has(f"/members/{member.pk}/")
+    )
+    summary = Page(f"network summary {year} (leader)", f"/groups/summary/?{period}", leader_cookie, has(PREFIX))
+    # The leader's home: the network at a glance, its savings over the last twelve months.
+    dashboard = Page("dashboard (leader)", "/", leader_cookie, has_all("/groups/summary/", "/export/network.xlsx"))
     pages = [
         Page("/ping/ (no database)", "/ping/"),
         Page(
@@ -84,8 +95,9 @@ def plan(this_month, sheet_posts):
             treasurer_cookie,
             has(f"/groups/{group.pk}/entries/"),
         ),
-        Page(f"group page, {MEMBERS} members", f"/groups/{group.pk}/", treasurer_cookie, has(f"/members/{member.pk}/")),
-        Page(f"network summary {year} (leader)", f"/groups/summary/?{period}", leader_cookie, has(PREFIX)),
+        group_page,
+        summary,
+        dashboard,
         Page(
             f"CODI report PDF {year}, 12 months",
             f"/report/codi-report.pdf?{period}",
@@ -101,7 +113,9 @@ def plan(this_month, sheet_posts):
             concurrency=2,  # a document staff print now and then, not a page under load
         ),
     ]
-    return Plan(pages, sheet_targets, this_month, year, treasurer_cookie, leader_cookie)
+    return Plan(
+        pages, sheet_targets, this_month, year, treasurer_cookie, leader_cookie, group_page, [summary, dashboard]
+    )
 
 
 def measure(pages, server, args):
@@ -116,7 +130,9 @@ def measure(pages, server, args):
         concurrency = page.concurrency or args.concurrency
         load(page, server.port, seconds=2, concurrency=concurrency, max_requests=4 * args.workers)
         log(f"load: {page.name}: 1 client, then {concurrency} clients for {args.seconds:g} s ...")
-        page.alone, _ = load(page, server.port, seconds=min(3.0, args.seconds / 3), concurrency=1, max_requests=20)
+        page.alone, _ = load(
+            page, server.port, seconds=min(3.0, args.seconds / 3), concurrency=1, max_requests=20, min_requests=5
+        )
         before = meter.snapshot()
         page.latencies, page.elapsed = load(
             page, server.port, seconds=args.seconds, concurrency=concurrency, max_requests=args.requests
@@ -216,6 +232,33 @@ def report(pages, slow_ms):
         lines.append(f"* p50 above {slow_ms:g} ms: " + ", ".join(slow))
     lines += [f"error on {page.name}: {sample}" for page in pages for sample in page.samples]
     return lines
+
+
+SUMMARY_LIMIT = 2  # issue 15: the network summary and the dashboard within twice the group page
+
+
+def summary_check(group_page, summary_pages):
+    """Whether the 1-client p50 of each of `summary_pages` (the network summary, the dashboard:
+    the pages that read the whole network) is within twice the group page's (a page that reads one
+    group). Returns (passed, the line that says so)."""
+    reference = percentile(group_page.alone, 50) * 1000 if group_page.alone else None
+    if reference is None:
+        return False, "summary pages: the group page was not measured, nothing to compare with"
+    limit = SUMMARY_LIMIT * reference
+    passed, parts = True, []
+    for page in summary_pages:
+        label = page.name.split(" (")[0]
+        if not page.alone:
+            passed = False
+            parts.append(f"{label} not measured")
+            continue
+        p50 = percentile(page.alone, 50) * 1000
+        passed = passed and p50 <= limit
+        parts.append(f"{label} {p50:.1f} ms ({p50 / reference:.1f}x{'' if p50 <= limit else ', NOT ok'})")
+    return passed, (
+        f"summary pages: 1-client p50 within {SUMMARY_LIMIT}x the group page's {reference:.1f} ms"
+        f" (at most {limit:.1f} ms): " + ", ".join(parts)
+    )
 
 
 def _table(pages, baseline, slow_ms):

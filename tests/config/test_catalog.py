@@ -33,6 +33,14 @@ def test_every_entry_is_translated_and_none_is_fuzzy(path):
     assert not fuzzy, f"fuzzy in {path.name}: {fuzzy[:10]}"
 
 
+@pytest.mark.parametrize("path", CATALOGS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_gnu_msgfmt_accepts_every_entry(path):
+    """Each translation keeps the placeholders of its English (a `%(count)s` lost would show the
+    wrong text; GNU's compilemessages, which a deployment may run, refuses the whole catalog)."""
+    result = subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(path)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
 def test_the_catalog_has_every_string_of_the_code(tmp_path):
     """A string added to the code but not to the catalog would reach users in English: extract
     the strings again, in a copy of the project, and find each one translated."""

@@ -100,7 +100,9 @@ print(json.dumps({
         f"{m.group.name} #{m.number}": str(m.commitments.order_by("from_month").last().amount)
         for m in Member.objects.select_related("group")
     },
-    "rents": {f"{t.community.name} {t.plot}": str(t.rents.order_by("from_month").last().amount) for t in Tenancy.objects.all()},
+    "rents": {
+        f"{t.community.name} {t.plot}": str(t.rents.order_by("from_month").last().amount) for t in Tenancy.objects.all()
+    },
     "cash": str(enterprise.cash_balance()),
     "stock": {p.name: str(enterprise.stock_on_hand(p)) for p in Product.objects.all()},
     "materials": {m.name: [str(v) for v in enterprise.material_stock(m)] for m in RawMaterial.objects.all()},

@@ -13,6 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from groups.models import CollectionSheet, Commitment, EntryKind, LedgerEntry, Member
+from groups.selectors import balance_differences
+from groups.services import BALANCE_MODELS
 from songkhla_network.forms import BEMonthField, MoneyField
 from songkhla_network.models import Person
 from songkhla_network.thai import add_months, be_month_slug
@@ -34,6 +36,9 @@ def month(data, name):
 def balances_never_negative(outcome):
     negative = LedgerEntry.objects.values("member").annotate(balance=Sum("amount")).filter(balance__lt=0)
     assert not negative.exists(), f"negative balances: {list(negative)}"
+    # The month-end balances say what the rows say, whatever was posted or refused.
+    differences = [d for model in BALANCE_MODELS for d in balance_differences(model)]
+    assert not differences, differences
 
 
 @given(

@@ -63,10 +63,15 @@ def test_a_period_counts_what_was_paid_in_it_and_adds_up(group_a, group_b, late_
     assert (b.opening, b.deposits, b.withdrawals, b.closing) == (0, Decimal("500.00"), 0, Decimal("500.00"))
     assert money.reconciles
     assert money.opening + money.deposits - money.withdrawals == money.closing == Decimal("560.00")
-    # By the month a saving is for, apart: December's 200 (one paid late), and B1's January
-    # deposit net of its reversal.
-    assert (a.saved_for_months, b.saved_for_months) == (Decimal("200.00"), Decimal("0.00"))
-    assert (a.levy, b.levy) == (Decimal("10.00"), Decimal("0.00"))
+    # By the month a saving is for, apart, as of the period's end (31 January): December's 100
+    # paid on time (A1's, paid late in February, not yet), and B1's January deposit (its
+    # reversal, dated in February, not yet).
+    assert (a.saved_for_months, b.saved_for_months) == (Decimal("100.00"), Decimal("500.00"))
+    assert (a.levy, b.levy) == (Decimal("5.00"), Decimal("25.00"))
+    # The period's report produced now says what it said on 31 January; the months' deposits as
+    # the ledger holds them now (what the enterprise posts) count the later rows too.
+    now = {m.group_id: m.deposits for m in selectors.levies_by_group_and_month(DEC, JAN) if m.month == DEC}
+    assert now[group_a.pk] == Decimal("200.00")
 
     february = selectors.network_money(FEB, FEB)
     a = next(g for g in february.groups if g.group == group_a)
