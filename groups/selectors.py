@@ -28,8 +28,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
-from songkhla_network.models import Person
-from songkhla_network.thai import add_months, month_end, month_range, month_start, to_satang
+from songkhla_network.models import Person, User
+from songkhla_network.thai import add_months, month_end, month_range, month_start, months_between, to_satang
 
 from .models import (
     ACTIVE_STATUSES,
@@ -119,36 +119,69 @@ class MonthDue:
     commitment: Decimal  # in force in the month
 
 
-def _forget(obj: object, name: str) -> None:
-    cache = getattr(obj, "_prefetched_objects_cache", None)
-    if cache:
-        cache.pop(name, None)
+@dataclass(frozen=True)
+class DueSpan:
+    """Months in a row that fall due at one commitment: `first` and the `count` months from it."""
+
+    first: datetime.date
+    count: int
+    commitment: Decimal  # in force in each of them
+
+
+# What with_terms loads, kept on the objects it was given, oldest first: plain lists, read many
+# times a page (Django's prefetch cache makes a queryset on every read).
+_COMMITMENTS = "_loaded_commitments"
+_STEPS = "_loaded_steps"
 
 
 def with_terms(members: list[Member]) -> list[Member]:
-    """Load what months_due reads — each member's commitments and their group's status steps — in
-    two queries whatever the number of members (members read through `group.members` share the
-    group, and its steps are read once). Read afresh each time: what an earlier call loaded on
-    the same objects may have changed since."""
+    """Load what due_spans reads — each member's commitments and their group's status steps — in
+    two queries whatever the number of members (three when their groups are not loaded yet;
+    members read through `group.members` share the group, and its steps are read once). Read
+    afresh each time: what an earlier call loaded on the same objects may have changed since."""
+    if not members:
+        return members
+    prefetch_related_objects([m for m in members if not Member.group.is_cached(m)], "group")
+    by_member: dict[int, list[Commitment]] = {member.pk: [] for member in members}
+    for commitment in Commitment.objects.filter(member__in=list(by_member)).order_by("from_month"):
+        by_member[commitment.member_id].append(commitment)
+    groups = {member.group_id: member.group for member in members}
+    by_group: dict[int, list[GroupStatusChange]] = {pk: [] for pk in groups}
+    for step in GroupStatusChange.objects.filter(group__in=list(groups)).order_by("date", "id"):
+        by_group[step.group_id].append(step)
+    for pk, group in groups.items():
+        setattr(group, _STEPS, by_group[pk])
     for member in members:
-        _forget(member, "commitments")
-        group = member._state.fields_cache.get("group")
-        if group is not None:
-            _forget(group, "status_changes")
-    prefetch_related_objects(members, "commitments", "group__status_changes")
+        setattr(member, _COMMITMENTS, by_member[member.pk])
+        if member.group is not groups[member.group_id]:  # another object of the same group
+            setattr(member.group, _STEPS, by_group[member.group_id])
     return members
+
+
+def _commitments(member: Member) -> list[Commitment]:
+    """The member's commitments, oldest first, as with_terms loaded them (or one query)."""
+    loaded: list[Commitment] | None = getattr(member, _COMMITMENTS, None)
+    return loaded if loaded is not None else sorted(member.commitments.all(), key=lambda c: c.from_month)
+
+
+def _steps(group: SavingsGroup) -> list[GroupStatusChange]:
+    """The group's dated steps, oldest first, as with_terms loaded them (or one query)."""
+    loaded: list[GroupStatusChange] | None = getattr(group, _STEPS, None)
+    if loaded is not None:
+        return loaded
+    return sorted(group.status_changes.all(), key=lambda step: (step.date, step.id))
 
 
 def status_on(group: SavingsGroup, day: datetime.date) -> str | None:
     """The group's status on a day (None before its first step), from its steps as with_terms
     loaded them (or one query)."""
-    steps = sorted((s for s in group.status_changes.all() if s.date <= day), key=lambda s: (s.date, s.id))
+    steps = [step for step in _steps(group) if step.date <= day]
     return steps[-1].status if steps else None
 
 
-def months_due(member: Member, as_of: datetime.date) -> list[MonthDue]:
-    """The months whose commitment the member owes on the day `as_of`, each with the commitment in
-    force in it. This is the one rule for when a month falls due, and every page that shows
+def due_spans(member: Member, as_of: datetime.date) -> list[DueSpan]:
+    """The months whose commitment the member owes on the day `as_of`, as spans of months in a row
+    at one commitment. This is the one rule for when a month falls due, and every page that shows
     arrears reads it (its Thai wording is templates/groups/_due_rule.html):
 
     - a month falls due once it has ended, from the first day of the next month: until then the
@@ -158,33 +191,47 @@ def months_due(member: Member, as_of: datetime.date) -> list[MonthDue]:
       before joining and the month of leaving and after are not due;
     - the amount is the commitment in force in that month (Commitment), none before the first.
 
+    Between two changes of a term (a commitment, a step of the group's life: each applies from its
+    month on) every month is alike, so the rule is applied once per stretch between changes, not
+    once per month: its cost is that of the member's terms, not of the length of their history.
+
     Reads member.commitments and member.group.status_changes (with_terms loads them for many)."""
-    commitments = sorted(member.commitments.all(), key=lambda c: c.from_month)
+    commitments = _commitments(member)
     if not commitments:
         return []
-    steps = sorted(member.group.status_changes.all(), key=lambda step: (step.date, step.id))
-    last = add_months(month_start(as_of), -1)
-    month = max(month_start(member.joined_on), commitments[0].from_month)
-    due: list[MonthDue] = []
+    steps = _steps(member.group)
+    first = max(month_start(member.joined_on), commitments[0].from_month)
+    # Months before the one as_of falls in are over; the month of leaving is not due.
+    stop = month_start(as_of) if member.left_on is None else min(month_start(as_of), month_start(member.left_on))
+    # A step dated in a month decides the status at that month's end: it applies from its month.
+    changes = sorted({c.from_month for c in commitments} | {month_start(step.date) for step in steps} | {first, stop})
+    bounds = [month for month in changes if first <= month <= stop]
+    spans: list[DueSpan] = []
     in_force, step, status = 0, 0, None
-    while month <= last:
-        end = month_end(month)
-        if member.left_on is not None and member.left_on <= end:
-            break
-        while in_force + 1 < len(commitments) and commitments[in_force + 1].from_month <= month:
+    for start, end in zip(bounds, bounds[1:], strict=False):
+        while in_force + 1 < len(commitments) and commitments[in_force + 1].from_month <= start:
             in_force += 1
-        while step < len(steps) and steps[step].date <= end:
+        while step < len(steps) and month_start(steps[step].date) <= start:
             status = steps[step].status
             step += 1
         if status in ACTIVE_STATUSES:
-            due.append(MonthDue(month, commitments[in_force].amount))
-        month = add_months(month, 1)
-    return due
+            spans.append(DueSpan(start, months_between(start, end) - 1, commitments[in_force].amount))
+    return spans
+
+
+def months_due(member: Member, as_of: datetime.date) -> list[MonthDue]:
+    """The months whose commitment the member owes on `as_of` (due_spans, the rule), one by one,
+    each with the commitment in force in it."""
+    return [
+        MonthDue(add_months(span.first, k), span.commitment)
+        for span in due_spans(member, as_of)
+        for k in range(span.count)
+    ]
 
 
 def commitment_due(member: Member, as_of: datetime.date) -> Decimal:
-    """What the member has promised for the months due on `as_of` (months_due)."""
-    return sum((month.commitment for month in months_due(member, as_of)), ZERO)
+    """What the member has promised for the months due on `as_of` (due_spans)."""
+    return sum((span.commitment * span.count for span in due_spans(member, as_of)), ZERO)
 
 
 def arrears(member: Member, *, as_of: datetime.date, paid: Decimal) -> Decimal:
@@ -200,18 +247,18 @@ def due_as_of(month: datetime.date, today: datetime.date) -> datetime.date:
 
 def commitment_in_force(member: Member, month: datetime.date) -> Decimal | None:
     """The member's commitment in force in `month` (None before their first)."""
-    amounts = [c.amount for c in sorted(member.commitments.all(), key=lambda c: c.from_month) if c.from_month <= month]
+    amounts = [c.amount for c in _commitments(member) if c.from_month <= month]
     return amounts[-1] if amounts else None
 
 
 def commitment_changes_after(member: Member, month: datetime.date) -> list[Commitment]:
     """The member's commitments that start after `month`: changes already agreed for later."""
-    return sorted((c for c in member.commitments.all() if c.from_month > month), key=lambda c: c.from_month)
+    return [c for c in _commitments(member) if c.from_month > month]
 
 
 def commitment_series(member: Member) -> list[Commitment]:
     """The member's commitments, oldest first."""
-    return sorted(member.commitments.all(), key=lambda c: c.from_month)
+    return list(_commitments(member))
 
 
 # The savings pages.
@@ -278,24 +325,118 @@ def member_with_money(
     return _with_money([member], Q(member=member), month or _this_month(), today)[0]
 
 
-def passbook(member: Member) -> list[LedgerEntry]:
+@dataclass(frozen=True)
+class Counterpart:
+    """The passbook at the other end of a move: the member's in their former or new group."""
+
+    group_id: int
+    member_id: int
+    group_name: str
+
+
+@dataclass(frozen=True)
+class PassbookRow:
+    """A row of a member's passbook, as the page reads it."""
+
+    pk: int
+    date: datetime.date
+    kind: str
+    month: datetime.date
+    amount: Decimal
+    reason: str
+    posted_by: str  # the user who posted it, as their name reads
+    posted_at: datetime.datetime
+    reverses_date: datetime.date | None  # a reversal: the date of the row it reverses
+    is_reversed: bool
+    brought_from: Counterpart | None  # a balance carried in from the member's former group
+    taken_to: Counterpart | None  # a balance carried out to their new group
+    running_balance: Decimal  # after this row
+
+    @property
+    def is_reversal(self) -> bool:
+        return self.reverses_date is not None
+
+    @property
+    def item(self) -> str:
+        """What the row is, as the page names it: a reversal, a balance brought from or taken to
+        another group, or else a deposit or a withdrawal (its kind)."""
+        if self.is_reversal:
+            return "reversal"
+        if self.brought_from:
+            return "brought"
+        if self.taken_to:
+            return "taken"
+        return self.kind
+
+
+def passbook(member: Member) -> list[PassbookRow]:
     """The member's rows in date order, each with the running balance after it and whether it
-    has been reversed; a balance carried across names the group it came from or went to."""
-    return list(
-        member.entries.select_related(
-            "reverses",
-            "posted_by",
-            "transfer_of__group",
-            "transfer_of__member",
-            "transferred_to__group",
-            "transferred_to__member",
-        )
-        .annotate(
+    has been reversed; a balance carried across names the group it came from or went to. One
+    query, read as plain values: a long passbook is read on every visit, and building a model
+    object for each row and each row it joins cost more than the query."""
+    rows = (
+        member.entries.annotate(
             running_balance=Window(Sum("amount"), order_by=["date", "id"]),
             is_reversed=Exists(LedgerEntry.objects.filter(reverses=OuterRef("pk"))),
         )
         .order_by("date", "id")
+        .values(
+            "pk",
+            "date",
+            "kind",
+            "month",
+            "amount",
+            "reason",
+            "posted_by",
+            "posted_at",
+            "is_reversed",
+            "running_balance",
+            "reverses__date",
+            "posted_by__first_name",
+            "posted_by__last_name",
+            "posted_by__username",
+            *(
+                f"{side}__{name}"
+                for side in ("transfer_of", "transferred_to")
+                for name in ("group", "member", "group__name")
+            ),
+        )
     )
+    names: dict[int, str] = {}  # each user's name as User.__str__ gives it, made once per user
+
+    def name(row: dict[str, Any]) -> str:
+        if row["posted_by"] not in names:
+            user = User(
+                first_name=row["posted_by__first_name"],
+                last_name=row["posted_by__last_name"],
+                username=row["posted_by__username"],
+            )
+            names[row["posted_by"]] = str(user)
+        return names[row["posted_by"]]
+
+    def counterpart(row: dict[str, Any], side: str) -> Counterpart | None:
+        if row[f"{side}__group"] is None:
+            return None
+        return Counterpart(row[f"{side}__group"], row[f"{side}__member"], row[f"{side}__group__name"])
+
+    return [
+        PassbookRow(
+            pk=row["pk"],
+            date=row["date"],
+            kind=row["kind"],
+            month=row["month"],
+            amount=row["amount"],
+            reason=row["reason"],
+            posted_by=name(row),
+            posted_at=row["posted_at"],
+            reverses_date=row["reverses__date"],
+            is_reversed=row["is_reversed"],
+            brought_from=counterpart(row, "transfer_of"),
+            taken_to=counterpart(row, "transferred_to"),
+            running_balance=row["running_balance"],
+        )
+        for row in rows
+    ]
 
 
 def was_reversed(entry: LedgerEntry) -> bool:
@@ -305,7 +446,7 @@ def was_reversed(entry: LedgerEntry) -> bool:
 def status_history(group: SavingsGroup) -> list[GroupStatusChange]:
     """The group's dated steps, oldest first: the last is its status now (as with_terms loaded
     them, or one query)."""
-    return sorted(group.status_changes.all(), key=lambda step: (step.date, step.id))
+    return list(_steps(group))
 
 
 def current_officers(group: SavingsGroup) -> list[Officer]:

@@ -1,7 +1,9 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import localize
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -11,8 +13,10 @@ from songkhla_network.roles import group_reader_required, leader_required, staff
 from songkhla_network.thai import (
     add_months,
     be_date,
+    be_date_short,
     be_datetime,
     be_month,
+    be_month_short,
     be_month_slug,
     format_baht,
     month_end,
@@ -39,6 +43,22 @@ def _this_month():
     return month_start(timezone.localdate())
 
 
+def _urls(name, *args, last):
+    """{value: reverse(name, args=[*args, value])} for each value in `last` (a number or a month's
+    slug), for the links of a long list that differ only in their last part: one reverse() and the
+    value put in, as a reverse() for each row cost more than the rest of the row."""
+    marker = str(2**62)  # a number no other part of the address can hold
+    before, after = reverse(name, args=[*args, marker]).split(marker)
+    return {value: f"{before}{value}{after}" for value in last}
+
+
+def _link_passbooks(group, members):
+    """Each member's `passbook_url`, for the lists of members."""
+    urls = _urls("groups:passbook", group.pk, last=[member.pk for member in members])
+    for member in members:
+        member.passbook_url = urls[member.pk]
+
+
 @group_reader_required
 def group_list(request):
     groups = selectors.groups_by_name(access.readable_groups(request.user))
@@ -53,19 +73,38 @@ def group_detail(request, pk):
     group = access.group_for_reading(request.user, pk)
     month = _this_month()
     members = selectors.members_with_money(group, month=month)
+    _link_passbooks(group, members)
     status_changes = selectors.status_history(group)
     current = [m for m in members if m.left_on is None]
+    lines = [
+        {
+            "pk": member.pk,
+            "name": f"{member.number}. {member.person}",
+            "passbook_url": member.passbook_url,
+            "commitment": format_baht(member.commitment) if member.commitment else "",
+            "later_commitments": member.later_commitments,
+            "balance": format_baht(member.balance),
+            "arrears": format_baht(member.arrears),
+            "in_arrears": bool(member.arrears),
+        }
+        for member in current
+    ]
+    sheets = selectors.recent_sheets(group, 12)
+    sheet_urls = _urls("groups:sheet", group.pk, last=[be_month_slug(sheet.month) for sheet in sheets])
+    for sheet in sheets:
+        sheet.page_url = sheet_urls[be_month_slug(sheet.month)]
     return render(
         request,
         "groups/group_detail.html",
         {
             "group": group,
             "members": current,
+            "lines": lines,  # what the members' rows show, worked out once (see _passbook_lines)
             "former_members": [m for m in members if m.left_on is not None],
             "status_changes": status_changes,
             "current_status": status_changes[-1] if status_changes else None,
             "officers": selectors.current_officers(group),
-            "sheets": selectors.recent_sheets(group, 12),
+            "sheets": sheets,
             "month": month,
             "today": timezone.localdate(),
             "can_post": access.can_post(request.user, group),
@@ -121,13 +160,14 @@ def sheet(request, pk, month):
         "members": members,
         "unpaid": [m for m in members if not m.paid_this_month],
         "group_active": selectors.status_on(group, month_end(month_date)) in selectors.ACTIVE_STATUSES,
-        "figures": selectors.month_deposits(group, [month_date])[month_date],
         "can_post": can_post,
     }
     if posted or not can_post:
         if request.method == "POST":
             messages.warning(request, _already_posted_message(posted))
             return redirect("groups:sheet", pk=group.pk, month=month)
+        context["figures"] = selectors.month_deposits(group, [month_date])[month_date]
+        context["lines"] = _posted_sheet_lines(group, members, month_date, can_post=can_post)
         return render(request, "groups/sheet_posted.html", context)
 
     initial = {"paid_on": min(timezone.localdate(), month_end(month_date))}
@@ -164,7 +204,53 @@ def sheet(request, pk, month):
             )
             return redirect("groups:sheet", pk=group.pk, month=month)
     context["form"] = form
+    context["lines"] = _sheet_lines(form)
     return render(request, "groups/sheet_form.html", context)
+
+
+def _sheet_lines(form):
+    """What each member's row of the sheet form shows, worked out once here, as a dict the
+    template places (see _passbook_lines): the member, their commitment and what they paid or owe,
+    and their amount box. Amounts in the boxes read as Django writes a number into a form."""
+    lines = []
+    for member, box in form.member_rows():
+        lines.append(
+            {
+                "name": f"{member.number}. {member.person}",
+                "label": _("Amount paid by %(name)s") % {"name": member.person},
+                "unpaid": not member.paid_this_month,
+                "commitment": format_baht(member.commitment) if member.commitment else "",
+                "paid": format_baht(member.paid_this_month) if member.paid_this_month else "",
+                "owes_before": format_baht(member.arrears_before) if member.arrears_before else "",
+                "prefill": "" if member.commitment is None else localize(member.commitment),
+                "id": box.id_for_label,
+                "html_name": box.html_name,
+                "value": "" if box.value is None else localize(box.value),
+                "errors": box.errors,
+            }
+        )
+    return lines
+
+
+def _posted_sheet_lines(group, members, month, *, can_post):
+    """What each member's row of a read-only sheet shows, worked out once here (see
+    _passbook_lines): their passbook, what they paid for the month and owe, and for those who post
+    a payment to add for a member still in the group."""
+    _link_passbooks(group, members)
+    deposit_urls = _urls("groups:deposit", group.pk, last=[m.pk for m in members if can_post and m.left_on is None])
+    return [
+        {
+            "name": f"{member.number}. {member.person}",
+            "passbook_url": member.passbook_url,
+            "paid": format_baht(member.paid_this_month) if member.paid_this_month else "",
+            "arrears": format_baht(member.arrears),
+            "in_arrears": bool(member.arrears),
+            "deposit_url": f"{deposit_urls[member.pk]}?month={be_month_slug(month)}"
+            if member.pk in deposit_urls
+            else "",
+        }
+        for member in members
+    ]
 
 
 def _already_posted_message(sheet):
@@ -180,6 +266,7 @@ def passbook(request, pk, member_pk):
     group, member = access.member_for_reading(request.user, pk, member_pk)
     rows = selectors.passbook(member)
     selectors.member_with_money(member, month=_this_month())
+    can_post = access.can_post(request.user, group)
     return render(
         request,
         "groups/passbook.html",
@@ -187,13 +274,45 @@ def passbook(request, pk, member_pk):
             "group": group,
             "member": member,
             "rows": rows,
+            "lines": _passbook_lines(group, member, rows, may_reverse=can_post and member.left_on is None),
             "balance": rows[-1].running_balance if rows else selectors.ZERO,
             "arrears": member.arrears if member.left_on is None else None,
             "commitments": selectors.commitment_series(member),
-            "can_post": access.can_post(request.user, group),
+            "can_post": can_post,
             "today": timezone.localdate(),
         },
     )
+
+
+def _passbook_lines(group, member, rows, *, may_reverse):
+    """What each row of the passbook shows, worked out once here, as a dict the template places:
+    a passbook is long and read often, and a template tag or filter for each of its cells cost
+    more than all the rest of the page. A row may be reversed once, while the member is in the
+    group, by those who post (`may_reverse`); a reversal and a balance brought from another
+    group are not reversed."""
+    reversible = [row.pk for row in rows if not (row.is_reversal or row.is_reversed or row.brought_from)]
+    reverse_urls = _urls("groups:reverse", group.pk, last=reversible if may_reverse else [])
+    lines = []
+    for row in rows:
+        other = row.brought_from or row.taken_to
+        lines.append(
+            {
+                "date": be_date_short(row.date),
+                "item": row.item,
+                "month": be_month_short(row.month),
+                "reason": row.reason,
+                "reversed": row.is_reversed,
+                "reverses_date": be_date_short(row.reverses_date),
+                "other_group": other.group_name if other else "",
+                "other_url": reverse("groups:passbook", args=[other.group_id, other.member_id]) if other else "",
+                "posted": f"{row.posted_by} · {be_datetime(row.posted_at)}",
+                "reverse_url": reverse_urls.get(row.pk),
+                "in": format_baht(row.amount) if row.amount > 0 else "",
+                "out": format_baht(-row.amount) if row.amount < 0 else "",
+                "balance": format_baht(row.running_balance),
+            }
+        )
+    return lines
 
 
 @treasurer_required

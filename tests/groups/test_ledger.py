@@ -205,3 +205,28 @@ def test_the_passbook_and_group_pages_take_the_same_queries_whatever_the_rows(
         assert client.get(reverse("groups:passbook", args=[group.pk, member.pk])).status_code == 200
     with django_assert_max_num_queries(10):
         assert client.get(reverse("groups:detail", args=[group.pk])).status_code == 200
+
+
+def test_a_passbook_of_every_kind_of_row_takes_the_queries_of_a_passbook_of_deposits(
+    client, django_assert_max_num_queries, group_b, leader, member
+):
+    # Deposits, a withdrawal, a reversal, then a move to group B: a balance taken to the new group
+    # and brought into it. The rows' links and names are read with the rows, not one by one.
+    for month in (DEC, datetime.date(2022, 1, 1)):
+        deposit(member, leader, "300", month=month, day=month.replace(day=5))
+    wrong = deposit(member, leader, "50", month=datetime.date(2022, 1, 1), day=datetime.date(2022, 1, 6))
+    services.entry_reverse(entry=wrong, date=datetime.date(2022, 1, 7), reason="ซ้ำ", user=leader)
+    services.withdrawal_post(
+        member=member, date=datetime.date(2022, 1, 8), amount=Decimal("100"), reason="", user=leader
+    )
+    day = datetime.date(2022, 1, 10)
+    moved = services.member_move(member=member, to_group=group_b, date=day, user=leader, today=day)
+    client.force_login(leader)
+    for saver, counterpart in [(member, moved), (moved, member)]:
+        # Session, user, group, member, rows; the member's commitments, the group's steps and
+        # figures (a leader may post without a query saying so).
+        with django_assert_max_num_queries(8):
+            page = client.get(reverse("groups:passbook", args=[saver.group_id, saver.pk])).content.decode()
+        assert counterpart.group.name in page
+        assert reverse("groups:passbook", args=[counterpart.group_id, counterpart.pk]) in page
+    assert reverse("groups:reverse", args=[group_b.pk, moved.entries.get().pk]) not in page

@@ -307,3 +307,19 @@ def test_pages_take_the_same_queries_whatever_the_rows(
     ]:
         with django_assert_max_num_queries(limit):
             assert personas[persona].get(reverse(name, args=args)).status_code == 200, name
+
+
+@pytest.mark.parametrize("receipts", [1, 12])
+def test_the_collectors_pages_of_a_household_take_the_same_queries_whatever_its_receipts(
+    personas, collector, current_letter, owing, django_assert_max_num_queries, receipts
+):
+    posted = [
+        services.receipt_post(collector=collector, tenancy=owing, date=TODAY, amount=Decimal("10"), user=collector)
+        for _ in range(receipts)
+    ]
+    services.receipt_void(receipt=posted[0], reason="เขียนผิด", user=collector)
+    # Session, user, the household, its rents, its receipts (the statement) or what they add up
+    # to (the receipt form), and the letter that lets the collector collect there.
+    for name in ["rent:tenancy", "rent:collect"]:
+        with django_assert_max_num_queries(6):
+            assert personas["collector"].get(reverse(name, args=[owing.pk])).status_code == 200, name
