@@ -1,6 +1,6 @@
 """What several test modules share: the English checker (no English reaches a Thai reader), the
-walk over the URLconf with the object that fills each URL's arguments, one coherent network to
-ask every URL about, and work run in several threads at once."""
+walk over the URLconf with the object that fills each URL's arguments and what each persona gets
+from it, one coherent network to ask every URL about, and work run in several threads at once."""
 
 import datetime
 import hashlib
@@ -247,6 +247,193 @@ def url_for(name, side):
         value = getattr(side, attribute)
         kwargs[argument] = getattr(value, "pk", value)
     return reverse(name, kwargs=kwargs)
+
+
+# The permission matrix: what every persona gets from every URL, asked for with GET
+# (tests/config/test_url_matrix.py checks it; tests/browser/test_accessibility.py audits the pages).
+
+PERSONAS = ("leader", "treasurer_a", "treasurer_b", "collector", "staff", "anonymous")
+
+# A redirect to a sign-in page (the app's, or the admin's for the admin index).
+LOGIN = "login"
+
+# Each URL name: {objects: answers}. The objects are "" (none, or the network's shared ones),
+# "A" (group A, its community, the collector's community) or "B" (group B, its community, where
+# the collector holds no letter). The answers are to GET, one per persona, in this order (a table:
+# the formatter leaves its columns lined up, fmt: skip):
+#
+#                                        leader  tr_a   tr_b   coll   staff  anonymous
+EXPECTATIONS = {
+    # The shared pages.
+    "home":                         {"":  (200,   302,   302,   302,   200,   LOGIN)},
+    "ping":                         {"":  (200,   200,   200,   200,   200,   200)},
+    "health":                       {"":  (200,   200,   200,   200,   200,   200)},
+    "report":                       {"":  (200,   403,   403,   403,   200,   LOGIN)},
+    "report_pdf":                   {"":  (200,   403,   403,   403,   200,   LOGIN)},
+    "report_xlsx":                  {"":  (200,   403,   403,   403,   200,   LOGIN)},
+    "full_export":                  {"":  (200,   403,   403,   403,   200,   LOGIN)},
+    "login":                        {"":  (302,   302,   302,   302,   302,   200)},
+    "logout":                       {"":  (405,   405,   405,   405,   405,   405)},
+    "password_change":              {"":  (200,   200,   200,   200,   200,   LOGIN)},
+    "password_change_done":         {"":  (200,   200,   200,   200,   200,   LOGIN)},
+    # The leaders' second factor: the QR code only while a new secret waits for its first code,
+    # the code page only for a sign-in waiting for it (others are sent home).
+    "second_factor":                {"":  (200,   403,   403,   403,   403,   LOGIN)},
+    "second_factor_setup":          {"":  (302,   403,   403,   403,   403,   LOGIN)},
+    "second_factor_qr":             {"":  (404,   403,   403,   403,   403,   LOGIN)},
+    "second_factor_off":            {"":  (405,   405,   405,   405,   405,   405)},
+    "second_factor_verify":         {"":  (302,   302,   302,   302,   302,   302)},
+    "admin:index":                  {"":  (200,   LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)},
+    # Personal data under the PDPA: the leaders' only.
+    "people:search":                {"":  (200,   403,   403,   403,   403,   LOGIN)},
+    "people:log":                   {"":  (200,   403,   403,   403,   403,   LOGIN)},
+    "people:detail":                {"A": (200,   403,   403,   403,   403,   LOGIN)},
+    "people:export":                {"A": (200,   403,   403,   403,   403,   LOGIN)},
+    "people:erase":                 {"A": (200,   403,   403,   403,   403,   LOGIN)},
+    # Savings groups: a treasurer knows of their own group only; staff read (posted sheets too) but
+    # never post.
+    "groups:list":                  {"":  (200,   302,   302,   403,   200,   LOGIN)},
+    "groups:summary":               {"":  (200,   403,   403,   403,   200,   LOGIN)},
+    "groups:detail":                {"A": (200,   200,   404,   403,   200,   LOGIN),
+                                     "B": (200,   404,   200,   403,   200,   LOGIN)},
+    "groups:sheet_choose":          {"A": (200,   200,   404,   403,   200,   LOGIN),
+                                     "B": (200,   404,   200,   403,   200,   LOGIN)},
+    "groups:sheet":                 {"A": (200,   200,   404,   403,   200,   LOGIN),
+                                     "B": (200,   404,   200,   403,   200,   LOGIN)},
+    "groups:passbook":              {"A": (200,   200,   404,   403,   200,   LOGIN),
+                                     "B": (200,   404,   200,   403,   200,   LOGIN)},
+    "groups:deposit":               {"A": (200,   200,   404,   403,   403,   LOGIN),
+                                     "B": (200,   404,   200,   403,   403,   LOGIN)},
+    "groups:withdraw":              {"A": (200,   200,   404,   403,   403,   LOGIN),
+                                     "B": (200,   404,   200,   403,   403,   LOGIN)},
+    "groups:reverse":               {"A": (200,   200,   404,   403,   403,   LOGIN),
+                                     "B": (200,   404,   200,   403,   403,   LOGIN)},
+    # Membership at the meeting: the group's treasurers and leaders; moving a member to another
+    # group is the leaders' alone.
+    "groups:member_add":            {"A": (200,   200,   404,   403,   403,   LOGIN),
+                                     "B": (200,   404,   200,   403,   403,   LOGIN)},
+    "groups:commitment":            {"A": (200,   200,   404,   403,   403,   LOGIN),
+                                     "B": (200,   404,   200,   403,   403,   LOGIN)},
+    "groups:leave":                 {"A": (200,   200,   404,   403,   403,   LOGIN),
+                                     "B": (200,   404,   200,   403,   403,   LOGIN)},
+    "groups:move":                  {"A": (200,   403,   403,   403,   403,   LOGIN),
+                                     "B": (200,   403,   403,   403,   403,   LOGIN)},
+    # The enterprise: leaders run it, staff read its books, treasurers order and take payments
+    # for their own members.
+    "enterprise:overview":          {"":  (200,   403,   403,   403,   200,   LOGIN)},
+    "enterprise:cash_book":         {"":  (200,   403,   403,   403,   200,   LOGIN)},
+    "enterprise:cash_reverse":      {"":  (200,   403,   403,   403,   403,   LOGIN)},
+    "enterprise:donations":         {"":  (200,   403,   403,   403,   200,   LOGIN)},
+    "enterprise:donation_new":      {"":  (200,   403,   403,   403,   403,   LOGIN)},
+    "enterprise:donation":          {"":  (200,   403,   403,   403,   200,   LOGIN)},
+    "enterprise:donation_reverse":  {"":  (200,   403,   403,   403,   403,   LOGIN)},
+    "enterprise:levy":              {"":  (200,   403,   403,   403,   200,   LOGIN)},
+    "enterprise:rounds":            {"":  (200,   200,   200,   403,   200,   LOGIN)},
+    "enterprise:round_new":         {"":  (200,   403,   403,   403,   403,   LOGIN)},
+    "enterprise:round":             {"":  (200,   200,   200,   403,   200,   LOGIN)},
+    "enterprise:order_sheet":       {"A": (200,   200,   404,   403,   403,   LOGIN),
+                                     "B": (200,   404,   200,   403,   403,   LOGIN)},
+    "enterprise:purchase_orders":   {"":  (200,   403,   403,   403,   200,   LOGIN)},
+    "enterprise:round_receive":     {"":  (200,   403,   403,   403,   403,   LOGIN)},
+    "enterprise:pickup":            {"":  (200,   200,   200,   403,   200,   LOGIN)},
+    "enterprise:pickup_pdf":        {"":  (200,   200,   200,   403,   200,   LOGIN)},
+    "enterprise:payment":           {"A": (200,   200,   404,   403,   403,   LOGIN),
+                                     "B": (200,   404,   200,   403,   403,   LOGIN)},
+    "enterprise:allocation":        {"":  (200,   403,   403,   403,   403,   LOGIN)},
+    "enterprise:stock":             {"":  (200,   403,   403,   403,   200,   LOGIN)},
+    "enterprise:production":        {"":  (200,   403,   403,   403,   200,   LOGIN)},
+    "enterprise:statement":         {"":  (200,   403,   403,   403,   200,   LOGIN)},
+    "enterprise:statement_xlsx":    {"":  (200,   403,   403,   403,   200,   LOGIN)},
+    "enterprise:material_buy":      {"":  (200,   403,   403,   403,   403,   LOGIN)},
+    "enterprise:batch_new":         {"":  (200,   403,   403,   403,   403,   LOGIN)},
+    "enterprise:batch":             {"":  (200,   403,   403,   403,   200,   LOGIN)},
+    "enterprise:liquid_sale":       {"":  (200,   403,   403,   403,   403,   LOGIN)},
+    # Housing: treasurers see their communities' households (without personal data); the
+    # proposal and the exports are for leaders and staff; writes are the leaders'.
+    "housing:list":                 {"":  (200,   200,   200,   403,   200,   LOGIN)},
+    "housing:new":                  {"":  (200,   403,   403,   403,   403,   LOGIN)},
+    "housing:xlsx":                 {"":  (200,   403,   403,   403,   200,   LOGIN)},
+    "housing:import":               {"":  (200,   403,   403,   403,   403,   LOGIN)},
+    "housing:import_confirm":       {"":  (405,   403,   403,   403,   403,   LOGIN)},
+    "housing:import_template_xlsx": {"":  (200,   403,   403,   403,   403,   LOGIN)},
+    "housing:import_template_csv":  {"":  (200,   403,   403,   403,   403,   LOGIN)},
+    "housing:detail":               {"A": (200,   200,   404,   403,   200,   LOGIN),
+                                     "B": (200,   404,   200,   403,   200,   LOGIN)},
+    "housing:step":                 {"A": (405,   403,   403,   403,   403,   LOGIN)},
+    "housing:proposals":            {"":  (200,   403,   403,   403,   200,   LOGIN)},
+    "housing:proposal_new":         {"":  (200,   403,   403,   403,   403,   LOGIN)},
+    "housing:proposals_xlsx":       {"":  (200,   403,   403,   403,   200,   LOGIN)},
+    "housing:proposal_households":  {"":  (405,   403,   403,   403,   403,   LOGIN)},
+    "housing:proposal_household_remove": {"": (200, 403,  403,   403,   403,   LOGIN)},
+    "housing:proposal_budget":      {"":  (405,   403,   403,   403,   403,   LOGIN)},
+    "housing:proposal_budget_remove": {"": (405,  403,   403,   403,   403,   LOGIN)},
+    "housing:proposal":             {"":  (200,   403,   403,   403,   200,   LOGIN)},
+    "housing:proposal_pdf":         {"":  (200,   403,   403,   403,   200,   LOGIN)},
+    "housing:proposal_xlsx":        {"":  (200,   403,   403,   403,   200,   LOGIN)},
+    # Rent: treasurers have no part; a collector reads the communities their letters name and
+    # their own receipts and remittances; staff read everything; leaders do everything.
+    "rent:overview":                {"":  (200,   403,   403,   200,   200,   LOGIN)},
+    "rent:tenancies":               {"":  (200,   403,   403,   200,   200,   LOGIN)},
+    "rent:tenancies_xlsx":          {"":  (200,   403,   403,   200,   200,   LOGIN)},
+    "rent:tenancy":                 {"A": (200,   403,   403,   200,   200,   LOGIN),
+                                     "B": (200,   403,   403,   404,   200,   LOGIN)},
+    "rent:statement_xlsx":          {"A": (200,   403,   403,   200,   200,   LOGIN),
+                                     "B": (200,   403,   403,   404,   200,   LOGIN)},
+    "rent:collect":                 {"A": (200,   403,   403,   200,   403,   LOGIN),
+                                     "B": (200,   403,   403,   404,   403,   LOGIN)},
+    # POST-only, the leaders': a rent changed from a month, the end of a tenancy.
+    "rent:rent_change":             {"A": (405,   403,   403,   403,   403,   LOGIN),
+                                     "B": (405,   403,   403,   403,   403,   LOGIN)},
+    "rent:tenancy_end":             {"A": (405,   403,   403,   403,   403,   LOGIN),
+                                     "B": (405,   403,   403,   403,   403,   LOGIN)},
+    "rent:receipts":                {"":  (200,   403,   403,   200,   200,   LOGIN)},
+    "rent:receipts_xlsx":           {"":  (200,   403,   403,   200,   200,   LOGIN)},
+    "rent:receipt":                 {"A": (200,   403,   403,   200,   200,   LOGIN),
+                                     "B": (200,   403,   403,   404,   200,   LOGIN)},
+    "rent:receipt_pdf":             {"A": (200,   403,   403,   200,   200,   LOGIN),
+                                     "B": (200,   403,   403,   404,   200,   LOGIN)},
+    # POST-only: the role check runs first, then the method; whose receipt it is comes last.
+    "rent:void":                    {"A": (405,   403,   403,   405,   403,   LOGIN),
+                                     "B": (405,   403,   403,   405,   403,   LOGIN)},
+    "rent:remittances":             {"":  (200,   403,   403,   200,   200,   LOGIN)},
+    "rent:remittance_new":          {"":  (200,   403,   403,   200,   403,   LOGIN)},
+    "rent:remittance":              {"A": (200,   403,   403,   200,   200,   LOGIN),
+                                     "B": (200,   403,   403,   404,   200,   LOGIN)},
+    "rent:letters":                 {"":  (200,   403,   403,   200,   200,   LOGIN)},
+    "rent:letter_request":          {"":  (200,   403,   403,   403,   200,   LOGIN)},
+    "rent:reconciliation":          {"":  (200,   403,   403,   403,   200,   LOGIN)},
+    "rent:reconciliation_xlsx":     {"":  (200,   403,   403,   403,   200,   LOGIN)},
+    "rent:progress":                {"":  (200,   403,   403,   403,   200,   LOGIN)},
+    "rent:progress_xlsx":           {"":  (200,   403,   403,   403,   200,   LOGIN)},
+    # Community works: treasurers see and add to their own communities; collectors have no part;
+    # contests are the leaders' to record.
+    "works:list":                   {"":  (200,   200,   200,   403,   200,   LOGIN)},
+    "works:portfolio":              {"A": (200,   200,   404,   403,   200,   LOGIN),
+                                     "B": (200,   404,   200,   403,   200,   LOGIN)},
+    "works:portfolio_pdf":          {"A": (200,   200,   404,   403,   200,   LOGIN),
+                                     "B": (200,   404,   200,   403,   200,   LOGIN)},
+    "works:new":                    {"A": (200,   200,   404,   403,   403,   LOGIN),
+                                     "B": (200,   404,   200,   403,   403,   LOGIN)},
+    "works:work":                   {"A": (200,   200,   404,   403,   200,   LOGIN),
+                                     "B": (200,   404,   200,   403,   200,   LOGIN)},
+    "works:quantity":               {"A": (405,   405,   405,   403,   403,   LOGIN),
+                                     "B": (405,   405,   405,   403,   403,   LOGIN)},
+    "works:photo":                  {"A": (405,   405,   405,   403,   403,   LOGIN),
+                                     "B": (405,   405,   405,   403,   403,   LOGIN)},
+    "works:photo_large":            {"A": (200,   200,   404,   403,   200,   LOGIN),
+                                     "B": (200,   404,   200,   403,   200,   LOGIN)},
+    "works:photo_small":            {"A": (200,   200,   404,   403,   200,   LOGIN),
+                                     "B": (200,   404,   200,   403,   200,   LOGIN)},
+    "works:contests":               {"":  (200,   200,   200,   403,   200,   LOGIN)},
+    "works:contest_new":            {"":  (200,   403,   403,   403,   403,   LOGIN)},
+    "works:contest":                {"A": (200,   200,   404,   403,   200,   LOGIN),
+                                     "B": (200,   404,   200,   403,   200,   LOGIN)},
+    "works:entry":                  {"":  (405,   403,   403,   403,   403,   LOGIN)},
+    "works:result":                 {"":  (405,   403,   403,   403,   403,   LOGIN)},
+    "works:document":               {"":  (405,   403,   403,   403,   403,   LOGIN)},
+    "works:document_file":          {"A": (200,   200,   404,   403,   200,   LOGIN),
+                                     "B": (200,   404,   200,   403,   200,   LOGIN)},
+}  # fmt: skip
 
 
 # One coherent network to ask about.

@@ -62,4 +62,11 @@
   // wake it again.
   new MutationObserver(mend).observe(document.documentElement, { childList: true, subtree: true });
   document.addEventListener("DOMContentLoaded", mend);
+
+  // Select2 draws an open list at the end of <body>, outside the page's landmarks (axe-core:
+  // "region"): it is drawn inside <main>. This script is deferred, so it runs after Select2 has
+  // loaded and before the admin turns its boxes into Select2 boxes, when the page is ready.
+  if (window.django && django.jQuery && django.jQuery.fn.select2) {
+    django.jQuery.fn.select2.defaults.set("dropdownParent", "#content-start");
+  }
 }
