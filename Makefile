@@ -1,12 +1,14 @@
 # The quick start: `make run` serves the app with demo data as its users see it, `make test` runs
 # every test against a real PostgreSQL. Both install what they need first: the system packages
-# (as root; otherwise they stop and print the apt-get line), the virtual environment, the catalogs.
+# (as root; otherwise they stop and print the apt-get line), the virtual environment, the catalogs;
+# `make test` and `make bench` also Node's packages (npm ci: Lighthouse for the browser tests).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+NODE_INSTALLED := node_modules/.installed
 
-.PHONY: install messages run dev test bench makemessages clean system-run system-test
+.PHONY: install messages run dev test bench makemessages clean system-run system-test node
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,6 +17,13 @@ $(INSTALLED): pyproject.toml
 	touch $(INSTALLED)
 
 install: $(INSTALLED)
+
+# npm ci empties node_modules and installs exactly package-lock.json; again only when it changes.
+$(NODE_INSTALLED): package-lock.json
+	npm ci --no-audit --no-fund
+	touch $(NODE_INSTALLED)
+
+node: $(NODE_INSTALLED)
 
 messages: install
 	$(BIN)/python scripts/compile_messages.py
@@ -34,11 +43,11 @@ dev: system-run messages
 	DEMO=1 $(BIN)/python manage.py seed_demo
 	DEMO=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: system-test messages
+test: system-test messages node
 	scripts/check_style.sh
 	scripts/with_postgres.sh scripts/run_tests.sh $(ARGS)
 
-bench: system-test messages
+bench: system-test messages node
 	scripts/with_postgres.sh $(BIN)/python -m scripts.loadtest $(ARGS)
 
 makemessages: install
@@ -46,4 +55,4 @@ makemessages: install
 	$(BIN)/python scripts/compile_messages.py
 
 clean:
-	rm -rf $(VENV) staticfiles
+	rm -rf $(VENV) staticfiles node_modules

@@ -79,6 +79,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise, which answers for static files itself; above the rest, to compress the
+    # page they made.
+    "songkhla_network.middleware.PageGZipMiddleware",
     "songkhla_network.middleware.NoStoreMiddleware",
     "songkhla_network.middleware.SecurityHeadersMiddleware",
     "csp.middleware.CSPMiddleware",

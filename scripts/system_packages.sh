@@ -2,8 +2,10 @@
 # The Debian/Ubuntu packages the app needs beyond Python, checked before anything else runs:
 #   run   what `make run` needs: venv for Debian's python3, and Pango, with which WeasyPrint lays
 #         out the Thai PDFs;
-#   test  that, and what `make test` needs: a PostgreSQL server to throw away, Debian's Chromium
-#         for the browser tests (Playwright cannot download its own here), poppler-utils
+#   test  that, and what `make test` and `make bench` need: a PostgreSQL server to throw away,
+#         Debian's Chromium for the browser tests (Playwright and Lighthouse cannot download their
+#         own here), Node.js and npm for Lighthouse (npm ci), Liberation Sans (the fallback font
+#         the font test measures; apt brings no recommended package here), poppler-utils
 #         (pdftotext, pdftoppm) to read and render the PDFs, GNU gettext for the catalog test.
 # As root, the missing ones are installed. Otherwise it stops at once with the one line to run.
 set -euo pipefail
@@ -24,6 +26,9 @@ have_library libpangoft2-1.0.so.0 || missing+=(libpangoft2-1.0-0)
 if [ "$need" = test ]; then
   ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || have_command pg_ctl || missing+=(postgresql)
   [ -x "${CHROMIUM:-/usr/bin/chromium}" ] || missing+=(chromium)
+  have_command node || missing+=(nodejs)
+  have_command npm || missing+=(npm)
+  [ -e /usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf ] || missing+=(fonts-liberation)
   have_command pdftotext && have_command pdftoppm || missing+=(poppler-utils)
   have_command xgettext && have_command msgfmt || missing+=(gettext)
 fi

@@ -9,7 +9,9 @@
 2. Runs collectstatic and serves the app with gunicorn on 127.0.0.1 as in production, DEBUG=0
    (server.py).
 3. Signs a treasurer and a leader in (sessions made directly) and loads each page in turn with a
-   small threaded HTTP client for --seconds, then posts a few collection sheets (pages.py).
+   small threaded HTTP client for --seconds, then posts a few collection sheets (pages.py); then
+   Lighthouse (mobile) on the sign-in page, those savings pages, a collector's receipt form and the
+   leader's dashboard (lighthouse.py; --no-lighthouse skips it).
 4. Soak (soak.py): --soak-users people (default 50) use the app at once for --soak-seconds
    (default 300), reading pages and posting collection sheets and rent receipts; then the ledger
    is checked against what was sent.
@@ -40,7 +42,8 @@ from django.utils import timezone
 
 from songkhla_network.thai import month_start
 
-from . import dataset, faults, pages, server, soak
+from . import dataset, faults, lighthouse, pages, server, soak
+from .client import session_cookie
 from .common import HOST, MONTHS, ROOT, app_version, log
 
 BUILD_STEPS = {"rows": "rows", "vacuum": "VACUUM ANALYZE", "balances": "month-end balances"}
@@ -63,6 +66,12 @@ def parse_args():
         default=1,
         help="N times the months of history behind the same groups and members (default 1: 120 months;"
         " 10: 1,200 months, 4.8 million ledger rows); needs a fresh database",
+    )
+    parser.add_argument(
+        "--lighthouse",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="after the page table, Lighthouse on seven pages, about 2 minutes (default: on)",
     )
     later = parser.add_argument_group("soak and faults")
     later.add_argument("--soak-seconds", type=float, default=300.0, help="length of the soak (default 300, 0: none)")
@@ -126,6 +135,7 @@ def main():
         gunicorn.start()
         pages.measure(plan.pages, gunicorn, args)
         pages.post_sheets(plan, gunicorn.port, args.seconds)
+        lighthouse_lines = lighthouse_table(plan, gunicorn.port) if args.lighthouse else []
         outcomes = soak_and_faults(args, gunicorn, probe_cookie=plan.treasurer_cookie)
     finally:
         gunicorn.stop()
@@ -137,6 +147,9 @@ def main():
     log("")
     log("\n".join(pages.report(plan.pages, args.slow_ms)))
     log("")
+    if lighthouse_lines:
+        log("\n".join(lighthouse_lines))
+        log("")
     log("\n".join(("ok      " if passed else "FAILED  ") + text for passed, text in checks))
     failed = report_outcomes(outcomes, [text.split("\n")[0] for passed, text in checks if not passed])
     request_errors = sum(page.errors for page in plan.pages)
@@ -159,6 +172,35 @@ def prepare_database(scale):
     log("collectstatic ...")
     call_command("collectstatic", interactive=False, verbosity=0)
     return this_month, build_seconds
+
+
+def lighthouse_table(plan, port):
+    """Lighthouse's figures (lighthouse.py) for the pages of issue 16 on this server: the sign-in
+    page, the plan's savings pages, the receipt form of a collector of the soak (made now if no
+    earlier run made it) and the leader's dashboard. Shown, not checked: the browser tests hold
+    the pages to the goals (tests/browser/test_lighthouse.py)."""
+    if not lighthouse.LIGHTHOUSE.exists():
+        return ["Lighthouse: not installed (`npm ci`, which `make bench` runs)"]
+    log("lighthouse: 7 pages, one at a time ...")
+    # The soak's first three people are a treasurer, a collector and a leader.
+    collector = next(a for a in dataset.ensure_soak_dataset(3, timezone.localdate()) if a.role == "collector")
+    receipt_form = reverse("rent:collect", args=[collector.tenancies[0]])
+    signed_in = [
+        (page.name, page.path, page.cookie)
+        for page in plan.pages
+        if page.cookie and not page.path.startswith(reverse("groups:summary")) and ".pdf" not in page.path
+    ]
+    targets = [
+        ("sign-in page", reverse("login"), None),
+        *signed_in[:-1],
+        ("receipt form (collector)", receipt_form, session_cookie(collector.user)),
+        signed_in[-1],  # the dashboard
+    ]
+    connection.close()
+    try:
+        return lighthouse.table([lighthouse.audit(port, *target) for target in targets])
+    except RuntimeError as error:
+        return [f"Lighthouse: failed: {error}"]
 
 
 def soak_and_faults(args, gunicorn, *, probe_cookie):

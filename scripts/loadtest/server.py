@@ -117,12 +117,11 @@ def answers_ping(port):
 
 
 class Server:
-    def __init__(self, env, workers):
+    def __init__(self, env, workers, log_path=None):
         self.port = free_port()
         self.workers = workers
-        log_dir = ROOT / ".bench"
-        log_dir.mkdir(exist_ok=True)
-        self.log_path = log_dir / "gunicorn.log"
+        self.log_path = log_path or ROOT / ".bench" / "gunicorn.log"
+        self.log_path.parent.mkdir(exist_ok=True)
         self.command = [
             str(Path(sys.executable).parent / "gunicorn"),
             WSGI_MODULE,
