@@ -1,6 +1,6 @@
 """Builds the static files every page loads, which are committed so that `make run` needs no npm:
 
-- static/fonts/sarabun-{400,600,700}.woff2: Sarabun cut to the Thai and Latin characters the app
+- static/fonts/sarabun-{400,700}.woff2: Sarabun cut to the Thai and Latin characters the app
   writes, as WOFF2 (fontTools; WOFF2 needs brotli, which WeasyPrint's fonttools[woff] brings);
 - static/css/site.css, the one stylesheet of the pages: the @font-face rules, the rules of
   Bootstrap's bootstrap.min.css (django-bootstrap-static) that templates/, static/js/ and the
@@ -57,7 +57,9 @@ LATIN_VISIBLE = (
 )
 LATIN = f"{SPACES}, {LATIN_VISIBLE}"
 THAI = "U+0E01-0E5B"
-WEIGHTS = {400: "Regular", 600: "SemiBold", 700: "Bold"}
+# Regular and bold only: a semibold (600) asks for the bold face, the nearest heavier one (CSS font
+# matching), rather than a third file of 17 KB on a treasurer's first visit.
+WEIGHTS = {400: "Regular", 700: "Bold"}
 
 # Figures as the pages show them (baht, B.E. dates, counts), to weigh the Latin sample.
 FIGURES = "1,234.50 56,225.00 2,811.25 5,000.00 120.00 0.00 9 มี.ค. 2565 12/2568 2569-12 40 122 100.00 "
@@ -119,7 +121,6 @@ FALLBACKS = [
         (THAI,),
         {
             400: ("Noto Sans Thai", "Noto Sans Thai Regular", "NotoSansThai-Regular"),
-            600: ("Noto Sans Thai SemiBold", "NotoSansThai-SemiBold"),
             700: ("Noto Sans Thai Bold", "NotoSansThai-Bold"),
         },
         {w: npm_font("noto-sans-thai", f"noto-sans-thai-thai-{w}-normal.woff2") for w in WEIGHTS},
@@ -129,12 +130,10 @@ FALLBACKS = [
         (SPACES, LATIN_VISIBLE),
         {
             400: ("Roboto", "Roboto Regular", "Roboto-Regular"),
-            600: ("Roboto Bold", "Roboto-Bold"),
             700: ("Roboto Bold", "Roboto-Bold"),
         },
         {
             400: npm_font("roboto", "roboto-latin-400-normal.woff2"),
-            600: npm_font("roboto", "roboto-latin-700-normal.woff2"),
             700: npm_font("roboto", "roboto-latin-700-normal.woff2"),
         },
     ),
@@ -143,12 +142,10 @@ FALLBACKS = [
         (SPACES, LATIN_VISIBLE),
         {
             400: ("Arial", "ArialMT", "Liberation Sans", "LiberationSans"),
-            600: ("Arial Bold", "Arial-BoldMT", "Liberation Sans Bold", "LiberationSans-Bold"),
             700: ("Arial Bold", "Arial-BoldMT", "Liberation Sans Bold", "LiberationSans-Bold"),
         },
         {
             400: LIBERATION / "LiberationSans-Regular.ttf",
-            600: LIBERATION / "LiberationSans-Bold.ttf",
             700: LIBERATION / "LiberationSans-Bold.ttf",
         },
     ),
@@ -157,12 +154,10 @@ FALLBACKS = [
         (THAI,),
         {
             400: ("Liberation Sans", "LiberationSans"),
-            600: ("Liberation Sans Bold", "LiberationSans-Bold"),
             700: ("Liberation Sans Bold", "LiberationSans-Bold"),
         },
         {
             400: LIBERATION / "LiberationSans-Regular.ttf",
-            600: LIBERATION / "LiberationSans-Bold.ttf",
             700: LIBERATION / "LiberationSans-Bold.ttf",
         },
         empty_boxes=True,
