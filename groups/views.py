@@ -422,9 +422,33 @@ def network_summary(request):
             "last": last,
             "money_end": month_end(last),
             "money": money,
+            "lines": _summary_lines(money),
             "statuses": statuses,
         },
     )
+
+
+def _summary_lines(money):
+    """What each group's rows of the network summary show, worked out once here (see
+    _passbook_lines): a hundred groups in two tables."""
+    urls = _urls("groups:detail", last=[row.group.pk for row in money.groups])
+    return [
+        {
+            "pk": row.group.pk,
+            "url": urls[row.group.pk],
+            "name": row.group.name,
+            "community": str(row.group.community),
+            "members": row.members,
+            "opening": format_baht(row.opening),
+            "deposits": format_baht(row.deposits),
+            "withdrawals": format_baht(row.withdrawals),
+            "closing": format_baht(row.closing),
+            "owes_levy": bool(row.saved_for_months or row.levy),
+            "saved_for_months": format_baht(row.saved_for_months),
+            "levy": format_baht(row.levy),
+        }
+        for row in money.groups
+    ]
 
 
 # Membership at the meeting: joining, a new commitment, leaving (treasurers of the group and
