@@ -23,6 +23,7 @@ import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import Any, Generic, TypeVar
 
 from django.db.models import Count, Min, Prefetch, Q, QuerySet, Sum, prefetch_related_objects
@@ -66,7 +67,10 @@ class Balance:
     rent fallen due after it up to `day` (each month at the rent in force in it), `paid` what its
     receipts dated up to `day` add up to, less those of them voided up to `day`. Arrears are the
     balance when positive, credit (rent paid in advance) the balance when negative; each is 0
-    otherwise. The one place this arithmetic is written."""
+    otherwise. The one place this arithmetic is written.
+
+    The rent due and the balance are worked out once per Balance (a month-by-month table reads
+    each several times, for hundreds of tenancies)."""
 
     tenancy: Tenancy
     day: datetime.date
@@ -76,11 +80,11 @@ class Balance:
     def opening(self) -> Decimal:
         return self.tenancy.opening_balance
 
-    @property
+    @cached_property
     def rent_due(self) -> Decimal:
         return self.tenancy.rent_due(self.day)
 
-    @property
+    @cached_property
     def balance(self) -> Decimal:
         return self.opening + self.rent_due - self.paid
 
