@@ -31,3 +31,12 @@ register.filter("be_month_short", thai.be_month_short)
 register.filter("be_year", thai.be_year)
 register.filter("be_date_local", thai.be_date_local)
 register.filter("quantity", thai.format_quantity)
+
+
+@register.filter
+def surname_apart(name: object) -> str:
+    """A person's name with its last word, the surname, on a line of its own (for a cell that
+    keeps line breaks: white-space: pre-line). Thai breaks a line between any two syllables, so a
+    narrow column would otherwise split a surname."""
+    first, _, last = str(name).rpartition(" ")
+    return f"{first}\n{last}" if first else last

@@ -501,6 +501,21 @@ def test_a_long_pickup_list_prints_every_member_and_good_on_numbered_pages(clien
     assert text.count("ลายมือชื่อ") == pages
 
 
+def test_the_pickup_list_puts_each_surname_whole_on_a_line_of_its_own(client, closed_round, leader, group_a):
+    # Thai has no space inside a word: a narrow column would otherwise split a surname between
+    # two syllables (หมัดอา|ดัม), and a leader calling names out would misread it.
+    receive(closed_round, leader, rice=1, eggs=0)
+    person = group_a.members.filter(orders__item__round=closed_round).first().person
+    person.title, person.first_name, person.last_name = "นางสาว", "อับดุลเลาะ", "หมัดอาดัมสุวรรณ"
+    person.save()
+    client.force_login(leader)
+    text = pdf_text(client.get(reverse("enterprise:pickup_pdf", args=[closed_round.pk])).content)
+    assert "นางสาวอับดุลเลาะ" in text and "หมัดอาดัมสุวรรณ" in text
+    # The surname on a line of its own, as every member's.
+    assert not [line for line in text.splitlines() if "อับดุลเลาะ" in line and "หมัดอาดัม" in line]
+    assert "สมาชิก2\nกลุ่มเอ" in text
+
+
 def test_stock_goes_out_spoils_and_is_counted_but_never_below_zero(client, closed_round, leader):
     receive(closed_round, leader, rice=2, eggs=1)  # 5 bags of rice and 5 trays of eggs left over
     rice = Product.objects.get(name="ข้าวสาร")
