@@ -1,10 +1,7 @@
 import uuid
-from dataclasses import dataclass
-from typing import Any
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
-from django.forms.utils import ErrorList
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -20,21 +17,6 @@ AMOUNT_PREFIX = "amount_"
 
 class MonthChoiceForm(forms.Form):
     month = BEMonthField(label=_("Month"), allow_future=False)
-
-
-@dataclass(frozen=True)
-class AmountBox:
-    """What the sheet draws of a member's amount field, read once from its bound field: a sheet
-    draws forty, and the bound field works each of these out again whenever it is asked."""
-
-    html_name: str
-    id_for_label: str
-    value: Any
-    errors: ErrorList
-
-    @classmethod
-    def of(cls, field):
-        return cls(field.html_name, field.id_for_label, field.value(), field.errors)
 
 
 class CollectionSheetForm(forms.Form):
@@ -58,8 +40,8 @@ class CollectionSheetForm(forms.Form):
         return sum(1 for name in self.errors if name != NON_FIELD_ERRORS)
 
     def member_rows(self):
-        """(member, their AmountBox), in the order of the sheet."""
-        return [(member, AmountBox.of(self[f"{AMOUNT_PREFIX}{member.pk}"])) for member in self.members]
+        """(member, their amount field), in the order of the sheet."""
+        return [(member, self[f"{AMOUNT_PREFIX}{member.pk}"]) for member in self.members]
 
     def clean(self):
         cleaned = super().clean()

@@ -214,6 +214,7 @@ def _sheet_lines(form):
     and their amount box. Amounts in the boxes read as Django writes a number into a form."""
     lines = []
     for member, box in form.member_rows():
+        value = box.value()  # a bound field works each of these out again whenever it is asked
         lines.append(
             {
                 "name": f"{member.number}. {member.person}",
@@ -225,7 +226,7 @@ def _sheet_lines(form):
                 "prefill": "" if member.commitment is None else localize(member.commitment),
                 "id": box.id_for_label,
                 "html_name": box.html_name,
-                "value": "" if box.value is None else localize(box.value),
+                "value": "" if value is None else localize(value),
                 "errors": box.errors,
             }
         )

@@ -11,6 +11,7 @@ import psycopg2
 import pytest
 from django.db import connection
 
+from scripts.loadtest.common import CHROMIUM, CHROMIUM_FLAGS
 from songkhla_network.models import Role
 from tests.factories import client_for, make_group, make_user
 
@@ -87,16 +88,8 @@ def personas(leader, treasurer_a, treasurer_b, collector, staff):
 def browser_type_launch_args(browser_type_launch_args):
     return {
         **browser_type_launch_args,
-        "executable_path": os.environ.get("CHROMIUM", "/usr/bin/chromium"),
-        "args": [
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--disable-quic",
-        ],
+        "executable_path": CHROMIUM,
+        "args": list(CHROMIUM_FLAGS),
     }
 
 

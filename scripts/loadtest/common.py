@@ -19,6 +19,20 @@ def _project_module(name):
 SETTINGS_MODULE = os.environ.get("DJANGO_SETTINGS_MODULE") or _project_module("settings")
 WSGI_MODULE = _project_module("wsgi")
 
+# Debian's Chromium (Playwright and Lighthouse cannot download their own here) and the flags the
+# browser tests and Lighthouse start it with: no sandbox as root, and none of the background
+# connections this machine's closed network refuses.
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+)
+
 GROUPS = 100
 MEMBERS = 40
 MONTHS = 120  # posted months of each bench group at --ledger-scale 1; N times as many at N

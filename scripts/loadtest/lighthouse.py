@@ -16,20 +16,10 @@ import tempfile
 from pathlib import Path
 
 from .client import request
-from .common import HOST, ROOT
+from .common import CHROMIUM, CHROMIUM_FLAGS, HOST, ROOT
 
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
-# As tests/conftest.py launches it for Playwright, headless.
-CHROME_FLAGS = (
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-)
+CHROME_FLAGS = ("--headless=new", *CHROMIUM_FLAGS)
 CATEGORIES = ("performance", "accessibility", "best-practices")
 # Issue 16: the least score (0..1) of each category on a phone, and the most layout shift.
 GOALS = {"performance": 0.95, "accessibility": 1.0, "best-practices": 1.0}
@@ -127,7 +117,7 @@ def _run(port, name, path, cookie, *, attempts=3, timeout=240):
             headers = Path(folder) / "headers.json"
             headers.write_text(json.dumps({"Cookie": cookie}))
             command.append(f"--extra-headers={headers}")
-        env = {**os.environ, "CHROME_PATH": os.environ.get("CHROMIUM", "/usr/bin/chromium")}
+        env = {**os.environ, "CHROME_PATH": CHROMIUM}
         for _attempt in range(attempts):
             output.unlink(missing_ok=True)
             done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout, check=False)
