@@ -20,13 +20,26 @@ def readable_groups(user: User) -> QuerySet[SavingsGroup]:
     return SavingsGroup.objects.none()
 
 
+# Set by group_for_reading on a group a treasurer read: the treasurer's user id. A treasurer reads
+# only their own groups (readable_groups), so the group is one they are a treasurer of, and
+# can_post need not ask the database again on every page.
+_READ_BY_ITS_TREASURER = "_read_by_its_treasurer"
+
+
 def can_post(user: User, group: SavingsGroup) -> bool:
-    return user.is_leader or (user.role == Role.TREASURER and group.treasurers.filter(pk=user.pk).exists())
+    if user.is_leader:
+        return True
+    if user.role != Role.TREASURER:
+        return False
+    return getattr(group, _READ_BY_ITS_TREASURER, None) == user.pk or group.treasurers.filter(pk=user.pk).exists()
 
 
 def group_for_reading(user: User, pk: int) -> SavingsGroup:
     """The group if the user may read it; 404 when it is not theirs to know about."""
-    return get_object_or_404(readable_groups(user).select_related("community"), pk=pk)
+    group = get_object_or_404(readable_groups(user).select_related("community"), pk=pk)
+    if not user.reads_everything and user.role == Role.TREASURER:  # read through treasurer_groups
+        setattr(group, _READ_BY_ITS_TREASURER, user.pk)
+    return group
 
 
 def group_for_posting(user: User, pk: int) -> SavingsGroup:

@@ -92,6 +92,7 @@ def profile(client, page, args):
     for _ in range(args.requests):
         client.get(page.path)
     profiler.stop()
+    args.out.mkdir(parents=True, exist_ok=True)
     stem = args.out / ("profile-" + re.sub(r"\W+", "-", page.name).strip("-"))
     stem.with_suffix(".html").write_text(profiler.output_html(), encoding="utf-8")
     stem.with_suffix(".txt").write_text(profiler.output_text(color=False, unicode=True), encoding="utf-8")

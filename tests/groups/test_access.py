@@ -4,10 +4,13 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from groups import services
+from groups import access, services
+from groups.models import SavingsGroup
 from songkhla_network.thai import be_month_slug
 from tests.factories import make_group
 from tests.helpers import assert_no_english
@@ -146,3 +149,22 @@ def test_the_group_list_shows_each_groups_own_balance_and_members(
         "กลุ่มบี": (Decimal("0.00"), 3),
         "กลุ่มซี": (Decimal("0.00"), 5),
     }
+
+
+def test_may_post_is_the_users_own_not_carried_by_the_group_object(group_a, group_b, treasurer_a, treasurer_b, staff):
+    """group_for_reading spares a treasurer's pages the question "may they post?" (they read only
+    their own groups): the answer must stay theirs — not given to another user handed the same
+    object, not to a treasurer holding a group read any other way — and be asked afresh per call."""
+    read = access.group_for_reading(treasurer_a, group_a.pk)
+    assert access.can_post(treasurer_a, read)
+    assert not access.can_post(treasurer_b, read)  # another treasurer, same object
+    assert not access.can_post(staff, read)
+    assert access.can_post(treasurer_b, access.group_for_reading(treasurer_b, group_b.pk))
+    assert not access.can_post(treasurer_b, SavingsGroup.objects.get(pk=group_a.pk))
+    with pytest.raises(Http404):
+        access.group_for_reading(treasurer_b, group_a.pk)
+    with pytest.raises(PermissionDenied):
+        access.group_for_posting(staff, group_a.pk)
+    group_a.treasurers.remove(treasurer_a)  # no longer its treasurer: the next page is refused
+    with pytest.raises(Http404):
+        access.group_for_posting(treasurer_a, group_a.pk)
