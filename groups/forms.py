@@ -1,4 +1,5 @@
 import uuid
+from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
@@ -7,10 +8,10 @@ from django.utils.translation import gettext_lazy as _
 
 from songkhla_network.forms import BEDateField, BEMonthField, MoneyField
 from songkhla_network.models import Person
-from songkhla_network.thai import add_months, be_date, be_month, month_start
+from songkhla_network.thai import MONTHS, add_months, be_date, be_month, format_quantity, month_start
 
 from . import selectors
-from .models import SavingsGroup
+from .models import ALLOCATION_FIELDS, LoanMethod, SavingsGroup
 
 AMOUNT_PREFIX = "amount_"
 
@@ -277,3 +278,137 @@ class MemberMoveForm(RequestKeyMixin):
 
 class PersonSearchForm(forms.Form):
     q = forms.CharField(label=_("Find by name"), max_length=100, required=False)
+
+
+# The group's rules.
+
+
+class PercentField(MoneyField):
+    """A percent with at most 2 decimals, 0 up to `most`: '12.5', '๑๐', '10%' read as Decimal."""
+
+    default_error_messages = {
+        "invalid": _("Enter a percent, e.g. 10 or 12.5."),
+        "not_positive": _("The percent cannot be less than 0."),
+        "too_large": _("At most %(most)s percent."),
+        "satang": _("A percent has at most 2 digits after the point."),
+    }
+
+    def __init__(self, *, most=100, **kwargs):
+        self.most = Decimal(most)
+        super().__init__(allow_zero=True, **kwargs)
+        self.error_messages["too_large"] = self.error_messages["too_large"] % {"most": most}
+
+    def to_python(self, value):
+        return super().to_python(str(value).strip().removesuffix("%") if value not in self.empty_values else value)
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None and value > self.most:
+            raise forms.ValidationError(self.error_messages["too_large"], code="too_large")
+
+
+class RulesForm(forms.Form):
+    from_month = BEMonthField(label=_("In force from the month"), initial=_this_month_start)
+    year_ends_in = forms.TypedChoiceField(
+        label=_("The group's year ends with the month"),
+        choices=[(n, name) for n, name in MONTHS],
+        coerce=int,
+        initial=12,
+        error_messages={"invalid_choice": _("Choose a month from the list.")},
+    )
+    late_fine = MoneyField(
+        label=_("Fine for a late repayment (baht)"),
+        allow_zero=True,
+        initial=0,
+        help_text=_("Charged once for each month a repayment is late; 0 if the group charges none."),
+    )
+    dividend = PercentField(label=_("Dividend on savings"))
+    interest_refund = PercentField(label=_("Refund on interest paid"))
+    welfare_fund = PercentField(label=_("Welfare fund"))
+    committee = PercentField(label=_("The committee"))
+    reserve = PercentField(label=_("Reserve"))
+    community = PercentField(label=_("The community"))
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=300, help_text=_("E.g. the meeting that agreed them.")
+    )
+
+    def clean_from_month(self):
+        month = self.cleaned_data.get("from_month")
+        this_month = _this_month_start()
+        if month and month < this_month:
+            raise forms.ValidationError(
+                _("From %(month)s on at the earliest: months already over keep the rules they had.")
+                % {"month": be_month(this_month)},
+                code="past_month",
+            )
+        return month
+
+    def clean(self):
+        cleaned = super().clean()
+        shares = [cleaned.get(name) for name in ALLOCATION_FIELDS]
+        if all(share is not None for share in shares) and sum(shares) != 100:
+            raise forms.ValidationError(
+                _("The shares of the profit add up to %(total)s percent; they must add up to 100.")
+                % {"total": format_quantity(sum(shares))},
+                code="not_100",
+            )
+        return cleaned
+
+
+class _KindForm(forms.Form):
+    """The terms of one kind of loan or welfare: all of them, or none if the group does not offer it."""
+
+    def __init__(self, *args, purpose, label, **kwargs):
+        super().__init__(*args, prefix=purpose, **kwargs)
+        self.purpose = purpose
+        self.label = label
+        for field in self.fields.values():
+            field.required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        missing = [name for name in self.fields if cleaned.get(name) in (None, "")]
+        if len(missing) < len(self.fields) and not self.errors:
+            for name in missing:
+                self.add_error(name, _("Fill this in too, or leave every box of this kind empty."))
+        return cleaned
+
+    @property
+    def offered(self):
+        return bool(self.is_valid() and any(value not in (None, "") for value in self.cleaned_data.values()))
+
+
+class LoanKindForm(_KindForm):
+    monthly_rate = PercentField(label=_("Interest, percent a month"), most=10)
+    method = forms.ChoiceField(
+        label=_("Interest charged"),
+        choices=[("", "—"), *LoanMethod.choices],
+        error_messages={"invalid_choice": _("Choose a way from the list.")},
+    )
+    times_savings = PercentField(
+        label=_("Up to times the member's savings"),
+        most=100,
+        error_messages={
+            "invalid": _("Enter a number of times, e.g. 2 or 1.5."),
+            "not_positive": _("More than 0 times."),
+            "too_large": _("At most %(most)s times."),
+            "satang": _("At most 2 digits after the point."),
+        },
+    )
+
+    def clean_times_savings(self):
+        times = self.cleaned_data.get("times_savings")
+        if times == 0:
+            raise forms.ValidationError(_("More than 0 times."), code="not_positive")
+        return times
+
+    ceiling = MoneyField(label=_("At most (baht)"))
+    longest_term = forms.IntegerField(label=_("Longest term (months)"), min_value=1, max_value=120)
+    guarantors = forms.IntegerField(label=_("Guarantors needed"), min_value=0, max_value=5)
+
+
+class WelfareKindForm(_KindForm):
+    amount = MoneyField(label=_("Amount (baht)"))
+    months_of_membership = forms.IntegerField(
+        label=_("Months of membership needed"), min_value=0, max_value=600, help_text=_("0: from joining.")
+    )

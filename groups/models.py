@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from songkhla_network.models import Community, Person, PostedRow, Role
-from songkhla_network.thai import be_month, month_end
+from songkhla_network.thai import MONTHS, be_month, month_end
 
 
 class GroupStatus(models.TextChoices):
@@ -422,3 +422,177 @@ class GroupSaving(models.Model):
 
     def __str__(self):
         return f"{self.group} {be_month(self.month)}"
+
+
+# The group's own rules (ระเบียบกลุ่ม): loans, welfare and the year-end share-out.
+
+
+class LoanMethod(models.TextChoices):
+    FLAT = "flat", _("Flat (on the amount lent)")
+    DECLINING = "declining", _("Declining balance (on what is still owed)")
+
+
+class LoanPurpose(models.TextChoices):
+    EMERGENCY = "emergency", _("Emergency")
+    OCCUPATION = "occupation", _("Occupation")
+    EDUCATION = "education", _("Education")
+
+
+class WelfarePurpose(models.TextChoices):
+    BIRTH = "birth", _("Birth of a child")
+    ILLNESS = "illness", _("Illness (in hospital)")
+    FUNERAL = "funeral", _("Funeral")
+    ELDERLY = "elderly", _("The elderly")
+
+
+# How the group's profit for a year is shared out: the fields of GroupRules, in the order the
+# rules and the annual statement list them. They add up to 100 percent.
+ALLOCATION_FIELDS = ("dividend", "interest_refund", "welfare_fund", "committee", "reserve", "community")
+
+
+def _percent(label):
+    return models.DecimalField(label, max_digits=5, decimal_places=2, help_text=_("Percent of the year's profit."))
+
+
+class GroupRules(models.Model):
+    """The group's rules in force from `from_month` until their next change: its year, its share-out
+    of a year's profit, its fine for a late repayment, and the kinds of loan (LoanKind) and welfare
+    (WelfareKind) it offers. A change is a new row from a month (this month or later), so what was
+    in force in a month past never changes (groups.services.rules_change; groups.selectors.rules_on
+    reads the rules of a month). A loan keeps the terms it was made on."""
+
+    group = models.ForeignKey(SavingsGroup, verbose_name=_("group"), on_delete=models.PROTECT, related_name="rules")
+    from_month = models.DateField(_("from month"))
+    year_ends_in = models.PositiveSmallIntegerField(
+        _("the group's year ends with"), choices=MONTHS, help_text=_("The last month of the group's accounting year.")
+    )
+    late_fine = models.DecimalField(
+        _("fine for a late repayment (baht)"),
+        max_digits=12,
+        decimal_places=2,
+        help_text=_("Charged once for each month a repayment is late; 0 if the group charges none."),
+    )
+    dividend = _percent(_("dividend on savings"))
+    interest_refund = _percent(_("refund on interest paid"))
+    welfare_fund = _percent(_("welfare fund"))
+    committee = _percent(_("the committee"))
+    reserve = _percent(_("reserve"))
+    community = _percent(_("the community"))
+    note = models.CharField(_("note"), max_length=300, blank=True, help_text=_("E.g. the meeting that agreed them."))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("group rules")
+        verbose_name_plural = _("group rules")
+        ordering = ["group", "from_month"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "from_month"],
+                name="one_rules_per_group_and_month",
+                violation_error_message=_("The group already has rules from this month."),
+            ),
+            models.CheckConstraint(condition=Q(from_month__day=1), name="rules_from_first_day"),
+            models.CheckConstraint(
+                condition=Q(year_ends_in__gte=1, year_ends_in__lte=12), name="rules_year_ends_in_a_month"
+            ),
+            models.CheckConstraint(condition=Q(late_fine__gte=0), name="rules_late_fine_not_negative"),
+            *(
+                models.CheckConstraint(
+                    condition=Q(**{f"{name}__gte": 0, f"{name}__lte": 100}), name=f"rules_{name}_a_percent"
+                )
+                for name in ALLOCATION_FIELDS
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    dividend=100
+                    - F("interest_refund")
+                    - F("welfare_fund")
+                    - F("committee")
+                    - F("reserve")
+                    - F("community")
+                ),
+                name="rules_allocation_adds_up_to_100",
+                violation_error_message=_("The shares of the profit must add up to 100 percent."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.group}: {be_month(self.from_month)}"
+
+    @property
+    def allocation(self):
+        """[(field, percent)] in the order of ALLOCATION_FIELDS."""
+        return [(name, getattr(self, name)) for name in ALLOCATION_FIELDS]
+
+
+class LoanKind(models.Model):
+    """A kind of loan the group's rules offer, on the terms a loan of that kind is made on."""
+
+    rules = models.ForeignKey(GroupRules, verbose_name=_("rules"), on_delete=models.CASCADE, related_name="loan_kinds")
+    purpose = models.CharField(_("purpose"), max_length=20, choices=LoanPurpose.choices)
+    times_savings = models.DecimalField(
+        _("up to times the member's savings"),
+        max_digits=5,
+        decimal_places=2,
+        help_text=_("A loan is at most this many times the borrower's savings."),
+    )
+    ceiling = models.DecimalField(
+        _("at most (baht)"), max_digits=12, decimal_places=2, help_text=_("And never more than this amount.")
+    )
+    monthly_rate = models.DecimalField(
+        _("interest, percent a month"), max_digits=5, decimal_places=2, help_text=_("E.g. 1 for 1 percent a month.")
+    )
+    method = models.CharField(_("interest charged"), max_length=20, choices=LoanMethod.choices)
+    longest_term = models.PositiveSmallIntegerField(_("longest term (months)"))
+    guarantors = models.PositiveSmallIntegerField(_("guarantors needed"))
+
+    class Meta:
+        verbose_name = _("kind of loan")
+        verbose_name_plural = _("kinds of loan")
+        ordering = ["rules", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["rules", "purpose"], name="one_loan_kind_per_rules_and_purpose"),
+            models.CheckConstraint(condition=Q(times_savings__gt=0), name="loan_kind_times_savings_positive"),
+            models.CheckConstraint(condition=Q(ceiling__gt=0), name="loan_kind_ceiling_positive"),
+            models.CheckConstraint(
+                condition=Q(monthly_rate__gte=0, monthly_rate__lte=10), name="loan_kind_rate_at_most_10_percent"
+            ),
+            models.CheckConstraint(
+                condition=Q(longest_term__gte=1, longest_term__lte=120), name="loan_kind_term_1_to_120_months"
+            ),
+            models.CheckConstraint(condition=Q(guarantors__lte=5), name="loan_kind_at_most_5_guarantors"),
+        ]
+
+    def __str__(self):
+        return self.get_purpose_display()
+
+
+class WelfareKind(models.Model):
+    """A kind of welfare payout the group's rules offer: its amount, to members of some months'
+    standing."""
+
+    rules = models.ForeignKey(
+        GroupRules, verbose_name=_("rules"), on_delete=models.CASCADE, related_name="welfare_kinds"
+    )
+    purpose = models.CharField(_("purpose"), max_length=20, choices=WelfarePurpose.choices)
+    amount = models.DecimalField(_("amount (baht)"), max_digits=12, decimal_places=2)
+    months_of_membership = models.PositiveSmallIntegerField(
+        _("months of membership needed"), help_text=_("0 if a member qualifies from joining.")
+    )
+
+    class Meta:
+        verbose_name = _("kind of welfare")
+        verbose_name_plural = _("kinds of welfare")
+        ordering = ["rules", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["rules", "purpose"], name="one_welfare_kind_per_rules_and_purpose"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="welfare_kind_amount_positive"),
+            models.CheckConstraint(condition=Q(months_of_membership__lte=600), name="welfare_kind_months_at_most_600"),
+        ]
+
+    def __str__(self):
+        return self.get_purpose_display()

@@ -37,6 +37,7 @@ from .models import (
     Commitment,
     EntryKind,
     GroupBalance,
+    GroupRules,
     GroupSaving,
     GroupStatus,
     GroupStatusChange,
@@ -906,3 +907,25 @@ def balance_differences(model: type[Model]) -> Iterator[BalanceDifference]:
             if kept[width:] != ledger[width:]:
                 yield BalanceDifference(model, kept[:width], kept[width:], ledger[width:])
             kept, ledger = next(kept_rows, None), next(ledger_rows, None)
+
+
+# The group's rules (models.GroupRules).
+
+
+def rules_series(group: SavingsGroup) -> list[GroupRules]:
+    """Every version of the group's rules, oldest first, each with its kinds of loan and welfare
+    loaded. Three queries."""
+    return list(
+        group.rules.select_related("recorded_by").prefetch_related("loan_kinds", "welfare_kinds").order_by("from_month")
+    )
+
+
+def rules_on(group: SavingsGroup, month: datetime.date) -> GroupRules | None:
+    """The group's rules in force in `month`: the version from the latest month up to it (None
+    before the group's first). A change from a later month never alters an earlier one's."""
+    return (
+        group.rules.filter(from_month__lte=month_start(month))
+        .prefetch_related("loan_kinds", "welfare_kinds")
+        .order_by("-from_month")
+        .first()
+    )

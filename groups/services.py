@@ -22,24 +22,28 @@ from django.utils.translation import gettext as _
 
 from songkhla_network.append_only import AlreadyPosted
 from songkhla_network.models import Person, User
-from songkhla_network.thai import be_date, be_month, format_baht, month_start
+from songkhla_network.thai import be_date, be_month, format_baht, format_quantity, month_start
 
 from . import selectors
 from .models import (
     ACTIVE_STATUSES,
+    ALLOCATION_FIELDS,
     NEXT_STATUSES,
     CollectionSheet,
     Commitment,
     EntryKind,
     GroupBalance,
+    GroupRules,
     GroupSaving,
     GroupStatus,
     GroupStatusChange,
     LedgerEntry,
+    LoanKind,
     Member,
     MemberBalance,
     MonthBalance,
     SavingsGroup,
+    WelfareKind,
 )
 
 ZERO = Decimal("0.00")
@@ -709,3 +713,80 @@ def member_move(
             ]
         )
     return moved
+
+
+# The group's rules.
+
+HUNDRED = Decimal("100")
+RULES_TERMS = ("year_ends_in", "late_fine", *ALLOCATION_FIELDS, "note")
+LOAN_TERMS = ("times_savings", "ceiling", "monthly_rate", "method", "longest_term", "guarantors")
+WELFARE_TERMS = ("amount", "months_of_membership")
+
+
+def _terms_of(rules: GroupRules) -> tuple[object, ...]:
+    """What a version of the rules says, to tell a change from the same rules again."""
+    return (
+        tuple(getattr(rules, name) for name in RULES_TERMS if name != "note"),
+        sorted((k.purpose, *(getattr(k, name) for name in LOAN_TERMS)) for k in rules.loan_kinds.all()),
+        sorted((k.purpose, *(getattr(k, name) for name in WELFARE_TERMS)) for k in rules.welfare_kinds.all()),
+    )
+
+
+@transaction.atomic
+def rules_change(
+    *,
+    group: SavingsGroup,
+    from_month: datetime.date,
+    terms: dict[str, object],
+    loan_kinds: dict[str, dict[str, object]],
+    welfare_kinds: dict[str, dict[str, object]],
+    user: User,
+    today: datetime.date | None = None,
+) -> GroupRules:
+    """The group's rules become `terms` (RULES_TERMS), with the kinds of loan and welfare given
+    ({purpose: their terms}), from `from_month` (this month or later) until a change already agreed
+    for later, if any; the months before keep the rules they had, and a loan keeps the terms it
+    was made on. A second change from the same month replaces the first (that month has not ended).
+    Refused when the shares of the profit do not add up to 100 percent, and when nothing changes."""
+    today = today or timezone.localdate()
+    from_month = month_start(from_month)
+    if from_month < month_start(today):
+        raise ValidationError(
+            {
+                "from_month": _("From %(month)s on at the earliest: months already over keep the rules they had.")
+                % {"month": be_month(month_start(today))}
+            },
+            code="past_month",
+        )
+    shares = sum((Decimal(str(terms[name])) for name in ALLOCATION_FIELDS), Decimal(0))
+    if shares != HUNDRED:
+        raise ValidationError(
+            _("The shares of the profit add up to %(total)s percent; they must add up to 100.")
+            % {"total": format_quantity(shares)},
+            code="not_100",
+        )
+    SavingsGroup.objects.select_for_update().get(pk=group.pk)  # one change of a group's rules at a time
+    new = GroupRules(group=group, from_month=from_month, recorded_by=user, **{k: terms[k] for k in RULES_TERMS})
+    new_loans = [LoanKind(purpose=p, **{k: t[k] for k in LOAN_TERMS}) for p, t in loan_kinds.items()]
+    new_welfare = [WelfareKind(purpose=p, **{k: t[k] for k in WELFARE_TERMS}) for p, t in welfare_kinds.items()]
+    in_force = selectors.rules_on(group, from_month)
+    proposed = (
+        tuple(getattr(new, name) for name in RULES_TERMS if name != "note"),
+        sorted((k.purpose, *(getattr(k, name) for name in LOAN_TERMS)) for k in new_loans),
+        sorted((k.purpose, *(getattr(k, name) for name in WELFARE_TERMS)) for k in new_welfare),
+    )
+    if in_force is not None and _terms_of(in_force) == proposed:
+        raise ValidationError(
+            _("These are already the group's rules in %(month)s.") % {"month": be_month(from_month)}, code="unchanged"
+        )
+    if in_force is not None and in_force.from_month == from_month:
+        in_force.delete()  # replaced while its month lasts: no month has been under it yet
+    new.full_clean(exclude=["group", "recorded_by"])
+    new.save()
+    kinds: list[LoanKind | WelfareKind] = [*new_loans, *new_welfare]
+    for kind in kinds:
+        kind.rules = new
+        kind.full_clean(exclude=["rules"])
+    LoanKind.objects.bulk_create(new_loans)
+    WelfareKind.objects.bulk_create(new_welfare)
+    return new

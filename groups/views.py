@@ -29,14 +29,18 @@ from .forms import (
     CollectionSheetForm,
     CommitmentChangeForm,
     DepositForm,
+    LoanKindForm,
     MemberJoinForm,
     MemberLeaveForm,
     MemberMoveForm,
     MonthChoiceForm,
     PersonSearchForm,
     ReversalForm,
+    RulesForm,
+    WelfareKindForm,
     WithdrawalForm,
 )
+from .models import LoanPurpose, WelfarePurpose
 
 
 def _this_month():
@@ -618,3 +622,80 @@ def member_move(request, pk, member_pk):
             )
             return redirect("groups:passbook", pk=moved.group_id, member_pk=moved.pk)
     return render(request, "groups/move_form.html", {"group": group, "member": member, "form": form})
+
+
+# The group's rules.
+
+
+@group_reader_required
+def rules(request, pk):
+    """The group's rules in force this month, changes agreed for later, and the earlier ones."""
+    group = access.group_for_reading(request.user, pk)
+    month = _this_month()
+    series = selectors.rules_series(group)
+    in_force = selectors.rules_on(group, month)
+    return render(
+        request,
+        "groups/rules.html",
+        {
+            "group": group,
+            "in_force": in_force,
+            "later": [r for r in series if r.from_month > month],
+            "earlier": [r for r in reversed(series) if r.from_month < (in_force.from_month if in_force else month)],
+            "can_post": access.can_post(request.user, group),
+        },
+    )
+
+
+def _kind_forms(form_class, purposes, data, rules, kinds_of):
+    """One form per purpose, prefilled with the terms `rules` gives that kind (if any)."""
+    given = {kind.purpose: kind for kind in kinds_of(rules)} if rules else {}
+    initial = {p: {name: getattr(kind, name) for name in form_class.base_fields} for p, kind in given.items()}
+    return [form_class(data, purpose=purpose, label=label, initial=initial.get(purpose)) for purpose, label in purposes]
+
+
+@treasurer_required
+@require_http_methods(["GET", "POST"])
+def rules_change(request, pk):
+    """Agree new rules from a month: the group's year, the share-out, the fine, and the kinds of
+    loan and welfare, prefilled with the rules in force."""
+    group = access.group_for_posting(request.user, pk)
+    in_force = selectors.rules_on(group, _this_month())
+    data = request.POST if request.method == "POST" else None
+    initial = {name: getattr(in_force, name) for name in services.RULES_TERMS} if in_force else None
+    form = RulesForm(data, initial=initial)
+    loan_forms = _kind_forms(LoanKindForm, LoanPurpose.choices, data, in_force, lambda r: r.loan_kinds.all())
+    welfare_forms = _kind_forms(
+        WelfareKindForm, WelfarePurpose.choices, data, in_force, lambda r: r.welfare_kinds.all()
+    )
+    every_form = [form, *loan_forms, *welfare_forms]
+    if request.method == "POST" and all([f.is_valid() for f in every_form]):
+        try:
+            new = services.rules_change(
+                group=group,
+                from_month=form.cleaned_data["from_month"],
+                terms={name: form.cleaned_data[name] for name in services.RULES_TERMS},
+                loan_kinds={f.purpose: f.cleaned_data for f in loan_forms if f.offered},
+                welfare_kinds={f.purpose: f.cleaned_data for f in welfare_forms if f.offered},
+                user=request.user,
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("The group's rules are saved, in force from %(month)s; the months before keep theirs.")
+                % {"month": be_month(new.from_month)},
+            )
+            return redirect("groups:rules", pk=group.pk)
+    return render(
+        request,
+        "groups/rules_form.html",
+        {
+            "group": group,
+            "form": form,
+            "loan_forms": loan_forms,
+            "welfare_forms": welfare_forms,
+            "has_errors": any(f.errors for f in every_form),
+        },
+    )

@@ -192,6 +192,8 @@ ARGUMENTS = {
     "groups:withdraw": {"pk": "group", "member_pk": "member"},
     "groups:reverse": {"pk": "group", "entry_pk": "entry"},
     "groups:member_add": {"pk": "group"},
+    "groups:rules": {"pk": "group"},
+    "groups:rules_change": {"pk": "group"},
     "groups:commitment": {"pk": "group", "member_pk": "member"},
     "groups:leave": {"pk": "group", "member_pk": "member"},
     "groups:move": {"pk": "group", "member_pk": "member"},
@@ -318,6 +320,11 @@ EXPECTATIONS = {
                                      "B": (200,   404,   200,   403,   403,   LOGIN)},
     "groups:move":                  {"A": (200,   403,   403,   403,   403,   LOGIN),
                                      "B": (200,   403,   403,   403,   403,   LOGIN)},
+    # The group's rules: read by whoever reads the group, agreed by its treasurers and leaders.
+    "groups:rules":                 {"A": (200,   200,   404,   403,   200,   LOGIN),
+                                     "B": (200,   404,   200,   403,   200,   LOGIN)},
+    "groups:rules_change":          {"A": (200,   200,   404,   403,   403,   LOGIN),
+                                     "B": (200,   404,   200,   403,   403,   LOGIN)},
     # The enterprise: leaders run it, staff read its books, treasurers order and take payments
     # for their own members.
     "enterprise:overview":          {"":  (200,   403,   403,   403,   200,   LOGIN)},

@@ -155,6 +155,24 @@ def test_every_page_of_the_permission_matrix_as_each_persona(audit, network):
     audit.assert_clean()
 
 
+RULES_SHARES = {
+    "dividend": 50,
+    "interest_refund": 20,
+    "welfare_fund": 10,
+    "committee": 10,
+    "reserve": 5,
+    "community": 5,
+}
+RULES_LOAN = {
+    "times_savings": Decimal("2"),
+    "ceiling": Decimal("10000"),
+    "monthly_rate": Decimal("1"),
+    "method": "flat",
+    "longest_term": 10,
+    "guarantors": 1,
+}
+
+
 def test_pages_in_states_the_matrix_does_not_show_and_forms_with_their_errors(audit, network, leader):
     side = network["A"]
     # March 2565: only the first member paid, the others' rows are marked and offer a payment.
@@ -188,6 +206,17 @@ def test_pages_in_states_the_matrix_does_not_show_and_forms_with_their_errors(au
     audit.send("deposit form, a wrong amount", "main form", [("#id_amount", "สิบ")])
     audit.visit("member form", reverse("groups:member_add", args=[side.group.pk]))
     audit.send("member form, sent empty", "#member-form")
+    audit.visit("rules form", reverse("groups:rules_change", args=[side.group.pk]))
+    audit.send("rules form, a wrong percent", "#rules-form", [("#id_dividend", "ห้าสิบ")])
+    group_services.rules_change(
+        group=side.group,
+        from_month=month_start(timezone.localdate()),
+        terms={"year_ends_in": 3, "late_fine": Decimal("20"), "note": "ประชุมใหญ่", **RULES_SHARES},
+        loan_kinds={"emergency": RULES_LOAN},
+        welfare_kinds={"funeral": {"amount": Decimal("3000"), "months_of_membership": 6}},
+        user=leader,
+    )
+    audit.visit("the group's rules, with a loan and a welfare kind", reverse("groups:rules", args=[side.group.pk]))
 
     audit.sign_in("collector")
     audit.visit("collect form", reverse("rent:collect", args=[side.tenancy.pk]))

@@ -24,7 +24,7 @@ from tests.helpers import database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 # The commit the network runs today: main as the last session landed it (CI passed).
-LAST_LANDED = "afe50904fe84e103f0c5248fb1e809cb1d172c2c"
+LAST_LANDED = "9a999d8e76807cb7c025bf6e3d72316f8e1a4a79"
 # The demo's first savings months: the network summary at the end of February 2565 is the seed's.
 FIRST, LAST = datetime.date(2021, 12, 1), datetime.date(2022, 2, 1)
 
