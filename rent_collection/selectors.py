@@ -210,11 +210,19 @@ def arrears_summary(day: datetime.date, *, communities: Communities | None = Non
     tenancies whose arrears were known by `day` (opening day up to it); the arrears of a community
     are the sum of its households' arrears, so one household's advance rent never hides another's
     debt (advances are summed apart, as `credit`). Two queries."""
+    known = Tenancy.objects.filter(opening_on__lte=day)
+    return arrears_of(day, tenancy_balances(day, tenancies=known, communities=communities))
+
+
+def arrears_of(day: datetime.date, balances: Iterable[Balance]) -> ArrearsSummary:
+    """`arrears_summary` on `day` from the balances on `day` read already (tenancy_balances), of
+    the tenancies whose arrears were known by `day` among them. No query."""
     summary = ArrearsSummary(day=day)
     rows: dict[int, ArrearsRow] = {}
-    known = Tenancy.objects.filter(opening_on__lte=day)
-    for balance in tenancy_balances(day, tenancies=known, communities=communities):
+    for balance in balances:
         tenancy = balance.tenancy
+        if tenancy.opening_on > day:
+            continue
         rows.setdefault(tenancy.community_id, ArrearsRow(community=tenancy.community)).add(balance)
         summary.total.add(balance)
     summary.communities = sorted(rows.values(), key=lambda r: r.community.name if r.community else "")
@@ -400,17 +408,13 @@ def letters_as_of(day: datetime.date, letters: QuerySet[CodiLetter], *, expiring
 
 def letters_expiring(day: datetime.date, *, within_days: int = 30) -> list[CodiLetter]:
     """Letters still valid on `day` that end within `within_days` days, soonest first, each with
-    `days_left` and its collectors (and their communities) loaded. Three queries."""
+    `days_left` and the persons it names (`collectors`, each with its `collector`) loaded. Two
+    queries."""
     letters = list(
         CodiLetter.objects.filter(
             valid_from__lte=day, valid_to__gte=day, valid_to__lte=day + datetime.timedelta(days=within_days)
         )
-        .prefetch_related(
-            Prefetch(
-                "collectors",
-                queryset=LetterCollector.objects.select_related("collector").prefetch_related("communities"),
-            )
-        )
+        .prefetch_related(Prefetch("collectors", queryset=LetterCollector.objects.select_related("collector")))
         .order_by("valid_to", "number")
     )
     for letter in letters:
@@ -799,20 +803,30 @@ class Progress:
         return MonthProgress.over(self.total)
 
 
-def progress_by_month(first: datetime.date, last: datetime.date, *, communities: Communities | None = None) -> Progress:
+def progress_by_month(
+    first: datetime.date,
+    last: datetime.date,
+    *,
+    communities: Communities | None = None,
+    tenancies: Sequence[Tenancy] | None = None,
+) -> Progress:
     """Arrears and collection, month by month from the month of `first` to the month of `last`,
     per community and for the network: for a table and a chart. A tenancy counts from the month
     of its opening balance; its balance at a month's end is its `Balance` on that day, from the
-    receipts and voids read here. Three queries."""
+    receipts and voids read here. Three queries; one when given the `tenancies` (those of
+    `communities` opened by the end of the last month, each with its community and rents loaded,
+    as tenancy_balances reads them)."""
     months = list(month_range(month_start(first), month_start(last)))
     first_index, end = month_index(months[0]), month_end(months[-1])
-    known = Tenancy.objects.select_related("community").filter(opening_on__lte=end)
     receipts = Receipt.objects.filter(date__lte=end)
     if communities is not None:
-        known = known.filter(community__in=communities)
         receipts = receipts.filter(tenancy__community__in=communities)
-    tenancies = list(known)
-    load_rents(tenancies, among=known)
+    if tenancies is None:
+        known = Tenancy.objects.select_related("community").filter(opening_on__lte=end)
+        if communities is not None:
+            known = known.filter(community__in=communities)
+        tenancies = list(known)
+        load_rents(tenancies, among=known)
     # Per tenancy and month: the receipts dated in it, and those voided in it (by the void's date).
     received: dict[tuple[int, int], Decimal] = {}
     voided: dict[tuple[int, int], Decimal] = {}

@@ -199,6 +199,59 @@ def test_each_ledger_page_shows_opening_in_out_and_closing_for_a_period(client, 
     assert page.count("✓") == 1 + len(materials)
 
 
+def test_a_liquid_and_its_materials_count_what_moved_before_in_and_after_the_period(leader):
+    """Batches made and reversed before the period, in it and after it, and litres sold before
+    and in it: each counts once, in its own period, by its own date."""
+    day = lambda month, n: datetime.date(2022, month, n)  # noqa: E731
+    donate(leader, "5000", day(1, 1))
+    recipe = make_recipe(leader, day(1, 1))  # 10 kg of N70 at 70 baht, 4 kg of salt at 10
+    batch = lambda date: services.batch_make(  # noqa: E731  20 litres of 2 kg N70 and 1 kg salt: 150 baht
+        recipe=recipe, date=date, scale=Decimal("1"), litres=Decimal("20"), makers=[], user=leader
+    )
+    sell = lambda litres, date: services.liquid_sell(  # noqa: E731
+        recipe=recipe, buyer=LiquidSale.Buyer.COMMUNITY, member=None, litres=Decimal(litres), date=date, user=leader
+    )
+    first_a, first_b = batch(day(1, 5)), batch(day(1, 10))
+    sell("5", day(1, 15))
+    services.batch_reverse(batch=first_a, date=day(1, 20), reason="ผิดสูตร", user=leader)
+    in_period = batch(day(2, 5))
+    batch(day(2, 10))
+    services.batch_reverse(batch=first_b, date=day(2, 15), reason="ผิดสูตร", user=leader)
+    sell("3", day(2, 20))
+    services.batch_reverse(batch=in_period, date=day(3, 5), reason="ผิดสูตร", user=leader)  # after the period
+
+    [liquid] = selectors.liquid_ledgers(day(2, 1), FEB_END)
+    assert (liquid.opening, liquid.made, liquid.reversed, liquid.sold, liquid.closing) == (15, 40, 20, 3, 32)
+    assert (liquid.batches, liquid.batches_reversed, liquid.cost) == (2, 1, Decimal("150.00"))
+    # What is left is worth what the two batches not reversed by the end cost, per litre.
+    assert (liquid.made_by_end, liquid.cost_by_end, liquid.value) == (40, Decimal("300.00"), Decimal("240.00"))
+    [march] = selectors.liquid_ledgers(day(3, 1), day(3, 31))
+    assert (march.opening, march.reversed, march.batches_reversed, march.closing) == (32, 20, 1, 12)
+
+    materials = {m.material.name: m for m in selectors.material_ledgers(day(2, 1), FEB_END)}
+    n70, salt = materials["หัวเชื้อ N70"], materials["เกลือ"]
+    assert (n70.opening, n70.bought, n70.used, n70.returned, n70.closing, n70.value) == (
+        8,
+        0,
+        4,
+        2,
+        6,
+        Decimal("420.00"),
+    )
+    assert (salt.opening, salt.used, salt.returned, salt.closing, salt.value) == (3, 2, 1, 2, Decimal("20.00"))
+    before_any = datetime.date(2021, 12, 31)
+    assert selectors.material_ledgers(before_any, before_any) == []  # nothing had moved
+
+    cash = selectors.cash_ledger(day(2, 1), FEB_END)
+    assert (cash.opening, cash.money_in, cash.money_out, cash.closing) == (
+        Decimal("4360.00"),
+        Decimal("60.00"),
+        Decimal("0.00"),
+        Decimal("4420.00"),
+    )
+    assert cash.by_kind["sale"] == Decimal("60.00") and cash.by_kind["donation"] == 0 and cash.balanced
+
+
 def test_a_wrong_period_on_a_ledger_page_is_said_beside_the_field_and_the_default_shown(client, leader, history):
     client.force_login(leader)
     backwards = {"first_0": "3", "first_1": "2565", "last_0": "1", "last_1": "2565"}

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from network.sections import rent_section
 from rent_collection import selectors, services
 from rent_collection.models import Tenancy
 from tests.factories import RENT_TODAY, make_letter, make_receipt, make_tenancy
@@ -265,3 +266,25 @@ def test_progress_takes_three_queries_however_many_tenancies_and_months(
     with django_assert_max_num_queries(3):
         progress = selectors.progress_by_month(datetime.date(2022, 1, 1), datetime.date(2022, 12, 1))
     assert len(progress.communities) == 2 and sum(m.collected for m in progress.total) == D("2100")
+
+
+def test_the_rent_section_counts_a_household_opened_later_in_its_last_month_in_the_months_alone(railway_a, railway_b):
+    """The dashboard's and the CODI report's rent: the arrears on the last day count the
+    households known by then; the months count every household of those communities opened by the
+    end of the last month; a community whose first household opens after the last day is left out."""
+    known = make_tenancy(railway_a, rent="200", opening="1000", opening_on=datetime.date(2022, 3, 31))
+    make_tenancy(railway_a, rent="300", opening="500", opening_on=datetime.date(2022, 4, 20))
+    make_tenancy(railway_b, rent="400", opening="700", opening_on=datetime.date(2022, 4, 25))
+    last = datetime.date(2022, 4, 10)
+
+    section = rent_section(datetime.date(2022, 3, 1), last)
+
+    assert section.arrears.total == selectors.arrears_summary(last).total
+    assert (section.arrears.total.tenancies, section.arrears.total.arrears) == (1, D("1200.00"))
+    assert [row.community for row in section.arrears.communities] == [known.community]
+    railway_a_only = selectors.progress_by_month(datetime.date(2022, 3, 1), last, communities=[railway_a])
+    assert section.months == railway_a_only.total
+    assert [(m.month, m.tenancies, m.arrears) for m in section.months] == [
+        (datetime.date(2022, 3, 1), 1, D("1000.00")),
+        (APR, 2, D("1700.00")),
+    ]
