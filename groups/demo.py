@@ -20,9 +20,12 @@ from .models import (
     GroupStatus,
     GroupStatusChange,
     LedgerEntry,
+    LoanMethod,
+    LoanPurpose,
     Member,
     Officer,
     SavingsGroup,
+    WelfarePurpose,
 )
 
 # (community, group founded on) — the 16 groups founded December 2564 – February 2565.
@@ -152,6 +155,58 @@ def _post_history(group, *, first_month, last_month, user):
     return len(entries)
 
 
+# The first group's rules, agreed at its founding meeting (the paper rules of the seed's groups).
+DEMO_RULES = {
+    "year_ends_in": 12,
+    "late_fine": Decimal("20.00"),
+    "dividend": Decimal("40"),
+    "interest_refund": Decimal("20"),
+    "welfare_fund": Decimal("15"),
+    "committee": Decimal("10"),
+    "reserve": Decimal("10"),
+    "community": Decimal("5"),
+    "note": "มติที่ประชุมก่อตั้งกลุ่ม",
+}
+DEMO_LOANS = {
+    LoanPurpose.EMERGENCY: {
+        "times_savings": Decimal("2"),
+        "ceiling": Decimal("5000"),
+        "monthly_rate": Decimal("1"),
+        "method": LoanMethod.FLAT,
+        "longest_term": 10,
+        "guarantors": 1,
+    },
+    LoanPurpose.OCCUPATION: {
+        "times_savings": Decimal("3"),
+        "ceiling": Decimal("20000"),
+        "monthly_rate": Decimal("1"),
+        "method": LoanMethod.DECLINING,
+        "longest_term": 24,
+        "guarantors": 2,
+    },
+}
+DEMO_WELFARE = {
+    WelfarePurpose.BIRTH: {"amount": Decimal("500"), "months_of_membership": 6},
+    WelfarePurpose.FUNERAL: {"amount": Decimal("3000"), "months_of_membership": 6},
+}
+
+
+def _agree_rules(group, *, user):
+    """The group's rules from its founding month, as agreed then (once)."""
+    if group.rules.exists():
+        return
+    founded_on = group.status_changes.order_by("date").first().date
+    services.rules_change(
+        group=group,
+        from_month=founded_on.replace(day=1),
+        terms=DEMO_RULES,
+        loan_kinds=DEMO_LOANS,
+        welfare_kinds=DEMO_WELFARE,
+        user=user,
+        today=founded_on,
+    )
+
+
 def seed(*, today, user, treasurer_a=None, treasurer_b=None):
     """Create (or complete) the demo groups. Safe to run again: nothing is created twice."""
     rng = random.Random(2565)
@@ -181,6 +236,7 @@ def seed(*, today, user, treasurer_a=None, treasurer_b=None):
     # The revived group starts its new ledger in March 2565, after its revival.
     rows += _post_history(revived, first_month=datetime.date(2022, 3, 1), last_month=last_month, user=user)
 
+    _agree_rules(founded[0], user=user)
     if treasurer_a:
         founded[0].treasurers.add(treasurer_a)
     if treasurer_b:

@@ -142,7 +142,7 @@ class Sheet:
 
 POSTED = ("posted_by", "posted_at")
 MEMBER = ("member.group", "member.number", "member.person")
-_l = gettext_lazy
+RULES = ("rules_id", gettext_lazy("group rules (record no.)"))
 
 SHEETS = [
     # The network, its people and its logins.
@@ -158,7 +158,7 @@ SHEETS = [
             "last_name",
             "email",
             "role",
-            ("person_id", _l("person (record no.)")),
+            ("person_id", gettext_lazy("person (record no.)")),
             "is_active",
             "last_login",
             "date_joined",
@@ -167,7 +167,7 @@ SHEETS = [
     Sheet(
         core.PersonalDataConsent,
         [
-            ("person_id", _l("person (record no.)")),
+            ("person_id", gettext_lazy("person (record no.)")),
             "person",
             "purpose",
             "given",
@@ -180,7 +180,7 @@ SHEETS = [
     ),
     Sheet(
         core.PersonalDataAccess,
-        ["at", "user", "action", "what", "rows", ("person_id", _l("person (record no.)")), "reason"],
+        ["at", "user", "action", "what", "rows", ("person_id", gettext_lazy("person (record no.)")), "reason"],
     ),
     # Savings groups.
     Sheet(groups.SavingsGroup, ["name", "community", "meeting_day", "default_commitment", "treasurers", "note"]),
@@ -188,13 +188,30 @@ SHEETS = [
     Sheet(groups.Officer, ["group", "position", "person", "since", "until"]),
     Sheet(
         groups.Member,
-        ["group", "number", "person", ("person_id", _l("person (record no.)")), "joined_on", "left_on"],
+        ["group", "number", "person", ("person_id", gettext_lazy("person (record no.)")), "joined_on", "left_on"],
         order_by=("group__name", "number"),
     ),
     Sheet(
         groups.Commitment,
         [*MEMBER, "from_month", "amount"],
         order_by=("member__group__name", "member__number", "from_month"),
+    ),
+    Sheet(
+        groups.GroupRules,
+        ["group", "from_month", "year_ends_in", "late_fine", *groups.ALLOCATION_FIELDS, "note"]
+        + ["recorded_by", "recorded_at"],
+        order_by=("group__name", "from_month"),
+    ),
+    Sheet(
+        groups.LoanKind,
+        [RULES, "rules.group", "rules.from_month", "purpose", "monthly_rate", "method"]
+        + ["times_savings", "ceiling", "longest_term", "guarantors"],
+        order_by=("rules__group__name", "rules__from_month", "pk"),
+    ),
+    Sheet(
+        groups.WelfareKind,
+        [RULES, "rules.group", "rules.from_month", "purpose", "amount", "months_of_membership"],
+        order_by=("rules__group__name", "rules__from_month", "pk"),
     ),
     Sheet(groups.CollectionSheet, ["group", "month", "paid_on", *POSTED], order_by=("group__name", "month")),
     Sheet(
@@ -207,9 +224,9 @@ SHEETS = [
             "member.person",
             "kind",
             "amount",
-            ("sheet_id", _l("collection sheet (record no.)")),
-            ("reverses_id", _l("reverses (record no.)")),
-            ("transfer_of_id", _l("carries across (record no.)")),
+            ("sheet_id", gettext_lazy("collection sheet (record no.)")),
+            ("reverses_id", gettext_lazy("reverses (record no.)")),
+            ("transfer_of_id", gettext_lazy("carries across (record no.)")),
             "reason",
             *POSTED,
         ],
@@ -221,16 +238,19 @@ SHEETS = [
     Sheet(
         enterprise.DonationReversal,
         [
-            ("donation_id", _l("donation (record no.)")),
+            ("donation_id", gettext_lazy("donation (record no.)")),
             "donation.donor",
             "date",
             "reason",
-            ("cash_entry_id", _l("cash book entry (record no.)")),
+            ("cash_entry_id", gettext_lazy("cash book entry (record no.)")),
             *POSTED,
         ],
     ),
     Sheet(enterprise.LevyPosting, ["first_month", "last_month", *POSTED]),
-    Sheet(enterprise.LevyLine, [("posting_id", _l("levy posting (record no.)")), "group", "month", "deposits", "levy"]),
+    Sheet(
+        enterprise.LevyLine,
+        [("posting_id", gettext_lazy("levy posting (record no.)")), "group", "month", "deposits", "levy"],
+    ),
     Sheet(
         enterprise.CashEntry,
         [
@@ -238,13 +258,13 @@ SHEETS = [
             "kind",
             "amount",
             "description",
-            ("donation_id", _l("donation (record no.)")),
-            ("levy_posting_id", _l("levy posting (record no.)")),
+            ("donation_id", gettext_lazy("donation (record no.)")),
+            ("levy_posting_id", gettext_lazy("levy posting (record no.)")),
             "buying_round",
-            ("member_payment_id", _l("member payment (record no.)")),
-            ("material_movement_id", _l("raw material movement (record no.)")),
-            ("liquid_sale_id", _l("liquid sale (record no.)")),
-            ("reverses_id", _l("reverses (record no.)")),
+            ("member_payment_id", gettext_lazy("member payment (record no.)")),
+            ("material_movement_id", gettext_lazy("raw material movement (record no.)")),
+            ("liquid_sale_id", gettext_lazy("liquid sale (record no.)")),
+            ("reverses_id", gettext_lazy("reverses (record no.)")),
             "reason",
             *POSTED,
         ],
@@ -288,7 +308,7 @@ SHEETS = [
     Sheet(
         enterprise.Allocation,
         [
-            ("order_id", _l("order (record no.)")),
+            ("order_id", gettext_lazy("order (record no.)")),
             "order.item.round",
             "order.item.product.name",
             "order.member.group",
@@ -301,7 +321,7 @@ SHEETS = [
     ),
     Sheet(
         enterprise.MemberPayment,
-        ["round", *MEMBER, "date", "amount", ("reverses_id", _l("reverses (record no.)")), *POSTED],
+        ["round", *MEMBER, "date", "amount", ("reverses_id", gettext_lazy("reverses (record no.)")), *POSTED],
     ),
     Sheet(
         enterprise.StockMovement,
@@ -316,9 +336,9 @@ SHEETS = [
     Sheet(
         enterprise.BatchReversal,
         [
-            ("batch_id", _l("batch (record no.)")),
+            ("batch_id", gettext_lazy("batch (record no.)")),
             "batch.recipe",
-            ("batch.date", _l("Date made")),
+            ("batch.date", gettext_lazy("Date made")),
             "date",
             "reason",
             *POSTED,
@@ -333,7 +353,7 @@ SHEETS = [
             "kind",
             "quantity",
             "value",
-            ("batch_id", _l("batch (record no.)")),
+            ("batch_id", gettext_lazy("batch (record no.)")),
             *POSTED,
         ],
     ),
@@ -348,7 +368,7 @@ SHEETS = [
             "litres",
             "price_per_litre",
             "amount",
-            ("reverses_id", _l("reverses (record no.)")),
+            ("reverses_id", gettext_lazy("reverses (record no.)")),
             *POSTED,
         ],
     ),
@@ -357,7 +377,7 @@ SHEETS = [
         housing.Household,
         [
             "head",
-            ("head_id", _l("person (record no.)")),
+            ("head_id", gettext_lazy("person (record no.)")),
             "head.national_id",
             "head.phone",
             "community",
@@ -380,22 +400,29 @@ SHEETS = [
     ),
     Sheet(
         housing.StatusStep,
-        [("household_id", _l("household (record no.)")), "household.head", "step", "date", "reason", "recorded_by"],
+        [
+            ("household_id", gettext_lazy("household (record no.)")),
+            "household.head",
+            "step",
+            "date",
+            "reason",
+            "recorded_by",
+        ],
         order_by=("household_id", "date", "pk"),
     ),
     Sheet(housing.Proposal, ["title", "date", "target_site", "background"]),
     Sheet(
         housing.Proposal.households.through,
         [
-            ("proposal_id", _l("proposal (record no.)")),
-            ("proposal", _l("proposal to CODI")),
-            ("household_id", _l("household (record no.)")),
+            ("proposal_id", gettext_lazy("proposal (record no.)")),
+            ("proposal", gettext_lazy("proposal to CODI")),
+            ("household_id", gettext_lazy("household (record no.)")),
             "household.head",
             "household.community",
         ],
-        title=_l("Households in proposals"),
+        title=gettext_lazy("Households in proposals"),
     ),
-    Sheet(housing.BudgetLine, [("proposal_id", _l("proposal (record no.)")), "proposal", "item", "amount"]),
+    Sheet(housing.BudgetLine, [("proposal_id", gettext_lazy("proposal (record no.)")), "proposal", "item", "amount"]),
     # Railway-land rent.
     Sheet(
         rent.Tenancy,
@@ -404,7 +431,7 @@ SHEETS = [
             "community",
             "plot",
             "tenant",
-            ("tenant_id", _l("person (record no.)")),
+            ("tenant_id", gettext_lazy("person (record no.)")),
             "start_date",
             "opening_balance",
             "opening_on",
@@ -436,10 +463,10 @@ SHEETS = [
             "covers_from",
             "covers_to",
             "letter",
-            ("void.date", _l("voided on")),
-            ("void.posted_at", _l("voided at")),
-            ("void.reason", _l("why it was voided")),
-            ("remittance_line.remittance.bank_reference", _l("remitted to CODI (bank reference)")),
+            ("void.date", gettext_lazy("voided on")),
+            ("void.posted_at", gettext_lazy("voided at")),
+            ("void.reason", gettext_lazy("why it was voided")),
+            ("remittance_line.remittance.bank_reference", gettext_lazy("remitted to CODI (bank reference)")),
             *POSTED,
         ],
         covers=(rent.ReceiptVoid, rent.RemittanceLine),
