@@ -92,17 +92,26 @@ def levies_by_group_and_month(
     the ledger holds now (as_of None: what the enterprise posts). A month whose deposits were all
     reversed is listed with 0. A balance a moving member carries across is no new saving and owes
     no levy. One query, on the groups' savings by day paid (models.GroupSaving), not the ledger."""
+    return [
+        MonthLevy(group_id=group_id, month=month, deposits=total)
+        for group_id, month, total in _savings_rows(first, last, groups, as_of)
+        .order_by("group_id", "month")
+        .values_list("group", "month")
+        .annotate(total=Sum("deposits"))
+    ]
+
+
+def _savings_rows(
+    first: datetime.date, last: datetime.date, groups: Iterable[SavingsGroup] | None, as_of: datetime.date | None
+) -> QuerySet[GroupSaving]:
+    """The groups' savings by day paid for the months first..last, paid up to `as_of` (all if
+    None): what the deposits for a month are read from."""
     rows = GroupSaving.objects.filter(month__range=(first, last))
     if groups is not None:
         rows = rows.filter(group__in=list(groups))
     if as_of is not None:
         rows = rows.filter(paid_on__lte=as_of)
-    return [
-        MonthLevy(group_id=group_id, month=month, deposits=total)
-        for group_id, month, total in rows.order_by("group_id", "month")
-        .values_list("group", "month")
-        .annotate(total=Sum("deposits"))
-    ]
+    return rows
 
 
 def levy_of(levies: Iterable[MonthLevy]) -> Decimal:
@@ -515,8 +524,10 @@ class GroupMoney:
     withdrawals: Decimal = ZERO
     closing: Decimal = ZERO
     members: int = 0
-    saved_for_months: Decimal = ZERO  # deposits for the period's months, paid by the period's end
-    levy: Decimal = ZERO  # the sum of levy_owed over the group's months
+    # Deposits for the period's months, paid by the period's end, and the sum of levy_owed over
+    # the group's months (None when network_money was asked to leave the levy out).
+    saved_for_months: Decimal | None = ZERO
+    levy: Decimal | None = ZERO
 
     @property
     def reconciles(self) -> bool:
@@ -534,9 +545,15 @@ class NetworkMoney:
     # What came in less what went out on the days of each month that has any, every group's
     # together, by payment date: the balance at each month's end is the opening plus these.
     moved: dict[datetime.date, Decimal] = field(default_factory=dict)
+    with_levy: bool = True  # False: network_money left the levy (and saved_for_months) out
 
     def _total(self, name: str) -> Decimal:
         return sum((getattr(g, name) for g in self.groups), ZERO)
+
+    def _levy_total(self, name: str) -> Decimal:
+        if not self.with_levy:
+            raise ValueError(f"network_money(levy=False) left {name} out")
+        return self._total(name)
 
     @property
     def opening(self) -> Decimal:
@@ -556,12 +573,12 @@ class NetworkMoney:
 
     @property
     def saved_for_months(self) -> Decimal:
-        return self._total("saved_for_months")
+        return self._levy_total("saved_for_months")
 
     @property
     def levy(self) -> Decimal:
         """The network's levy: the sum of every group's levy (each the sum of its months')."""
-        return self._total("levy")
+        return self._levy_total("levy")
 
     @property
     def members(self) -> int:
@@ -583,7 +600,7 @@ class NetworkMoney:
 
 
 def network_money(
-    first: datetime.date, last: datetime.date, groups: QuerySet[SavingsGroup] | None = None
+    first: datetime.date, last: datetime.date, groups: QuerySet[SavingsGroup] | None = None, *, levy: bool = True
 ) -> NetworkMoney:
     """Per group and in total, for the months `first`..`last`, by payment date (the date on each
     row): the balance before the first day, deposits and withdrawals dated in the period (a
@@ -595,7 +612,9 @@ def network_money(
 
     Read from the month-end balances (models.GroupBalance, GroupSaving), never the ledger's rows:
     a row per group and month of the period, and for each group the last month-end balance before
-    the period and in it. Four queries, whatever the length of the ledger."""
+    the period and in it. Five queries, whatever the length of the ledger. With `levy` False (a
+    page that shows neither) the levy and the deposits for the period's months are left out,
+    and the network's deposits for each month are summed by the database."""
     first, last = month_start(first), month_start(last)
     end = month_end(last)
     balance_before = GroupBalance.objects.filter(group=OuterRef("pk")).order_by("-month").values("closing")
@@ -613,21 +632,30 @@ def network_money(
     if groups is not None:
         in_period = in_period.filter(group__in=chosen)
         members = members.filter(group__in=chosen)
-    moves: dict[int, tuple[Decimal, Decimal]] = {}
-    moved: dict[datetime.date, Decimal] = {}
-    for group_id, month, money_in, money_out in in_period.order_by().values_list(
-        "group", "month", "money_in", "money_out"
-    ):
-        before_in, before_out = moves.get(group_id, (ZERO, ZERO))
-        moves[group_id] = (before_in + money_in, before_out + money_out)
-        moved[month] = moved.get(month, ZERO) + money_in - money_out
+    in_period = in_period.order_by()
+    moves = {
+        group_id: (money_in, money_out)
+        for group_id, money_in, money_out in in_period.values_list("group")
+        .annotate(Sum("money_in"), Sum("money_out"))
+        .values_list("group", "money_in__sum", "money_out__sum")
+    }
+    moved = dict(
+        in_period.values_list("month").annotate(net=Sum(F("money_in") - F("money_out"))).values_list("month", "net")
+    )
     levies: dict[int, list[MonthLevy]] = {}
     by_month: dict[datetime.date, Decimal] = {}
-    for month_levy in levies_by_group_and_month(first, last, groups=None if groups is None else chosen, as_of=end):
-        levies.setdefault(month_levy.group_id, []).append(month_levy)
-        by_month[month_levy.month] = by_month.get(month_levy.month, ZERO) + month_levy.deposits
+    if levy:
+        for month_levy in levies_by_group_and_month(first, last, groups=None if groups is None else chosen, as_of=end):
+            levies.setdefault(month_levy.group_id, []).append(month_levy)
+            by_month[month_levy.month] = by_month.get(month_levy.month, ZERO) + month_levy.deposits
+    else:
+        # levies_by_group_and_month's rows, summed per month rather than per group and month.
+        savings = _savings_rows(first, last, None if groups is None else chosen, end)
+        by_month = dict(
+            savings.order_by().values_list("month").annotate(Sum("deposits")).values_list("month", "deposits__sum")
+        )
     member_counts = dict(members.order_by().values_list("group").annotate(n=Count("id")).values_list("group", "n"))
-    summary = NetworkMoney(first=first, last=last, months=by_month, moved=moved)
+    summary = NetworkMoney(first=first, last=last, months=by_month, moved=moved, with_levy=levy)
     for group in chosen:
         opening, closing = group.balance_opening or ZERO, group.balance_closing or ZERO
         deposits, withdrawals = moves.get(group.pk, (ZERO, ZERO))
@@ -642,8 +670,8 @@ def network_money(
                 withdrawals=withdrawals,
                 closing=closing,
                 members=member_counts.get(group.pk, 0),
-                saved_for_months=sum((m.deposits for m in months), ZERO),
-                levy=levy_of(months),
+                saved_for_months=sum((m.deposits for m in months), ZERO) if levy else None,
+                levy=levy_of(months) if levy else None,
             )
         )
     return summary

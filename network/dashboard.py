@@ -93,7 +93,7 @@ def dashboard(today: datetime.date) -> Dashboard:
     """The dashboard as the records stand on `today`."""
     this_month = month_start(today)
     first_month = add_months(this_month, -(MONTHS - 1))
-    savings = savings_section(first_month, this_month)
+    savings = savings_section(first_month, this_month, levy=False)  # the dashboard shows no levy
     rent = rent_section(first_month, today)
     proposals = Proposal.objects.aggregate(
         proposals=Count("id", distinct=True), households=Count("households", distinct=True)

@@ -89,10 +89,10 @@ class SavingsSection:
         ]
 
 
-def savings_section(first_month: datetime.date, last_month: datetime.date) -> SavingsSection:
-    """The savings groups over the months of `first_month`..`last_month` (any day of each). Four
-    queries."""
-    return SavingsSection(money=network_money(month_start(first_month), month_start(last_month)))
+def savings_section(first_month: datetime.date, last_month: datetime.date, *, levy: bool = True) -> SavingsSection:
+    """The savings groups over the months of `first_month`..`last_month` (any day of each); with
+    `levy` False without the levy (network_money). Five queries."""
+    return SavingsSection(money=network_money(month_start(first_month), month_start(last_month), levy=levy))
 
 
 # The enterprise.

@@ -390,7 +390,7 @@ def test_the_network_pages_read_no_ledger_row_and_as_many_queries_for_a_longer_l
     period = {"first_0": last.month, "first_1": last.year + 543, "last_0": last.month, "last_1": last.year + 543}
     # The network summary, the dashboard, the CODI report, the list of groups.
     pages = [
-        (reverse("groups:summary"), period, 7),
+        (reverse("groups:summary"), period, 8),
         (reverse("home"), {}, 25),
         (reverse("report"), period, 40),
         (reverse("groups:list"), {}, 6),
