@@ -412,3 +412,59 @@ class WelfareKindForm(_KindForm):
     months_of_membership = forms.IntegerField(
         label=_("Months of membership needed"), min_value=0, max_value=600, help_text=_("0: from joining.")
     )
+
+
+# Loans.
+
+
+class MemberChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.number}. {obj.person}"
+
+
+class MembersChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.number}. {obj.person}"
+
+
+class LoanApplicationForm(RequestKeyMixin):
+    member = MemberChoiceField(label=_("Borrower"), queryset=None, empty_label="—")
+    purpose = forms.ChoiceField(
+        label=_("Kind of loan"), error_messages={"invalid_choice": _("Choose a kind of loan from the list.")}
+    )
+    amount = MoneyField(label=_("Amount (baht)"))
+    months = forms.IntegerField(label=_("Repaid over (months)"), min_value=1, max_value=120)
+    guarantors = MembersChoiceField(
+        label=_("Guarantors"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": _("Choose guarantors from the list.")},
+    )
+    applied_on = BEDateField(label=_("Applied on"), allow_future=False, initial=timezone.localdate)
+    reason = forms.CharField(label=_("What it is for"), required=False, max_length=300)
+
+    def __init__(self, *args, group, kinds, **kwargs):
+        super().__init__(*args, **kwargs)
+        members = group.members.filter(left_on__isnull=True).select_related("person").order_by("number")
+        self.fields["member"].queryset = members
+        self.fields["guarantors"].queryset = members
+        self.fields["purpose"].choices = [("", "—"), *((k.purpose, k.get_purpose_display()) for k in kinds)]
+
+
+class LoanApprovalForm(forms.Form):
+    officer = forms.ModelChoiceField(
+        label=_("Officer who approves"),
+        queryset=None,
+        empty_label="—",
+        error_messages={"invalid_choice": _("Choose an officer from the list.")},
+    )
+    approved_on = BEDateField(label=_("Approved on"), allow_future=False, initial=timezone.localdate)
+
+    def __init__(self, *args, officers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["officer"].queryset = officers
+
+
+class LoanDisbursementForm(RequestKeyMixin):
+    date = BEDateField(label=_("Paid out on"), allow_future=False, initial=timezone.localdate)

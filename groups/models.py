@@ -596,3 +596,137 @@ class WelfareKind(models.Model):
 
     def __str__(self):
         return self.get_purpose_display()
+
+
+# Loans from the group's fund.
+
+
+class Loan(models.Model):
+    """A member's loan from the group's fund. Applied for on the terms of a kind of loan in the
+    group's rules then in force (copied here: a later change of the rules never alters a loan),
+    approved by two of the group's officers (LoanApproval), then paid out (a LoanEntry of kind
+    DISBURSEMENT). What is repaid, and when it falls due, follows from these terms
+    (groups.interest.schedule)."""
+
+    group = models.ForeignKey(SavingsGroup, verbose_name=_("group"), on_delete=models.PROTECT, related_name="loans")
+    member = models.ForeignKey(Member, verbose_name=_("borrower"), on_delete=models.PROTECT, related_name="loans")
+    purpose = models.CharField(_("kind of loan"), max_length=20, choices=LoanPurpose.choices)
+    amount = models.DecimalField(_("amount lent (baht)"), max_digits=12, decimal_places=2)
+    months = models.PositiveSmallIntegerField(_("repaid over (months)"))
+    monthly_rate = models.DecimalField(_("interest, percent a month"), max_digits=5, decimal_places=2)
+    method = models.CharField(_("interest charged"), max_length=20, choices=LoanMethod.choices)
+    applied_on = models.DateField(_("applied on"))
+    reason = models.CharField(_("what it is for"), max_length=300, blank=True)
+    guarantors = models.ManyToManyField(
+        Member, verbose_name=_("guarantors"), through="LoanGuarantor", related_name="guaranteed_loans"
+    )
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    applied_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    request_key = models.UUIDField(_("form token"), null=True, blank=True, unique=True, editable=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("loan")
+        verbose_name_plural = _("loans")
+        ordering = ["group", "applied_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="loan_amount_positive"),
+            models.CheckConstraint(condition=Q(months__gte=1, months__lte=120), name="loan_months_1_to_120"),
+            models.CheckConstraint(condition=Q(monthly_rate__gte=0, monthly_rate__lte=10), name="loan_rate_0_to_10"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_purpose_display()} {self.amount} ({self.member})"
+
+
+class LoanGuarantor(models.Model):
+    """A member who guarantees a loan (ผู้ค้ำประกัน)."""
+
+    loan = models.ForeignKey(Loan, verbose_name=_("loan"), on_delete=models.CASCADE, related_name="guarantees")
+    member = models.ForeignKey(Member, verbose_name=_("guarantor"), on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("guarantor")
+        verbose_name_plural = _("guarantors")
+        constraints = [models.UniqueConstraint(fields=["loan", "member"], name="one_guarantee_per_loan_and_member")]
+
+    def __str__(self):
+        return str(self.member)
+
+
+class LoanApproval(models.Model):
+    """One of the group's officers approving a loan: who and when. Neither the borrower nor a
+    guarantor may approve; a loan is paid out after two approvals by two different people."""
+
+    loan = models.ForeignKey(Loan, verbose_name=_("loan"), on_delete=models.PROTECT, related_name="approvals")
+    officer = models.ForeignKey(Officer, verbose_name=_("officer"), on_delete=models.PROTECT, related_name="+")
+    approved_on = models.DateField(_("approved on"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("loan approval")
+        verbose_name_plural = _("loan approvals")
+        ordering = ["loan", "approved_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["loan", "officer"],
+                name="one_approval_per_loan_and_officer",
+                violation_error_message=_("This officer has already approved the loan."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.officer} ({be_month(self.approved_on)})"
+
+
+class LoanEntryKind(models.TextChoices):
+    DISBURSEMENT = "disbursement", _("Paid out")
+    PRINCIPAL = "principal", _("Principal repaid")
+    INTEREST = "interest", _("Interest paid")
+    FINE = "fine", _("Fine paid")
+
+
+class LoanEntry(PostedRow):
+    """A money row of a loan: what was paid out (DISBURSEMENT) and what came back (principal,
+    interest, fines), each a positive amount; a mistake is undone by a reversal of the same kind,
+    negative, that points to it and says why. Never edited or deleted (the database refuses)."""
+
+    group = models.ForeignKey(
+        SavingsGroup, verbose_name=_("group"), on_delete=models.PROTECT, related_name="loan_entries"
+    )
+    loan = models.ForeignKey(Loan, verbose_name=_("loan"), on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField(_("kind"), max_length=20, choices=LoanEntryKind.choices)
+    date = models.DateField(_("date"))
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    reverses = models.OneToOneField(
+        "self", verbose_name=_("reverses"), null=True, blank=True, on_delete=models.PROTECT, related_name="reversal"
+    )
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    request_key = models.UUIDField(_("form token"), null=True, blank=True, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = _("loan entry")
+        verbose_name_plural = _("loan entries")
+        ordering = ["date", "id"]
+        indexes = [models.Index(fields=["group", "date"], name="loan_entry_group_date")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(reverses__isnull=True) & Q(amount__gt=0))
+                | (Q(reverses__isnull=False) & ~Q(reason="") & Q(amount__lt=0)),
+                name="loan_entry_sign",
+            ),
+            # A loan is paid out once (a reversal aside).
+            models.UniqueConstraint(
+                fields=["loan"],
+                condition=Q(kind="disbursement", reverses__isnull=True),
+                name="one_disbursement_per_loan",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.amount} ({self.loan})"

@@ -42,6 +42,9 @@ from .models import (
     GroupStatus,
     GroupStatusChange,
     LedgerEntry,
+    Loan,
+    LoanEntry,
+    LoanEntryKind,
     Member,
     MemberBalance,
     Officer,
@@ -957,3 +960,84 @@ def rules_on(group: SavingsGroup, month: datetime.date) -> GroupRules | None:
         .order_by("-from_month")
         .first()
     )
+
+
+# Loans (models.Loan) and the group's fund.
+
+
+class LoanState:
+    APPLIED = "applied"  # waiting for two officers' approval
+    APPROVED = "approved"  # approved by two, not paid out yet
+    PAID_OUT = "paid_out"
+
+
+APPROVALS_NEEDED = 2
+
+
+def approvers(loan: Loan) -> set[int]:
+    """The people (Person ids) whose approval of the loan is recorded."""
+    return {approval.officer.person_id for approval in loan.approvals.all()}
+
+
+def disbursement(loan: Loan) -> LoanEntry | None:
+    """The row that paid the loan out, unless there is none (or it was reversed)."""
+    paid = [e for e in loan.entries.all() if e.kind == LoanEntryKind.DISBURSEMENT]
+    reversed_ids = {e.reverses_id for e in paid if e.reverses_id}
+    return next((e for e in paid if e.reverses_id is None and e.pk not in reversed_ids), None)
+
+
+def loan_state(loan: Loan) -> str:
+    if disbursement(loan) is not None:
+        return LoanState.PAID_OUT
+    return LoanState.APPROVED if len(approvers(loan)) >= APPROVALS_NEEDED else LoanState.APPLIED
+
+
+def loans_of(group: SavingsGroup) -> list[Loan]:
+    """The group's loans, newest first, each with its borrower, guarantors, approvals and money
+    rows loaded and its `state` (loan_state). Five queries."""
+    loans = list(
+        group.loans.select_related("member__person")
+        .prefetch_related("guarantees__member__person", "approvals__officer__person", "entries")
+        .order_by("-applied_on", "-id")
+    )
+    for loan in loans:
+        loan.state = loan_state(loan)  # type: ignore[attr-defined]  # read by the pages
+    return loans
+
+
+def loan_for_page(group: SavingsGroup, pk: int) -> Loan | None:
+    return (
+        group.loans.select_related("member__person", "applied_by")
+        .prefetch_related(
+            "guarantees__member__person", "approvals__officer__person", "approvals__recorded_by", "entries"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def officers_on(group: SavingsGroup, day: datetime.date) -> list[Officer]:
+    """The group's officers in office on `day`."""
+    return list(
+        group.officers.select_related("person")
+        .filter(since__lte=day)
+        .filter(Q(until__isnull=True) | Q(until__gte=day))
+        .order_by("position", "since")
+    )
+
+
+def savings_on(member: Member, day: datetime.date) -> Decimal:
+    """The member's savings on `day`: every row dated up to it."""
+    return member.entries.filter(date__lte=day).aggregate(total=Sum("amount"))["total"] or ZERO
+
+
+def fund_cash(group: SavingsGroup, day: datetime.date) -> Decimal:
+    """The cash the group's fund holds at the end of `day`: its members' savings (every savings
+    row dated up to it), less what was lent out, plus what came back (principal, interest and
+    fines), each reversal netted against what it reverses. Two queries."""
+    savings = group.entries.filter(date__lte=day).aggregate(total=Sum("amount"))["total"] or ZERO
+    loans = group.loan_entries.filter(date__lte=day).aggregate(
+        out=Sum("amount", filter=Q(kind=LoanEntryKind.DISBURSEMENT)),
+        back=Sum("amount", filter=~Q(kind=LoanEntryKind.DISBURSEMENT)),
+    )
+    return savings - (loans["out"] or ZERO) + (loans["back"] or ZERO)

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from songkhla_network.append_only import AlreadyPosted
 from songkhla_network.models import Person, User
-from songkhla_network.thai import be_date, be_month, format_baht, format_quantity, month_start
+from songkhla_network.thai import be_date, be_month, format_baht, format_quantity, month_start, to_satang
 
 from . import selectors
 from .models import (
@@ -38,10 +38,16 @@ from .models import (
     GroupStatus,
     GroupStatusChange,
     LedgerEntry,
+    Loan,
+    LoanApproval,
+    LoanEntry,
+    LoanEntryKind,
+    LoanGuarantor,
     LoanKind,
     Member,
     MemberBalance,
     MonthBalance,
+    Officer,
     SavingsGroup,
     WelfareKind,
 )
@@ -790,3 +796,174 @@ def rules_change(
     LoanKind.objects.bulk_create(new_loans)
     WelfareKind.objects.bulk_create(new_welfare)
     return new
+
+
+# Loans.
+
+
+@transaction.atomic
+def loan_apply(
+    *,
+    member: Member,
+    purpose: str,
+    amount: Decimal,
+    months: int,
+    guarantors: Sequence[Member],
+    applied_on: datetime.date,
+    reason: str,
+    user: User,
+    request_key: UUID | None = None,
+    today: datetime.date | None = None,
+) -> Loan:
+    """A member applies for a loan of a kind the group's rules offer on the day: at most the
+    kind's multiple of their savings that day and its ceiling, over at most its longest term, with
+    as many guarantors as it needs (members of the group other than the borrower). The loan takes
+    the kind's interest and method, and keeps them whatever the rules say later."""
+    today = today or timezone.localdate()
+    if request_key and (existing := Loan.objects.filter(request_key=request_key).first()):
+        raise AlreadyPosted(existing)
+    member = Member.objects.select_for_update(of=("self",)).select_related("person", "group").get(pk=member.pk)
+    group = member.group
+    if applied_on > today:
+        raise ValidationError({"applied_on": _("This day has not come yet.")})
+    if member.left_on is not None or member.joined_on > applied_on:
+        raise ValidationError(
+            {"member": _("%(member)s is not a member of the group on that day.") % {"member": member.person}}
+        )
+    rules = selectors.rules_on(group, applied_on)
+    if rules is None:
+        raise ValidationError(
+            _("The group has no rules in force on %(date)s: agree them first (the group's rules).")
+            % {"date": be_date(applied_on)},
+            code="no_rules",
+        )
+    kind = next((k for k in rules.loan_kinds.all() if k.purpose == purpose), None)
+    if kind is None:
+        raise ValidationError({"purpose": _("The group's rules in force do not offer this kind of loan.")})
+    if months > kind.longest_term:
+        raise ValidationError(
+            {"months": _("At most %(months)s months for this kind of loan.") % {"months": kind.longest_term}}
+        )
+    chosen = {g.pk: g for g in guarantors}
+    if member.pk in chosen:
+        raise ValidationError({"guarantors": _("The borrower cannot guarantee their own loan.")})
+    found = list(Member.objects.filter(pk__in=list(chosen), group=group, left_on__isnull=True))
+    if len(found) != len(chosen):
+        raise ValidationError({"guarantors": _("Guarantors are members of the group who have not left it.")})
+    if len(found) < kind.guarantors:
+        raise ValidationError(
+            {"guarantors": _("This kind of loan needs %(count)s guarantors.") % {"count": kind.guarantors}}
+        )
+    savings = selectors.savings_on(member, applied_on)
+    limit = min(to_satang(savings * kind.times_savings), kind.ceiling)
+    if amount > limit:
+        raise ValidationError(
+            {
+                "amount": _(
+                    "At most %(limit)s baht: %(times)s times the member's savings of %(savings)s baht, "
+                    "and never more than %(ceiling)s baht."
+                )
+                % {
+                    "limit": format_baht(limit),
+                    "times": format_quantity(kind.times_savings),
+                    "savings": format_baht(savings),
+                    "ceiling": format_baht(kind.ceiling),
+                }
+            }
+        )
+    loan = Loan.objects.create(
+        group=group,
+        member=member,
+        purpose=purpose,
+        amount=amount,
+        months=months,
+        monthly_rate=kind.monthly_rate,
+        method=kind.method,
+        applied_on=applied_on,
+        reason=reason.strip(),
+        applied_by=user,
+        request_key=request_key,
+    )
+    LoanGuarantor.objects.bulk_create([LoanGuarantor(loan=loan, member=g) for g in found])
+    return loan
+
+
+def _lock_loan(loan: Loan) -> Loan:
+    return Loan.objects.select_for_update(of=("self",)).select_related("member__person").get(pk=loan.pk)
+
+
+@transaction.atomic
+def loan_approve(
+    *, loan: Loan, officer: Officer, approved_on: datetime.date, user: User, today: datetime.date | None = None
+) -> LoanApproval:
+    """One of the group's officers, in office that day, approves the loan: not its borrower nor
+    one of its guarantors, and once per person. Nothing is approved after the loan was paid out."""
+    today = today or timezone.localdate()
+    loan = _lock_loan(loan)
+    if selectors.disbursement(loan) is not None:
+        raise ValidationError(_("The loan has been paid out already."), code="paid_out")
+    if not (loan.applied_on <= approved_on <= today):
+        raise ValidationError(
+            {
+                "approved_on": _("From the day of the application, %(date)s, to today.")
+                % {"date": be_date(loan.applied_on)}
+            }
+        )
+    in_office = {o.pk for o in selectors.officers_on(loan.group, approved_on)}
+    if officer.pk not in in_office:
+        raise ValidationError({"officer": _("Choose an officer of the group in office on that day.")})
+    barred = {loan.member.person_id} | set(loan.guarantees.values_list("member__person", flat=True))
+    if officer.person_id in barred:
+        raise ValidationError({"officer": _("The borrower and the guarantors cannot approve the loan.")})
+    if officer.person_id in selectors.approvers(loan):
+        raise ValidationError({"officer": _("%(person)s has approved the loan already.") % {"person": officer.person}})
+    return LoanApproval.objects.create(loan=loan, officer=officer, approved_on=approved_on, recorded_by=user)
+
+
+@transaction.atomic
+def loan_disburse(
+    *,
+    loan: Loan,
+    date: datetime.date,
+    user: User,
+    request_key: UUID | None = None,
+    today: datetime.date | None = None,
+) -> LoanEntry:
+    """Pay the loan out from the group's fund, once: after two officers approved it, to a member
+    still in the group, on a day the group is active, and never more than the cash the fund held
+    that day nor holds today (the group's row is locked, so two payouts cannot both pass)."""
+    today = today or timezone.localdate()
+    group = SavingsGroup.objects.select_for_update().get(pk=loan.group_id)
+    loan = _lock_loan(loan)
+    if request_key and (existing := LoanEntry.objects.filter(request_key=request_key).first()):
+        raise AlreadyPosted(existing)
+    if (paid := selectors.disbursement(loan)) is not None:
+        raise AlreadyPosted(paid)
+    approved = [a for a in loan.approvals.select_related("officer") if a.approved_on <= date]
+    if len({a.officer.person_id for a in approved}) < selectors.APPROVALS_NEEDED:
+        raise ValidationError(
+            _("Two officers of the group must approve the loan before it is paid out."), code="approvals"
+        )
+    if not (loan.applied_on <= date <= today):
+        raise ValidationError(
+            {"date": _("From the day of the application, %(date)s, to today.") % {"date": be_date(loan.applied_on)}}
+        )
+    if loan.member.left_on is not None:
+        raise ValidationError(_("%(member)s has left the group.") % {"member": loan.member.person})
+    _check_group_accepts(group, date)
+    cash = min(selectors.fund_cash(group, date), selectors.fund_cash(group, today))
+    if loan.amount > cash:
+        raise ValidationError(
+            _("The fund holds only %(cash)s baht in cash: the loan of %(amount)s baht cannot be paid out.")
+            % {"cash": format_baht(cash), "amount": format_baht(loan.amount)},
+            code="cash",
+        )
+    return LoanEntry.objects.create(
+        group=group,
+        loan=loan,
+        kind=LoanEntryKind.DISBURSEMENT,
+        date=date,
+        amount=loan.amount,
+        posted_by=user,
+        request_key=request_key,
+    )

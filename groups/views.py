@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,11 +25,14 @@ from songkhla_network.thai import (
     parse_be_month_slug,
 )
 
-from . import access, selectors, services
+from . import access, interest, selectors, services
 from .forms import (
     CollectionSheetForm,
     CommitmentChangeForm,
     DepositForm,
+    LoanApplicationForm,
+    LoanApprovalForm,
+    LoanDisbursementForm,
     LoanKindForm,
     MemberJoinForm,
     MemberLeaveForm,
@@ -40,7 +44,7 @@ from .forms import (
     WelfareKindForm,
     WithdrawalForm,
 )
-from .models import LoanPurpose, WelfarePurpose
+from .models import LoanPurpose, Officer, WelfarePurpose
 
 
 def _this_month():
@@ -699,3 +703,152 @@ def rules_change(request, pk):
             "has_errors": any(f.errors for f in every_form),
         },
     )
+
+
+# Loans.
+
+
+@group_reader_required
+def loans(request, pk):
+    """The group's loans: who borrowed what, and where each stands."""
+    group = access.group_for_reading(request.user, pk)
+    today = timezone.localdate()
+    return render(
+        request,
+        "groups/loans.html",
+        {
+            "group": group,
+            "loans": selectors.loans_of(group),
+            "cash": selectors.fund_cash(group, today),
+            "today": today,
+            "can_post": access.can_post(request.user, group),
+        },
+    )
+
+
+@treasurer_required
+@require_http_methods(["GET", "POST"])
+def loan_apply(request, pk):
+    group = access.group_for_posting(request.user, pk)
+    today = timezone.localdate()
+    rules = selectors.rules_on(group, today)
+    kinds = list(rules.loan_kinds.all()) if rules else []
+    form = LoanApplicationForm(request.POST or None, group=group, kinds=kinds)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            loan = services.loan_apply(
+                member=data["member"],
+                purpose=data["purpose"],
+                amount=data["amount"],
+                months=data["months"],
+                guarantors=list(data["guarantors"]),
+                applied_on=data["applied_on"],
+                reason=data["reason"],
+                user=request.user,
+                request_key=data["request_key"],
+            )
+        except services.AlreadyPosted as already:
+            messages.info(request, _("This application was already recorded; it was not recorded twice."))
+            return redirect("groups:loan", pk=group.pk, loan_pk=already.existing.pk)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Application recorded. Two officers of the group now approve it."))
+            return redirect("groups:loan", pk=group.pk, loan_pk=loan.pk)
+    return render(request, "groups/loan_apply.html", {"group": group, "form": form, "rules": rules, "kinds": kinds})
+
+
+def _loan_page(request, group, loan, *, approval_form=None, disbursement_form=None, status=200):
+    today = timezone.localdate()
+    paid = selectors.disbursement(loan)
+    can_post = access.can_post(request.user, group)
+    state = selectors.loan_state(loan)
+    first_month = add_months(month_start(paid.date if paid else today), 1)
+    officers = Officer.objects.filter(pk__in=[o.pk for o in selectors.officers_on(group, today)]).select_related(
+        "person"
+    )
+    if can_post and state == selectors.LoanState.APPLIED and approval_form is None:
+        approval_form = LoanApprovalForm(officers=officers)
+    if can_post and state == selectors.LoanState.APPROVED and disbursement_form is None:
+        disbursement_form = LoanDisbursementForm()
+    return render(
+        request,
+        "groups/loan.html",
+        {
+            "group": group,
+            "loan": loan,
+            "state": state,
+            "paid": paid,
+            "schedule": interest.schedule(loan.amount, loan.monthly_rate, loan.months, loan.method, first_month),
+            "approval_form": approval_form if can_post and state == selectors.LoanState.APPLIED else None,
+            "disbursement_form": disbursement_form if can_post and state == selectors.LoanState.APPROVED else None,
+            "cash": selectors.fund_cash(group, today),
+        },
+        status=status,
+    )
+
+
+def _loan_or_404(group, loan_pk):
+    loan = selectors.loan_for_page(group, loan_pk)
+    if loan is None:
+        raise Http404
+    return loan
+
+
+@group_reader_required
+def loan(request, pk, loan_pk):
+    group = access.group_for_reading(request.user, pk)
+    return _loan_page(request, group, _loan_or_404(group, loan_pk))
+
+
+@treasurer_required
+@require_http_methods(["POST"])
+def loan_approve(request, pk, loan_pk):
+    group = access.group_for_posting(request.user, pk)
+    loan = _loan_or_404(group, loan_pk)
+    officers = Officer.objects.filter(group=group).select_related("person")
+    form = LoanApprovalForm(request.POST, officers=officers)
+    if form.is_valid():
+        try:
+            services.loan_approve(
+                loan=loan,
+                officer=form.cleaned_data["officer"],
+                approved_on=form.cleaned_data["approved_on"],
+                user=request.user,
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Approval recorded."))
+            return redirect("groups:loan", pk=group.pk, loan_pk=loan.pk)
+    return _loan_page(request, group, _loan_or_404(group, loan_pk), approval_form=form)
+
+
+@treasurer_required
+@require_http_methods(["POST"])
+def loan_disburse(request, pk, loan_pk):
+    group = access.group_for_posting(request.user, pk)
+    loan = _loan_or_404(group, loan_pk)
+    form = LoanDisbursementForm(request.POST)
+    if form.is_valid():
+        try:
+            services.loan_disburse(
+                loan=loan,
+                date=form.cleaned_data["date"],
+                user=request.user,
+                request_key=form.cleaned_data["request_key"],
+            )
+        except services.AlreadyPosted:
+            messages.info(request, _("The loan was already paid out; it was not paid out twice."))
+            return redirect("groups:loan", pk=group.pk, loan_pk=loan.pk)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("Paid out %(amount)s baht to %(member)s.")
+                % {"amount": format_baht(loan.amount), "member": loan.member.person},
+            )
+            return redirect("groups:loan", pk=group.pk, loan_pk=loan.pk)
+    return _loan_page(request, group, _loan_or_404(group, loan_pk), disbursement_form=form)

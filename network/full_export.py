@@ -143,6 +143,7 @@ class Sheet:
 POSTED = ("posted_by", "posted_at")
 MEMBER = ("member.group", "member.number", "member.person")
 RULES = ("rules_id", gettext_lazy("group rules (record no.)"))
+LOAN = ("loan_id", gettext_lazy("loan (record no.)"))
 
 SHEETS = [
     # The network, its people and its logins.
@@ -212,6 +213,24 @@ SHEETS = [
         groups.WelfareKind,
         [RULES, "rules.group", "rules.from_month", "purpose", "amount", "months_of_membership"],
         order_by=("rules__group__name", "rules__from_month", "pk"),
+    ),
+    Sheet(
+        groups.Loan,
+        ["group", "member.number", "member.person", "purpose", "amount", "months", "monthly_rate", "method"]
+        + ["applied_on", "reason", "guarantors", "applied_by", "applied_at"],
+        order_by=("group__name", "applied_on", "pk"),
+        covers=(groups.LoanGuarantor,),
+    ),
+    Sheet(
+        groups.LoanApproval,
+        [LOAN, "loan.member.person", "officer.position", "officer.person", "approved_on"]
+        + ["recorded_by", "recorded_at"],
+        order_by=("loan__group__name", "loan__pk", "approved_on"),
+    ),
+    Sheet(
+        groups.LoanEntry,
+        ["date", "group", LOAN, "loan.member.person", "kind", "amount"]
+        + [("reverses_id", gettext_lazy("reverses (record no.)")), "reason", *POSTED],
     ),
     Sheet(groups.CollectionSheet, ["group", "month", "paid_on", *POSTED], order_by=("group__name", "month")),
     Sheet(

@@ -16,7 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from enterprise.models import MemberPayment, Order
-from groups.models import LedgerEntry, Member, Officer
+from groups import selectors as group_selectors
+from groups.models import LedgerEntry, Loan, LoanGuarantor, Member, Officer
 from housing.models import Household, StatusStep, Step
 from rent_collection import selectors as rent_selectors
 from rent_collection.models import Receipt, Tenancy
@@ -65,6 +66,8 @@ class PersonData:
     works: list
     accesses: list
     entries: list = field(default_factory=list)
+    loans: list = field(default_factory=list)  # Loan: borrowed, each with `state`
+    guarantees: list = field(default_factory=list)  # LoanGuarantor: loans they guarantee
 
     @property
     def receipts(self):
@@ -132,7 +135,23 @@ def person_data(person):
         ),
         works=list(person.works.select_related("community").order_by("started_on", "id")),
         accesses=list(PersonalDataAccess.objects.filter(person=person).select_related("user").order_by("-at", "-id")),
+        loans=_loans(Loan.objects.filter(member__person=person)),
+        guarantees=list(
+            LoanGuarantor.objects.filter(member__person=person)
+            .select_related("loan__group", "loan__member__person")
+            .order_by("loan__applied_on", "loan__id")
+        ),
     )
+
+
+def _loans(loans):
+    """The loans, oldest first, each with its group and `state` (groups.selectors.loan_state)."""
+    rows = list(
+        loans.select_related("group").prefetch_related("approvals__officer", "entries").order_by("applied_on", "id")
+    )
+    for loan in rows:
+        loan.state = group_selectors.loan_state(loan)
+    return rows
 
 
 def _yes(value):
@@ -188,6 +207,27 @@ def person_workbook(data):
         ]
         + [(o.group.name, o.get_position_display(), be_date(o.since), be_date(o.until), "", "") for o in data.offices],
         money_columns=(6,),
+    )
+    add_sheet(
+        workbook,
+        _("Loans"),
+        [_("group"), _("Kind of loan"), _("Applied on"), _("Amount (baht)"), _("Repaid over (months)"), _("borrower")],
+        [
+            (loan.group.name, loan.get_purpose_display(), be_date(loan.applied_on), loan.amount, loan.months, "")
+            for loan in data.loans
+        ]
+        + [
+            (
+                g.loan.group.name,
+                g.loan.get_purpose_display(),
+                be_date(g.loan.applied_on),
+                g.loan.amount,
+                g.loan.months,
+                str(g.loan.member.person),
+            )
+            for g in data.guarantees
+        ],
+        money_columns=(4,),
     )
     add_sheet(
         workbook,
@@ -354,6 +394,13 @@ def erasure_blockers(person, *, today=None):
             blockers.append(
                 _("They still have %(amount)s baht in %(group)s: pay it out (a withdrawal) first.")
                 % {"amount": f"{member.balance:,.2f}", "group": member.group}
+            )
+    # Until repayments are recorded, a loan paid out is a loan owed, by its borrower and guarantors.
+    for loan in _loans(Loan.objects.filter(Q(member__person=person) | Q(guarantees__member__person=person)).distinct()):
+        if loan.state == group_selectors.LoanState.PAID_OUT:
+            blockers.append(
+                _("A loan of %(amount)s baht in %(group)s that they borrowed or guarantee is not repaid yet.")
+                % {"amount": format_baht(loan.amount), "group": loan.group}
             )
     for office in (
         Officer.objects.filter(person=person)

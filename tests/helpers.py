@@ -194,6 +194,11 @@ ARGUMENTS = {
     "groups:member_add": {"pk": "group"},
     "groups:rules": {"pk": "group"},
     "groups:rules_change": {"pk": "group"},
+    "groups:loans": {"pk": "group"},
+    "groups:loan_apply": {"pk": "group"},
+    "groups:loan": {"pk": "group", "loan_pk": "loan"},
+    "groups:loan_approve": {"pk": "group", "loan_pk": "loan"},
+    "groups:loan_disburse": {"pk": "group", "loan_pk": "loan"},
     "groups:commitment": {"pk": "group", "member_pk": "member"},
     "groups:leave": {"pk": "group", "member_pk": "member"},
     "groups:move": {"pk": "group", "member_pk": "member"},
@@ -325,6 +330,17 @@ EXPECTATIONS = {
                                      "B": (200,   404,   200,   403,   200,   LOGIN)},
     "groups:rules_change":          {"A": (200,   200,   404,   403,   403,   LOGIN),
                                      "B": (200,   404,   200,   403,   403,   LOGIN)},
+    # Loans: read like the group; applied for, approved and paid out by its treasurers and leaders.
+    "groups:loans":                 {"A": (200,   200,   404,   403,   200,   LOGIN),
+                                     "B": (200,   404,   200,   403,   200,   LOGIN)},
+    "groups:loan":                  {"A": (200,   200,   404,   403,   200,   LOGIN),
+                                     "B": (200,   404,   200,   403,   200,   LOGIN)},
+    "groups:loan_apply":            {"A": (200,   200,   404,   403,   403,   LOGIN),
+                                     "B": (200,   404,   200,   403,   403,   LOGIN)},
+    "groups:loan_approve":          {"A": (405,   405,   405,   403,   403,   LOGIN),
+                                     "B": (405,   405,   405,   403,   403,   LOGIN)},
+    "groups:loan_disburse":         {"A": (405,   405,   405,   403,   403,   LOGIN),
+                                     "B": (405,   405,   405,   403,   403,   LOGIN)},
     # The enterprise: leaders run it, staff read its books, treasurers order and take payments
     # for their own members.
     "enterprise:overview":          {"":  (200,   403,   403,   403,   200,   LOGIN)},
@@ -446,6 +462,18 @@ EXPECTATIONS = {
 # One coherent network to ask about.
 
 
+# The share-out and the kind of loan of the network's groups' rules.
+ALLOCATION = {"dividend": 50, "interest_refund": 20, "welfare_fund": 10, "committee": 10, "reserve": 5, "community": 5}
+EMERGENCY_LOAN = {
+    "times_savings": Decimal("2"),
+    "ceiling": Decimal("10000"),
+    "monthly_rate": Decimal("1"),
+    "method": "declining",
+    "longest_term": 12,
+    "guarantors": 1,
+}
+
+
 def build_network(*, leader, collector, group_a, group_b):
     """Group A (community A, where the persona collector holds a letter) and group B (community
     B, whose rent another collector takes), each with a member, a posted sheet and its ledger
@@ -466,6 +494,26 @@ def build_network(*, leader, collector, group_a, group_b):
             month=month,
             paid_on=datetime.date(2022, 2, 5),
             amounts={m.pk: Decimal("100.00") for m in group.members.all()},
+            user=leader,
+        )
+        # The group's rules from that month, and a loan applied for under them.
+        group_services.rules_change(
+            group=group,
+            from_month=month,
+            terms={"year_ends_in": 12, "late_fine": Decimal("0"), "note": "", **ALLOCATION},
+            loan_kinds={"emergency": EMERGENCY_LOAN},
+            welfare_kinds={},
+            user=leader,
+            today=month,
+        )
+        loan = group_services.loan_apply(
+            member=member,
+            purpose="emergency",
+            amount=Decimal("150.00"),
+            months=3,
+            guarantors=[group.members.order_by("number")[1]],
+            applied_on=datetime.date(2022, 2, 10),
+            reason="ค่ารักษาพยาบาล",
             user=leader,
         )
         household = survey(community, leader, first_name=f"ครัวเรือน{key}", last_name=community.name, member=member)
@@ -528,6 +576,7 @@ def build_network(*, leader, collector, group_a, group_b):
             member=member,
             sheet_month=be_month_slug(month),
             entry=sheet.entries.get(member=member),
+            loan=loan,
             household=household,
             person=household.head,
             tenancy=tenancy,

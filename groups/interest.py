@@ -1,0 +1,106 @@
+"""The repayment schedule of a loan from a savings group's fund: what falls due each month, and how
+it is rounded. This is the one place the rule is written; a page, a receipt, a PDF or a report of
+what a borrower owes calls these functions.
+
+The rule:
+
+- A loan of `principal` baht is repaid in `months` monthly instalments, the first in `first_month`
+  and one in each month after it. Interest is `monthly_rate` percent a month (Decimal("1") is 1 %).
+- Principal: each instalment but the last repays the principal divided by the number of months,
+  rounded DOWN to the satang; the last repays what is left. So the instalments repay exactly the
+  amount lent, and the last is the largest by less than one satang per month of the loan.
+- Interest, flat ("flat"): every month, the rate on the amount lent.
+- Interest, declining balance ("declining"): every month, the rate on the principal still owed at
+  the start of that month, before that month's instalment.
+- Each month's interest is rounded to the satang half up (to_satang, 0.005 goes up) on its own; a
+  loan's interest is the sum of its rounded months, never a total rounded once.
+- An instalment is its month, the principal and the interest it repays, their total, and the balance
+  (the principal still owed after it), which is 0.00 after the last.
+
+The method is a LoanMethod value (the string "flat" or "declining" is the same). The terms are
+plain values, as a Loan or a LoanKind holds them: the amount with at most two decimals and no more
+than the database holds, 1 to 120 months, a rate from 0 to 10 percent with at most two decimals.
+Anything else is a programmer's mistake (forms check what people type) and raises ValueError.
+"""
+
+import datetime
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, Decimal
+
+from songkhla_network.thai import SATANG, add_months, to_satang
+
+from .models import LoanMethod
+
+# What a DecimalField(max_digits=12, decimal_places=2) holds, as Loan.amount does.
+LARGEST_PRINCIPAL = Decimal("9999999999.99")
+LONGEST_TERM = 120
+HIGHEST_RATE = Decimal("10")
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class Instalment:
+    """One month's repayment. `balance` is the principal still owed after it."""
+
+    month: datetime.date
+    principal: Decimal
+    interest: Decimal
+    total: Decimal
+    balance: Decimal
+
+
+def schedule(
+    principal: Decimal, monthly_rate: Decimal, months: int, method: str, first_month: datetime.date
+) -> list[Instalment]:
+    """The loan's instalments, one a month from `first_month`, by the rule above."""
+    _check(principal, monthly_rate, months, method, first_month)
+    share = (principal / months).quantize(SATANG, rounding=ROUND_DOWN)
+    instalments: list[Instalment] = []
+    owed = principal
+    for number in range(months):
+        repaid = share if number < months - 1 else owed
+        interest = to_satang((principal if method == LoanMethod.FLAT else owed) * monthly_rate / 100)
+        instalments.append(
+            Instalment(
+                month=add_months(first_month, number),
+                principal=to_satang(repaid),
+                interest=interest,
+                total=to_satang(repaid + interest),
+                balance=to_satang(owed - repaid),
+            )
+        )
+        owed -= repaid
+    return instalments
+
+
+def total_interest(instalments: list[Instalment]) -> Decimal:
+    """The interest of the whole loan: the sum of its months' rounded interest."""
+    return sum((instalment.interest for instalment in instalments), ZERO)
+
+
+def due_by(instalments: list[Instalment], month: datetime.date) -> tuple[Decimal, Decimal]:
+    """(principal, interest) falling due in the instalments of the months up to and including
+    `month` (any day of it will do): what a borrower should have repaid by the end of that month."""
+    due = [instalment for instalment in instalments if instalment.month <= month]
+    return sum((i.principal for i in due), ZERO), sum((i.interest for i in due), ZERO)
+
+
+def _check(principal: Decimal, monthly_rate: Decimal, months: int, method: str, first_month: datetime.date) -> None:
+    if not isinstance(principal, Decimal) or not principal.is_finite():
+        raise ValueError(f"The principal must be a finite Decimal, not {principal!r}.")
+    if not ZERO < principal <= LARGEST_PRINCIPAL:
+        raise ValueError(f"The principal must be more than 0 and at most {LARGEST_PRINCIPAL}, not {principal}.")
+    if principal != principal.quantize(SATANG):
+        raise ValueError(f"The principal must be in whole satang (at most 2 decimals), not {principal}.")
+    if not isinstance(months, int) or isinstance(months, bool) or not 1 <= months <= LONGEST_TERM:
+        raise ValueError(f"A loan is repaid over 1 to {LONGEST_TERM} months, not {months!r}.")
+    if not isinstance(monthly_rate, Decimal) or not monthly_rate.is_finite():
+        raise ValueError(f"The monthly rate must be a finite Decimal, not {monthly_rate!r}.")
+    if not 0 <= monthly_rate <= HIGHEST_RATE:
+        raise ValueError(f"The monthly rate must be from 0 to {HIGHEST_RATE} percent, not {monthly_rate}.")
+    if monthly_rate != monthly_rate.quantize(SATANG):
+        raise ValueError(f"The monthly rate has at most 2 decimals, not {monthly_rate}.")
+    if method not in LoanMethod.values:
+        raise ValueError(f"The method must be one of {', '.join(LoanMethod.values)}, not {method!r}.")
+    if not isinstance(first_month, datetime.date) or first_month.day != 1:
+        raise ValueError(f"The first month must be the date of a month's first day, not {first_month!r}.")

@@ -1,0 +1,255 @@
+"""Loans from a group's fund: applied for on the terms of the group's rules, approved by two of its
+officers (never the borrower or a guarantor), paid out once and never beyond the fund's cash."""
+
+import datetime
+import uuid
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, connection, transaction
+from django.urls import reverse
+
+from groups import selectors, services
+from groups.models import Loan, LoanEntry, Officer
+from network.personal_data import erasure_blockers, person_data, person_workbook
+from songkhla_network.append_only import AlreadyPosted
+from tests.factories import FOUNDED_ON, client_for, make_group
+from tests.helpers import assert_no_english
+
+pytestmark = pytest.mark.django_db
+
+FEB = datetime.date(2022, 2, 1)
+TODAY = datetime.date(2022, 3, 15)
+SHARES = {"dividend": 50, "interest_refund": 20, "welfare_fund": 10, "committee": 10, "reserve": 5, "community": 5}
+EMERGENCY = {
+    "times_savings": Decimal("2"),
+    "ceiling": Decimal("500"),
+    "monthly_rate": Decimal("1"),
+    "method": "flat",
+    "longest_term": 6,
+    "guarantors": 1,
+}
+
+
+@pytest.fixture
+def group(db, leader):
+    """Five members who each saved 100 a month in December 2564 – February 2565 (300 each, a fund
+    of 1,500 baht), the group's rules from February, and three officers: members 4 and 5 and
+    someone who is no member."""
+    group = make_group("กลุ่มเงินกู้", "ชุมชนเงินกู้", members=5)
+    for month in (datetime.date(2021, 12, 1), datetime.date(2022, 1, 1), FEB):
+        services.sheet_post(
+            group=group,
+            month=month,
+            paid_on=month.replace(day=5),
+            amounts={m.pk: Decimal("100") for m in group.members.all()},
+            user=leader,
+        )
+    services.rules_change(
+        group=group,
+        from_month=FEB,
+        terms={"year_ends_in": 12, "late_fine": Decimal("0"), "note": "", **SHARES},
+        loan_kinds={"emergency": EMERGENCY},
+        welfare_kinds={},
+        user=leader,
+        today=FEB,
+    )
+    members = list(group.members.order_by("number"))
+    for member, position in ((members[3], Officer.Position.CHAIR), (members[4], Officer.Position.SECRETARY)):
+        Officer.objects.create(group=group, person=member.person, position=position, since=FOUNDED_ON)
+    return group
+
+
+def _members(group):
+    return list(group.members.order_by("number"))
+
+
+def _apply(group, leader, *, amount="400", months=4, guarantor=1, **changes):
+    one, *others = _members(group)
+    return services.loan_apply(
+        **{
+            "member": one,
+            "purpose": "emergency",
+            "amount": Decimal(amount),
+            "months": months,
+            "guarantors": [others[guarantor - 1]] if guarantor else [],
+            "applied_on": datetime.date(2022, 3, 1),
+            "reason": "ค่ารักษาพยาบาล",
+            "user": leader,
+            "today": TODAY,
+            **changes,
+        }
+    )
+
+
+def _officers(group):
+    return list(Officer.objects.filter(group=group).order_by("pk"))
+
+
+def test_a_loan_takes_its_kinds_terms_and_keeps_them_when_the_rules_change(group, leader):
+    loan = _apply(group, leader)
+    assert (loan.monthly_rate, loan.method, loan.months, loan.amount) == (Decimal("1.00"), "flat", 4, Decimal("400"))
+    services.rules_change(
+        group=group,
+        from_month=datetime.date(2022, 4, 1),
+        terms={"year_ends_in": 12, "late_fine": Decimal("0"), "note": "", **SHARES},
+        loan_kinds={"emergency": {**EMERGENCY, "monthly_rate": Decimal("2"), "method": "declining"}},
+        welfare_kinds={},
+        user=leader,
+        today=TODAY,
+    )
+    loan.refresh_from_db()
+    assert (loan.monthly_rate, loan.method) == (Decimal("1.00"), "flat")
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"amount": "600.01"}, "amount"),  # twice 300 of savings is 600, but the ceiling is 500
+        ({"amount": "500.01"}, "amount"),
+        ({"months": 7}, "months"),  # longest term 6
+        ({"guarantor": 0}, "guarantors"),  # one needed
+        ({"purpose": "education"}, "purpose"),  # not offered
+        ({"applied_on": datetime.date(2022, 1, 20)}, None),  # no rules in force yet
+        ({"applied_on": datetime.date(2022, 3, 16)}, "applied_on"),  # not come yet
+    ],
+)
+def test_an_application_beyond_the_rules_is_refused_and_writes_nothing(group, leader, changes, field):
+    with pytest.raises(ValidationError) as refused:
+        _apply(group, leader, **changes)
+    if field:
+        assert field in refused.value.message_dict
+    assert not Loan.objects.exists()
+
+
+def test_the_borrower_cannot_guarantee_their_own_loan(group, leader):
+    one = _members(group)[0]
+    with pytest.raises(ValidationError) as refused:
+        _apply(group, leader, guarantor=0, guarantors=[one])
+    assert "guarantors" in refused.value.message_dict
+
+
+def test_two_different_officers_approve_and_neither_the_borrower_nor_a_guarantor_may(group, leader):
+    chair, secretary = _officers(group)
+    # Member 4 (the chair) guarantees this loan: the chair may not approve it.
+    loan = _apply(group, leader, guarantor=3)
+    with pytest.raises(ValidationError) as refused:
+        services.loan_approve(loan=loan, officer=chair, approved_on=TODAY, user=leader, today=TODAY)
+    assert "officer" in refused.value.message_dict
+    services.loan_approve(loan=loan, officer=secretary, approved_on=TODAY, user=leader, today=TODAY)
+    with pytest.raises(ValidationError):  # the same person twice, in another position
+        again = Officer.objects.create(
+            group=group, person=secretary.person, position=Officer.Position.COMMITTEE, since=FOUNDED_ON
+        )
+        services.loan_approve(loan=loan, officer=again, approved_on=TODAY, user=leader, today=TODAY)
+    assert selectors.loan_state(loan) == selectors.LoanState.APPLIED
+    with pytest.raises(ValidationError) as refused:  # one approval is not enough
+        services.loan_disburse(loan=loan, date=TODAY, user=leader, today=TODAY)
+    assert refused.value.code == "approvals"
+    assert not LoanEntry.objects.exists()
+
+
+def _approved(group, leader, **changes):
+    chair, secretary = _officers(group)
+    loan = _apply(group, leader, **changes)
+    for officer in (chair, secretary):
+        services.loan_approve(loan=loan, officer=officer, approved_on=TODAY, user=leader, today=TODAY)
+    assert selectors.loan_state(loan) == selectors.LoanState.APPROVED
+    return loan
+
+
+def test_a_loan_is_paid_out_once_from_the_funds_cash(group, leader):
+    assert selectors.fund_cash(group, TODAY) == Decimal("1500.00")
+    loan = _approved(group, leader)
+    paid = services.loan_disburse(loan=loan, date=TODAY, user=leader, today=TODAY)
+    assert (paid.kind, paid.amount) == ("disbursement", Decimal("400.00"))
+    assert selectors.fund_cash(group, TODAY) == Decimal("1100.00")
+    assert selectors.fund_cash(group, TODAY - datetime.timedelta(days=1)) == Decimal("1500.00")
+    assert selectors.loan_state(loan) == selectors.LoanState.PAID_OUT
+    with pytest.raises(AlreadyPosted):
+        services.loan_disburse(loan=loan, date=TODAY, user=leader, today=TODAY)
+    assert LoanEntry.objects.count() == 1
+    # A money row: the database itself refuses to change or delete it.
+    for sql in ("UPDATE groups_loanentry SET amount = 1 WHERE id = %s", "DELETE FROM groups_loanentry WHERE id = %s"):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [paid.pk])
+
+
+def test_no_loan_is_paid_out_beyond_the_cash_the_fund_holds(group, leader):
+    members = _members(group)
+    for member in members[1:]:  # four members take their savings out: 300 baht of cash is left
+        services.withdrawal_post(member=member, date=TODAY, amount=Decimal("300"), reason="", user=leader)
+    loan = _approved(group, leader)
+    with pytest.raises(ValidationError) as refused:
+        services.loan_disburse(loan=loan, date=TODAY, user=leader, today=TODAY)
+    assert refused.value.code == "cash"
+    assert not LoanEntry.objects.exists()
+
+
+def test_the_pages_show_the_loan_and_its_schedule_in_thai(group, leader, staff, monkeypatch):
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: TODAY)
+    loan = _approved(group, leader)
+    client = client_for(leader)
+    response = client.post(
+        reverse("groups:loan_disburse", args=[group.pk, loan.pk]),
+        {"date": "15/3/2565", "request_key": str(uuid.uuid4())},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    page = client_for(staff).get(reverse("groups:loan", args=[group.pk, loan.pk]))
+    assert_no_english(page)
+    text = page.content.decode()
+    # Flat 1 % a month on 400 over 4 months, from April 2565: 100 + 4.00 a month.
+    assert text.count("104.00") == 4 and "เม.ย. 2565" in text
+    listing = client_for(staff).get(reverse("groups:loans", args=[group.pk]))
+    assert_no_english(listing)
+    assert "1,100.00" in listing.content.decode()
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"amount": "หนึ่งพัน"},
+        {"amount": "99999999999999"},
+        {"months": "0"},
+        {"months": "สาม"},
+        {"purpose": "<script>"},
+        {"member": "999999"},
+        {"guarantors": ["999999"]},
+        {"applied_on": "31/2/2565"},
+        {"reason": "x" * 400},
+    ],
+)
+def test_bad_input_on_the_application_is_told_in_thai_and_writes_nothing(group, leader, monkeypatch, changes):
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: TODAY)
+    one, two, *_rest = _members(group)
+    data = {
+        "request_key": "6f1c8f4e-0000-4000-8000-000000000001",
+        "member": str(one.pk),
+        "purpose": "emergency",
+        "amount": "400",
+        "months": "4",
+        "guarantors": [str(two.pk)],
+        "applied_on": "1/3/2565",
+        "reason": "",
+        **changes,
+    }
+    response = client_for(leader).post(reverse("groups:loan_apply", args=[group.pk]), data)
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert_no_english(response)
+    assert not Loan.objects.exists()
+
+
+def test_a_persons_data_holds_their_loans_and_guarantees_and_an_unpaid_loan_stops_erasure(group, leader):
+    loan = _approved(group, leader)
+    one, two = _members(group)[:2]
+    assert [(row.pk, row.state) for row in person_data(one.person).loans] == [(loan.pk, "approved")]
+    assert [g.loan_id for g in person_data(two.person).guarantees] == [loan.pk]
+    person_workbook(person_data(two.person))  # the download has the loans' sheet too
+    before = erasure_blockers(two.person, today=TODAY)
+    services.loan_disburse(loan=loan, date=TODAY, user=leader, today=TODAY)
+    for person in (one.person, two.person):
+        blockers = erasure_blockers(person, today=TODAY)
+        assert any("400.00" in b for b in blockers), blockers
+    assert len(erasure_blockers(two.person, today=TODAY)) == len(before) + 1
