@@ -89,9 +89,41 @@ def entries_post(*, entries: Sequence[LedgerEntry]) -> list[LedgerEntry]:
     """Write rows into the savings ledger. Every row enters it here, and here, in the same
     transaction, is added to the month-end balances (balances_add): the balances say what the rows
     say, or neither is written."""
+    _check_fund_cash(entries)
     rows = LedgerEntry.objects.bulk_create(entries)
     balances_add(entries=rows)
     return rows
+
+
+def _check_fund_cash(entries: Sequence[LedgerEntry]) -> None:
+    """Money paid out of a group's savings (a withdrawal, a deposit reversed) must be in its fund's
+    cash on the day and today: what members lent to each other is not in the box until it is
+    repaid. The groups are locked first, in the order balances_add locks them, so a loan paid out
+    and a withdrawal at once cannot both take the same cash."""
+    out: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    first_day: dict[int, datetime.date] = {}
+    for entry in entries:
+        if entry.amount < 0:
+            out[entry.group_id] += -entry.amount
+            first_day[entry.group_id] = min(first_day.get(entry.group_id, entry.date), entry.date)
+    if not out or not Loan.objects.filter(group__in=list(out)).exists():
+        return  # no loan: the cash is the members' savings, and no member takes out more than theirs
+    groups = {e.group_id for e in entries}
+    locked = SavingsGroup.objects.select_for_update(no_key=True).filter(pk__in=groups).order_by("pk")
+    by_pk = {group.pk: group for group in locked}
+    today = timezone.localdate()
+    for group_id, amount in out.items():
+        group = by_pk[group_id]
+        cash = min(selectors.fund_cash(group, first_day[group_id]), selectors.fund_cash(group, today))
+        if amount > cash:
+            raise ValidationError(
+                _(
+                    "The fund of %(group)s holds only %(cash)s baht in cash (the rest is lent out): "
+                    "%(amount)s baht cannot be paid out until loans are repaid."
+                )
+                % {"group": group, "cash": format_baht(cash), "amount": format_baht(amount)},
+                code="cash",
+            )
 
 
 def balances_add(*, entries: Iterable[LedgerEntry]) -> None:

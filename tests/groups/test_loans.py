@@ -253,3 +253,19 @@ def test_a_persons_data_holds_their_loans_and_guarantees_and_an_unpaid_loan_stop
         blockers = erasure_blockers(person, today=TODAY)
         assert any("400.00" in b for b in blockers), blockers
     assert len(erasure_blockers(two.person, today=TODAY)) == len(before) + 1
+
+
+def test_savings_lent_out_cannot_be_withdrawn_until_repaid(group, leader):
+    """Five members saved 1,500; 400 is lent out: 1,100 is in the box. Four members may take out
+    their 300 each only while the cash lasts."""
+    loan = _approved(group, leader)
+    services.loan_disburse(loan=loan, date=TODAY, user=leader, today=TODAY)
+    one, two, three, four, five = _members(group)
+    for member in (two, three, four):
+        services.withdrawal_post(member=member, date=TODAY, amount=Decimal("300"), reason="", user=leader)
+    assert selectors.fund_cash(group, TODAY) == Decimal("200.00")
+    with pytest.raises(ValidationError) as refused:
+        services.withdrawal_post(member=five, date=TODAY, amount=Decimal("300"), reason="", user=leader)
+    assert refused.value.code == "cash"
+    services.withdrawal_post(member=five, date=TODAY, amount=Decimal("200"), reason="", user=leader)
+    assert selectors.fund_cash(group, TODAY) == Decimal("0.00")
