@@ -8,12 +8,13 @@ from django.utils.translation import gettext_lazy as _
 
 from songkhla_network.forms import BEDateField, BEMonthField, MoneyField
 from songkhla_network.models import Person
-from songkhla_network.thai import MONTHS, add_months, be_date, be_month, format_quantity, month_start
+from songkhla_network.thai import MONTHS, add_months, be_date, be_month, format_baht, format_quantity, month_start
 
 from . import selectors
 from .models import ALLOCATION_FIELDS, LoanMethod, SavingsGroup
 
 AMOUNT_PREFIX = "amount_"
+REPAY_PREFIX = "repay_"
 
 
 class MonthChoiceForm(forms.Form):
@@ -26,15 +27,37 @@ class CollectionSheetForm(forms.Form):
 
     paid_on = BEDateField(label=_("Collected on"), allow_future=False)
 
-    def __init__(self, *args, members, month, **kwargs):
+    def __init__(self, *args, members, month, loans=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.month = month
         self.members = members
+        # {member id: [LoanPosition]}: a box for each loan of theirs still owed, beside their saving.
+        self.loans = {m.pk: (loans or {}).get(m.pk, []) for m in members}
         for member in members:
             self.fields[f"{AMOUNT_PREFIX}{member.pk}"] = MoneyField(
                 label=str(member.person),
                 required=False,
                 error_messages={"not_positive": _("More than 0 baht, or leave it empty if the member did not pay.")},
+            )
+            for position in self.loans[member.pk]:
+                self.fields[f"{REPAY_PREFIX}{position.loan.pk}"] = MoneyField(
+                    label=_("Loan repaid by %(name)s") % {"name": member.person},
+                    required=False,
+                    error_messages={
+                        "not_positive": _("More than 0 baht, or leave it empty if the member repaid nothing.")
+                    },
+                )
+
+    def clean_repayment(self, position, amount):
+        """A repayment beyond what the loan still owes is refused beside its box."""
+        name = f"{REPAY_PREFIX}{position.loan.pk}"
+        principal_owed = position.outstanding
+        _principal, interest = position.owed_by(self.month)
+        if amount is not None and amount > principal_owed + interest:
+            self.add_error(
+                name,
+                _("The loan owes only %(amount)s baht, its interest to this month included.")
+                % {"amount": format_baht(principal_owed + interest)},
             )
 
     def field_error_count(self):
@@ -57,9 +80,31 @@ class CollectionSheetForm(forms.Form):
                 % {"month": be_month(self.month)},
                 code="stranger",
             )
-        if not self.errors and not self.amounts():
+        listed_loans = {f"{REPAY_PREFIX}{p.loan.pk}" for positions in self.loans.values() for p in positions}
+        if any(key.startswith(REPAY_PREFIX) and key not in listed_loans for key in self.data):
+            raise forms.ValidationError(
+                _("The sheet holds a repayment of a loan that is not on it. Nothing was saved; reload the sheet."),
+                code="stranger_loan",
+            )
+        for positions in self.loans.values():
+            for position in positions:
+                self.clean_repayment(position, cleaned.get(f"{REPAY_PREFIX}{position.loan.pk}"))
+        if not self.errors and not self.amounts() and not self.repayments():
             raise forms.ValidationError(_("No amounts entered: enter at least one member's deposit."), code="empty")
         return cleaned
+
+    def loan_rows(self, member):
+        """(position, its repayment field) of each of the member's loans on the sheet."""
+        return [(position, self[f"{REPAY_PREFIX}{position.loan.pk}"]) for position in self.loans[member.pk]]
+
+    def repayments(self):
+        """{loan id: amount repaid} of the boxes filled in."""
+        return {
+            p.loan.pk: self.cleaned_data[f"{REPAY_PREFIX}{p.loan.pk}"]
+            for positions in self.loans.values()
+            for p in positions
+            if self.cleaned_data.get(f"{REPAY_PREFIX}{p.loan.pk}")
+        }
 
     def amounts(self):
         return {

@@ -701,8 +701,17 @@ class LoanEntry(PostedRow):
     )
     loan = models.ForeignKey(Loan, verbose_name=_("loan"), on_delete=models.PROTECT, related_name="entries")
     kind = models.CharField(_("kind"), max_length=20, choices=LoanEntryKind.choices)
+    month = models.DateField(_("for month"), help_text=_("The month of the collection the row was paid at."))
     date = models.DateField(_("date"))
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    sheet = models.ForeignKey(
+        CollectionSheet,
+        verbose_name=_("collection sheet"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="loan_entries",
+    )
     reverses = models.OneToOneField(
         "self", verbose_name=_("reverses"), null=True, blank=True, on_delete=models.PROTECT, related_name="reversal"
     )
@@ -720,6 +729,7 @@ class LoanEntry(PostedRow):
                 | (Q(reverses__isnull=False) & ~Q(reason="") & Q(amount__lt=0)),
                 name="loan_entry_sign",
             ),
+            models.CheckConstraint(condition=Q(month__day=1), name="loan_entry_month_is_first_day"),
             # A loan is paid out once (a reversal aside).
             models.UniqueConstraint(
                 fields=["loan"],

@@ -31,6 +31,7 @@ from django.utils import timezone
 from songkhla_network.models import Person, User
 from songkhla_network.thai import add_months, month_end, month_range, month_start, months_between, to_satang
 
+from .interest import Instalment, due_by, schedule
 from .models import (
     ACTIVE_STATUSES,
     CollectionSheet,
@@ -979,9 +980,12 @@ def approvers(loan: Loan) -> set[int]:
     return {approval.officer.person_id for approval in loan.approvals.all()}
 
 
-def disbursement(loan: Loan) -> LoanEntry | None:
-    """The row that paid the loan out, unless there is none (or it was reversed)."""
-    paid = [e for e in loan.entries.all() if e.kind == LoanEntryKind.DISBURSEMENT]
+def disbursement(loan: Loan, as_of: datetime.date | None = None) -> LoanEntry | None:
+    """The row that paid the loan out (by the end of `as_of`, if given), unless there is none or
+    it was reversed by then."""
+    paid = [
+        e for e in loan.entries.all() if e.kind == LoanEntryKind.DISBURSEMENT and (as_of is None or e.date <= as_of)
+    ]
     reversed_ids = {e.reverses_id for e in paid if e.reverses_id}
     return next((e for e in paid if e.reverses_id is None and e.pk not in reversed_ids), None)
 
@@ -1031,13 +1035,183 @@ def savings_on(member: Member, day: datetime.date) -> Decimal:
     return member.entries.filter(date__lte=day).aggregate(total=Sum("amount"))["total"] or ZERO
 
 
-def fund_cash(group: SavingsGroup, day: datetime.date) -> Decimal:
-    """The cash the group's fund holds at the end of `day`: its members' savings (every savings
-    row dated up to it), less what was lent out, plus what came back (principal, interest and
-    fines), each reversal netted against what it reverses. Two queries."""
-    savings = group.entries.filter(date__lte=day).aggregate(total=Sum("amount"))["total"] or ZERO
-    loans = group.loan_entries.filter(date__lte=day).aggregate(
-        out=Sum("amount", filter=Q(kind=LoanEntryKind.DISBURSEMENT)),
-        back=Sum("amount", filter=~Q(kind=LoanEntryKind.DISBURSEMENT)),
+@dataclass(frozen=True)
+class Fund:
+    """A group's fund at the end of a day (group_fund): where its money is, and where it came from.
+    cash + lent_out = savings + income, always (`balances`)."""
+
+    day: datetime.date
+    savings: Decimal  # the members' savings: every savings row dated up to the day
+    lent_out: Decimal  # principal paid out and not yet repaid
+    interest: Decimal  # interest repaid
+    fines: Decimal  # fines paid
+
+    @property
+    def income(self) -> Decimal:
+        """Interest and fines earned, not yet shared out."""
+        return self.interest + self.fines
+
+    @property
+    def cash(self) -> Decimal:
+        return self.savings - self.lent_out + self.income
+
+    @property
+    def total(self) -> Decimal:
+        """The fund: its cash and what it has lent out."""
+        return self.cash + self.lent_out
+
+    @property
+    def balances(self) -> bool:
+        return self.total == self.savings + self.income
+
+
+def group_fund(group: SavingsGroup, day: datetime.date) -> Fund:
+    """The group's fund at the end of `day`, from its savings rows and its loans' rows dated up to
+    it, each reversal netted against what it reverses. One query."""
+
+    def total(rows: QuerySet[Any]) -> Subquery:
+        return Subquery(rows.filter(date__lte=day).order_by().values("group").annotate(t=Sum("amount")).values("t"))
+
+    loan_rows = LoanEntry.objects.filter(group=OuterRef("pk"))
+    sums = (
+        SavingsGroup.objects.filter(pk=group.pk)
+        .annotate(
+            fund_savings=total(LedgerEntry.objects.filter(group=OuterRef("pk"))),
+            **{f"fund_{kind}": total(loan_rows.filter(kind=kind)) for kind in LoanEntryKind.values},
+        )
+        .values("fund_savings", *(f"fund_{kind}" for kind in LoanEntryKind.values))
+        .get()
     )
-    return savings - (loans["out"] or ZERO) + (loans["back"] or ZERO)
+    sum_of = {name.removeprefix("fund_"): value or ZERO for name, value in sums.items()}
+    return Fund(
+        day=day,
+        savings=sum_of["savings"],
+        lent_out=sum_of[LoanEntryKind.DISBURSEMENT] - sum_of[LoanEntryKind.PRINCIPAL],
+        interest=sum_of[LoanEntryKind.INTEREST],
+        fines=sum_of[LoanEntryKind.FINE],
+    )
+
+
+def fund_cash(group: SavingsGroup, day: datetime.date) -> Decimal:
+    """The cash the group's fund holds at the end of `day` (group_fund). Two queries."""
+    return group_fund(group, day).cash
+
+
+@dataclass(frozen=True)
+class LoanPosition:
+    """Where a loan paid out stands on a day (loan_position): what was repaid, what is still owed
+    and what fell due without being paid."""
+
+    loan: Loan
+    paid_out_on: datetime.date
+    schedule: list[Instalment]
+    principal_paid: Decimal
+    interest_paid: Decimal
+    as_of: datetime.date
+
+    @property
+    def outstanding(self) -> Decimal:
+        """The principal still owed."""
+        return self.loan.amount - self.principal_paid
+
+    def owed_by(self, month: datetime.date) -> tuple[Decimal, Decimal]:
+        """(principal, interest) of the instalments up to `month`'s not yet repaid. A loan whose
+        principal is repaid in full owes nothing more: interest runs only while principal is owed
+        (repaying early saves the later months' interest)."""
+        if self.outstanding <= 0:
+            return ZERO, ZERO
+        principal, interest = due_by(self.schedule, month)
+        return max(ZERO, principal - self.principal_paid), max(ZERO, interest - self.interest_paid)
+
+    @property
+    def arrears(self) -> Decimal:
+        """What fell due (the instalments of the months ended by as_of) and was not repaid."""
+        principal, interest = self.owed_by(add_months(month_start(self.as_of), -1))
+        return principal + interest
+
+    @property
+    def days_overdue(self) -> int:
+        """Days since the end of the month of the oldest instalment not wholly repaid, once that
+        month has ended (0 when none is late). An instalment falls due at the end of its month, as
+        a month's commitment does (due_spans)."""
+        if self.outstanding <= 0:
+            return 0
+        principal = interest = ZERO
+        for instalment in self.schedule:
+            principal += instalment.principal
+            interest += instalment.interest
+            if principal > self.principal_paid or interest > self.interest_paid:
+                late = (self.as_of - month_end(instalment.month)).days
+                return max(0, late)
+        return 0
+
+
+def loan_position(loan: Loan, as_of: datetime.date) -> LoanPosition | None:
+    """A loan's position at the end of `as_of` from its money rows dated up to it (loaded with it,
+    or one query), by its schedule (groups.interest, first instalment in the month after it was
+    paid out). None before it was paid out. The one rule for what a borrower owes: the sheet, the
+    loan's page, the passbook and the group's fund read it."""
+    rows = [e for e in loan.entries.all() if e.date <= as_of]
+    payout = disbursement(loan, as_of)
+    if payout is None:
+        return None
+    return LoanPosition(
+        loan=loan,
+        paid_out_on=payout.date,
+        schedule=schedule(loan.amount, loan.monthly_rate, loan.months, loan.method, add_months(payout.month, 1)),
+        principal_paid=sum((e.amount for e in rows if e.kind == LoanEntryKind.PRINCIPAL), ZERO),
+        interest_paid=sum((e.amount for e in rows if e.kind == LoanEntryKind.INTEREST), ZERO),
+        as_of=as_of,
+    )
+
+
+def loan_positions(group: SavingsGroup, as_of: datetime.date) -> dict[int, list[LoanPosition]]:
+    """{member id: the positions of their loans paid out and not repaid in full} on `as_of`.
+    Two queries."""
+    positions: dict[int, list[LoanPosition]] = {}
+    for loan in group.loans.prefetch_related("entries").order_by("applied_on", "id"):
+        position = loan_position(loan, as_of)
+        if position is not None and position.outstanding > 0:
+            positions.setdefault(loan.member_id, []).append(position)
+    return positions
+
+
+def repayment_split(position: LoanPosition, month: datetime.date, amount: Decimal) -> tuple[Decimal, Decimal]:
+    """(interest, principal) of a repayment of `amount` collected for `month`: the interest owed by
+    that month's instalment first, then principal; more than the instalments owe goes to the
+    principal (repaying early). The interest stays as the schedule says. Raises ValueError when
+    the amount is more than the principal and interest still owed."""
+    _principal_owed, interest_owed = position.owed_by(month)
+    interest = min(amount, interest_owed)
+    principal = amount - interest
+    if principal > position.outstanding:
+        raise ValueError("more than the loan owes")
+    return interest, principal
+
+
+def repaid_at(sheet: CollectionSheet) -> dict[int, Decimal]:
+    """{member id: what they repaid of their loans (principal, interest, fines)} at a sheet's
+    meeting, each reversal netted. One query."""
+    return dict(
+        LoanEntry.objects.filter(sheet=sheet)
+        .order_by()
+        .values_list("loan__member")
+        .annotate(total=Sum("amount"))
+        .values_list("loan__member", "total")
+    )
+
+
+def member_loans(member: Member, as_of: datetime.date) -> tuple[list[tuple[Loan, LoanPosition | None]], list[Loan]]:
+    """The member's loans, newest first, each with its position on `as_of` (None before it was
+    paid out), and the loans they guarantee. One query, two when there is any."""
+    loans = list(
+        Loan.objects.filter(Q(member=member) | Q(guarantees__member=member))
+        .distinct()
+        .select_related("member__person")
+        .prefetch_related("entries")
+        .order_by("-applied_on", "-id")
+    )
+    return (
+        [(loan, loan_position(loan, as_of)) for loan in loans if loan.member_id == member.pk],
+        [loan for loan in loans if loan.member_id != member.pk],
+    )

@@ -250,13 +250,23 @@ def balances_rebuild() -> dict[type[Model], int]:
 
 @transaction.atomic
 def sheet_post(
-    *, group: SavingsGroup, month: datetime.date, paid_on: datetime.date, amounts: dict[int, Decimal], user: User
+    *,
+    group: SavingsGroup,
+    month: datetime.date,
+    paid_on: datetime.date,
+    amounts: dict[int, Decimal],
+    user: User,
+    repayments: dict[int, Decimal] | None = None,
 ) -> CollectionSheet:
-    """Post a month's collection sheet: one deposit row per member with an amount, all or nothing.
+    """Post a month's collection sheet: one deposit row per member with an amount, and the loans'
+    repayments collected at the same meeting, all or nothing.
 
-    `amounts` maps member ids to positive Decimals. Raises AlreadyPosted when the group's sheet
+    `amounts` maps member ids to positive Decimals, `repayments` loan ids to positive Decimals:
+    each is split into the interest its instalments owe by the month, then principal
+    (selectors.repayment_split), as rows of the loan. Raises AlreadyPosted when the group's sheet
     for the month exists (a double tap, the back button or a second phone), ValidationError when
-    a member is not an active member of the group in that month.
+    a member is not an active member of the group in that month or a repayment is more than its
+    loan owes.
     """
     month = month_start(month)
     _check_group_accepts(group, paid_on)
@@ -273,7 +283,7 @@ def sheet_post(
             % {"members": ", ".join(str(m.person) for m in inactive), "month": be_month(month)}
         )
     _check_not_left(members.values())
-    for amount in amounts.values():
+    for amount in [*amounts.values(), *(repayments or {}).values()]:
         if amount is None or amount <= 0:
             raise ValidationError(_("Every amount on the sheet must be more than 0 baht."))
     try:
@@ -281,6 +291,8 @@ def sheet_post(
             sheet = CollectionSheet.objects.create(group=group, month=month, paid_on=paid_on, posted_by=user)
     except IntegrityError:
         raise AlreadyPosted(CollectionSheet.objects.get(group=group, month=month)) from None
+    if repayments:
+        _repayments_post(sheet, repayments, user)
     entries_post(
         entries=[
             LedgerEntry(
@@ -994,8 +1006,53 @@ def loan_disburse(
         group=group,
         loan=loan,
         kind=LoanEntryKind.DISBURSEMENT,
+        month=month_start(date),
         date=date,
         amount=loan.amount,
         posted_by=user,
         request_key=request_key,
     )
+
+
+def _repayments_post(sheet: CollectionSheet, repayments: dict[int, Decimal], user: User) -> None:
+    """The loans' repayments collected at a sheet's meeting: an interest row and a principal row
+    for each (selectors.repayment_split), dated the day collected, for the sheet's month. The
+    loans are locked while their positions are read."""
+    loans = {
+        loan.pk: loan
+        for loan in Loan.objects.filter(group=sheet.group, pk__in=list(repayments))
+        .select_for_update(of=("self",))
+        .select_related("member__person")
+        .order_by("pk")
+    }
+    if set(loans) != set(repayments):
+        raise ValidationError(_("Some of the loans on the sheet are not this group's. Nothing was saved."))
+    rows = []
+    for loan_pk, amount in repayments.items():
+        loan = loans[loan_pk]
+        position = selectors.loan_position(loan, sheet.paid_on)
+        try:
+            if position is None:
+                raise ValueError("not paid out")
+            interest, principal = selectors.repayment_split(position, sheet.month, amount)
+        except ValueError:
+            raise ValidationError(
+                _("The repayment of %(amount)s baht is more than the loan of %(member)s owes. Nothing was saved.")
+                % {"amount": format_baht(amount), "member": loan.member.person},
+                code="repayment",
+            ) from None
+        for kind, part in ((LoanEntryKind.INTEREST, interest), (LoanEntryKind.PRINCIPAL, principal)):
+            if part > 0:
+                rows.append(
+                    LoanEntry(
+                        group=sheet.group,
+                        loan=loan,
+                        kind=kind,
+                        month=sheet.month,
+                        date=sheet.paid_on,
+                        amount=part,
+                        sheet=sheet,
+                        posted_by=user,
+                    )
+                )
+    LoanEntry.objects.bulk_create(rows)

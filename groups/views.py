@@ -44,7 +44,7 @@ from .forms import (
     WelfareKindForm,
     WithdrawalForm,
 )
-from .models import LoanPurpose, Officer, WelfarePurpose
+from .models import LoanEntryKind, LoanPurpose, Officer, WelfarePurpose
 
 
 def _this_month():
@@ -116,6 +116,7 @@ def group_detail(request, pk):
             "month": month,
             "today": timezone.localdate(),
             "can_post": access.can_post(request.user, group),
+            "fund": selectors.group_fund(group, timezone.localdate()),
             "total_balance": sum((m.balance for m in members), selectors.ZERO),
             "total_arrears": sum((m.arrears for m in current), selectors.ZERO),
         },
@@ -175,7 +176,9 @@ def sheet(request, pk, month):
             messages.warning(request, _already_posted_message(posted))
             return redirect("groups:sheet", pk=group.pk, month=month)
         context["figures"] = selectors.month_deposits(group, [month_date])[month_date]
-        context["lines"] = _posted_sheet_lines(group, members, month_date, can_post=can_post)
+        repaid = selectors.repaid_at(posted) if posted else {}
+        context["lines"] = _posted_sheet_lines(group, members, month_date, can_post=can_post, repaid=repaid)
+        context["repaid_total"] = sum(repaid.values(), selectors.ZERO)
         return render(request, "groups/sheet_posted.html", context)
 
     initial = {"paid_on": min(timezone.localdate(), month_end(month_date))}
@@ -186,8 +189,20 @@ def sheet(request, pk, month):
         # sheet, or whose first commitment starts later, starts blank.
         if not member.paid_this_month and member.commitment:
             initial[f"amount_{member.pk}"] = member.commitment
+    # Each loan still owed gets a box beside its borrower's saving, prefilled with what its
+    # instalments up to this month still owe.
+    loans = selectors.loan_positions(group, initial["paid_on"])
+    for positions in loans.values():
+        for position in positions:
+            principal, interest = position.owed_by(month_date)
+            if principal + interest:
+                initial[f"repay_{position.loan.pk}"] = principal + interest
     form = CollectionSheetForm(
-        request.POST if request.method == "POST" else None, members=on_form, month=month_date, initial=initial
+        request.POST if request.method == "POST" else None,
+        members=on_form,
+        month=month_date,
+        loans=loans,
+        initial=initial,
     )
     if request.method == "POST" and context["group_active"] and form.is_valid():
         try:
@@ -196,6 +211,7 @@ def sheet(request, pk, month):
                 month=month_date,
                 paid_on=form.cleaned_data["paid_on"],
                 amounts=form.amounts(),
+                repayments=form.repayments(),
                 user=request.user,
             )
         except services.AlreadyPosted as already:
@@ -210,6 +226,12 @@ def sheet(request, pk, month):
                 _("Posted %(count)s deposits for %(month)s, %(total)s baht in all.")
                 % {"count": len(form.amounts()), "month": be_month(month_date), "total": format_baht(total)},
             )
+            if form.repayments():
+                messages.success(
+                    request,
+                    _("And %(count)s loan repayments, %(total)s baht.")
+                    % {"count": len(form.repayments()), "total": format_baht(sum(form.repayments().values()))},
+                )
             return redirect("groups:sheet", pk=group.pk, month=month)
     context["form"] = form
     context["lines"] = _sheet_lines(form)
@@ -223,6 +245,20 @@ def _sheet_lines(form):
     lines = []
     for member, box in form.member_rows():
         value = box.value()  # a bound field works each of these out again whenever it is asked
+        loans = []
+        for position, repay in form.loan_rows(member):
+            repaid = repay.value()
+            loans.append(
+                {
+                    "label": _("Loan repaid by %(name)s") % {"name": member.person},
+                    "outstanding": format_baht(position.outstanding),
+                    "arrears": format_baht(position.arrears) if position.arrears else "",
+                    "id": repay.id_for_label,
+                    "html_name": repay.html_name,
+                    "value": "" if repaid is None else localize(repaid),
+                    "errors": repay.errors,
+                }
+            )
         lines.append(
             {
                 "name": f"{member.number}. {member.person}",
@@ -236,12 +272,13 @@ def _sheet_lines(form):
                 "html_name": box.html_name,
                 "value": "" if value is None else localize(value),
                 "errors": box.errors,
+                "loans": loans,
             }
         )
     return lines
 
 
-def _posted_sheet_lines(group, members, month, *, can_post):
+def _posted_sheet_lines(group, members, month, *, can_post, repaid):
     """What each member's row of a read-only sheet shows, worked out once here (see
     _passbook_lines): their passbook, what they paid for the month and owe, and for those who post
     a payment to add for a member still in the group."""
@@ -252,6 +289,7 @@ def _posted_sheet_lines(group, members, month, *, can_post):
             "name": f"{member.number}. {member.person}",
             "passbook_url": member.passbook_url,
             "paid": format_baht(member.paid_this_month) if member.paid_this_month else "",
+            "repaid": format_baht(repaid[member.pk]) if repaid.get(member.pk) else "",
             "arrears": format_baht(member.arrears),
             "in_arrears": bool(member.arrears),
             "deposit_url": f"{deposit_urls[member.pk]}?month={be_month_slug(month)}"
@@ -276,6 +314,7 @@ def passbook(request, pk, member_pk):
     rows = selectors.passbook(member)
     selectors.member_with_money(member, month=_this_month())
     can_post = access.can_post(request.user, group)
+    loans, guarantees = selectors.member_loans(member, timezone.localdate())
     return render(
         request,
         "groups/passbook.html",
@@ -289,6 +328,8 @@ def passbook(request, pk, member_pk):
             "commitments": selectors.commitment_series(member),
             "can_post": can_post,
             "today": timezone.localdate(),
+            "loans": loans,
+            "guarantees": guarantees,
         },
     )
 
@@ -762,6 +803,7 @@ def loan_apply(request, pk):
 def _loan_page(request, group, loan, *, approval_form=None, disbursement_form=None, status=200):
     today = timezone.localdate()
     paid = selectors.disbursement(loan)
+    position = selectors.loan_position(loan, today)
     can_post = access.can_post(request.user, group)
     state = selectors.loan_state(loan)
     first_month = add_months(month_start(paid.date if paid else today), 1)
@@ -780,7 +822,11 @@ def _loan_page(request, group, loan, *, approval_form=None, disbursement_form=No
             "loan": loan,
             "state": state,
             "paid": paid,
-            "schedule": interest.schedule(loan.amount, loan.monthly_rate, loan.months, loan.method, first_month),
+            "position": position,
+            "repayments": [e for e in loan.entries.all() if e.kind != LoanEntryKind.DISBURSEMENT],
+            "schedule": position.schedule
+            if position
+            else interest.schedule(loan.amount, loan.monthly_rate, loan.months, loan.method, first_month),
             "approval_form": approval_form if can_post and state == selectors.LoanState.APPLIED else None,
             "disbursement_form": disbursement_form if can_post and state == selectors.LoanState.APPROVED else None,
             "cash": selectors.fund_cash(group, today),

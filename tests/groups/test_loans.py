@@ -269,3 +269,107 @@ def test_savings_lent_out_cannot_be_withdrawn_until_repaid(group, leader):
     assert refused.value.code == "cash"
     services.withdrawal_post(member=five, date=TODAY, amount=Decimal("200"), reason="", user=leader)
     assert selectors.fund_cash(group, TODAY) == Decimal("0.00")
+
+
+# Repayments, on the monthly sheet with the savings.
+
+APR, MAY, JUN = datetime.date(2022, 4, 1), datetime.date(2022, 5, 1), datetime.date(2022, 6, 1)
+
+
+def _paid_out(group, leader):
+    """400 baht lent in March 2565, flat 1 % over 4 months: 100 + 4.00 due in each of April – July."""
+    loan = _approved(group, leader)
+    services.loan_disburse(loan=loan, date=TODAY, user=leader, today=TODAY)
+    return loan
+
+
+def _sheet(group, leader, month, repayments, day=10):
+    return services.sheet_post(
+        group=group,
+        month=month,
+        paid_on=month.replace(day=day),
+        amounts={m.pk: Decimal("100") for m in group.members.all()},
+        repayments=repayments,
+        user=leader,
+    )
+
+
+def test_a_repayment_on_the_sheet_pays_the_months_interest_then_principal(group, leader):
+    loan = _paid_out(group, leader)
+    position = selectors.loan_position(loan, datetime.date(2022, 4, 1))
+    assert [(i.month, i.principal, i.interest) for i in position.schedule][:2] == [
+        (APR, Decimal("100.00"), Decimal("4.00")),
+        (MAY, Decimal("100.00"), Decimal("4.00")),
+    ]
+    assert position.owed_by(APR) == (Decimal("100.00"), Decimal("4.00"))
+    sheet = _sheet(group, leader, APR, {loan.pk: Decimal("104")})
+    rows = sorted((e.kind, e.amount, e.month, e.sheet_id) for e in LoanEntry.objects.filter(sheet=sheet))
+    assert rows == [("interest", Decimal("4.00"), APR, sheet.pk), ("principal", Decimal("100.00"), APR, sheet.pk)]
+    after = selectors.loan_position(Loan.objects.get(pk=loan.pk), datetime.date(2022, 5, 2))
+    assert (after.outstanding, after.arrears, after.days_overdue) == (Decimal("300.00"), 0, 0)
+    # Paying 50 of May's 104: the month's interest first.
+    _sheet(group, leader, MAY, {loan.pk: Decimal("50")})
+    late = selectors.loan_position(Loan.objects.get(pk=loan.pk), datetime.date(2022, 6, 10))
+    assert (late.principal_paid, late.interest_paid) == (Decimal("146.00"), Decimal("8.00"))
+    assert late.arrears == Decimal("54.00")  # May's instalment, less the 50 paid
+    assert late.days_overdue == 10  # since the end of May
+    assert selectors.repaid_at(sheet) == {loan.member_id: Decimal("104.00")}
+
+
+def test_a_repayment_beyond_what_the_loan_owes_is_refused_and_the_sheet_not_posted(group, leader):
+    loan = _paid_out(group, leader)
+    with pytest.raises(ValidationError) as refused:
+        _sheet(group, leader, APR, {loan.pk: Decimal("404.01")})  # 400 principal + April's 4.00
+    assert refused.value.code == "repayment"
+    assert not group.sheets.filter(month=APR).exists() and not LoanEntry.objects.filter(sheet__isnull=False).exists()
+    _sheet(group, leader, APR, {loan.pk: Decimal("404.00")})  # repaid early, in full
+    done = selectors.loan_position(Loan.objects.get(pk=loan.pk), datetime.date(2022, 9, 1))
+    # Repaid in full: the later months' interest is not owed (interest runs while principal is owed).
+    assert (done.outstanding, done.arrears, done.days_overdue) == (0, 0, 0)
+
+
+def test_the_fund_balances_cash_and_loans_against_savings_and_income(group, leader):
+    loan = _paid_out(group, leader)
+    _sheet(group, leader, APR, {loan.pk: Decimal("104")})
+    fund = selectors.group_fund(group, datetime.date(2022, 4, 30))
+    assert fund.savings == Decimal("2000.00")  # 1,500 + April's 500
+    assert (fund.lent_out, fund.interest, fund.cash) == (Decimal("300.00"), Decimal("4.00"), Decimal("1704.00"))
+    assert fund.balances and fund.total == fund.savings + fund.income
+
+
+def test_the_sheet_form_offers_each_loan_owed_beside_its_borrower_and_posts_it_once(group, leader, monkeypatch):
+    loan = _paid_out(group, leader)
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: datetime.date(2022, 4, 10))
+    client = client_for(leader)
+    url = reverse("groups:sheet", args=[group.pk, "2565-04"])
+    page = client.get(url)
+    assert_no_english(page)
+    form = page.context["form"]
+    assert form[f"repay_{loan.pk}"].value() == Decimal("104.00")
+    data = {"paid_on": "10/4/2565", f"repay_{loan.pk}": "104"}
+    data.update({f"amount_{m.pk}": "100" for m in group.members.all()})
+    assert client.post(url, data).status_code == 302
+    assert client.post(url, data).status_code == 302  # the second tap posts nothing more
+    assert LoanEntry.objects.filter(sheet__isnull=False).count() == 2
+    posted = client.get(url)
+    assert_no_english(posted)
+    assert "104.00" in posted.content.decode()
+    passbook = client.get(reverse("groups:passbook", args=[group.pk, loan.member_id]))
+    assert_no_english(passbook)
+    assert "300.00" in passbook.content.decode()  # still owes
+    guarantor = loan.guarantees.get().member
+    assert (
+        str(loan.member.person)
+        in client.get(reverse("groups:passbook", args=[group.pk, guarantor.pk])).content.decode()
+    )
+    group_page = client.get(reverse("groups:detail", args=[group.pk]))
+    assert_no_english(group_page)
+    assert "✓" in group_page.content.decode()
+
+
+def test_a_repayment_box_for_another_groups_loan_is_refused(group, leader, monkeypatch):
+    loan = _paid_out(group, leader)
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: datetime.date(2022, 4, 10))
+    data = {"paid_on": "10/4/2565", f"repay_{loan.pk + 1000}": "10", f"amount_{_members(group)[0].pk}": "100"}
+    response = client_for(leader).post(reverse("groups:sheet", args=[group.pk, "2565-04"]), data)
+    assert response.status_code == 200 and not group.sheets.filter(month=APR).exists()
