@@ -694,7 +694,10 @@ class LoanEntryKind(models.TextChoices):
 class LoanEntry(PostedRow):
     """A money row of a loan: what was paid out (DISBURSEMENT) and what came back (principal,
     interest, fines), each a positive amount; a mistake is undone by a reversal of the same kind,
-    negative, that points to it and says why. Never edited or deleted (the database refuses)."""
+    negative, that points to it and says why. Never edited or deleted (the database refuses).
+    A loan has one payout standing at a time: a payout reversed (recorded by mistake) may be
+    recorded again, so the database cannot hold it to one row; groups.services.loan_disburse
+    does, with the group's row locked."""
 
     group = models.ForeignKey(
         SavingsGroup, verbose_name=_("group"), on_delete=models.PROTECT, related_name="loan_entries"
@@ -730,12 +733,6 @@ class LoanEntry(PostedRow):
                 name="loan_entry_sign",
             ),
             models.CheckConstraint(condition=Q(month__day=1), name="loan_entry_month_is_first_day"),
-            # A loan is paid out once (a reversal aside).
-            models.UniqueConstraint(
-                fields=["loan"],
-                condition=Q(kind="disbursement", reverses__isnull=True),
-                name="one_disbursement_per_loan",
-            ),
         ]
 
     def __str__(self):

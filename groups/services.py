@@ -1056,3 +1056,50 @@ def _repayments_post(sheet: CollectionSheet, repayments: dict[int, Decimal], use
                     )
                 )
     LoanEntry.objects.bulk_create(rows)
+
+
+@transaction.atomic
+def loan_entry_reverse(
+    *, entry: LoanEntry, date: datetime.date, reason: str, user: User, today: datetime.date | None = None
+) -> LoanEntry:
+    """Undo a loan's money row with a row of the opposite amount that points to it and says why:
+    a repayment typed wrong, or a payout recorded by mistake (only while nothing was repaid on
+    it). A row is reversed once, a reversal never. Money given back must be in the fund's cash on
+    the day and today, as for a payout."""
+    today = today or timezone.localdate()
+    group = SavingsGroup.objects.select_for_update().get(pk=entry.group_id)
+    loan = _lock_loan(entry.loan)
+    entry = LoanEntry.objects.get(pk=entry.pk)
+    if entry.reverses_id is not None:
+        raise ValidationError(_("A reversal cannot itself be reversed; post a new row instead."))
+    if LoanEntry.objects.filter(reverses=entry).exists():
+        raise AlreadyPosted(entry.reversal)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the row is reversed.")})
+    if not (entry.date <= date <= today):
+        raise ValidationError({"date": _("A reversal cannot be dated before the row it reverses.")})
+    if entry.kind == LoanEntryKind.DISBURSEMENT:
+        repaid = loan.entries.exclude(kind=LoanEntryKind.DISBURSEMENT).aggregate(total=Sum("amount"))["total"]
+        if repaid:
+            raise ValidationError(
+                _("Repayments were recorded on this loan: reverse them first, then the payout."), code="repaid"
+            )
+    else:
+        cash = min(selectors.fund_cash(group, date), selectors.fund_cash(group, today))
+        if entry.amount > cash:
+            raise ValidationError(
+                _("The fund holds only %(cash)s baht in cash: %(amount)s baht cannot be given back.")
+                % {"cash": format_baht(cash), "amount": format_baht(entry.amount)},
+                code="cash",
+            )
+    return LoanEntry.objects.create(
+        group=group,
+        loan=loan,
+        kind=entry.kind,
+        month=entry.month,
+        date=date,
+        amount=-entry.amount,
+        reverses=entry,
+        reason=reason.strip(),
+        posted_by=user,
+    )

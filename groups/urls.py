@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:pk>/loans/<int:loan_pk>/", views.loan, name="loan"),
     path("<int:pk>/loans/<int:loan_pk>/approve/", views.loan_approve, name="loan_approve"),
     path("<int:pk>/loans/<int:loan_pk>/pay-out/", views.loan_disburse, name="loan_disburse"),
+    path("<int:pk>/loans/<int:loan_pk>/rows/<int:entry_pk>/reverse/", views.loan_entry_reverse, name="loan_reverse"),
     path("<int:pk>/sheet/", views.sheet_choose, name="sheet_choose"),
     path("<int:pk>/sheet/<str:month>/", views.sheet, name="sheet"),
     path("<int:pk>/members/add/", views.member_add, name="member_add"),

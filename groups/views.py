@@ -44,7 +44,7 @@ from .forms import (
     WelfareKindForm,
     WithdrawalForm,
 )
-from .models import LoanEntryKind, LoanPurpose, Officer, WelfarePurpose
+from .models import LoanPurpose, Officer, WelfarePurpose
 
 
 def _this_month():
@@ -823,7 +823,8 @@ def _loan_page(request, group, loan, *, approval_form=None, disbursement_form=No
             "state": state,
             "paid": paid,
             "position": position,
-            "repayments": [e for e in loan.entries.all() if e.kind != LoanEntryKind.DISBURSEMENT],
+            "rows": _loan_rows(group, loan, may_reverse=can_post),
+            "can_post": can_post,
             "schedule": position.schedule
             if position
             else interest.schedule(loan.amount, loan.monthly_rate, loan.months, loan.method, first_month),
@@ -833,6 +834,22 @@ def _loan_page(request, group, loan, *, approval_form=None, disbursement_form=No
         },
         status=status,
     )
+
+
+def _loan_rows(group, loan, *, may_reverse):
+    """The loan's money rows, oldest first, each with the link to reverse it when it may be."""
+    rows = sorted(loan.entries.all(), key=lambda e: (e.date, e.pk))
+    reversed_ids = {e.reverses_id for e in rows if e.reverses_id}
+    return [
+        {
+            "row": row,
+            "reverse_url": reverse("groups:loan_reverse", args=[group.pk, loan.pk, row.pk])
+            if may_reverse and row.reverses_id is None and row.pk not in reversed_ids
+            else "",
+            "reversed": row.pk in reversed_ids,
+        }
+        for row in rows
+    ]
 
 
 def _loan_or_404(group, loan_pk):
@@ -898,3 +915,35 @@ def loan_disburse(request, pk, loan_pk):
             )
             return redirect("groups:loan", pk=group.pk, loan_pk=loan.pk)
     return _loan_page(request, group, _loan_or_404(group, loan_pk), disbursement_form=form)
+
+
+@treasurer_required
+@require_http_methods(["GET", "POST"])
+def loan_entry_reverse(request, pk, loan_pk, entry_pk):
+    """Correct a loan's money row by a reversal with a reason."""
+    group = access.group_for_posting(request.user, pk)
+    loan = _loan_or_404(group, loan_pk)
+    entry = next((e for e in loan.entries.all() if e.pk == entry_pk), None)
+    if entry is None:
+        raise Http404
+    back = redirect("groups:loan", pk=group.pk, loan_pk=loan.pk)
+    if entry.reverses_id or any(e.reverses_id == entry.pk for e in loan.entries.all()):
+        messages.info(request, _("This row is already reversed or is itself a reversal."))
+        return back
+    form = ReversalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.loan_entry_reverse(
+                entry=entry, date=form.cleaned_data["date"], reason=form.cleaned_data["reason"], user=request.user
+            )
+        except services.AlreadyPosted:
+            messages.info(request, _("This row was already reversed."))
+            return back
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("The row was reversed."))
+            return back
+    return render(
+        request, "groups/loan_reverse_form.html", {"group": group, "loan": loan, "entry": entry, "form": form}
+    )

@@ -23,10 +23,11 @@ from django.utils import timezone
 from enterprise import services as enterprise_services
 from enterprise.models import Allocation, Product, Supplier
 from groups import services as group_services
+from groups.models import Officer
 from housing import services as housing_services
 from housing.models import BudgetLine, Step
 from rent_collection import services as rent_services
-from songkhla_network.models import Role
+from songkhla_network.models import Person, Role
 from songkhla_network.thai import be_month_slug
 from tests.factories import PASSWORD, jpeg_with_location, make_recipe, make_user, survey
 from works import services as works_services
@@ -199,6 +200,7 @@ ARGUMENTS = {
     "groups:loan": {"pk": "group", "loan_pk": "loan"},
     "groups:loan_approve": {"pk": "group", "loan_pk": "loan"},
     "groups:loan_disburse": {"pk": "group", "loan_pk": "loan"},
+    "groups:loan_reverse": {"pk": "group", "loan_pk": "loan", "entry_pk": "loan_entry"},
     "groups:commitment": {"pk": "group", "member_pk": "member"},
     "groups:leave": {"pk": "group", "member_pk": "member"},
     "groups:move": {"pk": "group", "member_pk": "member"},
@@ -341,6 +343,8 @@ EXPECTATIONS = {
                                      "B": (405,   405,   405,   403,   403,   LOGIN)},
     "groups:loan_disburse":         {"A": (405,   405,   405,   403,   403,   LOGIN),
                                      "B": (405,   405,   405,   403,   403,   LOGIN)},
+    "groups:loan_reverse":          {"A": (200,   200,   404,   403,   403,   LOGIN),
+                                     "B": (200,   404,   200,   403,   403,   LOGIN)},
     # The enterprise: leaders run it, staff read its books, treasurers order and take payments
     # for their own members.
     "enterprise:overview":          {"":  (200,   403,   403,   403,   200,   LOGIN)},
@@ -516,6 +520,19 @@ def build_network(*, leader, collector, group_a, group_b):
             reason="ค่ารักษาพยาบาล",
             user=leader,
         )
+        # Approved by two officers (member 3 and a committee member from outside) and paid out.
+        approvers = [
+            Officer.objects.create(
+                group=group, person=person, position=Officer.Position.COMMITTEE, since=datetime.date(2021, 12, 1)
+            )
+            for person in (
+                group.members.order_by("number")[2].person,
+                Person.objects.create(first_name=f"กรรมการ{key}", last_name=community.name),
+            )
+        ]
+        for officer in approvers:
+            group_services.loan_approve(loan=loan, officer=officer, approved_on=datetime.date(2022, 2, 12), user=leader)
+        payout = group_services.loan_disburse(loan=loan, date=datetime.date(2022, 2, 15), user=leader)
         household = survey(community, leader, first_name=f"ครัวเรือน{key}", last_name=community.name, member=member)
         tenancy = rent_services.tenancy_register(
             person={"first_name": f"ผู้เช่า{key}", "last_name": community.name},
@@ -577,6 +594,7 @@ def build_network(*, leader, collector, group_a, group_b):
             sheet_month=be_month_slug(month),
             entry=sheet.entries.get(member=member),
             loan=loan,
+            loan_entry=payout,
             household=household,
             person=household.head,
             tenancy=tenancy,

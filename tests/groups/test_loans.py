@@ -373,3 +373,61 @@ def test_a_repayment_box_for_another_groups_loan_is_refused(group, leader, monke
     data = {"paid_on": "10/4/2565", f"repay_{loan.pk + 1000}": "10", f"amount_{_members(group)[0].pk}": "100"}
     response = client_for(leader).post(reverse("groups:sheet", args=[group.pk, "2565-04"]), data)
     assert response.status_code == 200 and not group.sheets.filter(month=APR).exists()
+
+
+def test_a_wrong_repayment_is_corrected_by_a_reversal_with_a_reason(group, leader):
+    loan = _paid_out(group, leader)
+    sheet = _sheet(group, leader, APR, {loan.pk: Decimal("304")})  # meant 104
+    principal = LoanEntry.objects.get(sheet=sheet, kind="principal")
+    with pytest.raises(ValidationError) as refused:
+        services.loan_entry_reverse(entry=principal, date=APR.replace(day=11), reason="  ", user=leader, today=TODAY)
+    assert "reason" in refused.value.message_dict
+    with pytest.raises(ValidationError) as refused:  # the payout, while repayments stand
+        services.loan_entry_reverse(
+            entry=LoanEntry.objects.get(kind="disbursement"), date=TODAY, reason="ผิด", user=leader, today=TODAY
+        )
+    assert refused.value.code == "repaid"
+    day = APR.replace(day=11)
+    back = services.loan_entry_reverse(entry=principal, date=day, reason="พิมพ์ผิด", user=leader, today=day)
+    assert (back.kind, back.amount, back.reverses_id) == ("principal", Decimal("-300.00"), principal.pk)
+    with pytest.raises(AlreadyPosted):
+        services.loan_entry_reverse(entry=principal, date=day, reason="ซ้ำ", user=leader, today=day)
+    with pytest.raises(ValidationError):
+        services.loan_entry_reverse(entry=back, date=day, reason="กลับอีก", user=leader, today=day)
+    position = selectors.loan_position(Loan.objects.get(pk=loan.pk), day)
+    assert (position.principal_paid, position.interest_paid, position.outstanding) == (
+        Decimal("0.00"),
+        Decimal("4.00"),
+        Decimal("400.00"),
+    )
+    assert selectors.group_fund(group, day).balances
+
+
+def test_a_payout_recorded_by_mistake_is_reversed_and_the_loan_waits_again(group, leader, monkeypatch):
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: TODAY)
+    loan = _paid_out(group, leader)
+    payout = LoanEntry.objects.get(kind="disbursement")
+    client = client_for(leader)
+    url = reverse("groups:loan_reverse", args=[group.pk, loan.pk, payout.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert_no_english(page)
+    assert client.post(url, {"date": "15/3/2565", "reason": ""}).status_code == 200  # a reason is needed
+    assert client.post(url, {"date": "15/3/2565", "reason": "จ่ายผิดคน"}).status_code == 302
+    assert selectors.loan_state(Loan.objects.get(pk=loan.pk)) == selectors.LoanState.APPROVED
+    assert selectors.fund_cash(group, TODAY) == Decimal("1500.00")
+    assert client.get(url).status_code == 302  # reversed already: back to the loan
+    loan_page = client.get(reverse("groups:loan", args=[group.pk, loan.pk]))
+    assert_no_english(loan_page)
+    assert "จ่ายผิดคน" in loan_page.content.decode()
+
+
+def test_a_payout_reversed_may_be_recorded_again_and_only_once(group, leader):
+    loan = _paid_out(group, leader)
+    payout = LoanEntry.objects.get(kind="disbursement")
+    services.loan_entry_reverse(entry=payout, date=TODAY, reason="วันที่ผิด", user=leader, today=TODAY)
+    again = services.loan_disburse(loan=loan, date=TODAY, user=leader, today=TODAY)
+    assert selectors.disbursement(Loan.objects.get(pk=loan.pk)) == again
+    with pytest.raises(AlreadyPosted):
+        services.loan_disburse(loan=loan, date=TODAY, user=leader, today=TODAY)
+    assert selectors.fund_cash(group, TODAY) == Decimal("1100.00")
