@@ -1215,3 +1215,41 @@ def member_loans(member: Member, as_of: datetime.date) -> tuple[list[tuple[Loan,
         [(loan, loan_position(loan, as_of)) for loan in loans if loan.member_id == member.pk],
         [loan for loan in loans if loan.member_id != member.pk],
     )
+
+
+PAR_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    """The loans of some groups (or the network) on a day (loan_portfolio)."""
+
+    as_of: datetime.date
+    loans: int  # paid out, with principal still owed
+    outstanding: Decimal  # the principal still owed on them
+    at_risk: Decimal  # the principal still owed on those more than PAR_DAYS days overdue
+
+    @property
+    def par30(self) -> Decimal | None:
+        """Portfolio at risk, in percent to two decimals (half up): at_risk ÷ outstanding. None
+        when nothing is lent out."""
+        return to_satang(self.at_risk * 100 / self.outstanding) if self.outstanding else None
+
+
+def loan_portfolio(as_of: datetime.date, groups: Iterable[SavingsGroup] | None = None) -> Portfolio:
+    """Loans outstanding and the portfolio at risk on `as_of` (PAR30: the principal still owed on
+    loans more than 30 days overdue, by loan_position, ÷ all principal still owed), of `groups`
+    or of the whole network, from the rows dated up to `as_of`. Two queries."""
+    loans = Loan.objects.filter(entries__kind=LoanEntryKind.DISBURSEMENT, entries__date__lte=as_of).distinct()
+    if groups is not None:
+        loans = loans.filter(group__in=list(groups))
+    count, outstanding, at_risk = 0, ZERO, ZERO
+    for loan in loans.prefetch_related("entries").order_by("pk"):
+        position = loan_position(loan, as_of)
+        if position is None or position.outstanding <= 0:
+            continue
+        count += 1
+        outstanding += position.outstanding
+        if position.days_overdue > PAR_DAYS:
+            at_risk += position.outstanding
+    return Portfolio(as_of=as_of, loans=count, outstanding=outstanding, at_risk=at_risk)

@@ -20,7 +20,7 @@ from django.utils.translation import pgettext
 from openpyxl import Workbook
 
 from enterprise.selectors import DonationLine, LiquidLedger, RoundSaving, donation_lines, round_savings
-from groups.selectors import StatusCounts, status_counts
+from groups.selectors import Portfolio, StatusCounts, loan_portfolio, status_counts
 from housing import selectors as housing_selectors
 from housing.models import Household, Proposal
 from rent_collection import selectors as rent_selectors
@@ -60,6 +60,7 @@ class CodiReport:
     issued: datetime.date
 
     savings: SavingsSection
+    loans: Portfolio  # the groups' loans at the period's end: outstanding and PAR30
     status: StatusCounts  # groups founded and revived in the period, and still forming at its end
     month_ends: list[MonthSavings]
     deposits_chart: BarChart
@@ -109,6 +110,7 @@ def codi_report(first_month: datetime.date, last_month: datetime.date, *, issued
         last=last,
         issued=issued,
         savings=savings,
+        loans=loan_portfolio(last),
         status=status_counts(first, month_start(last)),
         month_ends=month_ends,
         deposits_chart=bar_chart(
@@ -176,6 +178,11 @@ def codi_report_workbook(report: CodiReport) -> Workbook:
             (_("Savings at the end of the period, by payment date (baht)"), s.balance),
             (_("Growth over the period (baht)"), s.growth),
             (_("Deposits for the period's months, by the month a saving is for (baht)"), s.money.saved_for_months),
+            (_("Loans outstanding at the end: principal still owed (baht)"), report.loans.outstanding),
+            (
+                _("Portfolio at risk at the end (PAR30: loans more than 30 days late, % of outstanding)"),
+                "—" if report.loans.par30 is None else report.loans.par30,
+            ),
             (_("Donations, less those reversed (baht)"), report.donated),
             # xgettext:no-python-format — "5 % l" is no placeholder: nothing is put into this string
             (_("5 % levy owed on the period's deposits, by the month a saving is for (baht)"), e.levy_owed),

@@ -16,7 +16,7 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from groups.models import ACTIVE_STATUSES, GroupStatus, SavingsGroup
-from groups.selectors import current_statuses
+from groups.selectors import Portfolio, current_statuses, loan_portfolio
 from housing.models import Proposal
 from rent_collection import selectors as rent_selectors
 from rent_collection.models import CodiLetter
@@ -58,6 +58,7 @@ class Dashboard:
     savings: SavingsSection  # the charts' months, to the end of this one
     groups_by_status: list[StatusCount]  # every group by its status now, every status in STATUS_ORDER
     deposits_chart: BarChart
+    loans: Portfolio  # every group's loans today: outstanding and PAR30
 
     enterprise: EnterpriseSection  # from the first record to today
 
@@ -103,6 +104,7 @@ def dashboard(today: datetime.date) -> Dashboard:
         first_month=first_month,
         savings=savings,
         groups_by_status=_groups_by_status(),
+        loans=loan_portfolio(today),
         deposits_chart=bar_chart(
             _("Savings deposits by month"),
             [be_month_short(row.month) for row in savings.by_month],

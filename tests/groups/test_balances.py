@@ -391,7 +391,7 @@ def test_the_network_pages_read_no_ledger_row_and_as_many_queries_for_a_longer_l
     # The network summary, the dashboard, the CODI report, the list of groups.
     pages = [
         (reverse("groups:summary"), period, 8),
-        (reverse("home"), {}, 25),
+        (reverse("home"), {}, 26),
         (reverse("report"), period, 40),
         (reverse("groups:list"), {}, 6),
     ]

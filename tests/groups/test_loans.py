@@ -431,3 +431,58 @@ def test_a_payout_reversed_may_be_recorded_again_and_only_once(group, leader):
     with pytest.raises(AlreadyPosted):
         services.loan_disburse(loan=loan, date=TODAY, user=leader, today=TODAY)
     assert selectors.fund_cash(group, TODAY) == Decimal("1100.00")
+
+
+def test_loans_outstanding_and_the_portfolio_at_risk(group, leader):
+    """PAR30: the principal still owed on loans more than 30 days late, over all principal owed."""
+    loan = _paid_out(group, leader)  # 400, due 104 a month from April 2565
+    assert selectors.loan_portfolio(TODAY).par30 == 0
+    # Nothing repaid: April's instalment fell due at the end of April; 30 days on, not yet at risk.
+    on_time = selectors.loan_portfolio(datetime.date(2022, 5, 30))
+    assert (on_time.loans, on_time.outstanding, on_time.at_risk) == (1, Decimal("400.00"), 0)
+    late = selectors.loan_portfolio(datetime.date(2022, 5, 31))  # 31 days overdue
+    assert (late.at_risk, late.par30) == (Decimal("400.00"), Decimal("100.00"))
+    assert selectors.loan_portfolio(datetime.date(2022, 5, 31), groups=[]).outstanding == 0
+    # A second loan, on time, halves it.
+    one, two, three = _members(group)[:3]
+    other = services.loan_apply(
+        member=two,
+        purpose="emergency",
+        amount=Decimal("400"),
+        months=4,
+        guarantors=[three],
+        applied_on=datetime.date(2022, 5, 20),
+        reason="",
+        user=leader,
+        today=datetime.date(2022, 5, 20),
+    )
+    for officer in _officers(group):
+        services.loan_approve(
+            loan=other,
+            officer=officer,
+            approved_on=datetime.date(2022, 5, 20),
+            user=leader,
+            today=datetime.date(2022, 5, 20),
+        )
+    services.loan_disburse(loan=other, date=datetime.date(2022, 5, 20), user=leader, today=datetime.date(2022, 5, 20))
+    both = selectors.loan_portfolio(datetime.date(2022, 5, 31))
+    assert (both.loans, both.outstanding, both.par30) == (2, Decimal("800.00"), Decimal("50.00"))
+    assert one == loan.member
+
+
+def test_the_dashboard_and_the_codi_report_show_the_loans_and_their_risk(group, leader, monkeypatch):
+    _paid_out(group, leader)
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: datetime.date(2022, 6, 15))
+    client = client_for(leader)
+    dashboard = client.get(reverse("home"))
+    assert_no_english(dashboard)
+    assert (dashboard.context["dashboard"].loans.outstanding, dashboard.context["dashboard"].loans.par30) == (
+        Decimal("400.00"),
+        Decimal("100.00"),
+    )
+    months = {"first_0": "3", "first_1": "2565", "last_0": "5", "last_1": "2565"}
+    report = client.get(reverse("report"), months)
+    assert_no_english(report)
+    assert report.context["report"].loans.outstanding == Decimal("400.00")
+    assert "400.00" in report.content.decode()
+    assert client.get(reverse("report_xlsx"), months).status_code == 200
