@@ -207,6 +207,45 @@ def _agree_rules(group, *, user):
     )
 
 
+def _lend(group, *, today, user):
+    """Two loans in the first group (once): an emergency loan paid out three months ago whose
+    borrower has repaid nothing since (late), and an occupation loan applied for this month,
+    waiting for the officers' approval."""
+    if group.loans.exists():
+        return
+    members = list(group.members.filter(left_on__isnull=True).order_by("number"))
+    chair, secretary = (
+        group.officers.get(position=position) for position in (Officer.Position.CHAIR, Officer.Position.SECRETARY)
+    )
+    borrower, guarantor, second = members[4], members[5], members[6]
+    applied = add_months(today.replace(day=1), -3).replace(day=10)
+    late = services.loan_apply(
+        member=borrower,
+        purpose=LoanPurpose.EMERGENCY,
+        amount=Decimal("3000"),
+        months=6,
+        guarantors=[guarantor],
+        applied_on=applied,
+        reason="ค่ารักษาพยาบาลของแม่",
+        user=user,
+        today=applied,
+    )
+    for officer in (chair, secretary):
+        services.loan_approve(loan=late, officer=officer, approved_on=applied, user=user, today=applied)
+    services.loan_disburse(loan=late, date=applied.replace(day=12), user=user, today=applied.replace(day=12))
+    services.loan_apply(
+        member=members[3],
+        purpose=LoanPurpose.OCCUPATION,
+        amount=Decimal("8000"),
+        months=12,
+        guarantors=[guarantor, second],
+        applied_on=today,
+        reason="ทุนขายอาหารหน้าโรงเรียน",
+        user=user,
+        today=today,
+    )
+
+
 def seed(*, today, user, treasurer_a=None, treasurer_b=None):
     """Create (or complete) the demo groups. Safe to run again: nothing is created twice."""
     rng = random.Random(2565)
@@ -237,6 +276,7 @@ def seed(*, today, user, treasurer_a=None, treasurer_b=None):
     rows += _post_history(revived, first_month=datetime.date(2022, 3, 1), last_month=last_month, user=user)
 
     _agree_rules(founded[0], user=user)
+    _lend(founded[0], today=today, user=user)
     if treasurer_a:
         founded[0].treasurers.add(treasurer_a)
     if treasurer_b:

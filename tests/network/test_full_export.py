@@ -168,4 +168,4 @@ def test_the_number_of_queries_does_not_grow_with_the_records(demo):
     Community.objects.create(name="ชุมชนเพิ่ม")
     assert work.participants.count() >= 40
     # A query per sheet and one per many-to-many column, however many records.
-    assert queries() == first <= len(SHEETS) + 10
+    assert queries() == first <= len(SHEETS) + 11
