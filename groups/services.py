@@ -95,6 +95,12 @@ def entries_post(*, entries: Sequence[LedgerEntry]) -> list[LedgerEntry]:
     return rows
 
 
+def _cash_from(group: SavingsGroup, day: datetime.date, today: datetime.date) -> Decimal:
+    """What the group's fund may pay out on `day`: the cash it held that day or holds today,
+    whichever is less (money paid out on a day past must not leave a later day short)."""
+    return min(selectors.fund_cash(group, day), selectors.fund_cash(group, today))
+
+
 def _check_fund_cash(entries: Sequence[LedgerEntry]) -> None:
     """Money paid out of a group's savings (a withdrawal, a deposit reversed) must be in its fund's
     cash on the day and today: what members lent to each other is not in the box until it is
@@ -114,7 +120,7 @@ def _check_fund_cash(entries: Sequence[LedgerEntry]) -> None:
     today = timezone.localdate()
     for group_id, amount in out.items():
         group = by_pk[group_id]
-        cash = min(selectors.fund_cash(group, first_day[group_id]), selectors.fund_cash(group, today))
+        cash = _cash_from(group, first_day[group_id], today)
         if amount > cash:
             raise ValidationError(
                 _(
@@ -995,7 +1001,7 @@ def loan_disburse(
     if loan.member.left_on is not None:
         raise ValidationError(_("%(member)s has left the group.") % {"member": loan.member.person})
     _check_group_accepts(group, date)
-    cash = min(selectors.fund_cash(group, date), selectors.fund_cash(group, today))
+    cash = _cash_from(group, date, today)
     if loan.amount > cash:
         raise ValidationError(
             _("The fund holds only %(cash)s baht in cash: the loan of %(amount)s baht cannot be paid out.")
@@ -1085,7 +1091,7 @@ def loan_entry_reverse(
                 _("Repayments were recorded on this loan: reverse them first, then the payout."), code="repaid"
             )
     else:
-        cash = min(selectors.fund_cash(group, date), selectors.fund_cash(group, today))
+        cash = _cash_from(group, date, today)
         if entry.amount > cash:
             raise ValidationError(
                 _("The fund holds only %(cash)s baht in cash: %(amount)s baht cannot be given back.")
