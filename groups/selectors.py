@@ -1231,14 +1231,14 @@ class Portfolio:
 
     @property
     def par30(self) -> Decimal | None:
-        """Portfolio at risk, in percent to two decimals (half up): at_risk ÷ outstanding. None
+        """Portfolio at risk, in percent to two decimals (half up): at_risk divided by outstanding. None
         when nothing is lent out."""
         return to_satang(self.at_risk * 100 / self.outstanding) if self.outstanding else None
 
 
 def loan_portfolio(as_of: datetime.date, groups: Iterable[SavingsGroup] | None = None) -> Portfolio:
     """Loans outstanding and the portfolio at risk on `as_of` (PAR30: the principal still owed on
-    loans more than 30 days overdue, by loan_position, ÷ all principal still owed), of `groups`
+    loans more than 30 days overdue, by loan_position, divided by all principal still owed), of `groups`
     or of the whole network, from the rows dated up to `as_of`. Two queries."""
     loans = Loan.objects.filter(entries__kind=LoanEntryKind.DISBURSEMENT, entries__date__lte=as_of).distinct()
     if groups is not None:

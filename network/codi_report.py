@@ -180,7 +180,7 @@ def codi_report_workbook(report: CodiReport) -> Workbook:
             (_("Deposits for the period's months, by the month a saving is for (baht)"), s.money.saved_for_months),
             (_("Loans outstanding at the end: principal still owed (baht)"), report.loans.outstanding),
             (
-                _("Portfolio at risk at the end (PAR30: loans more than 30 days late, % of outstanding)"),
+                _("Portfolio at risk at the end (PAR30: loans more than 30 days late, percent of outstanding)"),
                 "—" if report.loans.par30 is None else report.loans.par30,
             ),
             (_("Donations, less those reversed (baht)"), report.donated),

@@ -28,7 +28,7 @@ from tests.helpers import assert_no_english
 
 pytestmark = pytest.mark.django_db
 
-MAX_QUERIES = 26  # one more with the loans outstanding and PAR30 (groups.selectors.loan_portfolio)
+MAX_QUERIES = 27  # two more with the loans outstanding and PAR30 (groups.selectors.loan_portfolio)
 
 
 @pytest.fixture
