@@ -996,16 +996,18 @@ def loan_state(loan: Loan) -> str:
     return LoanState.APPROVED if len(approvers(loan)) >= APPROVALS_NEEDED else LoanState.APPLIED
 
 
-def loans_of(group: SavingsGroup) -> list[Loan]:
+def loans_of(group: SavingsGroup, as_of: datetime.date) -> list[Loan]:
     """The group's loans, newest first, each with its borrower, guarantors, approvals and money
-    rows loaded and its `state` (loan_state). Five queries."""
+    rows loaded, its `state` (loan_state) and its `position` on `as_of` (loan_position). Five
+    queries."""
     loans = list(
         group.loans.select_related("member__person")
         .prefetch_related("guarantees__member__person", "approvals__officer__person", "entries")
         .order_by("-applied_on", "-id")
     )
-    for loan in loans:
-        loan.state = loan_state(loan)  # type: ignore[attr-defined]  # read by the pages
+    for loan in loans:  # read by the pages
+        loan.state = loan_state(loan)  # type: ignore[attr-defined]
+        loan.position = loan_position(loan, as_of)  # type: ignore[attr-defined]
     return loans
 
 

@@ -759,7 +759,7 @@ def loans(request, pk):
         "groups/loans.html",
         {
             "group": group,
-            "loans": selectors.loans_of(group),
+            "loans": selectors.loans_of(group, today),
             "cash": selectors.fund_cash(group, today),
             "today": today,
             "can_post": access.can_post(request.user, group),

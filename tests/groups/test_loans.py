@@ -486,3 +486,13 @@ def test_the_dashboard_and_the_codi_report_show_the_loans_and_their_risk(group, 
     assert report.context["report"].loans.outstanding == Decimal("400.00")
     assert "400.00" in report.content.decode()
     assert client.get(reverse("report_xlsx"), months).status_code == 200
+
+
+def test_the_list_of_loans_says_which_are_late_and_by_how_many_days(group, leader, monkeypatch):
+    _paid_out(group, leader)
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: datetime.date(2022, 6, 10))
+    listing = client_for(leader).get(reverse("groups:loans", args=[group.pk]))
+    assert_no_english(listing)
+    [loan] = listing.context["loans"]
+    assert (loan.position.arrears, loan.position.days_overdue) == (Decimal("208.00"), 41)  # April and May
+    assert "208.00" in listing.content.decode() and "41" in listing.content.decode()
