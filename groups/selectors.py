@@ -1022,14 +1022,19 @@ def loan_for_page(group: SavingsGroup, pk: int) -> Loan | None:
     )
 
 
-def officers_on(group: SavingsGroup, day: datetime.date) -> list[Officer]:
-    """The group's officers in office on `day`."""
-    return list(
+def officers_in_office(group: SavingsGroup, day: datetime.date) -> QuerySet[Officer]:
+    """The group's officers in office on `day` (a form's choices)."""
+    return (
         group.officers.select_related("person")
         .filter(since__lte=day)
         .filter(Q(until__isnull=True) | Q(until__gte=day))
         .order_by("position", "since")
     )
+
+
+def officers_on(group: SavingsGroup, day: datetime.date) -> list[Officer]:
+    """The group's officers in office on `day`."""
+    return list(officers_in_office(group, day))
 
 
 def savings_on(member: Member, day: datetime.date) -> Decimal:

@@ -779,12 +779,14 @@ LOAN_TERMS = ("times_savings", "ceiling", "monthly_rate", "method", "longest_ter
 WELFARE_TERMS = ("amount", "months_of_membership")
 
 
-def _terms_of(rules: GroupRules) -> tuple[object, ...]:
+def _terms_of(
+    rules: GroupRules, loan_kinds: Iterable[LoanKind], welfare_kinds: Iterable[WelfareKind]
+) -> tuple[object, ...]:
     """What a version of the rules says, to tell a change from the same rules again."""
     return (
         tuple(getattr(rules, name) for name in RULES_TERMS if name != "note"),
-        sorted((k.purpose, *(getattr(k, name) for name in LOAN_TERMS)) for k in rules.loan_kinds.all()),
-        sorted((k.purpose, *(getattr(k, name) for name in WELFARE_TERMS)) for k in rules.welfare_kinds.all()),
+        sorted((k.purpose, *(getattr(k, name) for name in LOAN_TERMS)) for k in loan_kinds),
+        sorted((k.purpose, *(getattr(k, name) for name in WELFARE_TERMS)) for k in welfare_kinds),
     )
 
 
@@ -826,12 +828,9 @@ def rules_change(
     new_loans = [LoanKind(purpose=p, **{k: t[k] for k in LOAN_TERMS}) for p, t in loan_kinds.items()]
     new_welfare = [WelfareKind(purpose=p, **{k: t[k] for k in WELFARE_TERMS}) for p, t in welfare_kinds.items()]
     in_force = selectors.rules_on(group, from_month)
-    proposed = (
-        tuple(getattr(new, name) for name in RULES_TERMS if name != "note"),
-        sorted((k.purpose, *(getattr(k, name) for name in LOAN_TERMS)) for k in new_loans),
-        sorted((k.purpose, *(getattr(k, name) for name in WELFARE_TERMS)) for k in new_welfare),
-    )
-    if in_force is not None and _terms_of(in_force) == proposed:
+    if in_force is not None and _terms_of(
+        in_force, in_force.loan_kinds.all(), in_force.welfare_kinds.all()
+    ) == _terms_of(new, new_loans, new_welfare):
         raise ValidationError(
             _("These are already the group's rules in %(month)s.") % {"month": be_month(from_month)}, code="unchanged"
         )

@@ -807,9 +807,7 @@ def _loan_page(request, group, loan, *, approval_form=None, disbursement_form=No
     can_post = access.can_post(request.user, group)
     state = selectors.loan_state(loan)
     first_month = add_months(month_start(paid.date if paid else today), 1)
-    officers = Officer.objects.filter(pk__in=[o.pk for o in selectors.officers_on(group, today)]).select_related(
-        "person"
-    )
+    officers = selectors.officers_in_office(group, today)
     if can_post and state == selectors.LoanState.APPLIED and approval_form is None:
         approval_form = LoanApprovalForm(officers=officers)
     if can_post and state == selectors.LoanState.APPROVED and disbursement_form is None:
