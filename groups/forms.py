@@ -513,3 +513,33 @@ class LoanApprovalForm(forms.Form):
 
 class LoanDisbursementForm(RequestKeyMixin):
     date = BEDateField(label=_("Paid out on"), allow_future=False, initial=timezone.localdate)
+
+
+class LoanWriteOffForm(RequestKeyMixin):
+    date = BEDateField(label=_("Written off on"), allow_future=False, initial=timezone.localdate)
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=300,
+        help_text=_("Why the loan cannot be collected, e.g. the borrower died, and the meeting that agreed."),
+    )
+
+
+class LoanRescheduleForm(forms.Form):
+    from_month = BEMonthField(label=_("From month"), initial=_this_month_start)
+    months = forms.IntegerField(label=_("Repaid over (months)"), min_value=1, max_value=120)
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=300,
+        help_text=_("Why the loan is given longer, e.g. the borrower lost their work, and the meeting that agreed."),
+    )
+
+    def clean_from_month(self):
+        month = self.cleaned_data.get("from_month")
+        this_month = _this_month_start()
+        if month and month < this_month:
+            raise forms.ValidationError(
+                _("From %(month)s on at the earliest: months already over keep the schedule they had.")
+                % {"month": be_month(this_month)},
+                code="past_month",
+            )
+        return month

@@ -17,6 +17,9 @@ The rule:
 - An instalment is its month, the principal and the interest it repays, their total, and the balance
   (the principal still owed after it), which is 0.00 after the last.
 
+A leader may reschedule what a loan still owes from a month on (rescheduled): the rule is written
+there.
+
 The method is a LoanMethod value (the string "flat" or "declining" is the same). The terms are
 plain values, as a Loan or a LoanKind holds them: the amount with at most two decimals and no more
 than the database holds, 1 to 120 months, a rate from 0 to 10 percent with at most two decimals.
@@ -24,7 +27,7 @@ Anything else is a programmer's mistake (forms check what people type) and raise
 """
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_DOWN, Decimal
 
 from songkhla_network.thai import SATANG, add_months, to_satang
@@ -85,6 +88,74 @@ def due_by(instalments: list[Instalment], month: datetime.date) -> tuple[Decimal
     return sum((i.principal for i in due), ZERO), sum((i.interest for i in due), ZERO)
 
 
+def rescheduled(
+    instalments: list[Instalment],
+    from_month: datetime.date,
+    principal_paid: Decimal,
+    interest_paid: Decimal,
+    months: int,
+    monthly_rate: Decimal,
+    method: str,
+) -> list[Instalment]:
+    """The instalments of a loan rescheduled from `from_month` over `months` months: `instalments`
+    is the schedule in force until then (schedule, or an earlier rescheduling), `principal_paid`
+    and `interest_paid` what was repaid on the days before `from_month`.
+
+    The rule:
+
+    - The months before `from_month` are settled by what was repaid: each keeps its month, and its
+      principal and interest are those of the schedule in force, taken month by month from the
+      earliest until what was repaid runs out. What fell due then and was not repaid is no longer
+      owed in those months, so it is no longer late.
+    - Principal repaid beyond what fell due before `from_month` (repaid early) is added to the last
+      of those months (to a month of its own, the one before `from_month`, if the schedule has none
+      before it): it was repaid then, and lowered the principal still owed.
+    - The principal still owed at the start of `from_month` (the amount lent, the sum of the
+      schedule's principal, less `principal_paid`) is repaid by schedule() over `months` months from
+      `from_month`, at `monthly_rate` and by `method` (flat interest is then on that principal).
+    - The interest that fell due before `from_month` and was not repaid is added to the first new
+      month's interest: nothing is forgiven. Interest repaid beyond what fell due counts towards the
+      new months. So the loan's interest is what fell due before `from_month` and the new months'.
+    - A loan that owes no principal at the start of `from_month` keeps its settled months alone.
+
+    The principal of the result adds up to the amount lent, as the schedule's did. Raises
+    ValueError for terms schedule() refuses, a `from_month` that is not a month's first day, or
+    repayments below zero or beyond the amount lent."""
+    _check_terms(monthly_rate, months, method, from_month)
+    lent = sum((i.principal for i in instalments), ZERO)
+    for paid in (principal_paid, interest_paid):
+        if not isinstance(paid, Decimal) or not paid.is_finite() or paid < 0 or paid != paid.quantize(SATANG):
+            raise ValueError(f"What was repaid must be a Decimal of 0 or more in whole satang, not {paid!r}.")
+    principal_paid, interest_paid = to_satang(principal_paid), to_satang(interest_paid)
+    if principal_paid > lent:
+        raise ValueError(f"{principal_paid} was repaid of a loan of {lent}.")
+    settled: list[tuple[datetime.date, Decimal, Decimal]] = []  # month, principal, interest
+    principal_left, interest_left, interest_due = principal_paid, interest_paid, ZERO
+    for old in instalments:
+        if old.month >= from_month:
+            break
+        principal, interest = min(old.principal, principal_left), min(old.interest, interest_left)
+        principal_left -= principal
+        interest_left -= interest
+        interest_due += old.interest
+        settled.append((old.month, principal, interest))
+    if principal_left:
+        month, principal, interest = settled.pop() if settled else (add_months(from_month, -1), ZERO, ZERO)
+        settled.append((month, principal + principal_left, interest))
+    result: list[Instalment] = []
+    owed = lent
+    for month, principal, interest in settled:
+        owed -= principal
+        result.append(Instalment(month, principal, interest, principal + interest, owed))
+    if not owed:
+        return result
+    new = schedule(owed, monthly_rate, months, method, from_month)
+    unpaid = max(ZERO, interest_due - interest_paid)
+    first = new[0]
+    new[0] = replace(first, interest=first.interest + unpaid, total=first.total + unpaid)
+    return result + new
+
+
 def _check(principal: Decimal, monthly_rate: Decimal, months: int, method: str, first_month: datetime.date) -> None:
     if not isinstance(principal, Decimal) or not principal.is_finite():
         raise ValueError(f"The principal must be a finite Decimal, not {principal!r}.")
@@ -92,6 +163,10 @@ def _check(principal: Decimal, monthly_rate: Decimal, months: int, method: str, 
         raise ValueError(f"The principal must be more than 0 and at most {LARGEST_PRINCIPAL}, not {principal}.")
     if principal != principal.quantize(SATANG):
         raise ValueError(f"The principal must be in whole satang (at most 2 decimals), not {principal}.")
+    _check_terms(monthly_rate, months, method, first_month)
+
+
+def _check_terms(monthly_rate: Decimal, months: int, method: str, first_month: datetime.date) -> None:
     if not isinstance(months, int) or isinstance(months, bool) or not 1 <= months <= LONGEST_TERM:
         raise ValueError(f"A loan is repaid over 1 to {LONGEST_TERM} months, not {months!r}.")
     if not isinstance(monthly_rate, Decimal) or not monthly_rate.is_finite():

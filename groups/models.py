@@ -7,7 +7,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from songkhla_network.models import Community, Person, PostedRow, Role
+from songkhla_network.models import AppendOnly, Community, Person, PostedRow, Role
 from songkhla_network.thai import MONTHS, be_month, month_end
 
 
@@ -284,6 +284,16 @@ class LedgerEntry(PostedRow):
         related_name="transferred_to",
         help_text=_("The withdrawal in the member's former group whose balance this deposit carries across."),
     )
+    # A member's share of a year's profit, added to their savings (YearEnd, ShareOut.SAVINGS): a
+    # deposit that no cash came in with, and not a commitment paid.
+    share = models.OneToOneField(
+        "YearEndShare",
+        verbose_name=_("share of a year's profit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="credit",
+    )
     request_key = models.UUIDField(
         _("form token"),
         null=True,
@@ -322,6 +332,11 @@ class LedgerEntry(PostedRow):
                 condition=Q(transfer_of__isnull=True) | Q(kind=EntryKind.DEPOSIT, amount__gt=0, reverses__isnull=True),
                 name="entry_transfer_is_a_deposit",
             ),
+            models.CheckConstraint(
+                condition=Q(share__isnull=True)
+                | Q(kind=EntryKind.DEPOSIT, amount__gt=0, reverses__isnull=True, transfer_of__isnull=True),
+                name="entry_share_is_a_deposit",
+            ),
         ]
 
     def __str__(self):
@@ -330,6 +345,11 @@ class LedgerEntry(PostedRow):
     @property
     def is_reversal(self):
         return self.reverses_id is not None
+
+    @property
+    def is_saving(self):
+        """Whether the row counts as saving for its month (SAVING)."""
+        return self.kind == EntryKind.DEPOSIT and self.transfer_of_id is None and self.share_id is None
 
     @property
     def is_transfer(self):
@@ -348,6 +368,11 @@ class LedgerEntry(PostedRow):
 # services.balances_add in the transaction that posts the rows they summarise, and rebuilt from
 # the rows by `manage.py rebuild_balances` (whose --check compares the two). Nothing else writes
 # them.
+
+
+# The deposits that are a saving for their month, a commitment paid (and the levy's base): neither
+# a balance a moving member carried across nor a year-end share added to savings.
+SAVING = Q(kind=EntryKind.DEPOSIT, transfer_of__isnull=True, share__isnull=True)
 
 
 class MonthBalance(models.Model):
@@ -689,6 +714,7 @@ class LoanEntryKind(models.TextChoices):
     PRINCIPAL = "principal", _("Principal repaid")
     INTEREST = "interest", _("Interest paid")
     FINE = "fine", _("Fine paid")
+    WRITTEN_OFF = "written_off", _("Written off")
 
 
 class LoanEntry(PostedRow):
@@ -737,3 +763,208 @@ class LoanEntry(PostedRow):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.amount} ({self.loan})"
+
+
+class LoanReschedule(models.Model):
+    """A leader's new term for what a loan still owes: from `from_month` on, the principal still
+    owed then is repaid over `months` months at the loan's rate and method (groups.interest). The
+    months before keep the schedule they had, so what fell due then stays as it was."""
+
+    loan = models.ForeignKey(Loan, verbose_name=_("loan"), on_delete=models.PROTECT, related_name="reschedules")
+    from_month = models.DateField(_("from month"))
+    months = models.PositiveSmallIntegerField(_("repaid over (months)"))
+    reason = models.CharField(_("reason"), max_length=300)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("loan rescheduled")
+        verbose_name_plural = _("loans rescheduled")
+        ordering = ["loan", "from_month"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["loan", "from_month"],
+                name="one_reschedule_per_loan_and_month",
+                violation_error_message=_("The loan was already rescheduled from this month."),
+            ),
+            models.CheckConstraint(condition=Q(from_month__day=1), name="reschedule_from_first_day"),
+            models.CheckConstraint(condition=Q(months__gte=1, months__lte=120), name="reschedule_months_1_to_120"),
+            models.CheckConstraint(condition=~Q(reason=""), name="reschedule_has_a_reason"),
+        ]
+
+    def __str__(self):
+        return f"{self.loan} {be_month(self.from_month)}"
+
+
+# The group's own money outside its members' savings and loans: its costs and its welfare
+# payouts, then once a year the share-out of its profit.
+
+
+class FundEntryKind(models.TextChoices):
+    COST = "cost", _("The group's cost")
+    WELFARE = "welfare", _("Welfare paid")
+
+
+class FundEntry(PostedRow):
+    """A payment from the group's cash that is neither a member's saving nor a loan: a cost of the
+    group (stationery, a meeting; it lowers the year's profit) or a welfare payout to a member
+    (from the welfare fund, by a kind in the group's rules, approved by an officer). Positive;
+    a mistake is undone by a reversal that points to it and says why. Never edited or deleted."""
+
+    group = models.ForeignKey(
+        SavingsGroup, verbose_name=_("group"), on_delete=models.PROTECT, related_name="fund_entries"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=FundEntryKind.choices)
+    date = models.DateField(_("date"))
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    what_for = models.CharField(_("what for"), max_length=300, blank=True)
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), null=True, blank=True, on_delete=models.PROTECT, related_name="welfare"
+    )
+    welfare_purpose = models.CharField(_("kind of welfare"), max_length=20, choices=WelfarePurpose.choices, blank=True)
+    approved_by = models.ForeignKey(
+        Officer, verbose_name=_("approved by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reverses = models.OneToOneField(
+        "self", verbose_name=_("reverses"), null=True, blank=True, on_delete=models.PROTECT, related_name="reversal"
+    )
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    request_key = models.UUIDField(_("form token"), null=True, blank=True, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = _("payment from the group's fund")
+        verbose_name_plural = _("payments from the group's fund")
+        ordering = ["date", "id"]
+        indexes = [models.Index(fields=["group", "date"], name="fund_entry_group_date")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(reverses__isnull=True) & Q(amount__gt=0))
+                | (Q(reverses__isnull=False) & ~Q(reason="") & Q(amount__lt=0)),
+                name="fund_entry_sign",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=FundEntryKind.COST, member__isnull=True, welfare_purpose="")
+                | Q(kind=FundEntryKind.WELFARE, member__isnull=False, approved_by__isnull=False)
+                & ~Q(welfare_purpose=""),
+                name="fund_entry_welfare_has_member_kind_and_approval",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.amount}"
+
+
+class ShareOut(models.TextChoices):
+    SAVINGS = "savings", _("Added to each member's savings")
+    CASH = "cash", _("Paid out to each member in cash")
+
+
+class YearEnd(PostedRow):
+    """A group's year closed: its profit shared out by the rules then in force, posted once. The
+    year's figures are kept as they were computed (groups.year_end), each member's share in
+    YearEndShare. After it, the database refuses any money row of the group dated in the year or
+    before (the trigger in migration 0011)."""
+
+    group = models.ForeignKey(SavingsGroup, verbose_name=_("group"), on_delete=models.PROTECT, related_name="year_ends")
+    rules = models.ForeignKey(GroupRules, verbose_name=_("rules"), on_delete=models.PROTECT, related_name="+")
+    first_month = models.DateField(_("first month"))
+    last_month = models.DateField(_("last month"))
+    closes_on = models.DateField(_("closed up to"), help_text=_("The last day of the year."))
+    posted_on = models.DateField(_("posted on"))
+    interest = models.DecimalField(_("interest earned"), max_digits=12, decimal_places=2)
+    fines = models.DecimalField(_("fines earned"), max_digits=12, decimal_places=2)
+    costs = models.DecimalField(_("costs"), max_digits=12, decimal_places=2)
+    written_off = models.DecimalField(_("loans written off"), max_digits=12, decimal_places=2)
+    brought_forward = models.DecimalField(_("brought forward"), max_digits=12, decimal_places=2)
+    profit = models.DecimalField(_("profit shared out"), max_digits=12, decimal_places=2)
+    dividend = models.DecimalField(_("dividend on savings"), max_digits=12, decimal_places=2)
+    interest_refund = models.DecimalField(_("refund on interest paid"), max_digits=12, decimal_places=2)
+    welfare_fund = models.DecimalField(_("welfare fund"), max_digits=12, decimal_places=2)
+    committee = models.DecimalField(_("the committee"), max_digits=12, decimal_places=2)
+    reserve = models.DecimalField(_("reserve"), max_digits=12, decimal_places=2)
+    community = models.DecimalField(_("the community"), max_digits=12, decimal_places=2)
+    shares_paid_as = models.CharField(_("members' shares"), max_length=20, choices=ShareOut.choices)
+    request_key = models.UUIDField(_("form token"), null=True, blank=True, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = _("year-end share-out")
+        verbose_name_plural = _("year-end share-outs")
+        ordering = ["group", "last_month"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "last_month"],
+                name="one_year_end_per_group_and_year",
+                violation_error_message=_("This year has already been closed."),
+            ),
+            models.CheckConstraint(
+                condition=Q(first_month__day=1, last_month__day=1, first_month__lte=F("last_month")),
+                name="year_end_months",
+            ),
+            models.CheckConstraint(condition=Q(posted_on__gt=F("closes_on")), name="year_end_posted_after_the_year"),
+            models.CheckConstraint(
+                condition=Q(
+                    profit__gte=0,
+                    dividend__gte=0,
+                    interest_refund__gte=0,
+                    welfare_fund__gte=0,
+                    committee__gte=0,
+                    reserve__gte=0,
+                    community__gte=0,
+                ),
+                name="year_end_amounts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    profit=F("dividend")
+                    + F("interest_refund")
+                    + F("welfare_fund")
+                    + F("committee")
+                    + F("reserve")
+                    + F("community")
+                ),
+                name="year_end_allocation_adds_up",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.group}: {be_month(self.last_month)}"
+
+    @property
+    def paid_out(self):
+        """What the share-out took from the group's cash: the committee's and the community's
+        shares, and the members' when they were paid in cash."""
+        members = self.dividend + self.interest_refund if self.shares_paid_as == ShareOut.CASH else 0
+        return self.committee + self.community + members
+
+
+class YearEndShare(AppendOnly):
+    """A member's share of a year's profit: a dividend by their savings-months (the sum of their
+    month-end balances over the year) and a refund by the interest they paid in it."""
+
+    year_end = models.ForeignKey(YearEnd, verbose_name=_("year-end"), on_delete=models.PROTECT, related_name="shares")
+    member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.PROTECT, related_name="shares")
+    savings_months = models.DecimalField(_("savings-months (baht)"), max_digits=14, decimal_places=2)
+    interest_paid = models.DecimalField(_("interest paid"), max_digits=12, decimal_places=2)
+    dividend = models.DecimalField(_("dividend"), max_digits=12, decimal_places=2)
+    interest_refund = models.DecimalField(_("refund on interest"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("member's share of a year's profit")
+        verbose_name_plural = _("members' shares of a year's profit")
+        ordering = ["year_end", "member"]
+        constraints = [
+            models.UniqueConstraint(fields=["year_end", "member"], name="one_share_per_year_end_and_member"),
+            models.CheckConstraint(
+                condition=Q(savings_months__gte=0, interest_paid__gte=0, dividend__gte=0, interest_refund__gte=0),
+                name="year_end_share_not_negative",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member} ({self.year_end})"
+
+    @property
+    def total(self):
+        return self.dividend + self.interest_refund

@@ -3,11 +3,14 @@ enterprise reads the levy here). Each runs a fixed number of queries, whatever t
 members or rows."""
 
 import datetime
+import hashlib
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     Count,
@@ -17,6 +20,7 @@ from django.db.models import (
     Max,
     Model,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -25,18 +29,22 @@ from django.db.models import (
     Window,
     prefetch_related_objects,
 )
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from songkhla_network.models import Person, User
 from songkhla_network.thai import add_months, month_end, month_range, month_start, months_between, to_satang
 
-from .interest import Instalment, due_by, schedule
+from .interest import Instalment, due_by, rescheduled, schedule
 from .models import (
     ACTIVE_STATUSES,
+    SAVING,
     CollectionSheet,
     Commitment,
     EntryKind,
+    FundEntry,
+    FundEntryKind,
     GroupBalance,
     GroupRules,
     GroupSaving,
@@ -46,10 +54,13 @@ from .models import (
     Loan,
     LoanEntry,
     LoanEntryKind,
+    LoanReschedule,
     Member,
     MemberBalance,
     Officer,
     SavingsGroup,
+    ShareOut,
+    YearEnd,
 )
 
 ZERO = Decimal("0.00")
@@ -286,7 +297,7 @@ def _with_money(members: list[Member], group_filter: Q, month: datetime.date, to
     """Give each member their figures for `month` (see members_with_money): one pass over the
     rows of `group_filter`, and with_terms' two queries."""
     with_terms(members)
-    deposits = Q(kind=EntryKind.DEPOSIT, transfer_of__isnull=True)  # a balance carried across is no saving
+    deposits = SAVING
     sums = {
         "balance": Sum("amount", filter=Q(date__lte=today)),
         "paid_this_month": Sum("amount", filter=deposits & Q(month=month)),
@@ -365,6 +376,7 @@ class PassbookRow:
     brought_from: Counterpart | None  # a balance carried in from the member's former group
     taken_to: Counterpart | None  # a balance carried out to their new group
     running_balance: Decimal  # after this row
+    share_of_year: datetime.date | None = None  # a year-end share added to savings: the year's last month
 
     @property
     def is_reversal(self) -> bool:
@@ -380,6 +392,8 @@ class PassbookRow:
             return "brought"
         if self.taken_to:
             return "taken"
+        if self.share_of_year:
+            return "share"
         return self.kind
 
 
@@ -409,6 +423,7 @@ def passbook(member: Member) -> list[PassbookRow]:
             "posted_by__first_name",
             "posted_by__last_name",
             "posted_by__username",
+            "share__year_end__last_month",
             *(
                 f"{side}__{name}"
                 for side in ("transfer_of", "transferred_to")
@@ -448,6 +463,7 @@ def passbook(member: Member) -> list[PassbookRow]:
             brought_from=counterpart(row, "transfer_of"),
             taken_to=counterpart(row, "transferred_to"),
             running_balance=row["running_balance"],
+            share_of_year=row["share__year_end__last_month"],
         )
         for row in rows
     ]
@@ -696,9 +712,7 @@ def month_deposits(group: SavingsGroup, months: Iterable[datetime.date]) -> dict
     One query."""
     figures = {month: MonthDeposits() for month in months}
     rows = (
-        LedgerEntry.objects.filter(
-            group=group, kind=EntryKind.DEPOSIT, transfer_of__isnull=True, month__in=list(figures)
-        )
+        LedgerEntry.objects.filter(SAVING, group=group, month__in=list(figures))
         .order_by()
         .values_list("month", "member")
         .annotate(paid=Sum("amount"))
@@ -863,7 +877,7 @@ def ledger_balances(model: type[Model]) -> tuple[list[str], str, Sequence[Any]]:
     pass over the ledger, the closing of each month a running sum in the database."""
     if model is GroupSaving:
         rows = (
-            LedgerEntry.objects.filter(kind=EntryKind.DEPOSIT, transfer_of__isnull=True)
+            LedgerEntry.objects.filter(SAVING)
             .order_by()
             .values("group", "month", "date")
             .annotate(deposits=Sum("amount"))
@@ -980,12 +994,28 @@ def approvers(loan: Loan) -> set[int]:
     return {approval.officer.person_id for approval in loan.approvals.all()}
 
 
+class EntryRow(NamedTuple):
+    """A loan's money row as loan_position reads it, without a model object: the network's
+    portfolio reads tens of thousands (loan_portfolios)."""
+
+    pk: int
+    kind: str
+    date: datetime.date
+    month: datetime.date
+    amount: Decimal
+    reverses_id: int | None
+
+
 def disbursement(loan: Loan, as_of: datetime.date | None = None) -> LoanEntry | None:
     """The row that paid the loan out (by the end of `as_of`, if given), unless there is none or
     it was reversed by then."""
-    paid = [
-        e for e in loan.entries.all() if e.kind == LoanEntryKind.DISBURSEMENT and (as_of is None or e.date <= as_of)
-    ]
+    payout = _standing_payout([e for e in loan.entries.all() if as_of is None or e.date <= as_of])
+    return payout if payout is None or isinstance(payout, LoanEntry) else None
+
+
+def _standing_payout(rows: Sequence[LoanEntry | EntryRow]) -> LoanEntry | EntryRow | None:
+    """Of a loan's rows, the payout not reversed among them, if any."""
+    paid = [e for e in rows if e.kind == LoanEntryKind.DISBURSEMENT]
     reversed_ids = {e.reverses_id for e in paid if e.reverses_id}
     return next((e for e in paid if e.reverses_id is None and e.pk not in reversed_ids), None)
 
@@ -997,12 +1027,12 @@ def loan_state(loan: Loan) -> str:
 
 
 def loans_of(group: SavingsGroup, as_of: datetime.date) -> list[Loan]:
-    """The group's loans, newest first, each with its borrower, guarantors, approvals and money
-    rows loaded, its `state` (loan_state) and its `position` on `as_of` (loan_position). Five
-    queries."""
+    """The group's loans, newest first, each with its borrower, guarantors, approvals, money
+    rows and reschedulings loaded, its `state` (loan_state) and its `position` on `as_of`
+    (loan_position). Six queries."""
     loans = list(
         group.loans.select_related("member__person")
-        .prefetch_related("guarantees__member__person", "approvals__officer__person", "entries")
+        .prefetch_related("guarantees__member__person", "approvals__officer__person", "entries", "reschedules")
         .order_by("-applied_on", "-id")
     )
     for loan in loans:  # read by the pages
@@ -1012,10 +1042,15 @@ def loans_of(group: SavingsGroup, as_of: datetime.date) -> list[Loan]:
 
 
 def loan_for_page(group: SavingsGroup, pk: int) -> Loan | None:
+    """The loan with what its page shows: who posted each money row, who rescheduled it."""
     return (
         group.loans.select_related("member__person", "applied_by")
         .prefetch_related(
-            "guarantees__member__person", "approvals__officer__person", "approvals__recorded_by", "entries"
+            "guarantees__member__person",
+            "approvals__officer__person",
+            "approvals__recorded_by",
+            Prefetch("entries", queryset=LoanEntry.objects.select_related("posted_by")),
+            Prefetch("reschedules", queryset=LoanReschedule.objects.select_related("recorded_by")),
         )
         .filter(pk=pk)
         .first()
@@ -1044,23 +1079,66 @@ def savings_on(member: Member, day: datetime.date) -> Decimal:
 
 @dataclass(frozen=True)
 class Fund:
-    """A group's fund at the end of a day (group_fund): where its money is, and where it came from.
-    cash + lent_out = savings + income, always (`balances`)."""
+    """A group's fund at the end of a day (group_fund): where its money is (cash in hand and loans
+    outstanding) and whose it is (the members' savings, the welfare fund, the reserve, and the
+    profit not shared out yet). Cash is counted from the money that came in and went out, not as
+    the difference, so the identity `balances` checks two independent sums:
+    cash + lent_out = savings + welfare + reserve + undistributed."""
 
     day: datetime.date
     savings: Decimal  # the members' savings: every savings row dated up to the day
-    lent_out: Decimal  # principal paid out and not yet repaid
+    credited: Decimal  # of which year-end shares added to savings: no cash came in with them
+    paid_out: Decimal  # loans paid out
+    principal: Decimal  # principal repaid
     interest: Decimal  # interest repaid
     fines: Decimal  # fines paid
+    written_off: Decimal  # principal written off
+    costs: Decimal  # the group's costs
+    welfare_paid: Decimal  # welfare payouts
+    to_welfare: Decimal  # year-ends' allocations to the welfare fund
+    to_reserve: Decimal  # year-ends' allocations to the reserve
+    shared_out: Decimal  # year-ends' profit shared out (every allocation)
+    shared_in_cash: Decimal  # of which the year-ends paid out in cash
+
+    @property
+    def lent_out(self) -> Decimal:
+        """Loans outstanding: principal paid out, not repaid and not written off."""
+        return self.paid_out - self.principal - self.written_off
 
     @property
     def income(self) -> Decimal:
-        """Interest and fines earned, not yet shared out."""
+        """Interest and fines earned."""
         return self.interest + self.fines
 
     @property
+    def welfare(self) -> Decimal:
+        """The welfare fund: what the year-ends gave it, less what it paid."""
+        return self.to_welfare - self.welfare_paid
+
+    @property
+    def reserve(self) -> Decimal:
+        return self.to_reserve
+
+    @property
+    def undistributed(self) -> Decimal:
+        """Profit not shared out yet: interest and fines earned, less costs and loans written off,
+        less what the year-ends shared out."""
+        return self.income - self.costs - self.written_off - self.shared_out
+
+    @property
     def cash(self) -> Decimal:
-        return self.savings - self.lent_out + self.income
+        """Cash in hand: the savings paid in and out, the loans' rows, the costs, the welfare and
+        the year-ends' payouts."""
+        return (
+            self.savings
+            - self.credited
+            - self.paid_out
+            + self.principal
+            + self.income
+            - self.costs
+            - self.welfare_paid
+            - self.shared_in_cash
+        )
 
     @property
     def total(self) -> Decimal:
@@ -1068,34 +1146,73 @@ class Fund:
         return self.cash + self.lent_out
 
     @property
+    def owed(self) -> Decimal:
+        """Whose the fund is: the members' savings, the welfare fund, the reserve and the profit
+        not shared out yet."""
+        return self.savings + self.welfare + self.reserve + self.undistributed
+
+    @property
     def balances(self) -> bool:
-        return self.total == self.savings + self.income
+        return self.total == self.owed
+
+    @property
+    def used(self) -> bool:
+        """Whether the fund holds anything but the members' savings: a loan, a cost, welfare or a
+        share-out."""
+        return bool(self.paid_out or self.costs or self.welfare_paid or self.shared_out or self.income)
 
 
 def group_fund(group: SavingsGroup, day: datetime.date) -> Fund:
-    """The group's fund at the end of `day`, from its savings rows and its loans' rows dated up to
-    it, each reversal netted against what it reverses. One query."""
+    """The group's fund at the end of `day`, from its savings rows, its loans' rows, its costs and
+    welfare payouts dated up to it (each reversal netted against what it reverses) and the
+    year-ends posted by then. One query."""
 
-    def total(rows: QuerySet[Any]) -> Subquery:
-        return Subquery(rows.filter(date__lte=day).order_by().values("group").annotate(t=Sum("amount")).values("t"))
+    def total(rows: QuerySet[Any], field: str | Combinable = "amount", on: str = "date") -> Subquery:
+        return Subquery(
+            rows.filter(**{f"{on}__lte": day}).order_by().values("group").annotate(t=Sum(field)).values("t")
+        )
 
     loan_rows = LoanEntry.objects.filter(group=OuterRef("pk"))
-    sums = (
+    fund_rows = FundEntry.objects.filter(group=OuterRef("pk"))
+    year_ends = YearEnd.objects.filter(group=OuterRef("pk"))
+    savings = LedgerEntry.objects.filter(group=OuterRef("pk"))
+    sums = {
+        "savings": total(savings),
+        "credited": total(savings.filter(share__isnull=False)),
+        **{kind: total(loan_rows.filter(kind=kind)) for kind in LoanEntryKind.values},
+        **{kind: total(fund_rows.filter(kind=kind)) for kind in FundEntryKind.values},
+        "to_welfare": total(year_ends, "welfare_fund", "posted_on"),
+        "to_reserve": total(year_ends, "reserve", "posted_on"),
+        "shared_out": total(year_ends, "profit", "posted_on"),
+        "committee": total(year_ends, "committee", "posted_on"),
+        "community": total(year_ends, "community", "posted_on"),
+        "members_in_cash": total(
+            year_ends.filter(shares_paid_as=ShareOut.CASH), F("dividend") + F("interest_refund"), "posted_on"
+        ),
+    }
+    row = (
         SavingsGroup.objects.filter(pk=group.pk)
-        .annotate(
-            fund_savings=total(LedgerEntry.objects.filter(group=OuterRef("pk"))),
-            **{f"fund_{kind}": total(loan_rows.filter(kind=kind)) for kind in LoanEntryKind.values},
-        )
-        .values("fund_savings", *(f"fund_{kind}" for kind in LoanEntryKind.values))
+        .annotate(**{f"fund_{name}": value for name, value in sums.items()})
+        .values(*(f"fund_{name}" for name in sums))
         .get()
     )
-    sum_of = {name.removeprefix("fund_"): value or ZERO for name, value in sums.items()}
+    # Sums of amounts to the satang (SQLite, the demo's embedded database, gives them as floats).
+    of = {name.removeprefix("fund_"): Decimal(value or ZERO).quantize(ZERO) for name, value in row.items()}
     return Fund(
         day=day,
-        savings=sum_of["savings"],
-        lent_out=sum_of[LoanEntryKind.DISBURSEMENT] - sum_of[LoanEntryKind.PRINCIPAL],
-        interest=sum_of[LoanEntryKind.INTEREST],
-        fines=sum_of[LoanEntryKind.FINE],
+        savings=of["savings"],
+        credited=of["credited"],
+        paid_out=of[LoanEntryKind.DISBURSEMENT],
+        principal=of[LoanEntryKind.PRINCIPAL],
+        interest=of[LoanEntryKind.INTEREST],
+        fines=of[LoanEntryKind.FINE],
+        written_off=of[LoanEntryKind.WRITTEN_OFF],
+        costs=of[FundEntryKind.COST],
+        welfare_paid=of[FundEntryKind.WELFARE],
+        to_welfare=of["to_welfare"],
+        to_reserve=of["to_reserve"],
+        shared_out=of["shared_out"],
+        shared_in_cash=of["committee"] + of["community"] + of["members_in_cash"],
     )
 
 
@@ -1107,7 +1224,8 @@ def fund_cash(group: SavingsGroup, day: datetime.date) -> Decimal:
 @dataclass(frozen=True)
 class LoanPosition:
     """Where a loan paid out stands on a day (loan_position): what was repaid, what is still owed
-    and what fell due without being paid."""
+    and what fell due without being paid, by `schedule`, the schedule in force that day (the
+    loan's own, as rescheduled by the reschedulings from that day's month or before)."""
 
     loan: Loan
     paid_out_on: datetime.date
@@ -1115,11 +1233,12 @@ class LoanPosition:
     principal_paid: Decimal
     interest_paid: Decimal
     as_of: datetime.date
+    written_off: Decimal = ZERO
 
     @property
     def outstanding(self) -> Decimal:
-        """The principal still owed."""
-        return self.loan.amount - self.principal_paid
+        """The principal still owed: neither repaid nor written off."""
+        return self.loan.amount - self.principal_paid - self.written_off
 
     def owed_by(self, month: datetime.date) -> tuple[Decimal, Decimal]:
         """(principal, interest) of the instalments up to `month`'s not yet repaid. A loan whose
@@ -1153,30 +1272,65 @@ class LoanPosition:
         return 0
 
 
-def loan_position(loan: Loan, as_of: datetime.date) -> LoanPosition | None:
+def write_off(loan: Loan) -> LoanEntry | None:
+    """The loan's write-off, unless there is none or it was reversed (from its rows, loaded with it
+    or one query). A loan is written off once while it stands."""
+    rows = list(loan.entries.all())
+    reversed_ids = {e.reverses_id for e in rows if e.reverses_id}
+    return next(
+        (e for e in rows if e.kind == LoanEntryKind.WRITTEN_OFF and e.reverses_id is None and e.pk not in reversed_ids),
+        None,
+    )
+
+
+def _paid(rows: Sequence[LoanEntry | EntryRow], kind: str, before: datetime.date | None = None) -> Decimal:
+    """What the rows of `kind` (dated before `before`, if given) add up to, reversals netted."""
+    return sum((e.amount for e in rows if e.kind == kind and (before is None or e.date < before)), ZERO)
+
+
+def loan_position(
+    loan: Loan, as_of: datetime.date, entries: Sequence[LoanEntry | EntryRow] | None = None
+) -> LoanPosition | None:
     """A loan's position at the end of `as_of` from its money rows dated up to it (loaded with it,
     or one query), by its schedule (groups.interest, first instalment in the month after it was
-    paid out). None before it was paid out. The one rule for what a borrower owes: the sheet, the
-    loan's page, the passbook and the group's fund read it."""
-    rows = [e for e in loan.entries.all() if e.date <= as_of]
-    payout = disbursement(loan, as_of)
+    paid out) as rescheduled, in order, by each of its reschedulings from a month up to `as_of`'s
+    (loaded with it, or one query; groups.interest.rescheduled, with what was repaid on the days
+    before each one's month): a position on a day before a rescheduling's month is as it was
+    without it. None before it was paid out. The one rule for what a borrower owes: the sheet,
+    the loan's page, the passbook and the group's fund read it."""
+    rows = [e for e in (loan.entries.all() if entries is None else entries) if e.date <= as_of]
+    payout = _standing_payout(rows)
     if payout is None:
         return None
+    in_force = schedule(loan.amount, loan.monthly_rate, loan.months, loan.method, add_months(payout.month, 1))
+    for change in sorted(loan.reschedules.all(), key=lambda change: change.from_month):
+        if change.from_month > as_of:
+            break
+        in_force = rescheduled(
+            in_force,
+            change.from_month,
+            _paid(rows, LoanEntryKind.PRINCIPAL, before=change.from_month),
+            _paid(rows, LoanEntryKind.INTEREST, before=change.from_month),
+            change.months,
+            loan.monthly_rate,
+            loan.method,
+        )
     return LoanPosition(
         loan=loan,
         paid_out_on=payout.date,
-        schedule=schedule(loan.amount, loan.monthly_rate, loan.months, loan.method, add_months(payout.month, 1)),
-        principal_paid=sum((e.amount for e in rows if e.kind == LoanEntryKind.PRINCIPAL), ZERO),
-        interest_paid=sum((e.amount for e in rows if e.kind == LoanEntryKind.INTEREST), ZERO),
+        schedule=in_force,
+        principal_paid=_paid(rows, LoanEntryKind.PRINCIPAL),
+        interest_paid=_paid(rows, LoanEntryKind.INTEREST),
+        written_off=_paid(rows, LoanEntryKind.WRITTEN_OFF),
         as_of=as_of,
     )
 
 
 def loan_positions(group: SavingsGroup, as_of: datetime.date) -> dict[int, list[LoanPosition]]:
-    """{member id: the positions of their loans paid out and not repaid in full} on `as_of`.
-    Two queries."""
+    """{member id: the positions of their loans paid out and not repaid in full (nor written off)}
+    on `as_of`. Three queries."""
     positions: dict[int, list[LoanPosition]] = {}
-    for loan in group.loans.prefetch_related("entries").order_by("applied_on", "id"):
+    for loan in group.loans.prefetch_related("entries", "reschedules").order_by("applied_on", "id"):
         position = loan_position(loan, as_of)
         if position is not None and position.outstanding > 0:
             positions.setdefault(loan.member_id, []).append(position)
@@ -1210,12 +1364,12 @@ def repaid_at(sheet: CollectionSheet) -> dict[int, Decimal]:
 
 def member_loans(member: Member, as_of: datetime.date) -> tuple[list[tuple[Loan, LoanPosition | None]], list[Loan]]:
     """The member's loans, newest first, each with its position on `as_of` (None before it was
-    paid out), and the loans they guarantee. One query, two when there is any."""
+    paid out), and the loans they guarantee. One query, three when there is any."""
     loans = list(
         Loan.objects.filter(Q(member=member) | Q(guarantees__member=member))
         .distinct()
         .select_related("member__person")
-        .prefetch_related("entries")
+        .prefetch_related("entries", "reschedules")
         .order_by("-applied_on", "-id")
     )
     return (
@@ -1242,21 +1396,93 @@ class Portfolio:
         when nothing is lent out."""
         return to_satang(self.at_risk * 100 / self.outstanding) if self.outstanding else None
 
+    @classmethod
+    def added_up(cls, as_of: datetime.date, portfolios: Iterable["Portfolio"]) -> "Portfolio":
+        """The portfolios of several groups on `as_of` as one (loan_portfolios)."""
+        portfolios = list(portfolios)
+        return cls(
+            as_of=as_of,
+            loans=sum(p.loans for p in portfolios),
+            outstanding=sum((p.outstanding for p in portfolios), ZERO),
+            at_risk=sum((p.at_risk for p in portfolios), ZERO),
+        )
 
-def loan_portfolio(as_of: datetime.date, groups: Iterable[SavingsGroup] | None = None) -> Portfolio:
-    """Loans outstanding and the portfolio at risk on `as_of` (PAR30: the principal still owed on
-    loans more than 30 days overdue, by loan_position, divided by all principal still owed), of `groups`
-    or of the whole network, from the rows dated up to `as_of`. Two queries."""
+
+def loan_portfolios(as_of: datetime.date, groups: Iterable[SavingsGroup] | None = None) -> dict[int, Portfolio]:
+    """{group id: its loans outstanding and portfolio at risk on `as_of`} (PAR30: the principal still
+    owed on loans more than 30 days overdue, by loan_position, divided by all principal still owed),
+    for each of `groups` (or of the network's groups) with a loan outstanding that day, from the
+    rows dated up to `as_of`.
+
+    The network's dashboard reads every loan of every group: what it found is kept in the cache
+    under the day and the last loan row and rescheduling written (money rows are only ever added,
+    so a new one is a new key). Two queries when nothing was written since, five otherwise, whatever
+    the number of groups and loans."""
+    group_pks = None if groups is None else sorted(group.pk for group in groups)
+    stamp = [model.objects.aggregate(last=Max("pk"))["last"] for model in (LoanEntry, LoanReschedule)]
+    which = "all" if group_pks is None else hashlib.sha256(",".join(map(str, group_pks)).encode()).hexdigest()[:16]
+    key = "loan_portfolios:{}:{}:{}:{}".format(as_of.isoformat(), which, *stamp)
+    if (kept := cache.get(key)) is not None:
+        return kept
+    portfolios = _loan_portfolios(as_of, group_pks)
+    cache.set(key, portfolios, timeout=24 * 60 * 60)
+    return portfolios
+
+
+def _loan_portfolios(as_of: datetime.date, group_pks: list[int] | None) -> dict[int, Portfolio]:
     loans = Loan.objects.filter(entries__kind=LoanEntryKind.DISBURSEMENT, entries__date__lte=as_of).distinct()
-    if groups is not None:
-        loans = loans.filter(group__in=list(groups))
-    count, outstanding, at_risk = 0, ZERO, ZERO
-    for loan in loans.prefetch_related("entries").order_by("pk"):
-        position = loan_position(loan, as_of)
+    if group_pks is not None:
+        loans = loans.filter(group__in=group_pks)
+    rows: dict[int, list[EntryRow]] = defaultdict(list)
+    for loan_pk, pk, kind, date, month, amount, reverses in (
+        LoanEntry.objects.filter(loan__in=loans.values("pk"), date__lte=as_of)
+        .order_by("date", "pk")
+        .values_list("loan", "pk", "kind", "date", "month", "amount", "reverses")
+    ):
+        rows[loan_pk].append(EntryRow(pk, kind, date, month, amount, reverses))
+    figures: dict[int, tuple[int, Decimal, Decimal]] = {}
+    for loan in loans.prefetch_related("reschedules").order_by("pk"):
+        position = loan_position(loan, as_of, rows[loan.pk])
         if position is None or position.outstanding <= 0:
             continue
-        count += 1
-        outstanding += position.outstanding
-        if position.days_overdue > PAR_DAYS:
-            at_risk += position.outstanding
-    return Portfolio(as_of=as_of, loans=count, outstanding=outstanding, at_risk=at_risk)
+        count, outstanding, at_risk = figures.get(loan.group_id, (0, ZERO, ZERO))
+        late = position.days_overdue > PAR_DAYS
+        figures[loan.group_id] = (
+            count + 1,
+            outstanding + position.outstanding,
+            at_risk + (position.outstanding if late else ZERO),
+        )
+    return {
+        group: Portfolio(as_of=as_of, loans=count, outstanding=outstanding, at_risk=at_risk)
+        for group, (count, outstanding, at_risk) in figures.items()
+    }
+
+
+def loan_portfolio(as_of: datetime.date, groups: Iterable[SavingsGroup] | None = None) -> Portfolio:
+    """Loans outstanding and the portfolio at risk on `as_of` of `groups` or of the whole network:
+    loan_portfolios added up. Three queries."""
+    return Portfolio.added_up(as_of, loan_portfolios(as_of, groups).values())
+
+
+# The group's year-ends and its payments from the fund.
+
+
+def closed_up_to_by_group(group_pks: list[int]) -> dict[int, datetime.date]:
+    """{group id: the last day of its last year closed} for those of the groups that closed one.
+    One query."""
+    return dict(
+        YearEnd.objects.filter(group__in=group_pks)
+        .order_by()
+        .values("group")
+        .annotate(last=Max("closes_on"))
+        .values_list("group", "last")
+    )
+
+
+def welfare_paid(first: datetime.date, last: datetime.date, groups: Iterable[SavingsGroup] | None = None) -> Decimal:
+    """Welfare the groups (or the whole network) paid to their members on the days from `first`
+    to `last`, each reversal netted on its own date. One query."""
+    rows = FundEntry.objects.filter(kind=FundEntryKind.WELFARE, date__range=(first, last))
+    if groups is not None:
+        rows = rows.filter(group__in=list(groups))
+    return rows.aggregate(total=Sum("amount"))["total"] or ZERO

@@ -16,13 +16,13 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Model, OuterRef, Q, Subquery, Sum
+from django.db.models import Exists, Model, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from songkhla_network.append_only import AlreadyPosted
 from songkhla_network.models import Person, User
-from songkhla_network.thai import be_date, be_month, format_baht, format_quantity, month_start, to_satang
+from songkhla_network.thai import add_months, be_date, be_month, format_baht, format_quantity, month_start, to_satang
 
 from . import selectors
 from .models import (
@@ -32,6 +32,7 @@ from .models import (
     CollectionSheet,
     Commitment,
     EntryKind,
+    FundEntry,
     GroupBalance,
     GroupRules,
     GroupSaving,
@@ -44,12 +45,14 @@ from .models import (
     LoanEntryKind,
     LoanGuarantor,
     LoanKind,
+    LoanReschedule,
     Member,
     MemberBalance,
     MonthBalance,
     Officer,
     SavingsGroup,
     WelfareKind,
+    YearEnd,
 )
 
 ZERO = Decimal("0.00")
@@ -89,16 +92,59 @@ def entries_post(*, entries: Sequence[LedgerEntry]) -> list[LedgerEntry]:
     """Write rows into the savings ledger. Every row enters it here, and here, in the same
     transaction, is added to the month-end balances (balances_add): the balances say what the rows
     say, or neither is written."""
+    # The groups' rows locked before anything is read: a year-end being posted (it locks the
+    # group) cannot miss these rows, nor these rows land in the year it closes.
+    locked = SavingsGroup.objects.select_for_update(no_key=True).filter(pk__in={e.group_id for e in entries})
+    list(locked.order_by("pk").values_list("pk", flat=True))
+    _check_years_open(entries)
     _check_fund_cash(entries)
     rows = LedgerEntry.objects.bulk_create(entries)
     balances_add(entries=rows)
     return rows
 
 
-def _cash_from(group: SavingsGroup, day: datetime.date, today: datetime.date) -> Decimal:
+def cash_to_pay_out(group: SavingsGroup, day: datetime.date, today: datetime.date) -> Decimal:
     """What the group's fund may pay out on `day`: the cash it held that day or holds today,
     whichever is less (money paid out on a day past must not leave a later day short)."""
     return min(selectors.fund_cash(group, day), selectors.fund_cash(group, today))
+
+
+def _fund_used(group_pks: list[int]) -> bool:
+    """Whether any of the groups has lent, paid a cost or welfare, or shared out a year: until
+    then its cash is its members' savings. One query."""
+    return SavingsGroup.objects.filter(
+        Q(Exists(Loan.objects.filter(group=OuterRef("pk"))))
+        | Q(Exists(FundEntry.objects.filter(group=OuterRef("pk"))))
+        | Q(Exists(YearEnd.objects.filter(group=OuterRef("pk")))),
+        pk__in=group_pks,
+    ).exists()
+
+
+def _check_years_open(entries: Sequence[LedgerEntry]) -> None:
+    """check_year_open for rows of any groups: one query."""
+    first_day: dict[int, datetime.date] = {}
+    for entry in entries:
+        first_day[entry.group_id] = min(first_day.get(entry.group_id, entry.date), entry.date)
+    closed = selectors.closed_up_to_by_group(list(first_day))
+    for group_id, day in first_day.items():
+        if group_id in closed and day <= closed[group_id]:
+            raise ValidationError(
+                _("The group's year up to %(date)s is closed: no money row may be dated in it.")
+                % {"date": be_date(closed[group_id])},
+                code="closed_year",
+            )
+
+
+def check_year_open(group: SavingsGroup, day: datetime.date) -> None:
+    """Refuse, with a message, a money row of `group` dated `day` when the year it falls in is
+    closed (the database refuses it too: migration 0011)."""
+    closed = selectors.closed_up_to_by_group([group.pk]).get(group.pk)
+    if closed is not None and day <= closed:
+        raise ValidationError(
+            _("The group's year up to %(date)s is closed: no money row may be dated in it.")
+            % {"date": be_date(closed)},
+            code="closed_year",
+        )
 
 
 def _check_fund_cash(entries: Sequence[LedgerEntry]) -> None:
@@ -112,15 +158,15 @@ def _check_fund_cash(entries: Sequence[LedgerEntry]) -> None:
         if entry.amount < 0:
             out[entry.group_id] += -entry.amount
             first_day[entry.group_id] = min(first_day.get(entry.group_id, entry.date), entry.date)
-    if not out or not Loan.objects.filter(group__in=list(out)).exists():
-        return  # no loan: the cash is the members' savings, and no member takes out more than theirs
+    if not out or not _fund_used(list(out)):
+        return  # the cash is the members' savings, and no member takes out more than theirs
     groups = {e.group_id for e in entries}
     locked = SavingsGroup.objects.select_for_update(no_key=True).filter(pk__in=groups).order_by("pk")
     by_pk = {group.pk: group for group in locked}
     today = timezone.localdate()
     for group_id, amount in out.items():
         group = by_pk[group_id]
-        cash = _cash_from(group, first_day[group_id], today)
+        cash = cash_to_pay_out(group, first_day[group_id], today)
         if amount > cash:
             raise ValidationError(
                 _(
@@ -155,7 +201,7 @@ def balances_add(*, entries: Iterable[LedgerEntry]) -> None:
         for book, owner in ((members, entry.member_id), (groups, entry.group_id)):
             before_in, before_out = book.get((owner, month), (ZERO, ZERO))
             book[(owner, month)] = (before_in + money_in, before_out + money_out)
-        if entry.kind == EntryKind.DEPOSIT and entry.transfer_of_id is None:
+        if entry.is_saving:
             savings[(entry.group_id, entry.month, entry.date)] += entry.amount
     if not groups:
         return
@@ -405,13 +451,17 @@ def entry_reverse(*, entry: LedgerEntry, date: datetime.date, reason: str, user:
     reversed at most once, a reversal is never reversed, and a deposit whose money has since been
     withdrawn cannot be reversed below a zero balance. The rows of a member who has left, and a
     balance carried across to another group, stay as they are: the member's savings were settled
-    with them."""
+    with them. So does a year-end share added to savings (its year is closed)."""
     member = Member.objects.select_for_update().get(pk=entry.member_id)
     entry = LedgerEntry.objects.get(pk=entry.pk)
     if entry.is_reversal:
         raise ValidationError(_("A reversal cannot itself be reversed; post a new row instead."))
     if entry.is_transfer:
         raise ValidationError(_("A balance carried across to another group is not reversed on its own."))
+    if entry.share_id is not None:
+        raise ValidationError(
+            _("A share of a closed year's profit stays as the general meeting approved it: it is not reversed.")
+        )
     if member.left_on is not None:
         raise ValidationError(
             _("%(member)s left the group on %(date)s and their savings were settled: their rows stay as they are.")
@@ -1000,7 +1050,8 @@ def loan_disburse(
     if loan.member.left_on is not None:
         raise ValidationError(_("%(member)s has left the group.") % {"member": loan.member.person})
     _check_group_accepts(group, date)
-    cash = _cash_from(group, date, today)
+    check_year_open(group, date)
+    cash = cash_to_pay_out(group, date, today)
     if loan.amount > cash:
         raise ValidationError(
             _("The fund holds only %(cash)s baht in cash: the loan of %(amount)s baht cannot be paid out.")
@@ -1019,6 +1070,13 @@ def loan_disburse(
     )
 
 
+@transaction.atomic
+def repayments_add(*, sheet: CollectionSheet, repayments: dict[int, Decimal], user: User) -> None:
+    """Repayments collected at the meeting of a sheet already posted ({loan id: amount}), as the
+    sheet would have posted them (_repayments_post): the demo's year of loans is recorded so."""
+    _repayments_post(sheet, repayments, user)
+
+
 def _repayments_post(sheet: CollectionSheet, repayments: dict[int, Decimal], user: User) -> None:
     """The loans' repayments collected at a sheet's meeting: an interest row and a principal row
     for each (selectors.repayment_split), dated the day collected, for the sheet's month. The
@@ -1028,6 +1086,7 @@ def _repayments_post(sheet: CollectionSheet, repayments: dict[int, Decimal], use
         for loan in Loan.objects.filter(group=sheet.group, pk__in=list(repayments))
         .select_for_update(of=("self",))
         .select_related("member__person")
+        .prefetch_related("entries", "reschedules")  # read after the lock: two queries, not two a loan
         .order_by("pk")
     }
     if set(loans) != set(repayments):
@@ -1035,6 +1094,16 @@ def _repayments_post(sheet: CollectionSheet, repayments: dict[int, Decimal], use
     rows = []
     for loan_pk, amount in repayments.items():
         loan = loans[loan_pk]
+        if selectors.write_off(loan) is not None:
+            # Even dated before the write-off: what it wrote off would then be more than was owed.
+            raise ValidationError(
+                _(
+                    "The loan of %(member)s was written off: a leader reverses the write-off before a "
+                    "repayment is recorded. Nothing was saved."
+                )
+                % {"member": loan.member.person},
+                code="written_off",
+            )
         position = selectors.loan_position(loan, sheet.paid_on)
         try:
             if position is None:
@@ -1068,9 +1137,10 @@ def loan_entry_reverse(
     *, entry: LoanEntry, date: datetime.date, reason: str, user: User, today: datetime.date | None = None
 ) -> LoanEntry:
     """Undo a loan's money row with a row of the opposite amount that points to it and says why:
-    a repayment typed wrong, or a payout recorded by mistake (only while nothing was repaid on
-    it). A row is reversed once, a reversal never. Money given back must be in the fund's cash on
-    the day and today, as for a payout."""
+    a repayment typed wrong, a payout recorded by mistake (only while nothing was repaid on it),
+    or a write-off (a leader's decision: the view lets only leaders reverse it). A row is reversed
+    once, a reversal never. Money given back must be in the fund's cash on the day and today, as
+    for a payout; a write-off reversed moves no money, and the loan owes again from that day."""
     today = today or timezone.localdate()
     group = SavingsGroup.objects.select_for_update().get(pk=entry.group_id)
     loan = _lock_loan(entry.loan)
@@ -1083,14 +1153,15 @@ def loan_entry_reverse(
         raise ValidationError({"reason": _("Say why the row is reversed.")})
     if not (entry.date <= date <= today):
         raise ValidationError({"date": _("A reversal cannot be dated before the row it reverses.")})
+    check_year_open(group, date)
     if entry.kind == LoanEntryKind.DISBURSEMENT:
         repaid = loan.entries.exclude(kind=LoanEntryKind.DISBURSEMENT).aggregate(total=Sum("amount"))["total"]
         if repaid:
             raise ValidationError(
                 _("Repayments were recorded on this loan: reverse them first, then the payout."), code="repaid"
             )
-    else:
-        cash = _cash_from(group, date, today)
+    elif entry.kind != LoanEntryKind.WRITTEN_OFF:
+        cash = cash_to_pay_out(group, date, today)
         if entry.amount > cash:
             raise ValidationError(
                 _("The fund holds only %(cash)s baht in cash: %(amount)s baht cannot be given back.")
@@ -1108,3 +1179,115 @@ def loan_entry_reverse(
         reason=reason.strip(),
         posted_by=user,
     )
+
+
+@transaction.atomic
+def loan_write_off(
+    *,
+    loan: Loan,
+    date: datetime.date,
+    reason: str,
+    user: User,
+    request_key: UUID | None = None,
+    today: datetime.date | None = None,
+) -> LoanEntry:
+    """Write a loan off: a network leader's decision (the view lets only leaders), with a reason.
+    One row, WRITTEN_OFF, of the principal still owed on `date` (selectors.loan_position):
+    the loan then owes nothing, is late no more and is not on the sheet; the interest not paid is
+    not earned. No money moves: the fund's loans outstanding and its profit not shared out both
+    fall by the amount. Dated from the loan's last money row (its payout at the earliest) to
+    today, in a year still open. Once while it stands; it is undone by its reversal
+    (loan_entry_reverse). The group's row and the loan are locked, as for a payout."""
+    today = today or timezone.localdate()
+    group = SavingsGroup.objects.select_for_update().get(pk=loan.group_id)
+    loan = _lock_loan(loan)
+    if request_key and (existing := LoanEntry.objects.filter(request_key=request_key).first()):
+        raise AlreadyPosted(existing)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the loan is written off.")})
+    if selectors.write_off(loan) is not None:
+        raise ValidationError(_("The loan is written off already."), code="written_off")
+    payout = selectors.disbursement(loan)
+    if payout is None:
+        raise ValidationError(_("The loan has not been paid out."), code="not_paid_out")
+    last = max(e.date for e in loan.entries.all())
+    if not (last <= date <= today):
+        raise ValidationError(
+            {"date": _("From %(date)s, the day of the loan's last money row, to today.") % {"date": be_date(last)}}
+        )
+    check_year_open(group, date)
+    position = selectors.loan_position(loan, date)
+    if position is None or position.outstanding <= 0:
+        raise ValidationError(_("The loan owes no principal: there is nothing to write off."), code="repaid")
+    return LoanEntry.objects.create(
+        group=group,
+        loan=loan,
+        kind=LoanEntryKind.WRITTEN_OFF,
+        month=month_start(date),
+        date=date,
+        amount=position.outstanding,
+        reason=reason.strip(),
+        posted_by=user,
+        request_key=request_key,
+    )
+
+
+@transaction.atomic
+def loan_reschedule(
+    *,
+    loan: Loan,
+    from_month: datetime.date,
+    months: int,
+    reason: str,
+    user: User,
+    today: datetime.date | None = None,
+) -> LoanReschedule:
+    """Reschedule what a loan still owes: a network leader's decision (the view lets only leaders),
+    with a reason. From `from_month` (this month or later, and not before
+    the loan's first instalment: months already over keep the schedule they had) the principal
+    still owed then is repaid over `months` months (1 to 120) at the loan's rate and method, the
+    months before settled by what was repaid then and the interest they left unpaid added to the
+    first new month (groups.interest.rescheduled; selectors.loan_position applies it). Only a loan
+    paid out, still owing principal today and not written off; once per loan and month."""
+    today = today or timezone.localdate()
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the loan is rescheduled.")})
+    if isinstance(months, bool) or not 1 <= months <= 120:
+        raise ValidationError({"months": _("Over 1 to 120 months.")})
+    from_month = month_start(from_month)
+    if from_month < month_start(today):
+        raise ValidationError(
+            {
+                "from_month": _("From %(month)s on at the earliest: months already over keep the schedule they had.")
+                % {"month": be_month(month_start(today))}
+            },
+            code="past_month",
+        )
+    loan = _lock_loan(loan)
+    payout = selectors.disbursement(loan)
+    if payout is None:
+        raise ValidationError(_("The loan has not been paid out."), code="not_paid_out")
+    if selectors.write_off(loan) is not None:
+        raise ValidationError(_("The loan is written off: there is nothing to reschedule."), code="written_off")
+    position = selectors.loan_position(loan, today)
+    if position is None or position.outstanding <= 0:
+        raise ValidationError(_("The loan owes no principal: there is nothing to reschedule."), code="repaid")
+    first = add_months(payout.month, 1)
+    if from_month < first:
+        raise ValidationError(
+            {
+                "from_month": _("From %(month)s on at the earliest, the month of the loan's first instalment.")
+                % {"month": be_month(first)}
+            },
+            code="before_first",
+        )
+    taken = _("The loan was already rescheduled from %(month)s.") % {"month": be_month(from_month)}
+    if loan.reschedules.filter(from_month=from_month).exists():
+        raise ValidationError({"from_month": taken}, code="taken")
+    try:
+        with transaction.atomic():
+            return LoanReschedule.objects.create(
+                loan=loan, from_month=from_month, months=months, reason=reason.strip(), recorded_by=user
+            )
+    except IntegrityError:
+        raise ValidationError({"from_month": taken}, code="taken") from None

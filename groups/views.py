@@ -25,7 +25,7 @@ from songkhla_network.thai import (
     parse_be_month_slug,
 )
 
-from . import access, interest, selectors, services
+from . import access, interest, selectors, services, welfare
 from .forms import (
     CollectionSheetForm,
     CommitmentChangeForm,
@@ -34,6 +34,8 @@ from .forms import (
     LoanApprovalForm,
     LoanDisbursementForm,
     LoanKindForm,
+    LoanRescheduleForm,
+    LoanWriteOffForm,
     MemberJoinForm,
     MemberLeaveForm,
     MemberMoveForm,
@@ -44,7 +46,7 @@ from .forms import (
     WelfareKindForm,
     WithdrawalForm,
 )
-from .models import LoanPurpose, Officer, WelfarePurpose
+from .models import LoanEntryKind, LoanPurpose, Officer, WelfarePurpose
 
 
 def _this_month():
@@ -101,6 +103,7 @@ def group_detail(request, pk):
     sheet_urls = _urls("groups:sheet", group.pk, last=[be_month_slug(sheet.month) for sheet in sheets])
     for sheet in sheets:
         sheet.page_url = sheet_urls[be_month_slug(sheet.month)]
+    fund = selectors.group_fund(group, timezone.localdate())
     return render(
         request,
         "groups/group_detail.html",
@@ -116,7 +119,8 @@ def group_detail(request, pk):
             "month": month,
             "today": timezone.localdate(),
             "can_post": access.can_post(request.user, group),
-            "fund": selectors.group_fund(group, timezone.localdate()),
+            "fund": fund,
+            "portfolio": selectors.loan_portfolio(timezone.localdate(), [group]) if fund.lent_out else None,
             "total_balance": sum((m.balance for m in members), selectors.ZERO),
             "total_arrears": sum((m.arrears for m in current), selectors.ZERO),
         },
@@ -330,6 +334,7 @@ def passbook(request, pk, member_pk):
             "today": timezone.localdate(),
             "loans": loans,
             "guarantees": guarantees,
+            "welfare": welfare.welfare_of(member),
         },
     )
 
@@ -339,8 +344,10 @@ def _passbook_lines(group, member, rows, *, may_reverse):
     a passbook is long and read often, and a template tag or filter for each of its cells cost
     more than all the rest of the page. A row may be reversed once, while the member is in the
     group, by those who post (`may_reverse`); a reversal and a balance brought from another
-    group are not reversed."""
-    reversible = [row.pk for row in rows if not (row.is_reversal or row.is_reversed or row.brought_from)]
+    group and a year-end share are not reversed."""
+    reversible = [
+        row.pk for row in rows if not (row.is_reversal or row.is_reversed or row.brought_from or row.share_of_year)
+    ]
     reverse_urls = _urls("groups:reverse", group.pk, last=reversible if may_reverse else [])
     lines = []
     for row in rows:
@@ -350,6 +357,7 @@ def _passbook_lines(group, member, rows, *, may_reverse):
                 "date": be_date_short(row.date),
                 "item": row.item,
                 "month": be_month_short(row.month),
+                "share_year": be_month(row.share_of_year) if row.share_of_year else "",
                 "reason": row.reason,
                 "reversed": row.is_reversed,
                 "reverses_date": be_date_short(row.reverses_date),
@@ -807,6 +815,9 @@ def _loan_page(request, group, loan, *, approval_form=None, disbursement_form=No
     can_post = access.can_post(request.user, group)
     state = selectors.loan_state(loan)
     first_month = add_months(month_start(paid.date if paid else today), 1)
+    written_off = selectors.write_off(loan)
+    # A leader's alone: writing the loan off, or rescheduling it, while it owes principal.
+    may_change = request.user.is_leader and written_off is None and position is not None and position.outstanding > 0
     officers = selectors.officers_in_office(group, today)
     if can_post and state == selectors.LoanState.APPLIED and approval_form is None:
         approval_form = LoanApprovalForm(officers=officers)
@@ -821,8 +832,11 @@ def _loan_page(request, group, loan, *, approval_form=None, disbursement_form=No
             "state": state,
             "paid": paid,
             "position": position,
-            "rows": _loan_rows(group, loan, may_reverse=can_post),
+            "rows": _loan_rows(group, loan, may_reverse=can_post, may_reverse_write_off=request.user.is_leader),
             "can_post": can_post,
+            "written_off": written_off,
+            "reschedules": sorted(loan.reschedules.all(), key=lambda change: change.from_month),
+            "may_change": may_change,
             "schedule": position.schedule
             if position
             else interest.schedule(loan.amount, loan.monthly_rate, loan.months, loan.method, first_month),
@@ -834,15 +848,19 @@ def _loan_page(request, group, loan, *, approval_form=None, disbursement_form=No
     )
 
 
-def _loan_rows(group, loan, *, may_reverse):
-    """The loan's money rows, oldest first, each with the link to reverse it when it may be."""
+def _loan_rows(group, loan, *, may_reverse, may_reverse_write_off):
+    """The loan's money rows, oldest first, each with the link to reverse it when it may be (a
+    write-off by a leader only)."""
     rows = sorted(loan.entries.all(), key=lambda e: (e.date, e.pk))
     reversed_ids = {e.reverses_id for e in rows if e.reverses_id}
     return [
         {
             "row": row,
             "reverse_url": reverse("groups:loan_reverse", args=[group.pk, loan.pk, row.pk])
-            if may_reverse and row.reverses_id is None and row.pk not in reversed_ids
+            if may_reverse
+            and row.reverses_id is None
+            and row.pk not in reversed_ids
+            and (may_reverse_write_off or row.kind != LoanEntryKind.WRITTEN_OFF)
             else "",
             "reversed": row.pk in reversed_ids,
         }
@@ -924,6 +942,8 @@ def loan_entry_reverse(request, pk, loan_pk, entry_pk):
     entry = next((e for e in loan.entries.all() if e.pk == entry_pk), None)
     if entry is None:
         raise Http404
+    if entry.kind == LoanEntryKind.WRITTEN_OFF and not request.user.is_leader:
+        raise PermissionDenied  # a write-off is a leader's to undo, as to make
     back = redirect("groups:loan", pk=group.pk, loan_pk=loan.pk)
     if entry.reverses_id or any(e.reverses_id == entry.pk for e in loan.entries.all()):
         messages.info(request, _("This row is already reversed or is itself a reversal."))
@@ -944,4 +964,96 @@ def loan_entry_reverse(request, pk, loan_pk, entry_pk):
             return back
     return render(
         request, "groups/loan_reverse_form.html", {"group": group, "loan": loan, "entry": entry, "form": form}
+    )
+
+
+def _nothing_to_change(loan, today):
+    """Why the loan cannot be written off or rescheduled now ("" when it can): it owes no
+    principal today, or is written off already."""
+    if selectors.write_off(loan) is not None:
+        return _("The loan is written off already.")
+    position = selectors.loan_position(loan, today)
+    if position is None or position.outstanding <= 0:
+        return _("The loan owes no principal: it is not paid out, or is repaid.")
+    return ""
+
+
+@leader_required
+@require_http_methods(["GET", "POST"])
+def loan_write_off(request, pk, loan_pk):
+    """A leader writes a loan off, with a reason: the principal still owed, no money moving."""
+    group = access.group_for_posting(request.user, pk)
+    loan = _loan_or_404(group, loan_pk)
+    back = redirect("groups:loan", pk=group.pk, loan_pk=loan.pk)
+    today = timezone.localdate()
+    form = LoanWriteOffForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            entry = services.loan_write_off(
+                loan=loan, date=data["date"], reason=data["reason"], user=request.user, request_key=data["request_key"]
+            )
+        except services.AlreadyPosted:
+            messages.info(request, _("This was already recorded; nothing was recorded twice."))
+            return back
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("The loan of %(member)s is written off: %(amount)s baht of principal.")
+                % {"member": loan.member.person, "amount": format_baht(entry.amount)},
+            )
+            return back
+    elif why := _nothing_to_change(loan, today):
+        messages.info(request, why)
+        return back
+    return render(
+        request,
+        "groups/loan_write_off_form.html",
+        {"group": group, "loan": loan, "position": selectors.loan_position(loan, today), "form": form},
+    )
+
+
+@leader_required
+@require_http_methods(["GET", "POST"])
+def loan_reschedule(request, pk, loan_pk):
+    """A leader reschedules what a loan still owes from this month or a later one, with a reason."""
+    group = access.group_for_posting(request.user, pk)
+    loan = _loan_or_404(group, loan_pk)
+    back = redirect("groups:loan", pk=group.pk, loan_pk=loan.pk)
+    today = timezone.localdate()
+    form = LoanRescheduleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            change = services.loan_reschedule(
+                loan=loan,
+                from_month=data["from_month"],
+                months=data["months"],
+                reason=data["reason"],
+                user=request.user,
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("The loan of %(member)s is rescheduled: from %(month)s, over %(months)s months.")
+                % {"member": loan.member.person, "month": be_month(change.from_month), "months": change.months},
+            )
+            return back
+    elif why := _nothing_to_change(loan, today):
+        messages.info(request, why)
+        return back
+    return render(
+        request,
+        "groups/loan_reschedule_form.html",
+        {
+            "group": group,
+            "loan": loan,
+            "position": selectors.loan_position(loan, today),
+            "reschedules": sorted(loan.reschedules.all(), key=lambda change: change.from_month),
+            "form": form,
+        },
     )

@@ -219,6 +219,7 @@ SHEETS = [
         ["group", "member.number", "member.person", "purpose", "amount", "months", "monthly_rate", "method"]
         + ["applied_on", "reason", "guarantors", "applied_by", "applied_at"],
         order_by=("group__name", "applied_on", "pk"),
+        prefetch=("guarantors__person",),  # each guarantor is named as "number. person"
         covers=(groups.LoanGuarantor,),
     ),
     Sheet(
@@ -231,6 +232,28 @@ SHEETS = [
         groups.LoanEntry,
         ["date", "group", LOAN, "loan.member.person", "kind", "amount"]
         + [("reverses_id", gettext_lazy("reverses (record no.)")), "reason", *POSTED],
+    ),
+    Sheet(
+        groups.LoanReschedule,
+        [LOAN, "loan.member.person", "from_month", "months", "reason", "recorded_by", "recorded_at"],
+        order_by=("loan__group__name", "loan__pk", "from_month"),
+    ),
+    Sheet(
+        groups.FundEntry,
+        ["date", "group", "kind", "amount", "what_for", "member.number", "member.person", "welfare_purpose"]
+        + ["approved_by.person", ("reverses_id", gettext_lazy("reverses (record no.)")), "reason", *POSTED],
+    ),
+    Sheet(
+        groups.YearEnd,
+        ["group", "first_month", "last_month", "closes_on", "posted_on", RULES, "interest", "fines", "costs"]
+        + ["written_off", "brought_forward", "profit", *groups.ALLOCATION_FIELDS, "shares_paid_as", *POSTED],
+        order_by=("group__name", "last_month"),
+    ),
+    Sheet(
+        groups.YearEndShare,
+        [("year_end_id", gettext_lazy("year-end (record no.)")), "year_end.group", "year_end.last_month"]
+        + ["member.number", "member.person", "savings_months", "interest_paid", "dividend", "interest_refund"],
+        order_by=("year_end__group__name", "year_end__last_month", "member__number"),
     ),
     Sheet(groups.CollectionSheet, ["group", "month", "paid_on", *POSTED], order_by=("group__name", "month")),
     Sheet(
@@ -246,6 +269,7 @@ SHEETS = [
             ("sheet_id", gettext_lazy("collection sheet (record no.)")),
             ("reverses_id", gettext_lazy("reverses (record no.)")),
             ("transfer_of_id", gettext_lazy("carries across (record no.)")),
+            ("share_id", gettext_lazy("share of a year's profit (record no.)")),
             "reason",
             *POSTED,
         ],

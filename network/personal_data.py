@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from enterprise.models import MemberPayment, Order
 from groups import selectors as group_selectors
-from groups.models import LedgerEntry, Loan, LoanGuarantor, Member, Officer
+from groups.models import FundEntry, FundEntryKind, LedgerEntry, Loan, LoanGuarantor, Member, Officer, YearEndShare
 from housing.models import Household, StatusStep, Step
 from rent_collection import selectors as rent_selectors
 from rent_collection.models import Receipt, Tenancy
@@ -68,6 +68,8 @@ class PersonData:
     entries: list = field(default_factory=list)
     loans: list = field(default_factory=list)  # Loan: borrowed, each with `state`
     guarantees: list = field(default_factory=list)  # LoanGuarantor: loans they guarantee
+    welfare: list = field(default_factory=list)  # FundEntry: welfare paid to them (and its reversals)
+    shares: list = field(default_factory=list)  # YearEndShare: their shares of their groups' profit
 
     @property
     def receipts(self):
@@ -141,13 +143,25 @@ def person_data(person):
             .select_related("loan__group", "loan__member__person")
             .order_by("loan__applied_on", "loan__id")
         ),
+        welfare=list(
+            FundEntry.objects.filter(member__person=person, kind=FundEntryKind.WELFARE)
+            .select_related("group")
+            .order_by("date", "id")
+        ),
+        shares=list(
+            YearEndShare.objects.filter(member__person=person)
+            .select_related("year_end__group")
+            .order_by("year_end__last_month", "id")
+        ),
     )
 
 
 def _loans(loans):
     """The loans, oldest first, each with its group and `state` (groups.selectors.loan_state)."""
     rows = list(
-        loans.select_related("group").prefetch_related("approvals__officer", "entries").order_by("applied_on", "id")
+        loans.select_related("group")
+        .prefetch_related("approvals__officer", "entries", "reschedules")
+        .order_by("applied_on", "id")
     )
     for loan in rows:
         loan.state = group_selectors.loan_state(loan)
@@ -226,6 +240,22 @@ def person_workbook(data):
                 str(g.loan.member.person),
             )
             for g in data.guarantees
+        ],
+        money_columns=(4,),
+    )
+    add_sheet(
+        workbook,
+        _("Welfare and shares of profit"),
+        [_("group"), _("date"), _("kind"), _("amount")],
+        [(w.group.name, be_date(w.date), w.get_welfare_purpose_display(), w.amount) for w in data.welfare]
+        + [
+            (
+                s.year_end.group.name,
+                be_date(s.year_end.posted_on),
+                _("Dividend and interest refund of the year to %(month)s") % {"month": be_month(s.year_end.last_month)},
+                s.total,
+            )
+            for s in data.shares
         ],
         money_columns=(4,),
     )
@@ -395,9 +425,11 @@ def erasure_blockers(person, *, today=None):
                 _("They still have %(amount)s baht in %(group)s: pay it out (a withdrawal) first.")
                 % {"amount": f"{member.balance:,.2f}", "group": member.group}
             )
-    # Until repayments are recorded, a loan paid out is a loan owed, by its borrower and guarantors.
+    # A loan paid out and still owed (not repaid, not written off) is owed by its borrower and
+    # guarantors.
     for loan in _loans(Loan.objects.filter(Q(member__person=person) | Q(guarantees__member__person=person)).distinct()):
-        if loan.state == group_selectors.LoanState.PAID_OUT:
+        position = group_selectors.loan_position(loan, today)
+        if position is not None and position.outstanding > 0:
             blockers.append(
                 _("A loan of %(amount)s baht in %(group)s that they borrowed or guarantee is not repaid yet.")
                 % {"amount": format_baht(loan.amount), "group": loan.group}

@@ -9,6 +9,7 @@ import uuid
 
 import psycopg2
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from scripts.loadtest.common import CHROMIUM, CHROMIUM_FLAGS
@@ -20,6 +21,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path_factory):
+    # Each test starts with an empty cache: figures kept by an earlier test's rows are not its own.
+    cache.clear()
     # Uploaded photos and documents go to a throw-away folder, not the project's media/.
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
     # Tests run with DEBUG off; the manifest storage would need collectstatic first.

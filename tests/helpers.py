@@ -23,6 +23,7 @@ from django.utils import timezone
 from enterprise import services as enterprise_services
 from enterprise.models import Allocation, Product, Supplier
 from groups import services as group_services
+from groups import welfare
 from groups.models import Officer
 from housing import services as housing_services
 from housing.models import BudgetLine, Step
@@ -195,12 +196,22 @@ ARGUMENTS = {
     "groups:member_add": {"pk": "group"},
     "groups:rules": {"pk": "group"},
     "groups:rules_change": {"pk": "group"},
+    "groups:year_ends": {"pk": "group"},
+    "groups:year_end": {"pk": "group", "month": "year_end_month"},
+    "groups:year_end_post": {"pk": "group", "month": "year_end_month"},
+    "groups:year_end_pdf": {"pk": "group", "month": "year_end_month"},
     "groups:loans": {"pk": "group"},
     "groups:loan_apply": {"pk": "group"},
     "groups:loan": {"pk": "group", "loan_pk": "loan"},
     "groups:loan_approve": {"pk": "group", "loan_pk": "loan"},
     "groups:loan_disburse": {"pk": "group", "loan_pk": "loan"},
     "groups:loan_reverse": {"pk": "group", "loan_pk": "loan", "entry_pk": "loan_entry"},
+    "groups:fund": {"pk": "group"},
+    "groups:cost_pay": {"pk": "group"},
+    "groups:welfare_pay": {"pk": "group"},
+    "groups:fund_reverse": {"pk": "group", "entry_pk": "fund_entry"},
+    "groups:loan_write_off": {"pk": "group", "loan_pk": "loan"},
+    "groups:loan_reschedule": {"pk": "group", "loan_pk": "loan"},
     "groups:commitment": {"pk": "group", "member_pk": "member"},
     "groups:leave": {"pk": "group", "member_pk": "member"},
     "groups:move": {"pk": "group", "member_pk": "member"},
@@ -332,6 +343,16 @@ EXPECTATIONS = {
                                      "B": (200,   404,   200,   403,   200,   LOGIN)},
     "groups:rules_change":          {"A": (200,   200,   404,   403,   403,   LOGIN),
                                      "B": (200,   404,   200,   403,   403,   LOGIN)},
+    # The year-end share-out: read like the group (its draft, or its statement once posted, as a
+    # page and a PDF); posted by its treasurers and leaders.
+    "groups:year_ends":             {"A": (200,   200,   404,   403,   200,   LOGIN),
+                                     "B": (200,   404,   200,   403,   200,   LOGIN)},
+    "groups:year_end":              {"A": (200,   200,   404,   403,   200,   LOGIN),
+                                     "B": (200,   404,   200,   403,   200,   LOGIN)},
+    "groups:year_end_post":         {"A": (405,   405,   405,   403,   403,   LOGIN),
+                                     "B": (405,   405,   405,   403,   403,   LOGIN)},
+    "groups:year_end_pdf":          {"A": (200,   200,   404,   403,   200,   LOGIN),
+                                     "B": (200,   404,   200,   403,   200,   LOGIN)},
     # Loans: read like the group; applied for, approved and paid out by its treasurers and leaders.
     "groups:loans":                 {"A": (200,   200,   404,   403,   200,   LOGIN),
                                      "B": (200,   404,   200,   403,   200,   LOGIN)},
@@ -345,6 +366,21 @@ EXPECTATIONS = {
                                      "B": (405,   405,   405,   403,   403,   LOGIN)},
     "groups:loan_reverse":          {"A": (200,   200,   404,   403,   403,   LOGIN),
                                      "B": (200,   404,   200,   403,   403,   LOGIN)},
+    # The fund on a day: read like the group; its costs and welfare paid, and corrected, by its
+    # treasurers and leaders.
+    "groups:fund":                  {"A": (200,   200,   404,   403,   200,   LOGIN),
+                                     "B": (200,   404,   200,   403,   200,   LOGIN)},
+    "groups:cost_pay":              {"A": (200,   200,   404,   403,   403,   LOGIN),
+                                     "B": (200,   404,   200,   403,   403,   LOGIN)},
+    "groups:welfare_pay":           {"A": (200,   200,   404,   403,   403,   LOGIN),
+                                     "B": (200,   404,   200,   403,   403,   LOGIN)},
+    "groups:fund_reverse":          {"A": (200,   200,   404,   403,   403,   LOGIN),
+                                     "B": (200,   404,   200,   403,   403,   LOGIN)},
+    # A loan written off or rescheduled: the leaders' alone.
+    "groups:loan_write_off":        {"A": (200,   403,   403,   403,   403,   LOGIN),
+                                     "B": (200,   403,   403,   403,   403,   LOGIN)},
+    "groups:loan_reschedule":       {"A": (200,   403,   403,   403,   403,   LOGIN),
+                                     "B": (200,   403,   403,   403,   403,   LOGIN)},
     # The enterprise: leaders run it, staff read its books, treasurers order and take payments
     # for their own members.
     "enterprise:overview":          {"":  (200,   403,   403,   403,   200,   LOGIN)},
@@ -533,6 +569,10 @@ def build_network(*, leader, collector, group_a, group_b):
         for officer in approvers:
             group_services.loan_approve(loan=loan, officer=officer, approved_on=datetime.date(2022, 2, 12), user=leader)
         payout = group_services.loan_disburse(loan=loan, date=datetime.date(2022, 2, 15), user=leader)
+        # A cost of the group, paid from its cash.
+        cost = welfare.cost_pay(
+            group=group, date=datetime.date(2022, 2, 20), amount=Decimal("20.00"), what_for="ค่าเครื่องเขียน", user=leader
+        )
         household = survey(community, leader, first_name=f"ครัวเรือน{key}", last_name=community.name, member=member)
         tenancy = rent_services.tenancy_register(
             person={"first_name": f"ผู้เช่า{key}", "last_name": community.name},
@@ -592,9 +632,11 @@ def build_network(*, leader, collector, group_a, group_b):
             community=community,
             member=member,
             sheet_month=be_month_slug(month),
+            year_end_month=be_month_slug(datetime.date(2022, 12, 1)),  # the year of the group's first rules
             entry=sheet.entries.get(member=member),
             loan=loan,
             loan_entry=payout,
+            fund_entry=cost,
             household=household,
             person=household.head,
             tenancy=tenancy,

@@ -24,7 +24,7 @@ from tests.helpers import database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 # The commit the network runs today: main as the last session landed it (CI passed).
-LAST_LANDED = "9a999d8e76807cb7c025bf6e3d72316f8e1a4a79"
+LAST_LANDED = "ba8dc02e6ee0386df7db501cd2f2d67da41603fa"
 # The demo's first savings months: the network summary at the end of February 2565 is the seed's.
 FIRST, LAST = datetime.date(2021, 12, 1), datetime.date(2022, 2, 1)
 
@@ -38,8 +38,8 @@ from django.db.models import Sum
 from django.utils import timezone
 from enterprise import selectors as enterprise
 from enterprise.models import Product, RawMaterial, Recipe
-from groups.models import LedgerEntry, Member, SavingsGroup
-from groups.selectors import network_money
+from groups.models import LedgerEntry, Loan, Member, SavingsGroup
+from groups.selectors import group_fund, loan_position, network_money
 from rent_collection.models import Tenancy
 from rent_collection.selectors import tenancy_balance
 
@@ -55,6 +55,18 @@ print(json.dumps({
         for g in SavingsGroup.objects.all()
     },
     "network_closing_feb_2565": str(network_money(first, last).closing),
+    # The groups' funds and their loans: cash, lent out and interest earned, and where each loan stands.
+    "funds": {
+        g.name: [str(v) for v in (f.cash, f.lent_out, f.savings, f.income)]
+        for g in SavingsGroup.objects.all()
+        for f in [group_fund(g, today)]
+    },
+    "loans": {
+        f"{loan.group.name} #{loan.member.number} {loan.applied_on}": [
+            str(p.outstanding), str(p.interest_paid), p.days_overdue
+        ] if (p := loan_position(loan, today)) else None
+        for loan in Loan.objects.select_related("group", "member")
+    },
     "tenancies": {
         f"{t.community.name} {t.plot}": str(tenancy_balance(t, today).balance) for t in Tenancy.objects.all()
     },
@@ -153,3 +165,4 @@ def test_a_database_of_the_last_landed_commit_keeps_every_row_and_balance_after_
     # The seed's figure still stands: savings of 56,225.00 baht at the end of February 2565.
     assert Decimal(after["network_closing_feb_2565"]) == Decimal("56225.00")
     assert sum(before_counts.values()) > 10_000  # the demo network was really there
+    assert any(position and Decimal(position[0]) > 0 for position in after["loans"].values())  # and lent

@@ -12,8 +12,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from groups.interest import Instalment, due_by, schedule, total_interest
+from groups.interest import Instalment, due_by, rescheduled, schedule, total_interest
 from groups.models import LoanMethod
+from songkhla_network.thai import add_months
 
 JAN = datetime.date(2026, 1, 1)
 
@@ -289,3 +290,186 @@ def test_by_the_last_month_the_whole_loan_and_its_interest_are_due(principal, ra
         principal_due, interest_due = due_by(instalments, instalments[-2].month)
         assert principal - principal_due == instalments[-1].principal
         assert total_interest(instalments) - interest_due == instalments[-1].interest
+
+
+# A loan rescheduled (groups.interest.rescheduled): the months before settled by what was repaid,
+# the principal still owed shared over the new months, the interest left unpaid added to the first.
+# Worked out by hand.
+
+APR_2026 = month(2026, 4)
+
+
+def test_flat_1000_with_two_months_repaid_rescheduled_over_4_months():
+    # 1,000 flat 1 % over January – May: 200 + 10.00 a month. January and February repaid (400 and
+    # 20.00), March not; from April over 4 months. March is settled at nothing; the 600 still owed
+    # is 150 a month, flat 1 % of 600 = 6.00, and April takes March's 10.00 unpaid too: 16.00.
+    before = schedule(Decimal("1000"), Decimal("1"), 5, LoanMethod.FLAT, JAN)
+    after = rescheduled(before, APR_2026, Decimal("400.00"), Decimal("20.00"), 4, Decimal("1"), LoanMethod.FLAT)
+    assert [i.month for i in after] == [month(2026, n) for n in range(1, 8)]
+    assert rows(after) == [
+        ("200.00", "10.00", "210.00", "800.00"),
+        ("200.00", "10.00", "210.00", "600.00"),
+        ("0.00", "0.00", "0.00", "600.00"),
+        ("150.00", "16.00", "166.00", "450.00"),
+        ("150.00", "6.00", "156.00", "300.00"),
+        ("150.00", "6.00", "156.00", "150.00"),
+        ("150.00", "6.00", "156.00", "0.00"),
+    ]
+    # Nothing forgiven: the 30.00 that fell due by March and the new months' 24.00.
+    assert total_interest(after) == Decimal("20.00") + Decimal("10.00") + Decimal("24.00")
+
+
+def test_the_rescheduled_principal_is_shared_rounded_down_with_the_rest_in_the_last_month():
+    # The same, over 7 months: 600 / 7 = 85.714… → 85.71 six times, the last 600 − 514.26 = 85.74.
+    before = schedule(Decimal("1000"), Decimal("1"), 5, LoanMethod.FLAT, JAN)
+    after = rescheduled(before, APR_2026, Decimal("400.00"), Decimal("20.00"), 7, Decimal("1"), LoanMethod.FLAT)
+    assert rows(after)[3:] == [
+        ("85.71", "16.00", "101.71", "514.29"),
+        ("85.71", "6.00", "91.71", "428.58"),
+        ("85.71", "6.00", "91.71", "342.87"),
+        ("85.71", "6.00", "91.71", "257.16"),
+        ("85.71", "6.00", "91.71", "171.45"),
+        ("85.71", "6.00", "91.71", "85.74"),
+        ("85.74", "6.00", "91.74", "0.00"),
+    ]
+    assert sum(i.principal for i in after) == Decimal("1000.00")
+
+
+def test_a_month_part_repaid_is_settled_at_what_was_repaid_and_declining_interest_runs_on_what_is_owed():
+    # 1,000 declining 1.5 % over 3 months: 333.33 + 15.00, 333.33 + 10.00, 333.34 + 5.00. Repaid
+    # before March: 400 of principal (January's 333.33 and 66.67 of February's) and 20.00 of
+    # interest (January's 15.00, 5.00 of February's). From March over 2 months: 600 still owed,
+    # 300 a month; 1.5 % of 600 = 9.00 and of 300 = 4.50; March takes February's 5.00 unpaid.
+    before = schedule(Decimal("1000"), Decimal("1.5"), 3, LoanMethod.DECLINING, JAN)
+    after = rescheduled(
+        before, month(2026, 3), Decimal("400.00"), Decimal("20.00"), 2, Decimal("1.5"), LoanMethod.DECLINING
+    )
+    assert rows(after) == [
+        ("333.33", "15.00", "348.33", "666.67"),
+        ("66.67", "5.00", "71.67", "600.00"),
+        ("300.00", "14.00", "314.00", "300.00"),
+        ("300.00", "4.50", "304.50", "0.00"),
+    ]
+
+
+def test_principal_repaid_early_stays_in_the_months_before_and_lowers_what_is_rescheduled():
+    # 1,000 flat 1 % over 5 months; by March 700 was repaid (January's and February's 200, and 300
+    # early) with their interest. From March over 2 months: the 300 early is February's; the 300
+    # still owed is 150 a month, flat 1 % of 300 = 3.00. Nothing was left unpaid.
+    before = schedule(Decimal("1000"), Decimal("1"), 5, LoanMethod.FLAT, JAN)
+    after = rescheduled(before, month(2026, 3), Decimal("700.00"), Decimal("20.00"), 2, Decimal("1"), "flat")
+    assert rows(after) == [
+        ("200.00", "10.00", "210.00", "800.00"),
+        ("500.00", "10.00", "510.00", "300.00"),
+        ("150.00", "3.00", "153.00", "150.00"),
+        ("150.00", "3.00", "153.00", "0.00"),
+    ]
+
+
+def test_principal_repaid_before_the_first_instalment_is_a_month_of_its_own():
+    # Rescheduled from the first month, January, after 100 was repaid in December: December holds
+    # the 100, and the 900 still owed is 300 a month, flat 1 % of 900 = 9.00.
+    before = schedule(Decimal("1000"), Decimal("1"), 5, LoanMethod.FLAT, JAN)
+    after = rescheduled(before, JAN, Decimal("100.00"), Decimal("0.00"), 3, Decimal("1"), "flat")
+    assert [i.month for i in after] == [month(2025, 12), JAN, month(2026, 2), month(2026, 3)]
+    assert rows(after) == [
+        ("100.00", "0.00", "100.00", "900.00"),
+        ("300.00", "9.00", "309.00", "600.00"),
+        ("300.00", "9.00", "309.00", "300.00"),
+        ("300.00", "9.00", "309.00", "0.00"),
+    ]
+
+
+def test_a_loan_repaid_in_full_keeps_its_settled_months_alone():
+    before = schedule(Decimal("1000"), Decimal("1"), 5, LoanMethod.FLAT, JAN)
+    after = rescheduled(before, month(2026, 3), Decimal("1000.00"), Decimal("20.00"), 4, Decimal("1"), "flat")
+    assert rows(after) == [("200.00", "10.00", "210.00", "800.00"), ("800.00", "10.00", "810.00", "0.00")]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"principal_paid": Decimal("1000.01")},
+        {"principal_paid": Decimal("-1")},
+        {"interest_paid": Decimal("-0.01")},
+        {"interest_paid": Decimal("0.001")},
+        {"principal_paid": 100.0},
+        {"from_month": datetime.date(2026, 4, 2)},
+        {"months": 0},
+        {"months": 121},
+        {"monthly_rate": Decimal("10.01")},
+        {"method": "compound"},
+    ],
+    ids=repr,
+)
+def test_a_bad_rescheduling_raises_value_error(change):
+    terms = dict(
+        instalments=schedule(Decimal("1000"), Decimal("1"), 5, LoanMethod.FLAT, JAN),
+        from_month=APR_2026,
+        principal_paid=Decimal("400"),
+        interest_paid=Decimal("20"),
+        months=4,
+        monthly_rate=Decimal("1"),
+        method="flat",
+    )
+    with pytest.raises(ValueError, match=r"\w"):
+        rescheduled(**{**terms, **change})
+
+
+# Reschedulings at random: a loan, then up to three reschedulings in order of their months, each
+# with what was repaid by then (never less than by the one before).
+
+
+@st.composite
+def rescheduled_loans(draw):
+    principal, rate, months, method, first = (
+        draw(principals),
+        draw(rates),
+        draw(terms),
+        draw(methods),
+        draw(first_months),
+    )
+    changes, paid_principal, paid_interest, offset = [], Decimal("0.00"), Decimal("0.00"), 0
+    for _ in range(draw(st.integers(min_value=1, max_value=3))):
+        offset = draw(st.integers(min_value=offset, max_value=offset + months + 12))
+        paid_principal += Decimal(draw(st.integers(0, int((principal - paid_principal) * 100)))) / 100
+        paid_interest += Decimal(draw(st.integers(0, 10**8))) / 100
+        changes.append((add_months(first, offset), paid_principal, paid_interest, draw(terms)))
+        offset += 1
+    return principal, rate, months, method, first, changes
+
+
+@given(rescheduled_loans())
+@random_loans
+def test_a_rescheduled_loan_still_repays_exactly_the_amount_lent(loan):
+    principal, rate, months, method, first, changes = loan
+    instalments = schedule(principal, rate, months, method, first)
+    for from_month, paid_principal, paid_interest, new_months in changes:
+        before = instalments
+        instalments = rescheduled(before, from_month, paid_principal, paid_interest, new_months, rate, method)
+        # What was repaid before + the new instalments = the amount lent.
+        settled = [i for i in instalments if i.month < from_month]
+        new = [i for i in instalments if i.month >= from_month]
+        assert sum(i.principal for i in settled) == paid_principal
+        assert sum(i.principal for i in settled) + sum(i.principal for i in new) == principal
+        # Nothing forgiven, nothing asked twice: the interest that fell due before, and the new months'.
+        interest_due = due_by(before, add_months(from_month, -1))[1]
+        assert sum(i.interest for i in settled) == min(interest_due, paid_interest)
+        owed = principal - paid_principal
+        if owed:
+            assert len(new) == new_months and new[0].month == from_month
+            own = total_interest(schedule(owed, rate, new_months, method, from_month))
+            assert total_interest(instalments) == interest_due + own
+        else:
+            assert new == []
+    owed = principal
+    for earlier, later in pairwise(instalments):
+        assert earlier.month < later.month and later.month.day == 1
+    for instalment in instalments:
+        owed -= instalment.principal
+        assert instalment.balance == owed >= 0
+        assert instalment.total == instalment.principal + instalment.interest
+        assert min(instalment.principal, instalment.interest) >= 0
+        for amount in (instalment.principal, instalment.interest, instalment.total, instalment.balance):
+            assert amount.as_tuple().exponent == -2, amount
+    assert owed == 0

@@ -200,8 +200,9 @@ def test_the_passbook_and_group_pages_take_the_same_queries_whatever_the_rows(
         deposit(member, treasurer_a, "100", month=month, day=month)
     client.force_login(treasurer_a)
     # Session, user, group, member, rows; the member's commitments, the group's steps and figures
-    # (the arrears rule's); their loans (a treasurer reads only their own groups, so may post).
-    with django_assert_max_num_queries(9):
+    # (the arrears rule's); their loans and welfare received (a treasurer reads only their own
+    # groups, so may post).
+    with django_assert_max_num_queries(10):
         assert client.get(reverse("groups:passbook", args=[group.pk, member.pk])).status_code == 200
     with django_assert_max_num_queries(10):
         assert client.get(reverse("groups:detail", args=[group.pk])).status_code == 200
@@ -224,8 +225,8 @@ def test_a_passbook_of_every_kind_of_row_takes_the_queries_of_a_passbook_of_depo
     client.force_login(leader)
     for saver, counterpart in [(member, moved), (moved, member)]:
         # Session, user, group, member, rows; the member's commitments, the group's steps and
-        # figures; their loans (a leader may post without a query saying so).
-        with django_assert_max_num_queries(9):
+        # figures; their loans and welfare received (a leader may post without a query saying so).
+        with django_assert_max_num_queries(10):
             page = client.get(reverse("groups:passbook", args=[saver.group_id, saver.pk])).content.decode()
         assert counterpart.group.name in page
         assert reverse("groups:passbook", args=[counterpart.group_id, counterpart.pk]) in page
