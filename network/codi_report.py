@@ -20,7 +20,7 @@ from django.utils.translation import pgettext
 from openpyxl import Workbook
 
 from enterprise.selectors import DonationLine, LiquidLedger, RoundSaving, donation_lines, round_savings
-from groups.selectors import Portfolio, StatusCounts, loan_portfolio, status_counts
+from groups.selectors import Portfolio, StatusCounts, status_counts
 from housing import selectors as housing_selectors
 from housing.models import Household, Proposal
 from rent_collection import selectors as rent_selectors
@@ -32,11 +32,13 @@ from songkhla_network.thai import baht_words, be_date, be_month_short, month_end
 
 from .sections import (
     EnterpriseSection,
+    FundsSection,
     HousingSection,
     RentSection,
     SavingsSection,
     WorksSection,
     enterprise_section,
+    funds_section,
     housing_section,
     rent_chart,
     rent_section,
@@ -60,7 +62,7 @@ class CodiReport:
     issued: datetime.date
 
     savings: SavingsSection
-    loans: Portfolio  # the groups' loans at the period's end: outstanding and PAR30
+    funds: FundsSection  # the groups' loans at the period's end, and the welfare they paid in it
     status: StatusCounts  # groups founded and revived in the period, and still forming at its end
     month_ends: list[MonthSavings]
     deposits_chart: BarChart
@@ -80,6 +82,11 @@ class CodiReport:
     reconciliation: Reconciliation
 
     works: WorksSection
+
+    @property
+    def loans(self) -> Portfolio:
+        """The groups' loans at the period's end: outstanding and PAR30."""
+        return self.funds.loans
 
     @property
     def donated(self) -> Decimal:
@@ -110,7 +117,7 @@ def codi_report(first_month: datetime.date, last_month: datetime.date, *, issued
         last=last,
         issued=issued,
         savings=savings,
-        loans=loan_portfolio(last),
+        funds=funds_section(first, last),
         status=status_counts(first, month_start(last)),
         month_ends=month_ends,
         deposits_chart=bar_chart(
@@ -183,6 +190,7 @@ def codi_report_workbook(report: CodiReport) -> Workbook:
                 _("Portfolio at risk at the end (PAR30: loans more than 30 days late, percent of outstanding)"),
                 "—" if report.loans.par30 is None else report.loans.par30,
             ),
+            (_("Welfare paid to members in the period, by payment date (baht)"), report.funds.welfare_paid),
             (_("Donations, less those reversed (baht)"), report.donated),
             # xgettext:no-python-format — "5 % l" is no placeholder: nothing is put into this string
             (_("5 % levy owed on the period's deposits, by the month a saving is for (baht)"), e.levy_owed),
@@ -228,6 +236,13 @@ def codi_report_workbook(report: CodiReport) -> Workbook:
         [_("month"), _("balance at the month's end, by payment date")],
         [(be_month_short(row.month), row.balance) for row in report.month_ends],
         money_columns=(2,),
+    )
+    add_sheet(
+        workbook,
+        _("Loans by group"),
+        [_("group"), _("Loans outstanding (baht)"), _("More than 30 days late (percent)")],
+        [(row.group.name, row.loans.outstanding, row.loans.par30) for row in report.funds.by_group],
+        money_columns=(2, 3),  # the percent with its two decimals too
     )
     add_sheet(
         workbook,

@@ -16,7 +16,7 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from groups.models import ACTIVE_STATUSES, GroupStatus, SavingsGroup
-from groups.selectors import Portfolio, current_statuses, loan_portfolio
+from groups.selectors import Portfolio, current_statuses
 from housing.models import Proposal
 from rent_collection import selectors as rent_selectors
 from rent_collection.models import CodiLetter
@@ -26,10 +26,12 @@ from songkhla_network.thai import add_months, be_month_short, month_start
 
 from .sections import (
     EnterpriseSection,
+    FundsSection,
     HousingSection,
     RentSection,
     SavingsSection,
     enterprise_section,
+    funds_section,
     housing_section,
     rent_chart,
     rent_section,
@@ -58,7 +60,7 @@ class Dashboard:
     savings: SavingsSection  # the charts' months, to the end of this one
     groups_by_status: list[StatusCount]  # every group by its status now, every status in STATUS_ORDER
     deposits_chart: BarChart
-    loans: Portfolio  # every group's loans today: outstanding and PAR30
+    funds: FundsSection  # the groups' loans today, and the welfare they paid since first_month
 
     enterprise: EnterpriseSection  # from the first record to today
 
@@ -70,6 +72,11 @@ class Dashboard:
     rent_chart: BarChart | None  # None when no tenancy is recorded
     cash: list[CashInHand]  # per collector, today
     letters_expiring: list[CodiLetter]  # soonest first
+
+    @property
+    def loans(self) -> Portfolio:
+        """Every group's loans today: outstanding and PAR30."""
+        return self.funds.loans
 
     @property
     def active_groups(self) -> int:
@@ -104,7 +111,7 @@ def dashboard(today: datetime.date) -> Dashboard:
         first_month=first_month,
         savings=savings,
         groups_by_status=_groups_by_status(),
-        loans=loan_portfolio(today),
+        funds=funds_section(first_month, today),
         deposits_chart=bar_chart(
             _("Savings deposits by month"),
             [be_month_short(row.month) for row in savings.by_month],

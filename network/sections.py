@@ -2,8 +2,8 @@
 area's figures for a period (or on a day), read through that area's selectors by one function, so
 a figure both pages show — the members and their savings, the deposits of each month, the
 enterprise's cash and stock, the households at each step, the rent arrears and what was collected
-each month — is computed once, the same way, whichever page shows it. The community works are a
-section of the report alone.
+each month, the loans outstanding and at risk, the welfare paid — is computed once, the same
+way, whichever page shows it. The community works are a section of the report alone.
 
 What only one page shows and must read apart (the report's donations and buying rounds, the
 dashboard's letters about to expire) that page reads itself, beside its sections: the dashboard
@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 
 from enterprise.selectors import Statement
 from enterprise.selectors import statement as enterprise_statement
-from groups.selectors import NetworkMoney, network_money
+from groups.models import SavingsGroup
+from groups.selectors import NetworkMoney, Portfolio, loan_portfolios, network_money, welfare_paid
 from housing import selectors as housing_selectors
 from housing.models import Step
 from rent_collection import selectors as rent_selectors
@@ -93,6 +94,37 @@ def savings_section(first_month: datetime.date, last_month: datetime.date, *, le
     """The savings groups over the months of `first_month`..`last_month` (any day of each); with
     `levy` False without the levy (network_money). Five queries."""
     return SavingsSection(money=network_money(month_start(first_month), month_start(last_month), levy=levy))
+
+
+# The groups' funds: their loans and their welfare.
+
+
+class GroupLoans(NamedTuple):
+    group: SavingsGroup
+    loans: Portfolio  # the group's loans outstanding and PAR30
+
+
+@dataclass
+class FundsSection:
+    """What the groups lent from their funds, as of the last day: loans outstanding and the
+    portfolio at risk (PAR30) in the network and in each group with a loan outstanding
+    (groups.selectors.loan_portfolios, by loan_position); and the welfare they paid their members
+    from the first day to the last, by payment date, reversals netted (groups.selectors.welfare_paid)."""
+
+    loans: Portfolio  # the network's
+    by_group: list[GroupLoans]  # the groups with a loan outstanding, by name
+    welfare_paid: Decimal
+
+
+def funds_section(first: datetime.date, last: datetime.date) -> FundsSection:
+    """The groups' loans on `last` and the welfare paid from `first` to `last`. Five queries."""
+    portfolios = loan_portfolios(last)
+    groups = SavingsGroup.objects.filter(pk__in=list(portfolios)).order_by("name")
+    return FundsSection(
+        loans=Portfolio.added_up(last, portfolios.values()),
+        by_group=[GroupLoans(group, portfolios[group.pk]) for group in groups],
+        welfare_paid=welfare_paid(first, last),
+    )
 
 
 # The enterprise.

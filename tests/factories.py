@@ -18,12 +18,26 @@ from PIL import Image
 from enterprise import services as enterprise_services
 from enterprise.models import Ingredient, Product, RawMaterial, Recipe, Supplier
 from groups import services as group_services
-from groups.models import GroupStatus, SavingsGroup
+from groups.interest import schedule
+from groups.models import (
+    FundEntry,
+    FundEntryKind,
+    GroupStatus,
+    Loan,
+    LoanEntry,
+    LoanEntryKind,
+    LoanMethod,
+    LoanPurpose,
+    Officer,
+    SavingsGroup,
+    WelfarePurpose,
+)
 from housing import importing
 from housing import services as housing_services
 from housing.models import Step, Tenure
 from rent_collection import services as rent_services
 from songkhla_network.models import Community, ConsentMethod, User
+from songkhla_network.thai import add_months, month_start
 
 # People and their logins.
 
@@ -111,6 +125,55 @@ def post_deposits(plan, *, groups, user):
         )
         if reversed_:
             group_services.entry_reverse(entry=entry, date=month.replace(day=6), reason="ผิดยอด", user=user)
+
+
+def make_loan(member, amount, *, paid_out_on, repaid_on=(), user):
+    """A loan of `amount` to `member` at 1 % a month, flat, over 4 months, paid out on
+    `paid_out_on`, and its first instalments repaid one on each day of `repaid_on`: the money rows
+    loan_disburse and sheet_post write (groups.interest.schedule's interest and principal), for
+    the pages that read loans back (the rules for making one are tested in tests/groups)."""
+    loan = Loan.objects.create(
+        group=member.group,
+        member=member,
+        purpose=LoanPurpose.EMERGENCY,
+        amount=Decimal(amount),
+        months=4,
+        monthly_rate=Decimal("1"),
+        method=LoanMethod.FLAT,
+        applied_on=paid_out_on,
+        applied_by=user,
+    )
+    rows = [(LoanEntryKind.DISBURSEMENT, month_start(paid_out_on), paid_out_on, loan.amount)]
+    instalments = schedule(loan.amount, loan.monthly_rate, 4, loan.method, add_months(month_start(paid_out_on), 1))
+    for instalment, day in zip(instalments, repaid_on, strict=False):
+        rows.append((LoanEntryKind.INTEREST, instalment.month, day, instalment.interest))
+        rows.append((LoanEntryKind.PRINCIPAL, instalment.month, day, instalment.principal))
+    for kind, month, day, part in rows:
+        LoanEntry.objects.create(
+            group=member.group, loan=loan, kind=kind, month=month, date=day, amount=part, posted_by=user
+        )
+    return loan
+
+
+def make_welfare(member, amount, day, *, user, reverses=None):
+    """A welfare payout to `member` on `day`, approved by an officer of the group (its first member
+    made chair when it has none), or with `reverses` its reversal: the row the welfare service
+    writes, for the pages that read it back."""
+    officer = Officer.objects.filter(group=member.group).first() or Officer.objects.create(
+        group=member.group, person=member.person, position=Officer.Position.CHAIR, since=member.joined_on
+    )
+    return FundEntry.objects.create(
+        group=member.group,
+        kind=FundEntryKind.WELFARE,
+        member=member,
+        welfare_purpose=WelfarePurpose.ILLNESS,
+        approved_by=officer,
+        amount=-reverses.amount if reverses else Decimal(amount),
+        date=day,
+        reverses=reverses,
+        reason="จ่ายซ้ำ" if reverses else "",
+        posted_by=user,
+    )
 
 
 # The enterprise.

@@ -2,14 +2,16 @@
 
 1. Migrates the database in DATABASE_URL (PostgreSQL only) and, unless it is already there, loads
    a dataset the size of the network after ten years: 100 groups x 40 members x 120 months of
-   deposits (480,000 ledger rows, 12,000 collection sheets) plus withdrawals and reversals,
+   deposits (480,000 ledger rows, 12,000 collection sheets) plus withdrawals and reversals, and
+   loans to a third of the members (approved, paid out, repaid on the sheets, a few late),
    through COPY in one transaction; with --ledger-scale N, N times the months behind the same
    groups and members. Then VACUUM ANALYZE, and the app's month-end balances rebuilt from the
    rows when it keeps them (dataset.py).
 2. Runs collectstatic and serves the app with gunicorn on 127.0.0.1 as in production, DEBUG=0
    (server.py).
 3. Signs a treasurer and a leader in (sessions made directly) and loads each page in turn with a
-   small threaded HTTP client for --seconds, then posts a few collection sheets (pages.py); then
+   small threaded HTTP client for --seconds (the open month's sheet with its loans' repayment
+   boxes among them), then posts a few collection sheets with their repayments (pages.py); then
    Lighthouse (mobile) on the sign-in page, those savings pages, a collector's receipt form and the
    leader's dashboard (lighthouse.py; --no-lighthouse skips it).
 4. Soak (soak.py): --soak-users people (default 50) use the app at once for --soak-seconds
@@ -258,8 +260,8 @@ def header(args, port, summary, build_seconds, ping, load_before, codi_timing):
     if ping.cpu and ping.latencies:
         client_cpu = f"; the client itself used {ping.cpu['client'] / len(ping.latencies) * 1000:.2f} ms CPU per ping"
     lines = [
-        "dataset: {groups:,} groups, {members:,} members, {sheets:,} collection sheets, {ledger rows:,} ledger rows;"
-        " database {database size}; {postgres}".format(**summary),
+        "dataset: {groups:,} groups, {members:,} members, {sheets:,} collection sheets, {ledger rows:,} ledger rows,"
+        " {loans:,} loans and {loan rows:,} loan rows; database {database size}; {postgres}".format(**summary),
         f"         ledger scale {args.ledger_scale}: {MONTHS * args.ledger_scale:,} months of history per group; "
         + (
             f"built in {sum(build_seconds.values()):.1f} s this run ("

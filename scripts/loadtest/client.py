@@ -11,6 +11,7 @@ from .common import HOST
 
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 AMOUNT = re.compile(r'name="(amount_\d+)"[^>]*?value="([^"]*)"')
+REPAYMENT = re.compile(r'name="(repay_\d+)"[^>]*?value="([^"]*)"')
 
 
 def request(method, port, path, *, headers=None, body=None, timeout=30, conn=None):

@@ -1,6 +1,7 @@
-"""The benchmark network in the database: ten years of a large network loaded through COPY, the
-buying round whose pick-up list is timed, and what the soak's people add to it (their logins,
-groups, tenancies and CODI letter). Everything is reused when an earlier run left it there."""
+"""The benchmark network in the database: ten years of a large network loaded through COPY (its
+loans among them), the buying round whose pick-up list is timed, and what the soak's people add
+to it (their logins, groups, tenancies and CODI letter). Everything is reused when an earlier run
+left it there."""
 
 import collections
 import dataclasses
@@ -71,10 +72,21 @@ def next_ids(cursor, model):
     return itertools.count(cursor.fetchone()[0])
 
 
+def stamp(day):
+    """When a row of `day` was posted: in the evening, after the meeting."""
+    return f"{day.isoformat()} 19:30:00+07"
+
+
 def bench_groups():
     from groups.models import SavingsGroup
 
     return SavingsGroup.objects.filter(name__startswith=PREFIX)
+
+
+def bench_loans():
+    from groups.models import Loan
+
+    return Loan.objects.filter(group__in=bench_groups())
 
 
 def bulk_load_mode(cursor, table):
@@ -114,9 +126,15 @@ def build_dataset(this_month, scale=1):
         CollectionSheet,
         Commitment,
         EntryKind,
+        GroupRules,
         GroupStatus,
         GroupStatusChange,
         LedgerEntry,
+        Loan,
+        LoanApproval,
+        LoanEntry,
+        LoanGuarantor,
+        LoanKind,
         Member,
         Officer,
         SavingsGroup,
@@ -128,9 +146,6 @@ def build_dataset(this_month, scale=1):
     months = [add_months(first_month, i) for i in range(history)]
     founded_on = add_months(first_month, -1).replace(day=20)
     forming_on = add_months(first_month, -3).replace(day=10)
-
-    def stamp(day):
-        return f"{day.isoformat()} 19:30:00+07"
 
     with transaction.atomic():
         treasurer = User(username=TREASURER, role=Role.TREASURER, first_name="เหรัญญิก", last_name="ทดสอบ")
@@ -151,6 +166,12 @@ def build_dataset(this_month, scale=1):
                     LedgerEntry,
                     GroupStatusChange,
                     Officer,
+                    GroupRules,
+                    LoanKind,
+                    Loan,
+                    LoanGuarantor,
+                    LoanApproval,
+                    LoanEntry,
                 )
             }
             ledger_table = LedgerEntry._meta.db_table
@@ -173,6 +194,7 @@ def build_dataset(this_month, scale=1):
                 "id group member kind month date amount sheet reverses reason request_key posted_by posted_at"
             )
             entries = Copier(cursor, LedgerEntry, entry_fields.split(), after=[members, sheets])
+            loan_copiers = LoanCopiers(cursor, groups=groups, members=members, officers=officers, sheets=sheets)
             deposit, withdrawal = EntryKind.DEPOSIT.value, EntryKind.WITHDRAWAL.value
             month_texts = [m.isoformat() for m in months]
 
@@ -188,6 +210,7 @@ def build_dataset(this_month, scale=1):
                 changes.add(next(ids[GroupStatusChange]), group_id, GroupStatus.FOUNDED.value, founded_on, "")
 
                 member_rows = []  # (member id, number, commitment, amount texts: usual, half, +50)
+                officer_ids = []  # the chair's, the treasurer's and the secretary's
                 for number in range(1, MEMBERS + 1):
                     person_id, member_id = next(ids[Person]), next(ids[Member])
                     k = g * MEMBERS + number
@@ -203,7 +226,8 @@ def build_dataset(this_month, scale=1):
                     member_rows.append((member_id, number, commitment, texts))
                     if number <= 3:
                         position = ["chair", "treasurer", "secretary"][number - 1]
-                        officers.add(next(ids[Officer]), group_id, person_id, position, founded_on, None)
+                        officer_ids.append(next(ids[Officer]))
+                        officers.add(officer_ids[-1], group_id, person_id, position, founded_on, None)
 
                 # Two sheet deposits per group and ten years typed ten times too big, reversed
                 # three days later and paid again; one withdrawal a year, each by a different member.
@@ -211,9 +235,11 @@ def build_dataset(this_month, scale=1):
                     ((2 * d + k) % MEMBERS, MONTHS * d + i): None for d in range(scale) for k, i in enumerate((30, 75))
                 }
                 withdrawals = {12 * y - 6: (3 * y + g) % MEMBERS for y in range(1, history // 12 + 1)}
+                sheet_of = {}  # month -> (sheet id, the day it was collected)
                 for i, month in enumerate(months):
                     paid_on = month.replace(day=meeting_day)
                     sheet_id, posted = next(ids[CollectionSheet]), stamp(paid_on)
+                    sheet_of[month] = (sheet_id, paid_on)
                     sheets.add(sheet_id, group_id, month, paid_on, poster, posted)
                     head = f"\t{group_id}\t"
                     tail = f"\t{deposit}\t{month_texts[i]}\t{paid_on.isoformat()}\t"
@@ -244,6 +270,17 @@ def build_dataset(this_month, scale=1):
                         next(ids[LedgerEntry]), group_id, member_id, deposit, months[i], day, f"{right:.2f}",
                         None, None, "", None, poster, stamp(day),
                     )  # fmt: skip  # one row, its values in the order of the Copier's columns
+                add_loans(
+                    loan_copiers,
+                    ids,
+                    g=g,
+                    group_id=group_id,
+                    borrowers=[(member_id, number) for member_id, number, _c, _t in member_rows],
+                    officer_ids=officer_ids,
+                    sheet_of=sheet_of,
+                    this_month=this_month,
+                    poster=poster,
+                )
 
             copiers = {
                 "communities": communities,
@@ -255,6 +292,7 @@ def build_dataset(this_month, scale=1):
                 "officers": officers,
                 "sheets": sheets,
                 "ledger rows": entries,
+                **loan_copiers.named(),
             }
             counts = {name: copier.flush() for name, copier in copiers.items()}
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
@@ -264,6 +302,127 @@ def build_dataset(this_month, scale=1):
                 cursor.execute(sql)
         SavingsGroup.objects.get(pk=first_group).treasurers.add(treasurer)
     return counts
+
+
+# --- The groups' loans ---------------------------------------------------------------------------
+
+LOAN_HISTORY = 23  # loans were paid out in the months before this one, the oldest 23 months ago
+LOAN_TERM = 24  # each is repaid over 24 months, so every one is still owed this month
+LOAN_RULES_FROM = 25  # months before this one: the rules the loans were made on were in force
+# The kinds of loan the bench groups' rules offer: purpose, how interest is charged, what for.
+LOAN_KINDS = (
+    ("emergency", "flat", "ค่ารักษาพยาบาล"),
+    ("occupation", "flat", "ทุนค้าขาย"),
+    ("education", "declining", "ค่าเทอมลูก"),
+)
+LOAN_RATE = Decimal("1.00")  # percent a month
+SHARES = ("50.00", "20.00", "10.00", "10.00", "5.00", "5.00")  # GroupRules' ALLOCATION_FIELDS
+
+
+def borrower_numbers():
+    """The members of each bench group who have a loan: a third of them, numbers 4, 7, ..., 40, no
+    officer among them (members 1 to 3 are the chair, the treasurer and the secretary). Each is
+    guaranteed by the member before them and approved by the chair and the treasurer."""
+    return range(4, MEMBERS + 1, 3)
+
+
+class LoanCopiers:
+    """The Copiers of the tables a group's loans are written to, each after those it points to."""
+
+    def __init__(self, cursor, *, groups, members, officers, sheets):
+        from groups.models import GroupRules, Loan, LoanApproval, LoanEntry, LoanGuarantor, LoanKind
+
+        rule_fields = ["id", "group", "from_month", "year_ends_in", "late_fine"]
+        rule_fields += ["dividend", "interest_refund", "welfare_fund", "committee", "reserve", "community"]
+        self.rules = Copier(cursor, GroupRules, [*rule_fields, "note", "recorded_by", "recorded_at"], after=[groups])
+        kind_fields = "id rules purpose times_savings ceiling monthly_rate method longest_term guarantors"
+        self.kinds = Copier(cursor, LoanKind, kind_fields.split(), after=[self.rules])
+        loan_fields = (
+            "id group member purpose amount months monthly_rate method applied_on reason applied_by applied_at"
+        )
+        self.loans = Copier(cursor, Loan, loan_fields.split(), after=[groups, members])
+        self.guarantors = Copier(cursor, LoanGuarantor, ["id", "loan", "member"], after=[self.loans])
+        approval_fields = ["id", "loan", "officer", "approved_on", "recorded_by", "recorded_at"]
+        self.approvals = Copier(cursor, LoanApproval, approval_fields, after=[self.loans, officers])
+        entry_fields = "id group loan kind month date amount sheet reverses reason request_key posted_by posted_at"
+        self.entries = Copier(cursor, LoanEntry, entry_fields.split(), after=[self.loans, sheets])
+
+    def named(self):
+        return {
+            "group rules": self.rules,
+            "kinds of loan": self.kinds,
+            "loans": self.loans,
+            "guarantors": self.guarantors,
+            "loan approvals": self.approvals,
+            "loan rows": self.entries,
+        }
+
+
+def add_loans(copiers, ids, *, g, group_id, borrowers, officer_ids, sheet_of, this_month, poster):
+    """Bench group `g`'s rules and loans, the rows groups.services would write: the rules in force
+    since LOAN_RULES_FROM months ago; for each borrower (borrower_numbers) a loan within their
+    kind's terms, applied for six days before it was paid out, approved by the chair and the
+    treasurer, paid out (a DISBURSEMENT row) on the day of a meeting in the last LOAN_HISTORY
+    months, and repaid at every meeting after it on the collection sheet (an INTEREST and a
+    PRINCIPAL row: the instalment of groups.interest.schedule, as sheet_post splits it). In two
+    groups of three one loan is late: it missed its last two meetings (the first group's among
+    them), or in every third group every meeting of the last fourteen months. What is lent is a
+    small part of the group's cash (tests/scripts/test_loadtest.py checks the fund)."""
+    from groups.interest import schedule
+    from groups.models import (
+        GroupRules,
+        Loan,
+        LoanApproval,
+        LoanEntry,
+        LoanEntryKind,
+        LoanGuarantor,
+        LoanKind,
+    )
+
+    rules_from = add_months(this_month, -LOAN_RULES_FROM)
+    rules_id = next(ids[GroupRules])
+    copiers.rules.add(rules_id, group_id, rules_from, 12, "0.00", *SHARES, "", poster, stamp(rules_from))
+    for purpose, method, _reason in LOAN_KINDS:
+        copiers.kinds.add(next(ids[LoanKind]), rules_id, purpose, "3.00", "20000.00", LOAN_RATE, method, LOAN_TERM, 1)
+    member_of = {number: member_id for member_id, number in borrowers}
+    numbers = list(borrower_numbers())
+    for j, number in enumerate(numbers):
+        months_ago = 1 + (5 * g + 7 * j) % LOAN_HISTORY
+        paid_out_in = add_months(this_month, -months_ago)
+        _sheet, paid_out_on = sheet_of[paid_out_in]
+        applied_on = paid_out_on - datetime.timedelta(days=6)
+        purpose, method, reason = LOAN_KINDS[(g + j) % len(LOAN_KINDS)]
+        amount = Decimal(3000 + 1000 * ((g + 3 * j) % 8))
+        loan_id = next(ids[Loan])
+        copiers.loans.add(
+            loan_id, group_id, member_of[number], purpose, amount, LOAN_TERM, LOAN_RATE, method, applied_on, reason,
+            poster, stamp(applied_on),
+        )  # fmt: skip  # one row, its values in the order of the Copier's columns
+        copiers.guarantors.add(next(ids[LoanGuarantor]), loan_id, member_of[number - 1])
+        for officer_id, days in zip(officer_ids[:2], (1, 3), strict=True):
+            day = applied_on + datetime.timedelta(days=days)
+            copiers.approvals.add(next(ids[LoanApproval]), loan_id, officer_id, day, poster, stamp(day))
+        copiers.entries.add(
+            next(ids[LoanEntry]), group_id, loan_id, LoanEntryKind.DISBURSEMENT.value, paid_out_in, paid_out_on,
+            amount, None, None, "", None, poster, stamp(paid_out_on),
+        )  # fmt: skip  # one row, its values in the order of the Copier's columns
+        missed_from = this_month
+        if j == g % len(numbers) and g % 3 != 2:
+            long_late = g % 3 == 0 and months_ago > 14
+            missed_from = add_months(this_month, -14 if long_late else -2)
+        for instalment in schedule(amount, LOAN_RATE, LOAN_TERM, method, add_months(paid_out_in, 1)):
+            if instalment.month >= missed_from:
+                break
+            sheet_id, day = sheet_of[instalment.month]
+            for kind, part in (
+                (LoanEntryKind.INTEREST, instalment.interest),
+                (LoanEntryKind.PRINCIPAL, instalment.principal),
+            ):
+                if part > 0:
+                    copiers.entries.add(
+                        next(ids[LoanEntry]), group_id, loan_id, kind.value, instalment.month, day, part, sheet_id,
+                        None, "", None, poster, stamp(day),
+                    )  # fmt: skip  # one row, its values in the order of the Copier's columns
 
 
 def ensure_dataset(this_month, scale=1):
@@ -280,6 +439,8 @@ def ensure_dataset(this_month, scale=1):
                 f"bench: the database holds the bench network at ledger scale {built_at}, not {scale};"
                 f" use a fresh database or --ledger-scale {built_at}."
             )
+        if not bench_loans().exists():
+            sys.exit("bench: the database holds the bench network from before it had loans; use a fresh database.")
         log(f"dataset: reusing the {GROUPS} benchmark groups already in the database (ledger scale {scale})")
         analyze("ANALYZE")
     else:
@@ -435,7 +596,7 @@ def ensure_pickup_round():
 def dataset_summary():
     from django.db import connection
 
-    from groups.models import CollectionSheet, LedgerEntry, Member, SavingsGroup
+    from groups.models import CollectionSheet, LedgerEntry, LoanEntry, Member, SavingsGroup
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_size_pretty(pg_database_size(current_database())), version()")
@@ -445,6 +606,8 @@ def dataset_summary():
         "members": Member.objects.count(),
         "sheets": CollectionSheet.objects.count(),
         "ledger rows": LedgerEntry.objects.count(),
+        "loans": bench_loans().count(),
+        "loan rows": LoanEntry.objects.count(),
         "database size": size,
         "postgres": version.split(" on ")[0].split(",")[0],
     }

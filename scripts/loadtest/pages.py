@@ -11,13 +11,16 @@ import re
 import sys
 import time
 import urllib.parse
+from decimal import Decimal
 
 from songkhla_network.thai import be_date_input, be_month_slug, be_year
 
-from .client import AMOUNT, TOKEN, Page, load, request, session_cookie
+from .client import AMOUNT, REPAYMENT, TOKEN, Page, load, request, session_cookie
 from .common import HOST, LEADER, MEMBERS, PREFIX, TREASURER, log, percentile
-from .dataset import PICKUP_MEMBERS, bench_groups, ensure_pickup_round
+from .dataset import PICKUP_MEMBERS, bench_groups, borrower_numbers, ensure_pickup_round
 from .server import CpuMeter
+
+LOANS = len(borrower_numbers())  # loans owed in each bench group, each with a box on the open sheet
 
 
 @dataclasses.dataclass
@@ -36,8 +39,9 @@ class Plan:
 
 def plan(this_month, sheet_posts):
     """The pages of the first bench group, read by its treasurer, and the network's, read by the
-    leader. Stops if this month's sheet of that group is posted already: the open-sheet form would
-    then not be there to measure."""
+    leader. The open month's sheet has a repayment box beside each borrower's saving (a third of
+    the members have a loan). Stops if this month's sheet of that group is posted already: the
+    open-sheet form would then not be there to measure."""
     from groups.models import CollectionSheet
     from songkhla_network.models import User
 
@@ -55,8 +59,12 @@ def plan(this_month, sheet_posts):
     log("pick-up round: 500 members ...")
     pickup_round = ensure_pickup_round()
 
-    def amount_fields(n):
-        return lambda text: None if text.count('name="amount_') == n else f"expected {n} amount fields"
+    def amount_fields(n, repayments=0):
+        def check(text):
+            found = (text.count('name="amount_'), text.count('name="repay_'))
+            return None if found == (n, repayments) else f"expected {n} amount and {repayments} repayment fields"
+
+        return check
 
     def has(snippet):
         return lambda text: None if snippet in text else f"{snippet!r} not in the page"
@@ -84,10 +92,10 @@ def plan(this_month, sheet_posts):
             amount_fields(0),
         ),
         Page(
-            f"sheet, open month {be_month_slug(this_month)} (form)",
+            f"sheet, open month {be_month_slug(this_month)}, {LOANS} loans",
             f"{sheet}{be_month_slug(this_month)}/",
             treasurer_cookie,
-            amount_fields(MEMBERS),
+            amount_fields(MEMBERS, LOANS),
         ),
         Page(
             f"passbook, {passbook_rows} rows",
@@ -141,37 +149,45 @@ def measure(pages, server, args):
 
 
 def post_sheets(plan, port, seconds):
-    """This month's sheets of the plan's groups posted one by one, added to the table as a row
-    of its own; a redirect counts only if the sheet and all its rows are in the database."""
+    """This month's sheets of the plan's groups posted one by one, each with its members' savings
+    and its loans' repayments, added to the table as a row of its own; a redirect counts only if
+    the sheet, all its deposits and repayments to the satang are in the database."""
     from django.db import connection
+    from django.db.models import Sum
     from django.utils import timezone
 
-    from groups.models import CollectionSheet, LedgerEntry
+    from groups.models import CollectionSheet, LedgerEntry, LoanEntry
 
     if not plan.sheet_targets:
         log("post: skipped (--sheet-posts 0, or every benchmark group has this month's sheet already)")
         return
     log(f"post: up to {len(plan.sheet_targets)} collection sheets for {be_month_slug(plan.this_month)} ...")
-    post, posted = _post(
+    post, posted, repaid = _post(
         port, plan.leader_cookie, plan.sheet_targets, seconds=seconds, paid_on=be_date_input(timezone.localdate())
     )
     in_db = CollectionSheet.objects.filter(group__in=posted, month=plan.this_month).count()
     rows = LedgerEntry.objects.filter(sheet__group__in=posted, sheet__month=plan.this_month).count()
+    repayments = LoanEntry.objects.filter(sheet__group__in=posted, sheet__month=plan.this_month)
+    repaid_in_db = repayments.aggregate(total=Sum("amount"))["total"] or 0
     connection.close()
-    if in_db != len(posted) or rows != len(posted) * MEMBERS:
+    if in_db != len(posted) or rows != len(posted) * MEMBERS or repaid_in_db != repaid:
         post.errors += 1
-        post.samples.append(f"{len(posted)} redirects but {in_db} sheets / {rows} rows in the database")
+        post.samples.append(
+            f"{len(posted)} redirects but {in_db} sheets / {rows} rows / {repaid_in_db} baht repaid in the database"
+            f" ({repaid} sent)"
+        )
     plan.pages.append(post)
 
 
 def _post(port, cookie, targets, *, seconds, paid_on):
     """Post this month's sheet of each target group as a leader would: GET the form (CSRF cookie
-    and token), POST every member's prefilled commitment, expect the redirect back to the sheet.
-    Only the POST is timed. Sequential, one sheet at a time."""
-    result = Page("POST sheet, 40 deposits (leader)", "/groups/<pk>/sheet/<this month>/")
+    and token), POST every member's prefilled commitment and every loan's prefilled repayment,
+    expect the redirect back to the sheet. Only the POST is timed. Sequential, one sheet at a
+    time. Returns the row of the table, the groups posted and what they repaid."""
+    result = Page(f"POST sheet, {MEMBERS} deposits, {LOANS} repaid", "/groups/<pk>/sheet/<this month>/")
     deadline = time.perf_counter() + seconds
     conn = http.client.HTTPConnection(HOST, port, timeout=30)
-    posted = []
+    posted, repaid = [], Decimal(0)
     try:
         for group_pk, path in targets:
             if time.perf_counter() >= deadline:
@@ -181,12 +197,12 @@ def _post(port, cookie, targets, *, seconds, paid_on):
             text = body.decode("utf-8", "replace")
             token = TOKEN.search(text)
             csrf_cookie = re.search(r"csrftoken=([^;]+)", "; ".join(headers.get_all("Set-Cookie") or []))
-            amounts = AMOUNT.findall(text)
-            if status != 200 or not token or not csrf_cookie or len(amounts) != MEMBERS:
-                problem = f"GET {path}: status {status}, {len(amounts)} amount fields"
+            amounts, repayments = AMOUNT.findall(text), REPAYMENT.findall(text)
+            if status != 200 or not token or not csrf_cookie or (len(amounts), len(repayments)) != (MEMBERS, LOANS):
+                problem = f"GET {path}: status {status}, {len(amounts)} amount and {len(repayments)} repayment fields"
             else:
                 form = [("csrfmiddlewaretoken", html.unescape(token.group(1))), ("paid_on", paid_on)]
-                form += [(name, html.unescape(value)) for name, value in amounts]
+                form += [(name, html.unescape(value)) for name, value in amounts + repayments]
                 t0 = time.perf_counter()
                 form_headers = {
                     "Cookie": f"{cookie}; csrftoken={csrf_cookie.group(1)}",
@@ -200,6 +216,7 @@ def _post(port, cookie, targets, *, seconds, paid_on):
                     problem = f"POST {path}: status {status}, Location {location!r}"
                 else:
                     posted.append(group_pk)
+                    repaid += sum(Decimal(html.unescape(value).replace(",", "")) for _name, value in repayments)
             if problem:
                 result.errors += 1
                 if len(result.samples) < 5:
@@ -210,7 +227,7 @@ def _post(port, cookie, targets, *, seconds, paid_on):
     result.elapsed = sum(result.latencies)
     result.latencies.sort()
     result.alone = result.latencies
-    return result, posted
+    return result, posted, repaid
 
 
 # --- Report --------------------------------------------------------------------------------------

@@ -1,14 +1,25 @@
 """`make bench` (scripts/loadtest): the bench network at a larger ledger scale, built whole and
-recognised when reused, and the check that the network summary and the dashboard answer within
-twice the group page's time."""
+recognised when reused, its loans as the loan services would have written them, and the check
+that the network summary and the dashboard answer within twice the group page's time."""
 
 import datetime
+import re
 
 import pytest
 
-from groups.models import CollectionSheet, EntryKind, GroupBalance, LedgerEntry, SavingsGroup
+from groups import selectors
+from groups.models import (
+    CollectionSheet,
+    EntryKind,
+    GroupBalance,
+    LedgerEntry,
+    LoanEntry,
+    LoanEntryKind,
+    Officer,
+    SavingsGroup,
+)
 from scripts.loadtest import dataset, pages
-from scripts.loadtest.client import Page
+from scripts.loadtest.client import AMOUNT, REPAYMENT, Page
 from scripts.loadtest.common import MEMBERS, MONTHS
 from songkhla_network.thai import add_months
 
@@ -81,3 +92,99 @@ def test_the_bench_network_at_scale_two_has_twice_the_history_behind_the_same_gr
     GroupBalance.objects.filter(pk=GroupBalance.objects.order_by("pk")[0].pk).update(closing=1)
     passed, said, _seconds = dataset.check_balances()
     assert not passed and said
+
+
+@pytest.fixture
+def three_groups(db, monkeypatch):
+    """The bench network of three groups instead of a hundred, at ledger scale 1."""
+    monkeypatch.setattr(dataset, "GROUPS", 3)
+    dataset.build_dataset(THIS_MONTH)
+    return list(dataset.bench_groups().order_by("name"))
+
+
+def test_a_third_of_the_members_borrow_within_the_rules_approved_by_two_officers(three_groups):
+    """Each loan is what loan_apply, loan_approve and loan_disburse would have written: a kind the
+    rules in force offer, within its ceiling, its multiple of the borrower's savings and its term,
+    with its guarantor; two approvals by officers in office who are neither borrower nor
+    guarantor; one payout after them, from the fund's cash."""
+    for group in three_groups:
+        loans = list(group.loans.prefetch_related("guarantees__member", "approvals__officer", "entries"))
+        assert sorted(loan.member.number for loan in loans) == list(dataset.borrower_numbers())
+        assert len(loans) == MEMBERS // 3
+        for loan in loans:
+            rules = selectors.rules_on(group, loan.applied_on)
+            kind = next(k for k in rules.loan_kinds.all() if k.purpose == loan.purpose)
+            savings = selectors.savings_on(loan.member, loan.applied_on)
+            assert loan.amount <= min(savings * kind.times_savings, kind.ceiling)
+            assert (loan.monthly_rate, loan.method) == (kind.monthly_rate, kind.method)
+            assert loan.months <= kind.longest_term
+            [guarantee] = loan.guarantees.all()
+            assert guarantee.member.group_id == group.pk and guarantee.member_id != loan.member_id
+            approvals = loan.approvals.all()
+            payout = selectors.disbursement(loan)
+            officers = {o.pk for o in selectors.officers_on(group, payout.date)}
+            assert len({a.officer.person_id for a in approvals}) == selectors.APPROVALS_NEEDED
+            for approval in approvals:
+                assert approval.officer_id in officers
+                assert loan.applied_on <= approval.approved_on <= payout.date
+                assert approval.officer.person_id not in {loan.member.person_id, guarantee.member.person_id}
+                assert approval.officer.position in (Officer.Position.CHAIR, Officer.Position.TREASURER)
+            assert payout.amount == loan.amount and payout.sheet is None
+            assert selectors.fund_cash(group, payout.date - datetime.timedelta(days=1)) >= loan.amount
+
+
+def test_the_loans_are_repaid_on_the_sheets_as_sheet_post_splits_a_repayment(three_groups):
+    """Every repayment is on the collection sheet of its month, dated the day it was collected,
+    split into interest and principal as sheet_post would (selectors.repayment_split), and the
+    fund balances with its cash never below zero on any day a loan's money moved."""
+    for group in three_groups:
+        sheets = {sheet.pk: sheet for sheet in group.sheets.all()}
+        for loan in group.loans.all():
+            repaid = {}
+            for entry in loan.entries.exclude(kind=LoanEntryKind.DISBURSEMENT):
+                sheet = sheets[entry.sheet_id]
+                assert (entry.month, entry.date) == (sheet.month, sheet.paid_on)
+                repaid.setdefault(sheet, {})[entry.kind] = entry.amount
+            for sheet, parts in repaid.items():
+                before = selectors.loan_position(loan, sheet.paid_on - datetime.timedelta(days=1))
+                total = sum(parts.values())
+                interest, principal = selectors.repayment_split(before, sheet.month, total)
+                assert (parts.get(LoanEntryKind.INTEREST, 0), parts.get(LoanEntryKind.PRINCIPAL, 0)) == (
+                    interest,
+                    principal,
+                )
+        days = set(LoanEntry.objects.filter(group=group).values_list("date", flat=True))
+        for day in sorted(days):
+            fund = selectors.group_fund(group, day)
+            assert fund.balances and fund.cash >= 0, day
+
+
+def test_a_few_loans_are_late_and_the_rest_are_repaid_on_time(three_groups):
+    """In two groups of three one loan missed its last meetings: more than 30 days late at the
+    start of this month, in the portfolio at risk; every other loan owes nothing past due."""
+    late = {}
+    for group in three_groups:
+        for loan in group.loans.prefetch_related("entries"):
+            position = selectors.loan_position(loan, THIS_MONTH)
+            assert position.outstanding > 0
+            if position.arrears:
+                late[loan.pk] = position.days_overdue
+            else:
+                assert position.days_overdue == 0
+    assert len(late) == 2 and all(days > 30 for days in late.values())
+    portfolio = selectors.loan_portfolio(THIS_MONTH)
+    assert portfolio.loans == 3 * len(dataset.borrower_numbers()) and 0 < portfolio.par30 < 20
+
+
+def test_the_open_sheet_offers_a_repayment_box_for_each_loan(three_groups, client, monkeypatch):
+    """The bench's sheet form and its POST: a box for every member's saving and every loan, as
+    the page table counts them (pages.LOANS), each prefilled with what the loan owes."""
+    from songkhla_network.models import User
+    from songkhla_network.thai import be_month_slug
+
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: THIS_MONTH.replace(day=6))
+    group = three_groups[0]
+    client.force_login(User.objects.get(username=dataset.TREASURER))
+    text = client.get(f"/groups/{group.pk}/sheet/{be_month_slug(THIS_MONTH)}/").content.decode()
+    assert (len(AMOUNT.findall(text)), len(REPAYMENT.findall(text))) == (MEMBERS, pages.LOANS)
+    assert all(re.fullmatch(r"[\d,]+\.\d\d", value) for _name, value in REPAYMENT.findall(text))
