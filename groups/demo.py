@@ -10,9 +10,9 @@ from decimal import Decimal
 
 from songkhla_network.demo_names import FIRST_NAMES, LAST_NAMES
 from songkhla_network.models import Community, Person
-from songkhla_network.thai import add_months, month_range, month_start
+from songkhla_network.thai import add_months, month_end, month_range, month_start
 
-from . import selectors, services
+from . import selectors, services, welfare, year_end
 from .models import (
     CollectionSheet,
     Commitment,
@@ -20,11 +20,13 @@ from .models import (
     GroupStatus,
     GroupStatusChange,
     LedgerEntry,
+    Loan,
     LoanMethod,
     LoanPurpose,
     Member,
     Officer,
     SavingsGroup,
+    ShareOut,
     WelfarePurpose,
 )
 
@@ -165,7 +167,7 @@ DEMO_RULES = {
     "committee": Decimal("10"),
     "reserve": Decimal("10"),
     "community": Decimal("5"),
-    "note": "มติที่ประชุมก่อตั้งกลุ่ม",
+    "note": "มติที่ประชุมใหญ่สามัญประจำปี",
 }
 DEMO_LOANS = {
     LoanPurpose.EMERGENCY: {
@@ -186,38 +188,53 @@ DEMO_LOANS = {
     },
 }
 DEMO_WELFARE = {
+    WelfarePurpose.ILLNESS: {"amount": Decimal("200"), "months_of_membership": 6},
     WelfarePurpose.BIRTH: {"amount": Decimal("500"), "months_of_membership": 6},
     WelfarePurpose.FUNERAL: {"amount": Decimal("3000"), "months_of_membership": 6},
 }
 
 
-def _agree_rules(group, *, user):
-    """The group's rules from its founding month, as agreed then (once)."""
+def _last_year_ended(today):
+    """The last month of the demo group's last year that has ended by `today` (its year ends
+    with DEMO_RULES' month)."""
+    month = add_months(month_start(today), -1)
+    while month.month != DEMO_RULES["year_ends_in"]:
+        month = add_months(month, -1)
+    return month
+
+
+def _agree_rules(group, *, today, user):
+    """The group's written rules, agreed at the start of its last year ended (once): it saved
+    for years before it began to lend."""
     if group.rules.exists():
         return
-    founded_on = group.status_changes.order_by("date").first().date
+    first_month = add_months(_last_year_ended(today), -11)
     services.rules_change(
         group=group,
-        from_month=founded_on.replace(day=1),
+        from_month=first_month,
         terms=DEMO_RULES,
         loan_kinds=DEMO_LOANS,
         welfare_kinds=DEMO_WELFARE,
         user=user,
-        today=founded_on,
+        today=first_month,
     )
 
 
 def _lend(group, *, today, user):
-    """Two loans in the first group (once): an emergency loan paid out three months ago whose
+    """Two loans of the first group's current year: an emergency loan paid out three months ago whose
     borrower has repaid nothing since (late), and an occupation loan applied for this month,
     waiting for the officers' approval."""
-    if group.loans.exists():
-        return
-    members = list(group.members.filter(left_on__isnull=True).order_by("number"))
     chair, secretary = (
         group.officers.get(position=position) for position in (Officer.Position.CHAIR, Officer.Position.SECRETARY)
     )
-    borrower, guarantor, second = members[4], members[5], members[6]
+    officer_people = set(group.officers.values_list("person", flat=True))
+    others = [
+        m for m in group.members.filter(left_on__isnull=True).order_by("number") if m.person_id not in officer_people
+    ]
+    # New borrowers: members who have not borrowed before.
+    new = [m for m in others if not m.loans.exists()]
+    borrower, guarantor, applicant = new[0], new[1], new[-1]
+    second = next(m for m in others if m not in (borrower, guarantor, applicant))
     applied = add_months(today.replace(day=1), -3).replace(day=10)
     late = services.loan_apply(
         member=borrower,
@@ -234,7 +251,7 @@ def _lend(group, *, today, user):
         services.loan_approve(loan=late, officer=officer, approved_on=applied, user=user, today=applied)
     services.loan_disburse(loan=late, date=applied.replace(day=12), user=user, today=applied.replace(day=12))
     services.loan_apply(
-        member=members[3],
+        member=applicant,
         purpose=LoanPurpose.OCCUPATION,
         amount=Decimal("8000"),
         months=12,
@@ -243,6 +260,116 @@ def _lend(group, *, today, user):
         reason="ทุนขายอาหารหน้าโรงเรียน",
         user=user,
         today=today,
+    )
+
+
+def _repay(loan, sheets, *, months, user):
+    """The borrower repays what the loan owes at each of `months`' meetings, on that month's
+    sheet."""
+    for month in months:
+        sheet = sheets[month]
+        position = selectors.loan_position(Loan.objects.get(pk=loan.pk), sheet.paid_on)
+        principal, interest = position.owed_by(month)
+        if principal + interest > 0:
+            services.repayments_add(sheet=sheet, repayments={loan.pk: principal + interest}, user=user)
+
+
+def _a_year(group, *, today, user):
+    """The first group's last year ended, as such a year runs, and this year so far (once): loans
+    for a trade, paid out and repaid at the monthly meetings; an emergency loan repaid to the
+    year's end, then no more (its borrower moved away); a cost of the group. The year closed, its
+    profit added to the members' savings; after it, welfare paid from the fund the year gave, the
+    emergency loan written off by a leader, and this year's two loans (one late, one waiting for
+    approval: _lend)."""
+    if group.year_ends.exists():
+        return
+    last_month = _last_year_ended(today)
+    first_month = add_months(last_month, -11)
+    sheets = {sheet.month: sheet for sheet in group.sheets.all()}
+    last_sheet = max(sheets)
+    officers = {o.position: o for o in group.officers.filter(until__isnull=True)}
+    chair, secretary = officers[Officer.Position.CHAIR], officers[Officer.Position.SECRETARY]
+    officer_people = {o.person_id for o in officers.values()}
+    members = [m for m in group.members.filter(left_on__isnull=True).order_by("number")]
+    others = [m for m in members if m.person_id not in officer_people]
+    by_savings = sorted(others, key=lambda m: selectors.savings_on(m, first_month), reverse=True)
+
+    def lend(member, purpose, amount, months, month, guarantors, reason):
+        day = sheets[month].paid_on
+        ceiling = DEMO_LOANS[purpose]["times_savings"] * selectors.savings_on(member, day)
+        amount = min(amount, ceiling // 1000 * 1000)
+        loan = services.loan_apply(
+            member=member,
+            purpose=purpose,
+            amount=amount,
+            months=months,
+            guarantors=guarantors,
+            applied_on=day,
+            reason=reason,
+            user=user,
+            today=day,
+        )
+        for officer in (chair, secretary):
+            services.loan_approve(loan=loan, officer=officer, approved_on=day, user=user, today=day)
+        services.loan_disburse(loan=loan, date=day, user=user, today=day)
+        return loan
+
+    trade = [
+        (by_savings[0], Decimal("15000"), 12, 0, "ทุนซื้อเรือและอวนหาปลา"),
+        (by_savings[1], Decimal("12000"), 10, 1, "ทุนเปิดร้านขายของชำ"),
+        (by_savings[2], Decimal("10000"), 10, 3, "ทุนทำขนมขาย"),
+    ]
+    for borrower, amount, months, offset, reason in trade:
+        month = add_months(first_month, offset)
+        guarantors = [m for m in by_savings[3:] if m != borrower][offset % 2 : offset % 2 + 2]
+        loan = lend(borrower, LoanPurpose.OCCUPATION, amount, months, month, guarantors, reason)
+        _repay(
+            loan,
+            sheets,
+            months=month_range(add_months(month, 1), min(add_months(month, months), last_sheet)),
+            user=user,
+        )
+    # This year's: two more loans for a trade, repaid month by month so far.
+    for borrower, amount, months, offset, reason in (
+        (by_savings[1], Decimal("15000"), 12, 13, "ทุนขยายร้านขายของชำ"),
+        (by_savings[2], Decimal("10000"), 10, 15, "ทุนซื้อเตาและหม้อทำขนม"),
+    ):
+        month = add_months(first_month, offset)
+        if month in sheets:
+            guarantors = [m for m in by_savings[3:] if m != borrower][:2]
+            loan = lend(borrower, LoanPurpose.OCCUPATION, amount, months, month, guarantors, reason)
+            _repay(loan, sheets, months=month_range(add_months(month, 1), last_sheet), user=user)
+    # Repaid to the year's end, then nothing: its borrower moved away.
+    month = add_months(first_month, 7)
+    emergency = lend(by_savings[3], LoanPurpose.EMERGENCY, Decimal("2000"), 8, month, [by_savings[4]], "ค่าซ่อมหลังคาบ้าน")
+    _repay(emergency, sheets, months=month_range(add_months(month, 1), last_month), user=user)
+    stationery = sheets[add_months(first_month, 5)].paid_on
+    welfare.cost_pay(
+        group=group, date=stationery, amount=Decimal("350"), what_for="สมุดบัญชีและเครื่องเขียน", user=user, today=stationery
+    )
+    _lend(group, today=today, user=user)
+
+    closes_on = month_end(last_month)
+    posted_on = min(closes_on + datetime.timedelta(days=12), today)
+    year_end.year_end_post(
+        group=group,
+        last_month=last_month,
+        shares_paid_as=ShareOut.SAVINGS,
+        posted_on=posted_on,
+        user=user,
+        today=posted_on,
+    )
+    written_off = min(add_months(last_month, 4).replace(day=20), today)
+    services.loan_write_off(
+        loan=emergency,
+        date=written_off,
+        reason="ผู้กู้ย้ายไปทำงานต่างจังหวัด ติดต่อไม่ได้ ที่ประชุมกรรมการมีมติตัดเป็นหนี้สูญ",
+        user=user,
+        today=written_off,
+    )
+    visited = min(add_months(last_month, 2).replace(day=15), today)
+    welfare.welfare_pay(
+        member=by_savings[5], purpose=WelfarePurpose.ILLNESS, date=visited, approved_by=chair, user=user, today=visited
     )
 
 
@@ -275,8 +402,8 @@ def seed(*, today, user, treasurer_a=None, treasurer_b=None):
     # The revived group starts its new ledger in March 2565, after its revival.
     rows += _post_history(revived, first_month=datetime.date(2022, 3, 1), last_month=last_month, user=user)
 
-    _agree_rules(founded[0], user=user)
-    _lend(founded[0], today=today, user=user)
+    _agree_rules(founded[0], today=today, user=user)
+    _a_year(founded[0], today=today, user=user)
     if treasurer_a:
         founded[0].treasurers.add(treasurer_a)
     if treasurer_b:
