@@ -269,9 +269,8 @@ def _repay(loan, sheets, *, months, user):
     for month in months:
         sheet = sheets[month]
         position = selectors.loan_position(Loan.objects.get(pk=loan.pk), sheet.paid_on)
-        principal, interest = position.owed_by(month)
-        if principal + interest > 0:
-            services.repayments_add(sheet=sheet, repayments={loan.pk: principal + interest}, user=user)
+        if (owed := selectors.owed_at_meeting(position, month)) > 0:
+            services.repayments_add(sheet=sheet, repayments={loan.pk: owed}, user=user)
 
 
 def _a_year(group, *, today, user):

@@ -51,13 +51,13 @@ class CollectionSheetForm(forms.Form):
     def clean_repayment(self, position, amount):
         """A repayment beyond what the loan still owes is refused beside its box."""
         name = f"{REPAY_PREFIX}{position.loan.pk}"
-        principal_owed = position.outstanding
         _principal, interest = position.owed_by(self.month)
-        if amount is not None and amount > principal_owed + interest:
+        owed = position.outstanding + interest + position.fines_owed
+        if amount is not None and amount > owed:
             self.add_error(
                 name,
-                _("The loan owes only %(amount)s baht, its interest to this month included.")
-                % {"amount": format_baht(principal_owed + interest)},
+                _("The loan owes only %(amount)s baht, its interest to this month and its fines included.")
+                % {"amount": format_baht(owed)},
             )
 
     def field_error_count(self):

@@ -1,6 +1,8 @@
 """Commitment-savings groups (กลุ่มสัจจะออมทรัพย์): groups and their life, members, and the ledger
 of their deposits and withdrawals."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -640,6 +642,14 @@ class Loan(models.Model):
     months = models.PositiveSmallIntegerField(_("repaid over (months)"))
     monthly_rate = models.DecimalField(_("interest, percent a month"), max_digits=5, decimal_places=2)
     method = models.CharField(_("interest charged"), max_length=20, choices=LoanMethod.choices)
+    late_fine = models.DecimalField(
+        _("fine for a late repayment (baht)"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        db_default=Decimal("0.00"),
+        help_text=_("Charged once for each month an instalment is not repaid by the month's end."),
+    )
     applied_on = models.DateField(_("applied on"))
     reason = models.CharField(_("what it is for"), max_length=300, blank=True)
     guarantors = models.ManyToManyField(
@@ -660,6 +670,7 @@ class Loan(models.Model):
             models.CheckConstraint(condition=Q(amount__gt=0), name="loan_amount_positive"),
             models.CheckConstraint(condition=Q(months__gte=1, months__lte=120), name="loan_months_1_to_120"),
             models.CheckConstraint(condition=Q(monthly_rate__gte=0, monthly_rate__lte=10), name="loan_rate_0_to_10"),
+            models.CheckConstraint(condition=Q(late_fine__gte=0), name="loan_late_fine_not_negative"),
         ]
 
     def __str__(self):

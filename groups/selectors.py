@@ -1234,11 +1234,22 @@ class LoanPosition:
     interest_paid: Decimal
     as_of: datetime.date
     written_off: Decimal = ZERO
+    late_months: int = 0  # the months ended by as_of whose instalments were not repaid by their end
+    fines_paid: Decimal = ZERO
 
     @property
     def outstanding(self) -> Decimal:
         """The principal still owed: neither repaid nor written off."""
         return self.loan.amount - self.principal_paid - self.written_off
+
+    @property
+    def fines_owed(self) -> Decimal:
+        """The loan's fine (copied from the group's rules when it was made) for each late month,
+        less the fines paid; charged while principal is owed (a loan repaid in full or written off
+        owes no more fines)."""
+        if self.outstanding <= 0:
+            return ZERO
+        return max(ZERO, self.late_months * self.loan.late_fine - self.fines_paid)
 
     def owed_by(self, month: datetime.date) -> tuple[Decimal, Decimal]:
         """(principal, interest) of the instalments up to `month`'s not yet repaid. A loan whose
@@ -1288,6 +1299,23 @@ def _paid(rows: Sequence[LoanEntry | EntryRow], kind: str, before: datetime.date
     return sum((e.amount for e in rows if e.kind == kind and (before is None or e.date < before)), ZERO)
 
 
+def _late_months(schedule: list[Instalment], rows: Sequence[LoanEntry | EntryRow], as_of: datetime.date) -> int:
+    """How many of the schedule's months ended by `as_of` with their instalments (and those
+    before) not wholly repaid by the month's end: the months a late fine is charged for."""
+    repaid = sorted((e.date, e.amount) for e in rows if e.kind in (LoanEntryKind.PRINCIPAL, LoanEntryKind.INTEREST))
+    late, due, paid, index = 0, ZERO, ZERO, 0
+    for instalment in schedule:
+        end = month_end(instalment.month)
+        if end >= as_of:
+            break
+        due += instalment.total
+        while index < len(repaid) and repaid[index][0] <= end:
+            paid += repaid[index][1]
+            index += 1
+        late += due > paid
+    return late
+
+
 def loan_position(
     loan: Loan, as_of: datetime.date, entries: Sequence[LoanEntry | EntryRow] | None = None
 ) -> LoanPosition | None:
@@ -1318,6 +1346,8 @@ def loan_position(
     return LoanPosition(
         loan=loan,
         paid_out_on=payout.date,
+        late_months=_late_months(in_force, rows, as_of) if loan.late_fine else 0,
+        fines_paid=_paid(rows, LoanEntryKind.FINE),
         schedule=in_force,
         principal_paid=_paid(rows, LoanEntryKind.PRINCIPAL),
         interest_paid=_paid(rows, LoanEntryKind.INTEREST),
@@ -1337,17 +1367,26 @@ def loan_positions(group: SavingsGroup, as_of: datetime.date) -> dict[int, list[
     return positions
 
 
-def repayment_split(position: LoanPosition, month: datetime.date, amount: Decimal) -> tuple[Decimal, Decimal]:
-    """(interest, principal) of a repayment of `amount` collected for `month`: the interest owed by
-    that month's instalment first, then principal; more than the instalments owe goes to the
-    principal (repaying early). The interest stays as the schedule says. Raises ValueError when
-    the amount is more than the principal and interest still owed."""
+def repayment_split(position: LoanPosition, month: datetime.date, amount: Decimal) -> tuple[Decimal, Decimal, Decimal]:
+    """(fine, interest, principal) of a repayment of `amount` collected for `month`: the late fines
+    owed first, then the interest owed by that month's instalment, then principal; more than the
+    instalments owe goes to the principal (repaying early). The interest stays as the schedule
+    says. Raises ValueError when the amount is more than the fines, principal and interest still
+    owed."""
+    fine = min(amount, position.fines_owed)
     _principal_owed, interest_owed = position.owed_by(month)
-    interest = min(amount, interest_owed)
-    principal = amount - interest
+    interest = min(amount - fine, interest_owed)
+    principal = amount - fine - interest
     if principal > position.outstanding:
         raise ValueError("more than the loan owes")
-    return interest, principal
+    return fine, interest, principal
+
+
+def owed_at_meeting(position: LoanPosition, month: datetime.date) -> Decimal:
+    """What a loan's box on `month`'s sheet asks for: the fines owed and what its instalments up
+    to that month still owe."""
+    principal, interest = position.owed_by(month)
+    return position.fines_owed + principal + interest
 
 
 def repaid_at(sheet: CollectionSheet) -> dict[int, Decimal]:

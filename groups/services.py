@@ -977,6 +977,7 @@ def loan_apply(
         amount=amount,
         months=months,
         monthly_rate=kind.monthly_rate,
+        late_fine=rules.late_fine,
         method=kind.method,
         applied_on=applied_on,
         reason=reason.strip(),
@@ -1108,14 +1109,15 @@ def _repayments_post(sheet: CollectionSheet, repayments: dict[int, Decimal], use
         try:
             if position is None:
                 raise ValueError("not paid out")
-            interest, principal = selectors.repayment_split(position, sheet.month, amount)
+            fine, interest, principal = selectors.repayment_split(position, sheet.month, amount)
         except ValueError:
             raise ValidationError(
                 _("The repayment of %(amount)s baht is more than the loan of %(member)s owes. Nothing was saved.")
                 % {"amount": format_baht(amount), "member": loan.member.person},
                 code="repayment",
             ) from None
-        for kind, part in ((LoanEntryKind.INTEREST, interest), (LoanEntryKind.PRINCIPAL, principal)):
+        parts = ((LoanEntryKind.FINE, fine), (LoanEntryKind.INTEREST, interest), (LoanEntryKind.PRINCIPAL, principal))
+        for kind, part in parts:
             if part > 0:
                 rows.append(
                     LoanEntry(

@@ -193,14 +193,13 @@ def sheet(request, pk, month):
         # sheet, or whose first commitment starts later, starts blank.
         if not member.paid_this_month and member.commitment:
             initial[f"amount_{member.pk}"] = member.commitment
-    # Each loan still owed gets a box beside its borrower's saving, prefilled with what its
-    # instalments up to this month still owe.
+    # Each loan still owed gets a box beside its borrower's saving, prefilled with its late fines
+    # and what its instalments up to this month still owe.
     loans = selectors.loan_positions(group, initial["paid_on"])
     for positions in loans.values():
         for position in positions:
-            principal, interest = position.owed_by(month_date)
-            if principal + interest:
-                initial[f"repay_{position.loan.pk}"] = principal + interest
+            if owed := selectors.owed_at_meeting(position, month_date):
+                initial[f"repay_{position.loan.pk}"] = owed
     form = CollectionSheetForm(
         request.POST if request.method == "POST" else None,
         members=on_form,
@@ -257,6 +256,7 @@ def _sheet_lines(form):
                     "label": _("Loan repaid by %(name)s") % {"name": member.person},
                     "outstanding": format_baht(position.outstanding),
                     "arrears": format_baht(position.arrears) if position.arrears else "",
+                    "fines": format_baht(position.fines_owed) if position.fines_owed else "",
                     "id": repay.id_for_label,
                     "html_name": repay.html_name,
                     "value": "" if repaid is None else localize(repaid),

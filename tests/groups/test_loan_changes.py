@@ -50,12 +50,16 @@ def _sheet(group, leader, month, repayments=None):
 def loan(group_a, leader):
     """Group A's three members saved 100 a month from December 2564 (900 baht by February); member 1
     borrowed 600 of it on 15 February 2565, flat 1 % over 3 months, and repaid nothing."""
+    return _lent(group_a, leader)
+
+
+def _lent(group_a, leader, late_fine=Decimal("0")):
     for month in (datetime.date(2021, 12, 1), datetime.date(2022, 1, 1), FEB):
         _sheet(group_a, leader, month)
     services.rules_change(
         group=group_a,
         from_month=FEB,
-        terms={"year_ends_in": 12, "late_fine": Decimal("0"), "note": "", **ALLOCATION},
+        terms={"year_ends_in": 12, "late_fine": late_fine, "note": "", **ALLOCATION},
         loan_kinds={"emergency": EMERGENCY},
         welfare_kinds={},
         user=leader,
@@ -488,3 +492,36 @@ def test_the_portfolio_kept_in_the_cache_is_read_again_after_every_new_loan_row(
     assert selectors.loan_portfolio(TODAY, [group]).at_risk == 0  # late no more
     _write_off(loan, leader)
     assert selectors.loan_portfolio(TODAY, [group]).outstanding == 0
+
+
+def test_a_late_month_costs_the_loans_fine_which_the_sheet_takes_first(group_a, leader, today):
+    # The rules' fine, 10 baht, is copied onto the loan: a later change of the rules leaves it.
+    loan = _lent(group_a, leader, late_fine=Decimal("10"))
+    assert loan.late_fine == Decimal("10.00")
+    # March's instalment (206) repaid at March's meeting; April's not repaid by April's end.
+    _sheet(group_a, leader, MAR, {loan.pk: Decimal("206")})
+    assert _position(loan, datetime.date(2022, 4, 30)).fines_owed == 0  # April has not ended
+    may = _position(loan, datetime.date(2022, 5, 1))
+    assert (may.late_months, may.fines_owed) == (1, Decimal("10.00"))
+    # May's sheet asks for the fine, then April's and May's instalments: 10 + 206 + 206.
+    page = client_for(leader).get(reverse("groups:sheet", args=[group_a.pk, "2565-05"]))
+    assert page.context["form"].initial[f"repay_{loan.pk}"] == Decimal("422.00")
+    assert_no_english(page)
+    # 100 repaid: the fine first, then interest, then principal.
+    sheet = _sheet(group_a, leader, MAY, {loan.pk: Decimal("100")})
+    rows = {e.kind: e.amount for e in LoanEntry.objects.filter(sheet=sheet)}
+    assert rows == {"fine": Decimal("10.00"), "interest": Decimal("12.00"), "principal": Decimal("78.00")}
+    june = _position(loan, TODAY)
+    # April and May ended unpaid in full: two fines charged, one paid.
+    assert (june.late_months, june.fines_paid, june.fines_owed) == (2, Decimal("10.00"), Decimal("10.00"))
+    fund = selectors.group_fund(group_a, TODAY)
+    assert fund.fines == Decimal("10.00") and fund.balances
+    # A repayment beyond what it owes, fines and this month's interest included, is refused.
+    too_much = june.outstanding + june.owed_by(JUN)[1] + june.fines_owed + Decimal("0.01")
+    with pytest.raises(ValueError):
+        selectors.repayment_split(june, JUN, too_much)
+
+
+def test_a_loan_made_without_a_fine_is_never_fined(loan, leader, today):
+    assert loan.late_fine == 0
+    assert (_position(loan, TODAY).late_months, _position(loan, TODAY).fines_owed) == (0, 0)

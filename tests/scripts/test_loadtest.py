@@ -148,11 +148,12 @@ def test_the_loans_are_repaid_on_the_sheets_as_sheet_post_splits_a_repayment(thr
             for sheet, parts in repaid.items():
                 before = selectors.loan_position(loan, sheet.paid_on - datetime.timedelta(days=1))
                 total = sum(parts.values())
-                interest, principal = selectors.repayment_split(before, sheet.month, total)
-                assert (parts.get(LoanEntryKind.INTEREST, 0), parts.get(LoanEntryKind.PRINCIPAL, 0)) == (
-                    interest,
-                    principal,
-                )
+                fine, interest, principal = selectors.repayment_split(before, sheet.month, total)
+                assert (
+                    parts.get(LoanEntryKind.FINE, 0),
+                    parts.get(LoanEntryKind.INTEREST, 0),
+                    parts.get(LoanEntryKind.PRINCIPAL, 0),
+                ) == (fine, interest, principal)
         days = set(LoanEntry.objects.filter(group=group).values_list("date", flat=True))
         for day in sorted(days):
             fund = selectors.group_fund(group, day)
