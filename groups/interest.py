@@ -52,6 +52,9 @@ class Instalment:
     balance: Decimal
 
 
+METHODS = tuple(LoanMethod.values)  # read once: Django's enum works the list out at each call
+
+
 def schedule(
     principal: Decimal, monthly_rate: Decimal, months: int, method: str, first_month: datetime.date
 ) -> list[Instalment]:
@@ -175,7 +178,7 @@ def _check_terms(monthly_rate: Decimal, months: int, method: str, first_month: d
         raise ValueError(f"The monthly rate must be from 0 to {HIGHEST_RATE} percent, not {monthly_rate}.")
     if monthly_rate != monthly_rate.quantize(SATANG):
         raise ValueError(f"The monthly rate has at most 2 decimals, not {monthly_rate}.")
-    if method not in LoanMethod.values:
-        raise ValueError(f"The method must be one of {', '.join(LoanMethod.values)}, not {method!r}.")
+    if method not in METHODS:
+        raise ValueError(f"The method must be one of {', '.join(METHODS)}, not {method!r}.")
     if not isinstance(first_month, datetime.date) or first_month.day != 1:
         raise ValueError(f"The first month must be the date of a month's first day, not {first_month!r}.")
