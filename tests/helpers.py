@@ -849,3 +849,8 @@ def database_url(name):
         ":" + quote(params["PASSWORD"], safe="") if params["PASSWORD"] else ""
     )
     return f"postgres://{credentials}@{quote(params['HOST'] or '', safe='')}:{params['PORT'] or 5432}/{name}"
+
+
+def money(locator):
+    """An amount as a page shows it (a Playwright locator of "1,234.50"), as a Decimal."""
+    return Decimal(locator.inner_text().strip().replace(",", ""))

@@ -17,22 +17,14 @@ from groups import selectors, services
 from groups.models import LoanEntry, Officer
 from songkhla_network.models import Role
 from songkhla_network.thai import add_months, be_month_slug, month_start
-from tests.factories import make_group, make_user
-from tests.helpers import ALLOCATION, EMERGENCY_LOAN, IS_INVALID, sign_in
+from tests.factories import be_day, make_group, make_user
+from tests.helpers import ALLOCATION, EMERGENCY_LOAN, IS_INVALID, money, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 TODAY = timezone.localdate()
 THIS_MONTH = month_start(TODAY)
 PAID_OUT_IN = add_months(THIS_MONTH, -4)
-
-
-def be_day(day):
-    return f"{day.day}/{day.month}/{day.year + 543}"
-
-
-def money(locator):
-    return Decimal(locator.inner_text().strip().replace(",", ""))
 
 
 def test_a_loan_is_applied_for_approved_paid_out_and_repaid_on_the_sheet_on_a_phone(page, live_server, shoot):

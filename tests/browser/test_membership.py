@@ -17,7 +17,7 @@ from groups.models import Commitment, EntryKind, LedgerEntry, Member
 from songkhla_network.models import Role
 from songkhla_network.thai import add_months, be_month_slug, month_start
 from tests.factories import make_group, make_user
-from tests.helpers import IS_INVALID, sign_in
+from tests.helpers import IS_INVALID, money, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -52,10 +52,6 @@ def network(db):
 
 def passbook_url(member):
     return reverse("groups:passbook", args=[member.group_id, member.pk])
-
-
-def money(locator):
-    return Decimal(locator.inner_text().strip().replace(",", ""))
 
 
 def test_membership_at_the_meeting_on_a_phone(page, new_context, live_server, network, shoot):

@@ -19,21 +19,13 @@ from groups import selectors, services
 from groups.models import FundEntry, GroupRules, Officer, ShareOut, YearEnd
 from songkhla_network.models import Role
 from songkhla_network.thai import add_months, month_end, month_start
-from tests.factories import make_group, make_user
-from tests.helpers import ALLOCATION, IS_INVALID, sign_in
+from tests.factories import be_day, make_group, make_user
+from tests.helpers import ALLOCATION, IS_INVALID, money, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 TODAY = timezone.localdate()
 THIS_MONTH = month_start(TODAY)
-
-
-def be_day(day):
-    return f"{day.day}/{day.month}/{day.year + 543}"
-
-
-def money(locator):
-    return Decimal(locator.inner_text().strip().replace(",", ""))
 
 
 def test_a_treasurer_records_a_cost_and_pays_welfare_on_a_phone(page, live_server, shoot):

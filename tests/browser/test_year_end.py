@@ -18,17 +18,13 @@ from groups.models import FundEntry, FundEntryKind, LedgerEntry, Officer, ShareO
 from songkhla_network.models import Person, Role
 from songkhla_network.thai import add_months
 from tests.factories import make_group, make_user
-from tests.helpers import ALLOCATION, EMERGENCY_LOAN, IS_INVALID, sign_in
+from tests.helpers import ALLOCATION, EMERGENCY_LOAN, IS_INVALID, money, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 TODAY = timezone.localdate()
 LAST_MONTH = datetime.date(TODAY.year - 1, 12, 1)  # the group's last year ended last December
 FIRST_MONTH = add_months(LAST_MONTH, -11)
-
-
-def money(locator):
-    return Decimal(locator.inner_text().strip().replace(",", ""))
 
 
 def _year_of_a_group(treasurer):
