@@ -1009,7 +1009,7 @@ class EntryRow(NamedTuple):
 def disbursement(loan: Loan, as_of: datetime.date | None = None) -> LoanEntry | None:
     """The row that paid the loan out (by the end of `as_of`, if given), unless there is none or
     it was reversed by then."""
-    payout = _standing_payout([e for e in loan.entries.all() if as_of is None or e.date <= as_of])
+    payout = _standing([e for e in loan.entries.all() if as_of is None or e.date <= as_of], LoanEntryKind.DISBURSEMENT)
     return payout if payout is None or isinstance(payout, LoanEntry) else None
 
 
@@ -1024,11 +1024,11 @@ def entry_rows(entries: QuerySet[LoanEntry]) -> defaultdict[int, list[EntryRow]]
     return rows
 
 
-def _standing_payout(rows: Sequence[LoanEntry | EntryRow]) -> LoanEntry | EntryRow | None:
-    """Of a loan's rows, the payout not reversed among them, if any."""
-    paid = [e for e in rows if e.kind == LoanEntryKind.DISBURSEMENT]
-    reversed_ids = {e.reverses_id for e in paid if e.reverses_id}
-    return next((e for e in paid if e.reverses_id is None and e.pk not in reversed_ids), None)
+def _standing(rows: Sequence[LoanEntry | EntryRow], kind: str) -> LoanEntry | EntryRow | None:
+    """Of a loan's rows, the first of `kind` that is no reversal and was not reversed among them."""
+    of_kind = [e for e in rows if e.kind == kind]
+    reversed_ids = {e.reverses_id for e in of_kind if e.reverses_id}
+    return next((e for e in of_kind if e.reverses_id is None and e.pk not in reversed_ids), None)
 
 
 def loan_state(loan: Loan) -> str:
@@ -1298,12 +1298,8 @@ class LoanPosition:
 def write_off(loan: Loan) -> LoanEntry | None:
     """The loan's write-off, unless there is none or it was reversed (from its rows, loaded with it
     or one query). A loan is written off once while it stands."""
-    rows = list(loan.entries.all())
-    reversed_ids = {e.reverses_id for e in rows if e.reverses_id}
-    return next(
-        (e for e in rows if e.kind == LoanEntryKind.WRITTEN_OFF and e.reverses_id is None and e.pk not in reversed_ids),
-        None,
-    )
+    entry = _standing(list(loan.entries.all()), LoanEntryKind.WRITTEN_OFF)
+    return entry if isinstance(entry, LoanEntry) else None
 
 
 def _paid(rows: Sequence[LoanEntry | EntryRow], kind: str, before: datetime.date | None = None) -> Decimal:
@@ -1339,7 +1335,7 @@ def loan_position(
     without it. None before it was paid out. The one rule for what a borrower owes: the sheet,
     the loan's page, the passbook and the group's fund read it."""
     rows = [e for e in (loan.entries.all() if entries is None else entries) if e.date <= as_of]
-    payout = _standing_payout(rows)
+    payout = _standing(rows, LoanEntryKind.DISBURSEMENT)
     if payout is None:
         return None
     in_force = schedule(loan.amount, loan.monthly_rate, loan.months, loan.method, add_months(payout.month, 1))

@@ -125,6 +125,17 @@ def _check_years_open(entries: Sequence[LedgerEntry]) -> None:
     first_day: dict[int, datetime.date] = {}
     for entry in entries:
         first_day[entry.group_id] = min(first_day.get(entry.group_id, entry.date), entry.date)
+    _refuse_closed_years(first_day)
+
+
+def check_year_open(group: SavingsGroup, day: datetime.date) -> None:
+    """Refuse, with a message, a money row of `group` dated `day` when the year it falls in is
+    closed (the database refuses it too: migration 0011). One query."""
+    _refuse_closed_years({group.pk: day})
+
+
+def _refuse_closed_years(first_day: dict[int, datetime.date]) -> None:
+    """Raise when any group's row dated `first_day[group id]` falls in a year it has closed."""
     closed = selectors.closed_up_to_by_group(list(first_day))
     for group_id, day in first_day.items():
         if group_id in closed and day <= closed[group_id]:
@@ -133,18 +144,6 @@ def _check_years_open(entries: Sequence[LedgerEntry]) -> None:
                 % {"date": be_date(closed[group_id])},
                 code="closed_year",
             )
-
-
-def check_year_open(group: SavingsGroup, day: datetime.date) -> None:
-    """Refuse, with a message, a money row of `group` dated `day` when the year it falls in is
-    closed (the database refuses it too: migration 0011)."""
-    closed = selectors.closed_up_to_by_group([group.pk]).get(group.pk)
-    if closed is not None and day <= closed:
-        raise ValidationError(
-            _("The group's year up to %(date)s is closed: no money row may be dated in it.")
-            % {"date": be_date(closed)},
-            code="closed_year",
-        )
 
 
 def _check_fund_cash(entries: Sequence[LedgerEntry]) -> None:
