@@ -15,7 +15,17 @@ from songkhla_network.admin import ReadOnlyAdmin, SafeAutocomplete, ThaiModelAdm
 from songkhla_network.forms import BEMonthField, MoneyField
 from songkhla_network.thai import format_baht
 
-from .models import CodiLetter, LetterCollector, Receipt, ReceiptVoid, Remittance, RemittanceLine, RentChange, Tenancy
+from .models import (
+    CodiLetter,
+    LetterCollector,
+    Receipt,
+    ReceiptVoid,
+    Remittance,
+    RemittanceLine,
+    RentChange,
+    Tenancy,
+    TransferAccount,
+)
 
 
 class RentInline(admin.TabularInline):
@@ -151,12 +161,19 @@ class ReceiptAdmin(ReadOnlyAdmin):
         "tenancy",
         baht_column("amount", Receipt._meta.get_field("amount").verbose_name),
         baht_column("advance", Receipt._meta.get_field("advance").verbose_name),
+        "method",
+        "bank_reference",
         "is_void",
         "letter",
     ]
     list_display_links = ["number", "collector"]
-    list_filter = ["collector", "tenancy__community", "date"]
-    search_fields = ["tenancy__contract_number", "tenancy__tenant__first_name", "tenancy__tenant__last_name"]
+    list_filter = ["collector", "tenancy__community", "date", "method"]
+    search_fields = [
+        "tenancy__contract_number",
+        "tenancy__tenant__first_name",
+        "tenancy__tenant__last_name",
+        "bank_reference",
+    ]
     list_select_related = ["collector", "tenancy__tenant", "tenancy__community", "letter"]
     ordering = ["-date", "-id"]
     exclude = ["request_key"]
@@ -203,3 +220,12 @@ class RemittanceAdmin(ReadOnlyAdmin):
     search_fields = ["bank_reference"]
     list_select_related = ["collector", "posted_by"]
     inlines = [RemittanceLineInline]
+
+
+@admin.register(TransferAccount)
+class TransferAccountAdmin(ReadOnlyAdmin):
+    """Shown here; set on the rent area's PromptPay accounts page, each setting a new row."""
+
+    list_display = ["posted_at", "kind", "collector", "name", "promptpay_id", "posted_by"]
+    list_filter = ["kind", "collector"]
+    list_select_related = ["collector", "posted_by"]

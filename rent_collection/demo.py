@@ -17,7 +17,7 @@ from songkhla_network.models import Community, Person
 from songkhla_network.thai import add_months, be_year, month_start
 
 from . import selectors, services
-from .models import CodiLetter, Receipt, Remittance, RentChange, Tenancy
+from .models import CodiLetter, PaymentMethod, Receipt, Remittance, RentChange, Tenancy, TransferAccount
 
 COMMUNITIES = ["ริมทางรถไฟ", "หลังสถานีรถไฟ", "ศาลาเหลือง", "บ่อนวัว"]
 LEADERS_COMMUNITY = "บ่อนวัว"
@@ -30,6 +30,9 @@ FIRST_LETTER = "พอช.ใต้ 0312/2565"
 FIRST_VALID = (datetime.date(2022, 4, 1), datetime.date(2023, 3, 31))
 RECEIPT_MONTHS = [datetime.date(2022, 4, 1), datetime.date(2022, 5, 1), datetime.date(2022, 6, 1)]
 REMITTANCE_REFERENCE = "กรุงไทย 650705-118274"
+# The demo's PromptPay accounts: made-up mobile numbers, not anyone's account.
+CODI_ACCOUNT = ("0800000001", "สถาบันพัฒนาองค์กรชุมชน (บัญชีทดลอง)")
+COLLECTOR_ACCOUNT = "0800000002"
 
 
 def seed(*, today, collector=None, leader=None):
@@ -68,6 +71,20 @@ def seed(*, today, collector=None, leader=None):
             assignments=collectors,
         )
         created.append("renewal")
+    if leader is not None and not TransferAccount.objects.exists():
+        # CODI's account for the remittance slips, and the collector's own for households paying
+        # by transfer.
+        services.transfer_account_set(
+            kind=TransferAccount.Kind.CODI, promptpay_id=CODI_ACCOUNT[0], name=CODI_ACCOUNT[1], user=leader
+        )
+        services.transfer_account_set(
+            kind=TransferAccount.Kind.COLLECTOR,
+            collector=collector,
+            promptpay_id=COLLECTOR_ACCOUNT,
+            name=str(collector),
+            user=leader,
+        )
+        created.append("PromptPay accounts")
     if not Receipt.objects.exists():
         _seed_receipts(collectors, today=today)
         created.append("receipts")
@@ -200,6 +217,12 @@ def _seed_receipts(collectors, *, today):
                 amount=tenancy.rent_in(last_month) * 3,
                 user=collector,
                 today=today,
+                # The first household of each community paid by transfer, with its slip's reference.
+                **(
+                    {"method": PaymentMethod.TRANSFER, "bank_reference": f"{be_year(last_month)}{last_month:%m}{k:08d}"}
+                    if k % TENANCIES_PER_COMMUNITY == 0
+                    else {}
+                ),
             )
         except ValidationError:  # no letter valid last month (a demo made before the renewal)
             continue

@@ -1,6 +1,6 @@
 """Papers of rent collection: the receipt a household keeps (a page to print and a PDF, A5 or
-80 mm roll), the CODI letters that say who may collect where, and the request to CODI for a new
-letter, drafted as a PDF for CODI to sign."""
+80 mm roll), the remittance slip to CODI with the QR that pays it, the CODI letters that say who
+may collect where, and the request to CODI for a new letter, drafted as a PDF for CODI to sign."""
 
 from django.shortcuts import render
 from django.utils import timezone
@@ -53,6 +53,22 @@ def receipt_pdf(request, pk):
     suffix = "-80mm" if paper == PAPER_ROLL else ""
     return pdf_response(
         "rent_collection/receipt_pdf.html", context, f"receipt-{receipt.collector_id}-{receipt.number}{suffix}.pdf"
+    )
+
+
+@rent_reader_required
+def remittance_pdf(request, pk):
+    """The remittance slip to CODI on paper: the receipts it pays in, and the QR that pays CODI's
+    account the amount from any banking app."""
+    remittance = access.remittance_for_reading(request.user, pk)
+    context = {
+        "remittance": remittance,
+        "receipts": selectors.remittance_receipts(remittance),
+        "qr": selectors.payment_qr(selectors.codi_account(), remittance.amount),
+        "printed_on": be_date(timezone.localdate()),
+    }
+    return pdf_response(
+        "rent_collection/remittance_pdf.html", context, f"remittance-{remittance.collector_id}-{remittance.pk}.pdf"
     )
 
 

@@ -5,8 +5,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from songkhla_network.forms import BEDateField, BEMonthField, DateRangeForm, MoneyField
-from songkhla_network.models import Community
+from songkhla_network.models import Community, User
 from songkhla_network.thai import be_date_short, format_baht, month_start
+
+from .models import COLLECTING_ROLES, PaymentMethod, TransferAccount
 
 
 class CollectionForm(forms.Form):
@@ -15,7 +17,25 @@ class CollectionForm(forms.Form):
     accept_advance = forms.BooleanField(
         label=_("advance rent: the household pays more than it owes, as rent for the months ahead"), required=False
     )
+    # Not required: a form sent without it (an old page still open) is cash, as every receipt was.
+    method = forms.ChoiceField(
+        label=_("paid by"),
+        choices=PaymentMethod.choices,
+        initial=PaymentMethod.CASH,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    bank_reference = forms.CharField(
+        label=_("bank reference of the transfer"),
+        max_length=100,
+        required=False,
+        help_text=_("As on the slip in the household's banking app; a slip is taken once."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
     request_key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+
+    def clean_method(self):
+        return self.cleaned_data.get("method") or PaymentMethod.CASH
 
 
 class RentChangeForm(forms.Form):
@@ -147,3 +167,35 @@ class LetterRequestForm(forms.Form):
             for user in self.candidates
             if user.pk in chosen
         ]
+
+
+class TransferAccountForm(forms.Form):
+    """A PromptPay account the leaders set: CODI's, or a collector's (an empty ID takes a
+    collector's account away). The ID is checked by the service, beside the field."""
+
+    kind = forms.ChoiceField(label=_("whose account"), choices=TransferAccount.Kind.choices, widget=forms.RadioSelect)
+    collector = forms.ModelChoiceField(
+        label=_("collector"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("choose, for a collector's account"),
+    )
+    promptpay_id = forms.CharField(
+        label=_("PromptPay ID"),
+        max_length=30,
+        required=False,
+        help_text=_("A mobile number (10 digits), a national ID or tax ID (13 digits) or an e-wallet ID (15 digits)."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    name = forms.CharField(
+        label=_("account name"),
+        max_length=200,
+        required=False,
+        help_text=_("The name the banking app shows before paying: the payer checks it."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["collector"].queryset = User.objects.filter(role__in=COLLECTING_ROLES, is_active=True).order_by(
+            "first_name", "last_name", "username"
+        )

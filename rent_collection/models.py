@@ -324,6 +324,13 @@ class ReceiptSeries(models.Model):
         return str(self.collector)
 
 
+class PaymentMethod(models.TextChoices):
+    """How a household paid a receipt."""
+
+    CASH = "cash", _("cash")
+    TRANSFER = "transfer", _("transfer by PromptPay or bank")
+
+
 class Receipt(PostedRow):
     """Money a collector took from a household, numbered in the collector's own series.
 
@@ -359,6 +366,14 @@ class Receipt(PostedRow):
         editable=False,
         help_text=_("Form token: a resubmitted form posts once."),
     )
+    method = models.CharField(_("paid by"), max_length=10, choices=PaymentMethod.choices, default=PaymentMethod.CASH)
+    bank_reference = models.CharField(
+        _("bank reference"),
+        max_length=100,
+        blank=True,
+        default="",
+        help_text=_("The reference on the transfer slip in the household's banking app."),
+    )
 
     class Meta:
         verbose_name = _("receipt")
@@ -385,10 +400,32 @@ class Receipt(PostedRow):
                 condition=Q(covers_from__isnull=True) | Q(covers_to__isnull=False, covers_from__lte=F("covers_to")),
                 name="receipt_months_in_order",
             ),
+            models.CheckConstraint(
+                condition=Q(method=PaymentMethod.CASH, bank_reference="")
+                | (Q(method=PaymentMethod.TRANSFER) & ~Q(bank_reference="")),
+                name="receipt_transfer_has_reference",
+                violation_error_message=_("A transfer has the bank's reference; cash has none."),
+            ),
+            # A transfer is taken once. A voided receipt keeps its reference, and the reference
+            # stays taken: the money it names was received once, whatever happened to the
+            # receipt; the correcting receipt of a wrong one says so in its own words, not by
+            # reusing the slip (a slip shown twice is exactly what this refuses).
+            models.UniqueConstraint(
+                fields=["bank_reference"],
+                condition=~Q(bank_reference=""),
+                name="receipt_bank_reference_once",
+                violation_error_message=_(
+                    "A receipt with this bank reference is already recorded: a transfer is taken once."
+                ),
+            ),
         ]
 
     def __str__(self):
         return f"{self.number} · {self.collector} · {format_baht(self.amount)}"
+
+    @property
+    def by_transfer(self):
+        return self.method == PaymentMethod.TRANSFER
 
     @property
     def arrears_paid(self):
@@ -470,3 +507,65 @@ class RemittanceLine(AppendOnly):
 
     def __str__(self):
         return str(self.receipt)
+
+
+class TransferAccount(PostedRow):
+    """A PromptPay account the leaders set: CODI's, into which collectors remit, or a collector's
+    own, into which the households they collect from may transfer. Each setting is a new row,
+    never edited: the account in force is the newest of its kind (and collector), and the rows
+    before it are its history, with who set each and when. A collector's row without an ID takes
+    their account away: their households then pay them in cash.
+
+    Households pay only into their collector's account, never straight into CODI's: a receipt is
+    money in the collector's hands until remitted, and money sent to CODI directly would be
+    remitted twice."""
+
+    class Kind(models.TextChoices):
+        CODI = "codi", _("CODI's account")
+        COLLECTOR = "collector", _("a collector's account")
+
+    kind = models.CharField(_("whose account"), max_length=10, choices=Kind.choices)
+    collector = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("collector"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transfer_accounts",
+        limit_choices_to={"role__in": COLLECTING_ROLES},
+    )
+    promptpay_id = models.CharField(
+        _("PromptPay ID"),
+        max_length=15,
+        blank=True,
+        help_text=_("A mobile number, a national ID or tax ID, or an e-wallet ID, digits only."),
+    )
+    name = models.CharField(
+        _("account name"), max_length=200, blank=True, help_text=_("The name the banking app shows before paying.")
+    )
+
+    class Meta:
+        verbose_name = _("PromptPay account")
+        verbose_name_plural = _("PromptPay accounts")
+        ordering = ["-posted_at", "-id"]
+        indexes = [models.Index(fields=["kind", "collector", "-posted_at"], name="transfer_account_current")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="codi", collector__isnull=True, promptpay_id__regex=r"^[0-9]{10,15}$")
+                | Q(kind="collector", collector__isnull=False),
+                name="transfer_account_whose",
+                violation_error_message=_(
+                    "CODI's account has a PromptPay ID and no collector; a collector's names one."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(promptpay_id="", name="")
+                | (Q(promptpay_id__regex=r"^([0-9]{10}|[0-9]{13}|[0-9]{15})$") & ~Q(name="")),
+                name="transfer_account_id_and_name",
+                violation_error_message=_("An account has a PromptPay ID of 10, 13 or 15 digits and a name."),
+            ),
+        ]
+
+    def __str__(self):
+        whose = self.get_kind_display() if self.collector_id is None else str(self.collector)
+        return f"{whose}: {self.name or '—'} {self.promptpay_id}".strip()

@@ -26,12 +26,14 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any, Generic, TypeVar
 
-from django.db.models import Count, Min, Prefetch, Q, QuerySet, Sum, prefetch_related_objects
+from django.db.models import Count, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, prefetch_related_objects
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from songkhla_network import promptpay
 from songkhla_network.models import Community, User
+from songkhla_network.qr import qr_data_uri, qr_svg
 from songkhla_network.thai import month_end, month_range, month_start
 
 from .models import (
@@ -43,6 +45,7 @@ from .models import (
     Remittance,
     RentChange,
     Tenancy,
+    TransferAccount,
     month_index,
 )
 
@@ -323,17 +326,50 @@ def authorisations_by_community(day: datetime.date) -> list[tuple[Community, lis
     return sorted(by_community.items(), key=lambda item: item[0].name)
 
 
-def authorising_assignment(*, collector: User, community: Community, day: datetime.date) -> LetterCollector | None:
-    """The assignment that lets `collector` collect in `community` on `day` (the newest letter
-    if several do), or None. One query."""
+def _authorising(collector: User, community: Community, day: datetime.date) -> QuerySet[LetterCollector]:
     return (
         LetterCollector.objects.filter(
             collector=collector, communities=community, letter__valid_from__lte=day, letter__valid_to__gte=day
         )
         .select_related("letter")
         .order_by("-letter__valid_from", "-letter__id")
+    )
+
+
+def authorising_assignment(*, collector: User, community: Community, day: datetime.date) -> LetterCollector | None:
+    """The assignment that lets `collector` collect in `community` on `day` (the newest letter
+    if several do), or None. One query."""
+    return _authorising(collector, community, day).first()
+
+
+def authorising_assignment_and_account(
+    *, collector: User, community: Community, day: datetime.date
+) -> tuple[LetterCollector | None, "TransferAccount | None"]:
+    """`authorising_assignment`, and the collector's own PromptPay account in force (see
+    `collector_account`) when they may collect there: households pay by transfer only a
+    collector who may take their money. One query, the account read with the assignment."""
+    newest = TransferAccount.objects.filter(
+        kind=TransferAccount.Kind.COLLECTOR, collector=OuterRef("collector")
+    ).order_by("-posted_at", "-id")
+    assignment = (
+        _authorising(collector, community, day)
+        .annotate(
+            account_pk=Subquery(newest.values("pk")[:1]),
+            account_promptpay_id=Subquery(newest.values("promptpay_id")[:1]),
+            account_name=Subquery(newest.values("name")[:1]),
+        )
         .first()
     )
+    if assignment is None or not getattr(assignment, "account_promptpay_id", None):
+        return assignment, None
+    account = TransferAccount(
+        pk=getattr(assignment, "account_pk"),  # noqa: B009 - an annotation, unknown to the type checker
+        kind=TransferAccount.Kind.COLLECTOR,
+        collector=collector,
+        promptpay_id=getattr(assignment, "account_promptpay_id"),  # noqa: B009
+        name=getattr(assignment, "account_name"),  # noqa: B009
+    )
+    return assignment, account
 
 
 def collector_communities(collector: User, day: datetime.date) -> list[Community]:
@@ -1025,3 +1061,77 @@ def tenancy_statement(tenancy: Tenancy, last: datetime.date, *, first: datetime.
         line.balance = balance
         statement.lines.append(line)
     return statement
+
+
+# PromptPay accounts and the QR codes that pay them.
+
+
+def transfer_account(
+    *, kind: str, collector: User | None = None, include_cleared: bool = False
+) -> TransferAccount | None:
+    """The account of `kind` (and `collector`) in force: the newest set. None when none was set,
+    or when the newest takes a collector's account away (unless `include_cleared`). One query."""
+    rows = TransferAccount.objects.filter(kind=kind, collector=collector).order_by("-posted_at", "-id")
+    account = rows.first()
+    if account is not None and not account.promptpay_id and not include_cleared:
+        return None
+    return account
+
+
+def codi_account() -> TransferAccount | None:
+    """CODI's account in force, into which collectors remit. One query."""
+    return transfer_account(kind=TransferAccount.Kind.CODI)
+
+
+def collector_account(collector: User) -> TransferAccount | None:
+    """`collector`'s own account in force, into which their households may transfer. One query."""
+    return transfer_account(kind=TransferAccount.Kind.COLLECTOR, collector=collector)
+
+
+def transfer_accounts_in_force() -> tuple[TransferAccount | None, list[TransferAccount]]:
+    """CODI's account in force, and each collector's (those taken away left out), by collector
+    name. Two queries."""
+    newest = (
+        TransferAccount.objects.filter(kind=TransferAccount.Kind.COLLECTOR)
+        .select_related("collector", "posted_by")
+        .order_by("collector_id", "-posted_at", "-id")
+        .distinct("collector_id")
+    )
+    accounts = sorted(
+        (a for a in newest if a.promptpay_id),
+        key=lambda a: (a.collector.get_full_name() or a.collector.username) if a.collector else "",
+    )
+    return codi_account(), accounts
+
+
+def transfer_account_history(limit: int = 50) -> list[TransferAccount]:
+    """The latest settings of every account, newest first. One query."""
+    return list(TransferAccount.objects.select_related("collector", "posted_by").order_by("-posted_at", "-id")[:limit])
+
+
+@dataclass(frozen=True)
+class PaymentQr:
+    """A PromptPay QR that pays `account` `amount` baht (any amount the payer types if None)."""
+
+    account: TransferAccount
+    amount: Decimal | None
+
+    @cached_property
+    def payload(self) -> str:
+        return promptpay.payload(self.account.promptpay_id, self.amount)
+
+    @cached_property
+    def svg(self) -> str:
+        return qr_svg(self.payload, label=str(_("PromptPay QR code")))
+
+    @cached_property
+    def data_uri(self) -> str:
+        return qr_data_uri(self.payload)
+
+
+def payment_qr(account: TransferAccount | None, amount: Decimal | None) -> PaymentQr | None:
+    """The QR paying `account` `amount` baht (any amount when `amount` is None or not more than
+    0), or None without an account."""
+    if account is None or not account.promptpay_id:
+        return None
+    return PaymentQr(account=account, amount=amount if amount is not None and amount > 0 else None)

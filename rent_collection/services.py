@@ -7,6 +7,7 @@ Locks are always taken in the same order — the tenancy, then the collector's r
 receipts — so that two writes never wait on each other in a circle."""
 
 import datetime
+import re
 import uuid
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
@@ -17,15 +18,17 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from songkhla_network import promptpay
 from songkhla_network.append_only import AlreadyPosted
 from songkhla_network.models import Community, Person, User
-from songkhla_network.thai import be_date, be_month, format_baht, month_start, to_satang
+from songkhla_network.thai import arabic_digits, be_date, be_month, format_baht, month_start, to_satang
 
 from . import selectors
 from .models import (
     COLLECTING_ROLES,
     CodiLetter,
     LetterCollector,
+    PaymentMethod,
     Receipt,
     ReceiptSeries,
     ReceiptVoid,
@@ -33,6 +36,7 @@ from .models import (
     RemittanceLine,
     RentChange,
     Tenancy,
+    TransferAccount,
 )
 
 
@@ -245,6 +249,16 @@ def letter_record(
     return letter
 
 
+def _reference_taken() -> str:
+    return _("A receipt with this bank reference is already recorded: a transfer is taken once.")
+
+
+def bank_reference_normal(reference: str) -> str:
+    """A bank reference as it is stored and compared: Thai digits read as 0–9, without spaces,
+    in capitals — "abc 123" and "ABC123" are one slip."""
+    return re.sub(r"\s", "", arabic_digits(reference or "")).upper()
+
+
 def _authorising_letter(collector: User, tenancy: Tenancy, date: datetime.date) -> CodiLetter:
     """The letter under which `collector` may collect from `tenancy` on `date`, or the refusal
     that says what is missing."""
@@ -305,10 +319,17 @@ def receipt_post(
     user: User,
     accept_advance: bool = False,
     request_key: uuid.UUID | None = None,
+    method: str = PaymentMethod.CASH,
+    bank_reference: str = "",
     today: datetime.date | None = None,
 ) -> Receipt:
-    """Record money `collector` took from a household, and give it the next number of the
-    collector's series.
+    """Record money `collector` took from a household, in cash or by a transfer into their
+    account (`method`), and give it the next number of the collector's series.
+
+    A transfer carries the bank's reference of the slip (`bank_reference`, read as
+    `bank_reference_normal` writes it), and a reference is taken once among all receipts, a
+    voided one's included: the same slip shown twice is refused, and a unique constraint refuses
+    it too when two receipts with it are posted at the same moment. Cash has no reference.
 
     Refused, with nothing written and no number used, when: the amount is not more than 0 or has
     more than two decimals; the date is in the future or not after the day of the tenancy's opening
@@ -329,6 +350,15 @@ def receipt_post(
         _check_money(amount)
     except ValidationError as error:
         errors.update(error.message_dict)
+    bank_reference = bank_reference_normal(bank_reference)
+    if method not in PaymentMethod.values:
+        errors["method"] = [_("Choose how the household paid: cash or transfer.")]
+    elif method == PaymentMethod.TRANSFER and not bank_reference:
+        errors["bank_reference"] = [_("Enter the reference on the transfer slip.")]
+    elif method == PaymentMethod.CASH and bank_reference:
+        errors["bank_reference"] = [_("A cash payment has no bank reference: choose transfer, or clear the reference.")]
+    elif bank_reference and Receipt.objects.filter(bank_reference=bank_reference).exists():
+        errors["bank_reference"] = [_reference_taken()]
     if date > today:
         errors["date"] = [_("The date is in the future.")]
     elif date <= tenancy.opening_on:
@@ -383,12 +413,17 @@ def receipt_post(
                 covers_to=cover.covers_to,
                 letter=letter,
                 request_key=request_key,
+                method=method,
+                bank_reference=bank_reference,
                 posted_by=user,
             )
     except IntegrityError:
         # The same form sent again for another tenancy, at the same moment.
         if request_key and (existing := Receipt.objects.filter(request_key=request_key).first()):
             raise AlreadyPosted(existing) from None
+        # The same slip on another receipt committed in the meantime: the constraint's word.
+        if bank_reference and Receipt.objects.filter(bank_reference=bank_reference).exists():
+            raise ValidationError({"bank_reference": [_reference_taken()]}, code="reference_taken") from None
         raise
     series.next_number += 1
     series.save(update_fields=["next_number"])
@@ -528,3 +563,47 @@ def remittance_post(
             ) from None
         raise ValidationError({"receipts": [_("Some of these receipts were remitted in the meantime.")]}) from None
     return remittance
+
+
+@transaction.atomic
+def transfer_account_set(
+    *, kind: str, promptpay_id: str, name: str, user: User, collector: User | None = None
+) -> TransferAccount:
+    """Set the PromptPay account of CODI (`kind` CODI), or of `collector`, from now on: a new row,
+    the old ones kept as its history. A collector's account with no ID takes their account away.
+
+    Refused, with nothing written, unless `user` is a leader; the ID is a mobile number (10
+    digits from 0), a national or tax ID (13) or an e-wallet ID (15), written with or without
+    dashes and in Thai digits or not; an account has its name; CODI's has an ID; a collector's
+    is a collector's or a leader's who collects; and it differs from the account in force."""
+    if not user.is_leader:
+        raise ValidationError(_("Only the network's leaders set the PromptPay accounts."), code="not_leader")
+    promptpay_id, name = promptpay.normalize_id(promptpay_id), " ".join((name or "").split())
+    errors: dict[str, list[str]] = {}
+    if kind not in TransferAccount.Kind.values:
+        raise ValidationError({"kind": [_("Choose whose account it is.")]})
+    if kind == TransferAccount.Kind.CODI:
+        collector = None
+        if not promptpay_id:
+            errors["promptpay_id"] = [_("Enter CODI's PromptPay ID.")]
+    elif collector is None or collector.role not in COLLECTING_ROLES or not collector.is_active:
+        errors["collector"] = [_("Choose an active rent collector or a leader who collects.")]
+    if promptpay_id:
+        try:
+            promptpay.id_kind(promptpay_id)
+        except ValidationError as error:
+            errors["promptpay_id"] = error.messages
+        if not name:
+            errors["name"] = [_("Enter the account's name, as the banking app shows it before paying.")]
+    elif name:
+        errors["promptpay_id"] = [_("Enter the PromptPay ID of this account, or clear its name to take it away.")]
+    if errors:
+        raise ValidationError(errors)
+    current = selectors.transfer_account(kind=kind, collector=collector, include_cleared=True)
+    if current is not None and (current.promptpay_id, current.name) == (promptpay_id, name):
+        raise ValidationError(_("This is already the account in force."), code="unchanged")
+    if current is None and not promptpay_id:
+        raise ValidationError(_("This collector has no account to take away."), code="unchanged")
+    return TransferAccount.objects.create(
+        kind=kind, collector=collector, promptpay_id=promptpay_id, name=name, posted_by=user
+    )

@@ -23,6 +23,7 @@ from .forms import (
     StatementPeriodForm,
     TenancyEndForm,
     TenancyFilterForm,
+    TransferAccountForm,
     VoidForm,
 )
 
@@ -134,9 +135,14 @@ def _statement(request, tenancy):
 
 def _tenancy_page(request, tenancy, *, rent_form=None, end_form=None, status=200):
     today = _today()
-    may_collect = access.can_collect(request.user) and selectors.authorising_assignment(
-        collector=request.user, community=tenancy.community, day=today
-    )
+    may_collect, qr = None, None
+    if access.can_collect(request.user):
+        may_collect, account = selectors.authorising_assignment_and_account(
+            collector=request.user, community=tenancy.community, day=today
+        )
+        if account is not None:
+            # What is owed today, payable by transfer into the account of the collector reading it.
+            qr = selectors.payment_qr(account, selectors.tenancy_balance(tenancy, today).arrears)
     period, statement = _statement(request, tenancy)
     may_change = access.can_change_tenancy(request.user) and tenancy.ended_on is None
     return render(
@@ -151,6 +157,7 @@ def _tenancy_page(request, tenancy, *, rent_form=None, end_form=None, status=200
             "statement": statement,
             "query": request.GET.urlencode(),
             "may_collect": may_collect,
+            "qr": qr,
             "rent_form": (rent_form or RentChangeForm()) if may_change else None,
             "end_form": (end_form or TenancyEndForm()) if may_change else None,
         },
@@ -296,6 +303,8 @@ def receipt_new(request, pk):
                 user=request.user,
                 accept_advance=data["accept_advance"],
                 request_key=data["request_key"],
+                method=data["method"],
+                bank_reference=data["bank_reference"],
             )
         except services.AlreadyPosted as posted:
             return redirect("rent:receipt", pk=posted.existing.pk)
@@ -306,16 +315,20 @@ def receipt_new(request, pk):
                 request, _("Receipt %(number)s written. Hand it to the household.") % {"number": receipt.number}
             )
             return redirect("rent:receipt", pk=receipt.pk)
+    balance = selectors.tenancy_balance(tenancy, today)
+    authorised, account = selectors.authorising_assignment_and_account(
+        collector=request.user, community=tenancy.community, day=today
+    )
     return render(
         request,
         "rent_collection/collect.html",
         {
             "tenancy": tenancy,
             "form": form,
-            "balance": selectors.tenancy_balance(tenancy, today),
-            "authorised": selectors.authorising_assignment(
-                collector=request.user, community=tenancy.community, day=today
-            ),
+            "balance": balance,
+            "authorised": authorised,
+            # The household may transfer what it owes into the collector's own account.
+            "qr": selectors.payment_qr(account, balance.arrears),
         },
     )
 
@@ -481,7 +494,47 @@ def remittance_new(request):
 def remittance_detail(request, pk):
     remittance = access.remittance_for_reading(request.user, pk)
     receipts = selectors.remittance_receipts(remittance)
-    return render(request, "rent_collection/remittance_detail.html", {"remittance": remittance, "receipts": receipts})
+    return render(
+        request,
+        "rent_collection/remittance_detail.html",
+        {
+            "remittance": remittance,
+            "receipts": receipts,
+            "qr": selectors.payment_qr(selectors.codi_account(), remittance.amount),
+        },
+    )
+
+
+@leader_required
+@require_http_methods(["GET", "POST"])
+def transfer_accounts(request):
+    """The leaders set the PromptPay accounts: CODI's, into which collectors remit, and each
+    collector's own, into which their households may transfer. Each setting is kept."""
+    form = TransferAccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            account = services.transfer_account_set(
+                kind=data["kind"],
+                collector=data["collector"],
+                promptpay_id=data["promptpay_id"],
+                name=data["name"],
+                user=request.user,
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            if account.promptpay_id:
+                messages.success(request, _("The PromptPay account is set: %(account)s.") % {"account": account})
+            else:
+                messages.success(request, _("The collector's PromptPay account is taken away."))
+            return redirect("rent:transfer_accounts")
+    codi, collectors = selectors.transfer_accounts_in_force()
+    return render(
+        request,
+        "rent_collection/transfer_accounts.html",
+        {"form": form, "codi": codi, "collectors": collectors, "history": selectors.transfer_account_history()},
+    )
 
 
 # Reports for leaders and staff.
