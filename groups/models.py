@@ -979,3 +979,57 @@ class YearEndShare(AppendOnly):
     @property
     def total(self):
         return self.dividend + self.interest_refund
+
+
+class MemberCard(models.Model):
+    """A member's card: its QR opens a read-only page of the member's own figures, without a login
+    (groups.cards). The QR carries a long random token that is stored only as its SHA-256, so the
+    table cannot open anyone's page. A card is printed once, when it is issued; a lost card is
+    replaced by a new one, which ends the old at once (`ended_at`). One card in use per member."""
+
+    member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.PROTECT, related_name="cards")
+    token_hash = models.CharField(_("token (SHA-256)"), max_length=64, unique=True)
+    issued_at = models.DateTimeField(_("issued at"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("issued by"), on_delete=models.PROTECT, related_name="+"
+    )
+    # The form that issued it: the same form sent twice issues nothing the second time.
+    request_key = models.UUIDField(_("request key"), db_index=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("member card")
+        verbose_name_plural = _("member cards")
+        ordering = ["member", "issued_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=Q(ended_at__isnull=True),
+                name="one_card_in_use_per_member",
+                violation_error_message=_("This member already has a card in use."),
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=F("issued_at")),
+                name="card_ends_after_issued",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member} ({self.issued_at:%Y-%m-%d})"
+
+
+class CardRequest(models.Model):
+    """A request for a member card's page, by the address it came from: what the page's rate limit
+    counts (groups.cards.throttled). Kept a day, then removed; it holds no token."""
+
+    address = models.GenericIPAddressField(_("address"))
+    at = models.DateTimeField(_("at"), db_index=True)  # requests older than a day are removed by it
+    found = models.BooleanField(_("card found"))
+
+    class Meta:
+        verbose_name = _("member card request")
+        verbose_name_plural = _("member card requests")
+        indexes = [models.Index(fields=["address", "at"], name="card_request_address_at")]
+
+    def __str__(self):
+        return f"{self.address} {self.at:%Y-%m-%d %H:%M:%S}"

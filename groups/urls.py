@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, welfare_views, year_end_views
+from . import card_views, views, welfare_views, year_end_views
 
 app_name = "groups"
 
@@ -22,6 +22,7 @@ urlpatterns = [
     path("<int:pk>/loans/<int:loan_pk>/rows/<int:entry_pk>/reverse/", views.loan_entry_reverse, name="loan_reverse"),
     path("<int:pk>/loans/<int:loan_pk>/write-off/", views.loan_write_off, name="loan_write_off"),
     path("<int:pk>/loans/<int:loan_pk>/reschedule/", views.loan_reschedule, name="loan_reschedule"),
+    path("<int:pk>/cards/", card_views.cards_page, name="cards"),
     path("<int:pk>/fund/", welfare_views.fund, name="fund"),
     path("<int:pk>/fund/cost/", welfare_views.cost_pay, name="cost_pay"),
     path("<int:pk>/fund/welfare/", welfare_views.welfare_pay, name="welfare_pay"),

@@ -255,6 +255,13 @@ SHEETS = [
         + ["member.number", "member.person", "savings_months", "interest_paid", "dividend", "interest_refund"],
         order_by=("year_end__group__name", "year_end__last_month", "member__number"),
     ),
+    # A card's token is stored only hashed, and the hash is left out: the copy cannot open a page.
+    Sheet(
+        groups.MemberCard,
+        ["member.group", "member.number", "member.person", "issued_at", "issued_by", "ended_at"],
+        order_by=("member__group__name", "member__number", "issued_at"),
+    ),
+    Sheet(groups.CardRequest, ["at", "address", "found"], order_by=("at", "pk")),
     Sheet(groups.CollectionSheet, ["group", "month", "paid_on", *POSTED], order_by=("group__name", "month")),
     Sheet(
         groups.LedgerEntry,
@@ -502,6 +509,8 @@ SHEETS = [
             "tenancy.tenant",
             "tenancy.community",
             "amount",
+            "method",
+            "bank_reference",
             "advance",
             "covers_from",
             "covers_to",
@@ -516,6 +525,7 @@ SHEETS = [
         order_by=("collector_id", "number"),
     ),
     Sheet(rent.Remittance, ["collector", "transfer_date", "bank_reference", "amount", *POSTED]),
+    Sheet(rent.TransferAccount, ["kind", "collector", "promptpay_id", "name", *POSTED]),
     # Community works.
     Sheet(works.Work, ["community", "kind", "title", "description", "started_on", "participants", "created_by"]),
     Sheet(works.Quantity, ["work.community", "work.title", "date", "amount", "unit", "note", "recorded_by"]),

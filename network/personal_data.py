@@ -389,7 +389,7 @@ def person_workbook(data):
         workbook,
         _("Who saw these data"),
         [_("when"), _("user"), _("action"), _("what")],
-        [(be_datetime(a.at), str(a.user), a.get_action_display(), a.what) for a in data.accesses],
+        [(be_datetime(a.at), a.reader, a.get_action_display(), a.what) for a in data.accesses],
     )
     return workbook
 

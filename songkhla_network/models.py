@@ -274,8 +274,14 @@ class PersonalDataAccess(models.Model):
     downloaded or erasure. `person` is empty for an export of many people (`rows` says how many).
     `what` never holds a name, so the log keeps nothing an erasure must remove."""
 
+    # Empty: the member themself, through their card (groups.cards), without a login.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     person = models.ForeignKey(
         Person, verbose_name=_("person"), null=True, blank=True, on_delete=models.PROTECT, related_name="data_accesses"
@@ -297,13 +303,18 @@ class PersonalDataAccess(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_action_display()} · {self.what} ({self.user})"
+        return f"{self.get_action_display()} · {self.what} ({self.reader})"
+
+    @property
+    def reader(self) -> str:
+        """Who read: the user, or the member themself through their card."""
+        return str(self.user) if self.user_id else str(_("the member, by their card"))
 
     @classmethod
     def log(
         cls,
         *,
-        user: "User",
+        user: "User | None",
         action: Access,
         what: str,
         person: Person | None = None,
@@ -311,5 +322,6 @@ class PersonalDataAccess(models.Model):
         reason: str = "",
     ) -> Self:
         """One line of the log: a person's page or data (`person`), or an export of many people
-        (`rows` of them). Every view, export and erasure of personal data writes one."""
+        (`rows` of them). Every view, export and erasure of personal data writes one; `user` is
+        None when the member opened their own card's page."""
         return cls.objects.create(user=user, person=person, action=action, what=what, rows=rows, reason=reason)
