@@ -2,13 +2,17 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from groups import card_views
 from songkhla_network import views
+from songkhla_network.service_worker import service_worker
 from songkhla_network.two_factor import views as two_factor_views
 
 urlpatterns = [
     path("", include("network.urls")),
     path("ping/", views.ping, name="ping"),
     path("health/", views.health, name="health"),
+    # Keeps the month's sheets a treasurer opened for a meeting without a signal (static/js/sw.js).
+    path("sw.js", service_worker, name="service_worker"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
@@ -19,6 +23,8 @@ urlpatterns = [
     path("accounts/second-factor/off/", two_factor_views.second_factor_off, name="second_factor_off"),
     path("accounts/login/code/", two_factor_views.second_factor_verify, name="second_factor_verify"),
     path("groups/", include("groups.urls")),
+    # A member's card: its QR opens this page without a login (groups.cards). Short, for the QR.
+    path("card/<str:token>/", card_views.card, name="member_card"),
     path("enterprise/", include("enterprise.urls")),
     path("housing/", include("housing.urls")),
     path("rent/", include("rent_collection.urls")),

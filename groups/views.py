@@ -1,6 +1,11 @@
+import datetime
+from decimal import Decimal
+
+from csp.utils import build_policy
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.db.models import Sum
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -8,7 +13,7 @@ from django.utils.formats import localize
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from songkhla_network.forms import MonthRangeForm, add_service_error
+from songkhla_network.forms import BEDateField, MoneyField, MonthRangeForm, add_service_error
 from songkhla_network.models import Role
 from songkhla_network.roles import group_reader_required, leader_required, staff_required, treasurer_required
 from songkhla_network.thai import (
@@ -27,6 +32,8 @@ from songkhla_network.thai import (
 
 from . import access, interest, selectors, services, welfare
 from .forms import (
+    AMOUNT_PREFIX,
+    REPAY_PREFIX,
     CollectionSheetForm,
     CommitmentChangeForm,
     DepositForm,
@@ -46,7 +53,7 @@ from .forms import (
     WelfareKindForm,
     WithdrawalForm,
 )
-from .models import LoanEntryKind, LoanPurpose, Officer, WelfarePurpose
+from .models import EntryKind, Loan, LoanEntryKind, LoanPurpose, Officer, WelfarePurpose
 
 
 def _this_month():
@@ -178,6 +185,8 @@ def sheet(request, pk, month):
     if posted or not can_post:
         if request.method == "POST":
             messages.warning(request, _already_posted_message(posted))
+            if _wants_json(request):
+                return _posted_answer(request, group, posted, members)
             return redirect("groups:sheet", pk=group.pk, month=month)
         context["figures"] = selectors.month_deposits(group, [month_date])[month_date]
         repaid = selectors.repaid_at(posted) if posted else {}
@@ -219,6 +228,8 @@ def sheet(request, pk, month):
             )
         except services.AlreadyPosted as already:
             messages.warning(request, _already_posted_message(already.existing))
+            if _wants_json(request):
+                return _posted_answer(request, group, already.existing, members)
             return redirect("groups:sheet", pk=group.pk, month=month)
         except ValidationError as error:
             form.add_error(None, error)
@@ -235,10 +246,119 @@ def sheet(request, pk, month):
                     _("And %(count)s loan repayments, %(total)s baht.")
                     % {"count": len(form.repayments()), "total": format_baht(sum(form.repayments().values()))},
                 )
+            if _wants_json(request):
+                return JsonResponse({"status": "posted", "url": request.path})
             return redirect("groups:sheet", pk=group.pk, month=month)
+    if request.method == "POST" and _wants_json(request):
+        # The script sends the form again as a plain POST, and the page shows each error by its box.
+        return JsonResponse({"status": "invalid", "url": request.path}, status=400)
     context["form"] = form
     context["lines"] = _sheet_lines(form)
-    return render(request, "groups/sheet_form.html", context)
+    # The one page the service worker keeps for a meeting without a signal (static/js/sw.js): an
+    # open sheet, to someone who may post it. Its copy of a first visit, made from the page, is
+    # kept under the same Content-Security-Policy.
+    offline = request.method == "GET" and context["group_active"] and bool(members)
+    context["offline_policy"] = build_policy() if offline else ""
+    response = render(request, "groups/sheet_form.html", context)
+    if offline:
+        response[OFFLINE_SHEET_HEADER] = "1"
+    return response
+
+
+OFFLINE_SHEET_HEADER = "X-Offline-Sheet"
+
+
+def _wants_json(request):
+    """The sheet's script (static/js/offline_sheet.js) asks for an answer it can read: a sheet saved
+    on the phone without a signal, sent when the signal is back."""
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _posted_answer(request, group, sheet, members):
+    """The answer to a sheet sent for a month already posted: nothing is written, and the script
+    is told whether the posted sheet holds what the phone sent (its own earlier send, whose answer
+    was lost) or other figures (another phone), and which, member by member."""
+    differences = _sheet_differences(request.POST, group, sheet, members)
+    return JsonResponse(
+        {
+            "status": "conflict" if differences else "already_posted",
+            "url": request.path,
+            "message": _already_posted_message(sheet),
+            "differences": differences,
+        },
+        status=409 if differences else 200,
+    )
+
+
+def _sheet_differences(data, group, sheet, members):
+    """[{name, phone, posted}] for each figure of the sent form that differs from the posted sheet:
+    the collection day, each member's deposit, each member's loan repayments. Amounts are read by
+    the form's own field; one that does not read as an amount is shown as typed."""
+    field = MoneyField(required=False)
+
+    def read(text):
+        try:
+            return field.clean(text)
+        except ValidationError:
+            return text
+
+    def shown(value):
+        return format_baht(value) if isinstance(value, Decimal) else (value or "")
+
+    day = BEDateField(required=False)
+    try:
+        sent_day = day.clean(data.get("paid_on", ""))
+    except ValidationError:
+        sent_day = data.get("paid_on", "")
+    differences = []
+    if sent_day != sheet.paid_on:
+        differences.append(
+            {
+                "name": str(CollectionSheetForm.base_fields["paid_on"].label),
+                "phone": be_date(sent_day) if isinstance(sent_day, datetime.date) else (sent_day or ""),
+                "posted": be_date(sheet.paid_on),
+            }
+        )
+    sent, repaid_sent = _boxes(data, AMOUNT_PREFIX, read), _boxes(data, REPAY_PREFIX, read)
+    borrowers = dict(Loan.objects.filter(group=group, pk__in=repaid_sent).values_list("pk", "member_id"))
+    sent_repaid = {}
+    for loan_pk, value in repaid_sent.items():
+        member_pk = borrowers.get(loan_pk)
+        if value is None or member_pk is None:
+            continue
+        so_far = sent_repaid.get(member_pk, Decimal(0))
+        sent_repaid[member_pk] = so_far + value if isinstance(value, Decimal) and isinstance(so_far, Decimal) else value
+    posted = dict(
+        sheet.entries.filter(kind=EntryKind.DEPOSIT)
+        .order_by()
+        .values_list("member")
+        .annotate(total=Sum("amount"))
+        .values_list("member", "total")
+    )
+    repaid = selectors.repaid_at(sheet)
+    names = {m.pk: f"{m.number}. {m.person}" for m in members}
+    for pk in [m.pk for m in members] + sorted(set(sent) - set(names)):
+        name = names.get(pk, _("A member not on this month's sheet"))
+        if sent.get(pk) != posted.get(pk):
+            differences.append({"name": name, "phone": shown(sent.get(pk)), "posted": shown(posted.get(pk))})
+        if sent_repaid.get(pk) != repaid.get(pk):
+            differences.append(
+                {
+                    "name": _("Loan repaid by %(name)s") % {"name": name},
+                    "phone": shown(sent_repaid.get(pk)),
+                    "posted": shown(repaid.get(pk)),
+                }
+            )
+    return differences
+
+
+def _boxes(data, prefix, read):
+    """{id: what the box holds, read} of the sent boxes named prefix + id."""
+    return {
+        int(key[len(prefix) :]): read(value)
+        for key, value in data.items()
+        if key.startswith(prefix) and key[len(prefix) :].isdigit()
+    }
 
 
 def _sheet_lines(form):

@@ -8,6 +8,7 @@ import re
 import subprocess
 import threading
 import unicodedata
+import uuid
 from contextlib import contextmanager
 from decimal import Decimal
 from html.parser import HTMLParser
@@ -22,6 +23,7 @@ from django.utils import timezone
 
 from enterprise import services as enterprise_services
 from enterprise.models import Allocation, Product, Supplier
+from groups import cards as group_cards
 from groups import services as group_services
 from groups import welfare
 from groups.models import Officer
@@ -208,6 +210,8 @@ ARGUMENTS = {
     "groups:loan_reverse": {"pk": "group", "loan_pk": "loan", "entry_pk": "loan_entry"},
     "groups:fund": {"pk": "group"},
     "groups:cost_pay": {"pk": "group"},
+    "groups:cards": {"pk": "group"},
+    "member_card": {"token": "card_token"},
     "groups:welfare_pay": {"pk": "group"},
     "groups:fund_reverse": {"pk": "group", "entry_pk": "fund_entry"},
     "groups:loan_write_off": {"pk": "group", "loan_pk": "loan"},
@@ -245,6 +249,7 @@ ARGUMENTS = {
     "rent:receipt_pdf": {"pk": "receipt"},
     "rent:void": {"pk": "receipt"},
     "rent:remittance": {"pk": "remittance"},
+    "rent:remittance_pdf": {"pk": "remittance"},
     "works:portfolio": {"pk": "community"},
     "works:portfolio_pdf": {"pk": "community"},
     "works:new": {"pk": "community"},
@@ -288,6 +293,7 @@ EXPECTATIONS = {
     "home":                         {"":  (200,   302,   302,   302,   200,   LOGIN)},
     "ping":                         {"":  (200,   200,   200,   200,   200,   200)},
     "health":                       {"":  (200,   200,   200,   200,   200,   200)},
+    "service_worker":               {"":  (200,   200,   200,   200,   200,   200)},
     "report":                       {"":  (200,   403,   403,   403,   200,   LOGIN)},
     "report_pdf":                   {"":  (200,   403,   403,   403,   200,   LOGIN)},
     "report_xlsx":                  {"":  (200,   403,   403,   403,   200,   LOGIN)},
@@ -372,6 +378,11 @@ EXPECTATIONS = {
                                      "B": (200,   404,   200,   403,   200,   LOGIN)},
     "groups:cost_pay":              {"A": (200,   200,   404,   403,   403,   LOGIN),
                                      "B": (200,   404,   200,   403,   403,   LOGIN)},
+    "groups:cards":                 {"A": (200,   200,   404,   403,   403,   LOGIN),
+                                     "B": (200,   404,   200,   403,   403,   LOGIN)},
+    # A member's card page: whoever holds the card, signed in or not.
+    "member_card":                  {"A": (200,   200,   200,   200,   200,   200),
+                                     "B": (200,   200,   200,   200,   200,   200)},
     "groups:welfare_pay":           {"A": (200,   200,   404,   403,   403,   LOGIN),
                                      "B": (200,   404,   200,   403,   403,   LOGIN)},
     "groups:fund_reverse":          {"A": (200,   200,   404,   403,   403,   LOGIN),
@@ -462,6 +473,10 @@ EXPECTATIONS = {
     "rent:remittance_new":          {"":  (200,   403,   403,   200,   403,   LOGIN)},
     "rent:remittance":              {"A": (200,   403,   403,   200,   200,   LOGIN),
                                      "B": (200,   403,   403,   404,   200,   LOGIN)},
+    "rent:remittance_pdf":          {"A": (200,   403,   403,   200,   200,   LOGIN),
+                                     "B": (200,   403,   403,   404,   200,   LOGIN)},
+    # The PromptPay accounts: CODI's and each collector's, set by leaders only.
+    "rent:transfer_accounts":       {"":  (200,   403,   403,   403,   403,   LOGIN)},
     "rent:letters":                 {"":  (200,   403,   403,   200,   200,   LOGIN)},
     "rent:letter_request":          {"":  (200,   403,   403,   403,   200,   LOGIN)},
     "rent:reconciliation":          {"":  (200,   403,   403,   403,   200,   LOGIN)},
@@ -634,6 +649,9 @@ def build_network(*, leader, collector, group_a, group_b):
             sheet_month=be_month_slug(month),
             year_end_month=be_month_slug(datetime.date(2022, 12, 1)),  # the year of the group's first rules
             entry=sheet.entries.get(member=member),
+            card_token=group_cards.cards_issue(group=group, members=[member], user=leader, request_key=uuid.uuid4())[0][
+                1
+            ],
             loan=loan,
             loan_entry=payout,
             fund_entry=cost,
