@@ -1,9 +1,14 @@
 """What every browser test shares."""
 
+import datetime
 import os
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
+
+from songkhla_network.models import Community
+from tests.factories import make_tenancy
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
@@ -27,3 +32,16 @@ def shoot():
             page.set_viewport_size(PHONE)
 
     return take
+
+
+# A household of the rent pages' browser tests (test_rent.py, test_rent_transfer.py): 200 baht a
+# month, 1,000 in arrears a year ago.
+@pytest.fixture
+def railway(db):
+    return Community.objects.create(name="ริมทางรถไฟ")
+
+
+@pytest.fixture
+def household(railway):
+    a_year_ago = timezone.localdate() - datetime.timedelta(days=365)
+    return make_tenancy(railway, rent="200", opening="1000", opening_on=a_year_ago, name="สมศรี")

@@ -18,24 +18,13 @@ from playwright.sync_api import expect
 from rent_collection import selectors, services
 from rent_collection.models import PaymentMethod, Receipt
 from songkhla_network import promptpay
-from songkhla_network.models import Community
-from tests.factories import make_letter, make_tenancy
+from tests.factories import make_letter
 from tests.helpers import IS_INVALID, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 TODAY = timezone.localdate()
 A_YEAR_AGO = TODAY - datetime.timedelta(days=365)
-
-
-@pytest.fixture
-def railway(db):
-    return Community.objects.create(name="ริมทางรถไฟ")
-
-
-@pytest.fixture
-def household(railway):
-    return make_tenancy(railway, rent="200", opening="1000", opening_on=A_YEAR_AGO, name="สมศรี")
 
 
 def test_a_collector_records_a_transfer_and_its_slip_is_taken_once(
