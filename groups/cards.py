@@ -190,8 +190,9 @@ def card_figures(member: Member, today: datetime.date) -> CardFigures:
         left -= due.commitment
     surplus = max(Decimal(0), left)  # paid ahead of what is due: this month's, so far
     by_month = {due.month: due.commitment for due in dues}
-    first = max(month_start(member.joined_on), add_months(this_month, 1 - MONTHS_SHOWN))
+    # A member who left: the twelve months up to the one they left in.
     last = this_month if member.left_on is None else min(this_month, month_start(member.left_on))
+    first = max(month_start(member.joined_on), add_months(last, 1 - MONTHS_SHOWN))
     months = []
     month = last
     while month >= first:

@@ -221,6 +221,11 @@ def test_a_member_who_left_reads_their_card_for_a_year(group, leader):
     assert cards.card_for(token, left_on + datetime.timedelta(days=365)) is not None
     assert cards.card_for(token, left_on + datetime.timedelta(days=366)) is None
     assert Client().get(reverse("member_card", args=[token])).status_code == 404  # today is years later
+    # Read within the year: the twelve months up to the one they left in, the last owed nothing.
+    member.refresh_from_db()
+    months = cards.card_figures(member, left_on + datetime.timedelta(days=360)).months
+    assert [m.month for m in months] == [datetime.date(2022, m, 1) for m in (4, 3, 2, 1)] + [DEC]
+    assert months[0].owed == 0 and not months[0].due
 
 
 def test_the_card_page_reads_a_fixed_number_of_queries(group, leader):
