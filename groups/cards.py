@@ -17,7 +17,7 @@ from uuid import UUID
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ipware import get_client_ip
@@ -26,7 +26,7 @@ from songkhla_network.models import Access, PersonalDataAccess, User
 from songkhla_network.thai import add_months, month_start
 
 from . import selectors
-from .models import SAVING, CardRequest, LedgerEntry, Loan, LoanEntry, LoanEntryKind, Member, MemberCard, SavingsGroup
+from .models import CardRequest, Loan, LoanEntry, LoanEntryKind, Member, MemberCard, SavingsGroup
 
 # 32 random bytes: 43 characters in the URL, never guessed.
 TOKEN_BYTES = 32
@@ -179,12 +179,9 @@ def card_figures(member: Member, today: datetime.date) -> CardFigures:
     this_month = month_start(today)
     selectors.member_with_money(member, month=this_month, today=today)
     rows = selectors.passbook(member)
-    paid_to_date = LedgerEntry.objects.filter(SAVING, member=member, month__lte=this_month).aggregate(
-        total=Sum("amount")
-    )["total"] or Decimal(0)
     dues = selectors.months_due(member, today)
     covered: dict[datetime.date, Decimal] = {}
-    left = paid_to_date
+    left = member.paid_to_date  # type: ignore[attr-defined]  # member_with_money's, the arrears' own
     for due in dues:
         covered[due.month] = min(due.commitment, max(Decimal(0), left))
         left -= due.commitment
