@@ -223,6 +223,8 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 
 SESSION_COOKIE_HTTPONLY = True
+# Django's database sessions, each request's read by a statement written out (issue 16).
+SESSION_ENGINE = "songkhla_network.sessions"
 # Phones are shared: a session ends after half an hour without use, and when the browser closes.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_SECONDS", str(30 * 60)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

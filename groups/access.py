@@ -1,11 +1,15 @@
 """Which savings groups a user may read and post to. Every view gets its group, member or ledger
 row through here, the enterprise's too."""
 
+import functools
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from songkhla_network.models import Role, User
+from songkhla_network import sql
+from songkhla_network.models import Community, Person, Role, User
 
 from .models import LedgerEntry, Member, SavingsGroup
 
@@ -35,11 +39,36 @@ def can_post(user: User, group: SavingsGroup) -> bool:
 
 
 def group_for_reading(user: User, pk: int) -> SavingsGroup:
-    """The group if the user may read it; 404 when it is not theirs to know about."""
-    group = get_object_or_404(readable_groups(user).select_related("community"), pk=pk)
-    if not user.reads_everything and user.role == Role.TREASURER:  # read through treasurer_groups
+    """The group if the user may read it (readable_groups' rule); 404 when it is not theirs to
+    know about. Read by one statement written out (songkhla_network.sql): the group, its
+    community and whether the user is one of its treasurers, as every savings page starts here."""
+    if not user.is_authenticated:
+        raise Http404
+    rows = sql.fetch(_group_sql(), [user.pk, pk])
+    if not rows:
+        raise Http404
+    group = sql.instances(SavingsGroup, rows)[0]
+    SavingsGroup.community.field.set_cached_value(group, sql.instances(Community, rows, sql.width(SavingsGroup))[0])
+    is_its_treasurer = bool(rows[0][-1])
+    if user.reads_everything:
+        return group
+    if user.role == Role.TREASURER and is_its_treasurer:  # as readable_groups: treasurer_groups
         setattr(group, _READ_BY_ITS_TREASURER, user.pk)
-    return group
+        return group
+    raise Http404
+
+
+@functools.cache
+def _group_sql() -> str:
+    through = SavingsGroup.treasurers.through
+    group_column = through._meta.get_field("savingsgroup").column
+    user_column = through._meta.get_field("user").column
+    return f"""
+        SELECT {sql.columns(SavingsGroup, "g")}, {sql.columns(Community, "c")},
+            EXISTS (SELECT 1 FROM {through._meta.db_table} t WHERE t.{group_column} = g.id AND t.{user_column} = %s)
+        FROM {SavingsGroup._meta.db_table} g JOIN {Community._meta.db_table} c ON c.id = g.community_id
+        WHERE g.id = %s
+    """
 
 
 def group_for_posting(user: User, pk: int) -> SavingsGroup:
@@ -52,9 +81,25 @@ def group_for_posting(user: User, pk: int) -> SavingsGroup:
 
 
 def member_for_reading(user: User, group_pk: int, member_pk: int) -> tuple[SavingsGroup, Member]:
+    """The group and one of its members, if the user may read the group; 404 otherwise. The
+    member with their person, by a statement written out (as group_for_reading)."""
     group = group_for_reading(user, group_pk)
-    member = get_object_or_404(Member.objects.select_related("person", "group"), pk=member_pk, group=group)
+    rows = sql.fetch(_member_sql(), [member_pk, group.pk])
+    if not rows:
+        raise Http404
+    member = sql.instances(Member, rows)[0]
+    Member.person.field.set_cached_value(member, sql.instances(Person, rows, sql.width(Member))[0])
+    Member.group.field.set_cached_value(member, group)
     return group, member
+
+
+@functools.cache
+def _member_sql() -> str:
+    return f"""
+        SELECT {sql.columns(Member, "m")}, {sql.columns(Person, "p")}
+        FROM {Member._meta.db_table} m JOIN {Person._meta.db_table} p ON p.id = m.person_id
+        WHERE m.id = %s AND m.group_id = %s
+    """
 
 
 def member_for_posting(user: User, group_pk: int, member_pk: int) -> tuple[SavingsGroup, Member]:

@@ -27,6 +27,7 @@ Anything else is a programmer's mistake (forms check what people type) and raise
 """
 
 import datetime
+import functools
 from dataclasses import dataclass, replace
 from decimal import ROUND_DOWN, Decimal
 
@@ -60,6 +61,17 @@ def schedule(
 ) -> list[Instalment]:
     """The loan's instalments, one a month from `first_month`, by the rule above."""
     _check(principal, monthly_rate, months, method, first_month)
+    return list(_schedule(principal, monthly_rate, months, str(method), first_month))
+
+
+@functools.lru_cache(maxsize=4096, typed=True)
+def _schedule(
+    principal: Decimal, monthly_rate: Decimal, months: int, method: str, first_month: datetime.date
+) -> tuple[Instalment, ...]:
+    """schedule's instalments, worked out once for each set of terms in a process: a function of
+    its terms alone, and every open sheet works out each of the group's loans (equal amounts
+    written with more or fewer decimals give the same instalments, each rounded to the satang).
+    The terms are checked (_check) before."""
     share = (principal / months).quantize(SATANG, rounding=ROUND_DOWN)
     instalments: list[Instalment] = []
     owed = principal
@@ -76,7 +88,7 @@ def schedule(
             )
         )
         owed -= repaid
-    return instalments
+    return tuple(instalments)
 
 
 def total_interest(instalments: list[Instalment]) -> Decimal:

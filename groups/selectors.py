@@ -6,7 +6,7 @@ import datetime
 import functools
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -33,6 +33,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
+from songkhla_network import sql
 from songkhla_network.models import Person, User
 from songkhla_network.thai import add_months, month_end, month_range, month_start, months_between, to_satang
 
@@ -163,16 +164,17 @@ def with_terms(members: list[Member]) -> list[Member]:
     """Load what due_spans reads — each member's commitments and their group's status steps — in
     two queries whatever the number of members (three when their groups are not loaded yet;
     members read through `group.members` share the group, and its steps are read once). Read
-    afresh each time: what an earlier call loaded on the same objects may have changed since."""
+    afresh each time: what an earlier call loaded on the same objects may have changed since.
+    Written out (songkhla_network.sql): every savings page reads them."""
     if not members:
         return members
     prefetch_related_objects([m for m in members if not Member.group.is_cached(m)], "group")
     by_member: dict[int, list[Commitment]] = {member.pk: [] for member in members}
-    for commitment in Commitment.objects.filter(member__in=list(by_member)).order_by("from_month"):
+    for commitment in sql.instances(Commitment, sql.fetch(*_commitments_sql(list(by_member)))):
         by_member[commitment.member_id].append(commitment)
     groups = {member.group_id: member.group for member in members}
     by_group: dict[int, list[GroupStatusChange]] = {pk: [] for pk in groups}
-    for step in GroupStatusChange.objects.filter(group__in=list(groups)).order_by("date", "id"):
+    for step in sql.instances(GroupStatusChange, sql.fetch(*_steps_sql(list(groups)))):
         by_group[step.group_id].append(step)
     for pk, group in groups.items():
         setattr(group, _STEPS, by_group[pk])
@@ -181,6 +183,22 @@ def with_terms(members: list[Member]) -> list[Member]:
         if member.group is not groups[member.group_id]:  # another object of the same group
             setattr(member.group, _STEPS, by_group[member.group_id])
     return members
+
+
+def _commitments_sql(member_ids: list[int]) -> tuple[str, list[int]]:
+    return (
+        f"SELECT {sql.columns(Commitment, 'c')} FROM {Commitment._meta.db_table} c"
+        f" WHERE c.member_id IN ({sql.placeholders(member_ids)}) ORDER BY c.from_month",
+        member_ids,
+    )
+
+
+def _steps_sql(group_ids: list[int]) -> tuple[str, list[int]]:
+    return (
+        f"SELECT {sql.columns(GroupStatusChange, 's')} FROM {GroupStatusChange._meta.db_table} s"
+        f" WHERE s.group_id IN ({sql.placeholders(group_ids)}) ORDER BY s.date, s.id",
+        group_ids,
+    )
 
 
 def _commitments(member: Member) -> list[Commitment]:
@@ -207,7 +225,7 @@ def status_on(group: SavingsGroup, day: datetime.date) -> str | None:
 def due_spans(member: Member, as_of: datetime.date) -> list[DueSpan]:
     """The months whose commitment the member owes on the day `as_of`, as spans of months in a row
     at one commitment. This is the one rule for when a month falls due, and every page that shows
-    arrears reads it (its Thai wording is templates/groups/_due_rule.html):
+    arrears reads it (its Thai wording is jinja2/groups/_due_rule.jinja):
 
     - a month falls due once it has ended, from the first day of the next month: until then the
       member may still pay at the meeting, whatever day the group meets;
@@ -293,24 +311,34 @@ def _this_month() -> datetime.date:
     return month_start(timezone.localdate())
 
 
-def _with_money(members: list[Member], group_filter: Q, month: datetime.date, today: datetime.date) -> list[Member]:
-    """Give each member their figures for `month` (see members_with_money): one pass over the
-    rows of `group_filter`, and with_terms' two queries."""
+# What _with_money sums from the savings rows, by member, in the order _sums_sql gives them.
+_SUMS = ("balance", "paid_this_month", "paid_to_date")
+
+
+def _sums_sql(by: str, month: datetime.date, today: datetime.date) -> tuple[str, list[Any]]:
+    """The statement of each member's sums (_SUMS) over the savings rows whose column `by` is its
+    last parameter, and its parameters but that last: written out, as members_with_money is read
+    by every savings page."""
+    saving, saving_params = sql.condition(LedgerEntry, SAVING)
+    statement = f"""
+        SELECT member_id, SUM(amount) FILTER (WHERE date <= %s),
+            SUM(amount) FILTER (WHERE {saving} AND month = %s),
+            SUM(amount) FILTER (WHERE {saving} AND month <= %s)
+        FROM {LedgerEntry._meta.db_table} WHERE {by} = %s GROUP BY member_id
+    """
+    return statement, [today, *saving_params, month, *saving_params, month]
+
+
+def _with_money(
+    members: list[Member], totals: Mapping[int, Sequence[Any]], month: datetime.date, today: datetime.date
+) -> list[Member]:
+    """Give each member their figures for `month` (see members_with_money) from their sums
+    (_SUMS, by member's id; none for a member without rows) and with_terms' two queries."""
     with_terms(members)
-    deposits = SAVING
-    sums = {
-        "balance": Sum("amount", filter=Q(date__lte=today)),
-        "paid_this_month": Sum("amount", filter=deposits & Q(month=month)),
-        "paid_to_date": Sum("amount", filter=deposits & Q(month__lte=month)),
-    }
-    totals = {
-        row.pop("member"): row
-        for row in LedgerEntry.objects.filter(group_filter).order_by().values("member").annotate(**sums)
-    }
     as_of = due_as_of(month, today)
     for member in members:
-        row = totals.get(member.pk, {})
-        figures: dict[str, Decimal | None] = {name: row.get(name) or ZERO for name in sums}
+        sums = totals.get(member.pk, (None,) * len(_SUMS))
+        figures: dict[str, Decimal | None] = {name: sql.money(value) for name, value in zip(_SUMS, sums, strict=True)}
         paid_to_date, paid_this_month = figures["paid_to_date"] or ZERO, figures["paid_this_month"] or ZERO
         figures["arrears"] = arrears(member, as_of=as_of, paid=paid_to_date)
         figures["arrears_before"] = arrears(member, as_of=month, paid=paid_to_date - paid_this_month)
@@ -336,10 +364,29 @@ def members_with_money(
       minus paid_to_date; `arrears_before`: the same for the months before it, what the
       treasurer asks for besides this month's commitment.
 
-    Four queries: the members, their commitments, the group's steps, one pass over its rows."""
+    Three queries, written out (songkhla_network.sql): the members with their people and their
+    sums, their commitments, the group's steps."""
     today = today or timezone.localdate()
-    members = list(group.members.select_related("person").order_by("number"))
-    return _with_money(members, Q(group=group), month or _this_month(), today)
+    month = month or _this_month()
+    sums, params = _sums_sql("group_id", month, today)
+    rows = sql.fetch(
+        f"""
+        SELECT {sql.columns(Member, "m")}, {sql.columns(Person, "p")}, s.*
+        FROM {Member._meta.db_table} m
+        JOIN {Person._meta.db_table} p ON p.id = m.person_id
+        LEFT JOIN ({sums}) s ON s.member_id = m.id
+        WHERE m.group_id = %s ORDER BY m.number
+        """,
+        [*params, group.pk, group.pk],
+    )
+    members = sql.instances(Member, rows)
+    people = sql.instances(Person, rows, sql.width(Member))
+    for member, person in zip(members, people, strict=True):
+        Member.group.field.set_cached_value(member, group)
+        Member.person.field.set_cached_value(member, person)
+    first_sum = sql.width(Member) + sql.width(Person) + 1  # after s.member_id
+    totals = {row[first_sum - 1]: row[first_sum:] for row in rows if row[first_sum - 1] is not None}
+    return _with_money(members, totals, month, today)
 
 
 def member_with_money(
@@ -347,7 +394,10 @@ def member_with_money(
 ) -> Member:
     """One member with the figures members_with_money gives (the passbook's)."""
     today = today or timezone.localdate()
-    return _with_money([member], Q(member=member), month or _this_month(), today)[0]
+    month = month or _this_month()
+    sums, params = _sums_sql("member_id", month, today)
+    totals = {row[0]: row[1:] for row in sql.fetch(sums, [*params, member.pk])}
+    return _with_money([member], totals, month, today)[0]
 
 
 @dataclass(frozen=True)
@@ -397,13 +447,11 @@ class PassbookRow:
         return self.kind
 
 
-def passbook(member: Member) -> list[PassbookRow]:
-    """The member's rows in date order, each with the running balance after it and whether it
-    has been reversed; a balance carried across names the group it came from or went to. One
-    query, read as plain values: a long passbook is read on every visit, and building a model
-    object for each row and each row it joins cost more than the query."""
-    rows = (
-        member.entries.annotate(
+def _passbook_rows(member_pk: int) -> QuerySet[Any, dict[str, Any]]:
+    """The query of passbook's rows: a member's rows, in date order, as plain values."""
+    return (
+        LedgerEntry.objects.filter(member_id=member_pk)
+        .annotate(
             running_balance=Window(Sum("amount"), order_by=["date", "id"]),
             is_reversed=Exists(LedgerEntry.objects.filter(reverses=OuterRef("pk"))),
         )
@@ -431,6 +479,19 @@ def passbook(member: Member) -> list[PassbookRow]:
             ),
         )
     )
+
+
+# The ORM took longer to put the passbook's query together than PostgreSQL to answer it: it is
+# put together once (songkhla_network.sql.PreparedValues).
+_PASSBOOK = sql.PreparedValues(_passbook_rows)
+
+
+def passbook(member: Member) -> list[PassbookRow]:
+    """The member's rows in date order, each with the running balance after it and whether it
+    has been reversed; a balance carried across names the group it came from or went to. One
+    query, read as plain values: a long passbook is read on every visit, and building a model
+    object for each row and each row it joins cost more than the query."""
+    rows = _PASSBOOK.rows(member.pk)
     names: dict[int, str] = {}  # each user's name as User.__str__ gives it, made once per user
 
     def name(row: dict[str, Any]) -> str:
@@ -480,13 +541,25 @@ def status_history(group: SavingsGroup) -> list[GroupStatusChange]:
 
 
 def current_officers(group: SavingsGroup) -> list[Officer]:
-    return list(group.officers.select_related("person").filter(until__isnull=True))
+    rows = sql.fetch(
+        f"""
+        SELECT {sql.columns(Officer, "o")}, {sql.columns(Person, "p")}
+        FROM {Officer._meta.db_table} o JOIN {Person._meta.db_table} p ON p.id = o.person_id
+        WHERE o.group_id = %s AND o.until IS NULL ORDER BY o.position, o.since
+        """,
+        [group.pk],
+    )
+    officers = sql.instances(Officer, rows)
+    for officer, person in zip(officers, sql.instances(Person, rows, sql.width(Officer)), strict=True):
+        Officer.group.field.set_cached_value(officer, group)
+        Officer.person.field.set_cached_value(officer, person)
+    return officers
 
 
 def recent_sheets(group: SavingsGroup, count: int) -> list[CollectionSheet]:
     """The group's last `count` posted sheets, newest first, each with `figures` (who paid and
     how much, net of reversals: month_deposits). Two queries."""
-    sheets = list(group.sheets.select_related("posted_by").order_by("-month")[:count])
+    sheets = _sheets(group, "ORDER BY s.month DESC LIMIT %s", [count])
     figures = month_deposits(group, [sheet.month for sheet in sheets])
     for sheet in sheets:
         sheet.figures = figures[sheet.month]  # type: ignore[attr-defined]  # read by the page
@@ -499,7 +572,28 @@ def posted_months(group: SavingsGroup, count: int) -> list[datetime.date]:
 
 
 def posted_sheet(group: SavingsGroup, month: datetime.date) -> CollectionSheet | None:
-    return CollectionSheet.objects.select_related("posted_by").filter(group=group, month=month).first()
+    """The group's sheet for the month with who posted it, if it is posted. Written out
+    (songkhla_network.sql), as _sheets."""
+    sheets = _sheets(group, "AND s.month = %s", [month])
+    return sheets[0] if sheets else None
+
+
+def _sheets(group: SavingsGroup, rest: str, params: list[Any]) -> list[CollectionSheet]:
+    """The group's sheets that the rest of the statement (a condition, an order) picks, with its
+    parameters, each with the user who posted it."""
+    rows = sql.fetch(
+        f"""
+        SELECT {sql.columns(CollectionSheet, "s")}, {sql.columns(User, "u")}
+        FROM {CollectionSheet._meta.db_table} s JOIN {User._meta.db_table} u ON u.id = s.posted_by_id
+        WHERE s.group_id = %s {rest}
+        """,
+        [group.pk, *params],
+    )
+    sheets = sql.instances(CollectionSheet, rows)
+    for sheet, user in zip(sheets, sql.instances(User, rows, sql.width(CollectionSheet)), strict=True):
+        CollectionSheet.group.field.set_cached_value(sheet, group)
+        CollectionSheet.posted_by.field.set_cached_value(sheet, user)
+    return sheets
 
 
 def members_active_in(group: SavingsGroup, month: datetime.date) -> list[Member]:
@@ -711,15 +805,21 @@ def month_deposits(group: SavingsGroup, months: Iterable[datetime.date]) -> dict
     sheet page and the group page's list of sheets both read it, so one month shows one figure.
     One query."""
     figures = {month: MonthDeposits() for month in months}
-    rows = (
-        LedgerEntry.objects.filter(SAVING, group=group, month__in=list(figures))
-        .order_by()
-        .values_list("month", "member")
-        .annotate(paid=Sum("amount"))
+    if not figures:
+        return figures
+    saving, saving_params = sql.condition(LedgerEntry, SAVING)
+    rows = sql.fetch(
+        f"""
+        SELECT month, SUM(amount) FROM {LedgerEntry._meta.db_table}
+        WHERE {saving} AND group_id = %s AND month IN ({sql.placeholders(list(figures))}) GROUP BY month, member_id
+        """,
+        [*saving_params, group.pk, *figures],
     )
-    for month, _member, paid in rows:
-        figures[month].total += paid
-        figures[month].paid_count += paid > 0
+    as_month = sql.converter(LedgerEntry, "month")
+    for month, paid in rows:
+        figure = figures[as_month(month)]
+        figure.total += sql.money(paid)
+        figure.paid_count += sql.money(paid) > 0
     return figures
 
 
@@ -1021,6 +1121,20 @@ def entry_rows(entries: QuerySet[LoanEntry]) -> defaultdict[int, list[EntryRow]]
         "loan", "pk", "kind", "date", "month", "amount", "reverses"
     ):
         rows[loan_pk].append(EntryRow(pk, kind, date, month, amount, reverses))
+    return rows
+
+
+def _entry_rows_sql(group: SavingsGroup, as_of: datetime.date) -> defaultdict[int, list[EntryRow]]:
+    """entry_rows of the group's loan rows dated up to `as_of`, by a statement written out."""
+    found = sql.fetch(
+        f"SELECT e.loan_id, e.id, e.kind, e.date, e.month, e.amount, e.reverses_id FROM {LoanEntry._meta.db_table} e"
+        " WHERE e.group_id = %s AND e.date <= %s ORDER BY e.date, e.id",
+        [group.pk, as_of],
+    )
+    as_date, as_month, as_amount = (sql.converter(LoanEntry, name) for name in ("date", "month", "amount"))
+    rows: defaultdict[int, list[EntryRow]] = defaultdict(list)
+    for loan_pk, pk, kind, date, month, amount, reverses in found:
+        rows[loan_pk].append(EntryRow(pk, kind, as_date(date), as_month(month), as_amount(amount), reverses))
     return rows
 
 
@@ -1368,8 +1482,29 @@ def loan_positions(group: SavingsGroup, as_of: datetime.date) -> dict[int, list[
     """{member id: the positions of their loans paid out and not repaid in full (nor written off)}
     on `as_of`. Three queries; one when the group has no loan."""
     positions: dict[int, list[LoanPosition]] = {}
-    loans = list(group.loans.prefetch_related("reschedules").order_by("applied_on", "id"))
-    rows = entry_rows(LoanEntry.objects.filter(group=group, date__lte=as_of)) if loans else {}
+    # Written out (songkhla_network.sql): the open sheet reads them on every visit.
+    loans = sql.instances(
+        Loan,
+        sql.fetch(
+            f"SELECT {sql.columns(Loan, 'l')} FROM {Loan._meta.db_table} l"
+            " WHERE l.group_id = %s ORDER BY l.applied_on, l.id",
+            [group.pk],
+        ),
+    )
+    if not loans:
+        return positions
+    reschedules = sql.instances(
+        LoanReschedule,
+        sql.fetch(
+            f"SELECT {sql.columns(LoanReschedule, 'r')} FROM {LoanReschedule._meta.db_table} r"
+            f" WHERE r.loan_id IN ({sql.placeholders(loans)}) ORDER BY r.id",
+            [loan.pk for loan in loans],
+        ),
+    )
+    for loan in loans:
+        Loan.group.field.set_cached_value(loan, group)
+        sql.prefetched(loan, "reschedules", [change for change in reschedules if change.loan_id == loan.pk])
+    rows = _entry_rows_sql(group, as_of)
     for loan in loans:
         position = loan_position(loan, as_of, rows.get(loan.pk, []))
         if position is not None and position.outstanding > 0:
@@ -1402,13 +1537,15 @@ def owed_at_meeting(position: LoanPosition, month: datetime.date) -> Decimal:
 def repaid_at(sheet: CollectionSheet) -> dict[int, Decimal]:
     """{member id: what they repaid of their loans (principal, interest, fines)} at a sheet's
     meeting, each reversal netted. One query."""
-    return dict(
-        LoanEntry.objects.filter(sheet=sheet)
-        .order_by()
-        .values_list("loan__member")
-        .annotate(total=Sum("amount"))
-        .values_list("loan__member", "total")
+    rows = sql.fetch(
+        f"""
+        SELECT l.member_id, SUM(e.amount)
+        FROM {LoanEntry._meta.db_table} e JOIN {Loan._meta.db_table} l ON l.id = e.loan_id
+        WHERE e.sheet_id = %s GROUP BY l.member_id
+        """,
+        [sheet.pk],
     )
+    return {member: sql.money(total) for member, total in rows}
 
 
 def member_loans(member: Member, as_of: datetime.date) -> tuple[list[tuple[Loan, LoanPosition | None]], list[Loan]]:
@@ -1465,11 +1602,15 @@ def loan_portfolios(as_of: datetime.date, groups: Iterable[SavingsGroup] | None 
 
     The network's dashboard reads every loan of every group: what it found is kept in the cache
     under the day and the last loan row and rescheduling written (money rows are only ever added,
-    so a new one is a new key). Two queries when nothing was written since, three more otherwise (one
+    so a new one is a new key). One query when nothing was written since, three more otherwise (one
     when no loan is paid out), whatever
     the number of groups and loans."""
     group_pks = None if groups is None else sorted(group.pk for group in groups)
-    stamp = [model.objects.aggregate(last=Max("pk"))["last"] for model in (LoanEntry, LoanReschedule)]
+    stamp = sql.fetch(
+        f"SELECT (SELECT MAX(id) FROM {LoanEntry._meta.db_table}),"
+        f" (SELECT MAX(id) FROM {LoanReschedule._meta.db_table})",
+        [],
+    )[0]
     which = "all" if group_pks is None else hashlib.sha256(",".join(map(str, group_pks)).encode()).hexdigest()[:16]
     key = "loan_portfolios:{}:{}:{}:{}".format(as_of.isoformat(), which, *stamp)
     if (kept := cache.get(key)) is not None:
