@@ -116,6 +116,20 @@ TEMPLATES = [
             "builtins": ["songkhla_network.templatetags.thai"],
         },
     },
+    # The treasurer's busiest pages (songkhla_network/jinja.py): files named .jinja, in jinja2/.
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "environment": "songkhla_network.jinja.environment",
+            "context_processors": [
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "songkhla_network.roles.context_processor",
+            ],
+        },
+    },
 ]
 
 WSGI_APPLICATION = "config.wsgi.application"

@@ -113,7 +113,7 @@ def group_detail(request, pk):
     fund = selectors.group_fund(group, timezone.localdate())
     return render(
         request,
-        "groups/group_detail.html",
+        "groups/group_detail.jinja",
         {
             "group": group,
             "members": current,
@@ -192,7 +192,7 @@ def sheet(request, pk, month):
         repaid = selectors.repaid_at(posted) if posted else {}
         context["lines"] = _posted_sheet_lines(group, members, month_date, can_post=can_post, repaid=repaid)
         context["repaid_total"] = sum(repaid.values(), selectors.ZERO)
-        return render(request, "groups/sheet_posted.html", context)
+        return render(request, "groups/sheet_posted.jinja", context)
 
     initial = {"paid_on": min(timezone.localdate(), month_end(month_date))}
     # A member who has left was paid out: no deposit is taken for them, so they are not on the form.
@@ -259,7 +259,7 @@ def sheet(request, pk, month):
     # kept under the same Content-Security-Policy.
     offline = request.method == "GET" and context["group_active"] and bool(members)
     context["offline_policy"] = build_policy() if offline else ""
-    response = render(request, "groups/sheet_form.html", context)
+    response = render(request, "groups/sheet_form.jinja", context)
     if offline:
         response[OFFLINE_SHEET_HEADER] = "1"
     return response
@@ -367,20 +367,15 @@ def _sheet_lines(form):
     and their amount box. Amounts in the boxes read as Django writes a number into a form."""
     lines = []
     for member, box in form.member_rows():
-        value = box.value()  # a bound field works each of these out again whenever it is asked
         loans = []
         for position, repay in form.loan_rows(member):
-            repaid = repay.value()
             loans.append(
                 {
                     "label": _("Loan repaid by %(name)s") % {"name": member.person},
                     "outstanding": format_baht(position.outstanding),
                     "arrears": format_baht(position.arrears) if position.arrears else "",
                     "fines": format_baht(position.fines_owed) if position.fines_owed else "",
-                    "id": repay.id_for_label,
-                    "html_name": repay.html_name,
-                    "value": "" if repaid is None else localize(repaid),
-                    "errors": repay.errors,
+                    **repay,
                 }
             )
         lines.append(
@@ -392,10 +387,7 @@ def _sheet_lines(form):
                 "paid": format_baht(member.paid_this_month) if member.paid_this_month else "",
                 "owes_before": format_baht(member.arrears_before) if member.arrears_before else "",
                 "prefill": "" if member.commitment is None else localize(member.commitment),
-                "id": box.id_for_label,
-                "html_name": box.html_name,
-                "value": "" if value is None else localize(value),
-                "errors": box.errors,
+                **box,
                 "loans": loans,
             }
         )
@@ -441,7 +433,7 @@ def passbook(request, pk, member_pk):
     loans, guarantees = selectors.member_loans(member, timezone.localdate())
     return render(
         request,
-        "groups/passbook.html",
+        "groups/passbook.jinja",
         {
             "group": group,
             "member": member,
@@ -593,7 +585,7 @@ def network_summary(request):
     statuses = selectors.status_counts(first, last)
     return render(
         request,
-        "groups/network_summary.html",
+        "groups/network_summary.jinja",
         {
             "form": form,
             "first": first,

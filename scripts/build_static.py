@@ -224,7 +224,8 @@ def font_css() -> str:
 
 
 def content_files() -> list[Path]:
-    """Where a class, an element or an attribute may be written: the templates, the scripts, the
+    """Where a class, an element or an attribute may be written: the templates (Django's and
+    Jinja2's), the scripts, the
     apps' Python (form widgets' classes), the templates that `|crispy` and `as_crispy_field` draw
     forms with, and Django's form widgets: their templates (<textarea>, <select>) and their
     Python, which gives the input types ([type=radio], [type=file])."""
@@ -235,6 +236,7 @@ def content_files() -> list[Path]:
     return sorted(
         [
             *(ROOT / "templates").glob("**/*.html"),
+            *(ROOT / "jinja2").glob("**/*.jinja"),
             *(ROOT / "static" / "js").glob("**/*.js"),
             *(path for app in apps for path in (ROOT / app).glob("**/*.py") if "migrations" not in path.parts),
             *(crispy / f"{name}.html" for name in crispy_templates),

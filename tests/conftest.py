@@ -19,6 +19,26 @@ from tests.factories import client_for, make_group, make_user
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _jinja_templates_reported():
+    """A page drawn by a Jinja2 template (jinja2/) tells the test client its template and context,
+    as Django's test set-up makes its own templates do: response.templates and response.context."""
+    from django.template.backends.jinja2 import Template
+    from django.test.signals import template_rendered
+
+    render = Template.render
+
+    def reported(self, context=None, request=None):
+        context = {} if context is None else context
+        html = render(self, context, request)  # which adds the request and the context processors' names
+        template_rendered.send(sender=self, template=self.template, context=dict(context))
+        return html
+
+    Template.render = reported
+    yield
+    Template.render = render
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path_factory):
     # Each test starts with an empty cache: figures kept by an earlier test's rows are not its own.

@@ -5,7 +5,7 @@
 // what differs, which stays on screen until the treasurer has seen it. Once a sheet is sent,
 // nothing of it is left on the phone: the saved form and the worker's copy of the page go.
 // Without this script the form posts as a plain form. The words come from the page
-// (templates/groups/_offline_sheet.html).
+// (jinja2/groups/_offline_sheet.jinja).
 (function () {
   "use strict";
   var root = document.querySelector("[data-offline-sheet]");

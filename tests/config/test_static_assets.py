@@ -77,6 +77,9 @@ def test_the_admin_stylesheet_has_the_fonts_of_the_pages():
     assert SITE_CSS[start:end] in admin_css
 
 
+TEMPLATES_JINJA = sorted((Path(settings.BASE_DIR) / "jinja2").glob("**/*.jinja"))
+
+
 def interface_text():
     """What the interface writes: the catalogs' Thai, the templates and the apps' Python (Thai
     months, baht in words, the demo's names)."""
@@ -86,7 +89,7 @@ def interface_text():
     text = "".join(
         entry.msgstr + "".join(entry.msgstr_plural.values()) for po in catalogs for entry in polib.pofile(str(po))
     )
-    sources = [*(Path(settings.BASE_DIR) / "templates").glob("**/*.html")]
+    sources = [*(Path(settings.BASE_DIR) / "templates").glob("**/*.html"), *TEMPLATES_JINJA]
     sources += [p for p in build_static.content_files() if p.suffix == ".py"]
     return text + "".join(path.read_text(encoding="utf-8") for path in sources)
 
@@ -137,7 +140,7 @@ def test_a_page_has_one_stylesheet_and_preloads_the_fonts_it_uses(client, settin
 
 
 def test_every_script_waits_for_the_page():
-    for template in (Path(settings.BASE_DIR) / "templates").glob("**/*.html"):
+    for template in [*(Path(settings.BASE_DIR) / "templates").glob("**/*.html"), *TEMPLATES_JINJA]:
         tags = Tags()
         tags.feed(template.read_text(encoding="utf-8"))
         assert all("defer" in script for script in tags.scripts if "src" in script), template

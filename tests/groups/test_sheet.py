@@ -263,7 +263,7 @@ def test_staff_read_a_posted_sheet_without_its_form_or_payment_buttons(client, g
     client.force_login(staff)
     response = client.get(sheet_url(group_a))
     assert response.status_code == 200
-    assert response.templates[0].name == "groups/sheet_posted.html"
+    assert response.templates[0].name == "groups/sheet_posted.jinja"
     assert '<form method="post" id="sheet-form"' not in response.content.decode()
     assert reverse("groups:deposit", args=[group_a.pk, group_a.members.first().pk]) not in response.content.decode()
     assert response.context["figures"].total == Decimal("300.00")

@@ -491,9 +491,9 @@ def test_a_members_welfare_for_the_passbook(group, leader):
     welfare.fund_entry_reverse(entry=first, date=TODAY, reason="ซ้ำ", user=leader, today=TODAY)
     received = welfare.welfare_of(one)
     assert [(w.pk, w.is_reversed) for w in received] == [(first.pk, True), (second.pk, False)]
-    html = render_to_string("groups/_welfare_received.html", {"welfare": received})
+    html = render_to_string("groups/_welfare_received.jinja", {"welfare": received})
     assert "โรงพยาบาลสงขลา" in html and "500.00" in html and 'class="reversed"' in html
-    assert render_to_string("groups/_welfare_received.html", {"welfare": []}).strip() == ""
+    assert render_to_string("groups/_welfare_received.jinja", {"welfare": []}).strip() == ""
 
 
 # The pages.

@@ -1,0 +1,44 @@
+"""The Jinja2 environment of the pages a treasurer opens at every meeting (jinja2/): the month's
+sheet, a posted sheet, a passbook and the group's page. Django's template language took a third
+of those pages' CPU, Jinja2 a fraction of it (issue 16, the pages' CPU); every other page stays a
+Django template, one language per page.
+
+What the Django templates have, the Jinja2 ones have under the same names: the Thai filters
+(songkhla_network.templatetags.thai), `url(name, *args)`, `static(path)`,
+`as_crispy_field(field)` (a form's box as crispy-forms draws it), and the translations
+as functions, so that `make makemessages` finds each string (xgettext reads a .jinja file as
+Python): `_("…", name=value)`, `ngettext("…", "…", n, counter=n)`, `pgettext(context, "…")`. The
+request, csrf_input and the context processors' names come from Django's Jinja2 backend."""
+
+import functools
+from typing import Any
+
+from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
+from django.templatetags.static import static
+from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.translation import gettext, ngettext, npgettext, pgettext
+
+from jinja2 import Environment
+
+from .templatetags.thai import register
+
+
+def url(name: str, *args: Any) -> str:
+    """reverse(name, args=args); each address is worked out once per process (the menu's dozen
+    links are the same on every page), under the script prefix and the URLconf in force."""
+    return _url(get_script_prefix(), get_urlconf(), name, args)
+
+
+@functools.lru_cache(maxsize=4096)
+def _url(prefix: str, urlconf: Any, name: str, args: tuple[Any, ...]) -> str:
+    return reverse(name, urlconf=urlconf, args=args)
+
+
+def environment(**options: Any) -> Environment:
+    env = Environment(extensions=["jinja2.ext.i18n"], **options)
+    env.install_gettext_callables(  # type: ignore[attr-defined]  # added by the i18n extension
+        gettext, ngettext, newstyle=True, pgettext=pgettext, npgettext=npgettext
+    )
+    env.globals.update(url=url, static=static, as_crispy_field=as_crispy_field)
+    env.filters.update(register.filters)
+    return env
