@@ -365,13 +365,15 @@ def _sheet_lines(form):
     """What each member's row of the sheet form shows, worked out once here, as a dict the
     template places (see _passbook_lines): the member, their commitment and what they paid or owe,
     and their amount box. Amounts in the boxes read as Django writes a number into a form."""
+    # Each wording translated once, not once a row.
+    repaid_by, paid_by = _("Loan repaid by %(name)s"), _("Amount paid by %(name)s")
     lines = []
     for member, box in form.member_rows():
         loans = []
         for position, repay in form.loan_rows(member):
             loans.append(
                 {
-                    "label": _("Loan repaid by %(name)s") % {"name": member.person},
+                    "label": repaid_by % {"name": member.person},
                     "outstanding": format_baht(position.outstanding),
                     "arrears": format_baht(position.arrears) if position.arrears else "",
                     "fines": format_baht(position.fines_owed) if position.fines_owed else "",
@@ -381,7 +383,7 @@ def _sheet_lines(form):
         lines.append(
             {
                 "name": f"{member.number}. {member.person}",
-                "label": _("Amount paid by %(name)s") % {"name": member.person},
+                "label": paid_by % {"name": member.person},
                 "unpaid": not member.paid_this_month,
                 "commitment": format_baht(member.commitment) if member.commitment else "",
                 "paid": format_baht(member.paid_this_month) if member.paid_this_month else "",

@@ -29,7 +29,7 @@ def home(request: AuthenticatedRequest) -> HttpResponseBase:
     """Each role starts where its work is: leaders and staff on the network at a glance."""
     user = request.user
     if user.reads_everything:
-        return render(request, "network/dashboard.html", {"dashboard": dashboard(timezone.localdate())})
+        return render(request, "network/dashboard.jinja", {"dashboard": dashboard(timezone.localdate())})
     if user.role == Role.TREASURER:
         return redirect("groups:list")
     if user.role == Role.COLLECTOR:

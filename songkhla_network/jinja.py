@@ -14,6 +14,7 @@ import functools
 from typing import Any
 
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
+from django.template.defaultfilters import floatformat
 from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.translation import gettext, ngettext, npgettext, pgettext
@@ -34,11 +35,25 @@ def _url(prefix: str, urlconf: Any, name: str, args: tuple[Any, ...]) -> str:
     return reverse(name, urlconf=urlconf, args=args)
 
 
+def _literal(message: str, translated: str) -> str:
+    """A translation whose message has no per cent sign, with its own (a Thai "(%)") doubled: a
+    Jinja2 translation is always a format string, and "%" alone would not read as one."""
+    return translated if "%" in message else translated.replace("%", "%%")
+
+
+def _gettext(message: str) -> str:
+    return _literal(message, gettext(message))
+
+
+def _pgettext(context: str, message: str) -> str:
+    return _literal(message, pgettext(context, message))
+
+
 def environment(**options: Any) -> Environment:
     env = Environment(extensions=["jinja2.ext.i18n"], **options)
     env.install_gettext_callables(  # type: ignore[attr-defined]  # added by the i18n extension
-        gettext, ngettext, newstyle=True, pgettext=pgettext, npgettext=npgettext
+        _gettext, ngettext, newstyle=True, pgettext=_pgettext, npgettext=npgettext
     )
     env.globals.update(url=url, static=static, as_crispy_field=as_crispy_field)
-    env.filters.update(register.filters)
+    env.filters.update(register.filters, floatformat=floatformat)
     return env

@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 from django.template import engines
 from django.urls import reverse
+from django.utils import translation
 
 pytestmark = pytest.mark.django_db
 
@@ -64,3 +65,14 @@ def test_every_jinja_template_compiles():
     assert len(names) >= 10
     for name in names:
         environment.get_template(name)
+
+
+def test_a_translation_with_a_per_cent_sign_of_its_own_reads_as_written():
+    # A Jinja2 translation is always a format string: the Thai "(%)" of a message without one
+    # must not be read as the start of a figure.
+    environment = engines["jinja2"].env
+    with translation.override("th"):
+        shown = environment.from_string('{{ _("More than 30 days late (percent)") }}').render()
+        assert shown == translation.gettext("More than 30 days late (percent)") and "%" in shown
+        levy = environment.from_string('{{ _("Levy 5 %%") }}').render()
+        assert levy == translation.gettext("Levy 5 %%").replace("%%", "%")

@@ -48,7 +48,7 @@ def test_leaders_and_staff_start_on_the_dashboard(personas):
     for persona in ("leader", "staff"):
         response = personas[persona].get(reverse("home"))
         assert response.status_code == 200
-        assert "network/dashboard.html" in [t.name for t in response.templates]
+        assert "network/dashboard.jinja" in [t.name for t in response.templates]
 
 
 def test_a_treasurer_lands_on_their_own_group(personas, group_a):
