@@ -810,16 +810,17 @@ def month_deposits(group: SavingsGroup, months: Iterable[datetime.date]) -> dict
     saving, saving_params = sql.condition(LedgerEntry, SAVING)
     rows = sql.fetch(
         f"""
-        SELECT month, SUM(amount) FROM {LedgerEntry._meta.db_table}
-        WHERE {saving} AND group_id = %s AND month IN ({sql.placeholders(list(figures))}) GROUP BY month, member_id
+        SELECT month, SUM(paid), COUNT(*) FILTER (WHERE paid > 0) FROM (
+            SELECT month, member_id, SUM(amount) AS paid FROM {LedgerEntry._meta.db_table}
+            WHERE {saving} AND group_id = %s AND month IN ({sql.placeholders(list(figures))})
+            GROUP BY month, member_id
+        ) AS by_member GROUP BY month
         """,
         [*saving_params, group.pk, *figures],
     )
     as_month = sql.converter(LedgerEntry, "month")
-    for month, paid in rows:
-        figure = figures[as_month(month)]
-        figure.total += sql.money(paid)
-        figure.paid_count += sql.money(paid) > 0
+    for month, total, paid_count in rows:
+        figures[as_month(month)] = MonthDeposits(total=sql.money(total), paid_count=paid_count)
     return figures
 
 
