@@ -1,14 +1,16 @@
-"""The Jinja2 environment of the pages a treasurer opens at every meeting (jinja2/): the month's
-sheet, a posted sheet, a passbook and the group's page. Django's template language took a third
-of those pages' CPU, Jinja2 a fraction of it (issue 16, the pages' CPU); every other page stays a
-Django template, one language per page.
+"""The Jinja2 environment of the busiest pages (jinja2/): the month's sheet (the form and a posted
+sheet), the passbook and the group's page a treasurer opens at every meeting, and the leaders'
+dashboard and network summary. Django's template language took a third of those pages' CPU,
+Jinja2 a fraction of it (issue 16); every other page stays a Django template, one language per
+page.
 
 What the Django templates have, the Jinja2 ones have under the same names: the Thai filters
-(songkhla_network.templatetags.thai), `url(name, *args)`, `static(path)`,
-`as_crispy_field(field)` (a form's box as crispy-forms draws it), and the translations
-as functions, so that `make makemessages` finds each string (xgettext reads a .jinja file as
-Python): `_("…", name=value)`, `ngettext("…", "…", n, counter=n)`, `pgettext(context, "…")`. The
-request, csrf_input and the context processors' names come from Django's Jinja2 backend."""
+(songkhla_network.templatetags.thai) and floatformat, `url(name, *args)`, `static(path)`,
+`as_crispy_field(field)` (a form's box as crispy-forms draws it), and the translations as
+functions, which `make makemessages` finds through Jinja2's own extraction
+(songkhla_network/management/commands/makemessages.py): `_("…", name=value)`,
+`ngettext("…", "…", n, counter=n)`, `pgettext(context, "…")`. The request, csrf_input and the
+context processors' names come from Django's Jinja2 backend."""
 
 import functools
 from typing import Any
