@@ -7,6 +7,8 @@ import io
 import itertools
 from decimal import Decimal
 
+import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -36,6 +38,7 @@ from housing import importing
 from housing import services as housing_services
 from housing.models import Step, Tenure
 from rent_collection import services as rent_services
+from rent_collection.models import Receipt, ReceiptSeries
 from songkhla_network.models import Community, ConsentMethod, User
 from songkhla_network.thai import add_months, month_start
 
@@ -444,6 +447,16 @@ def make_receipt(collector, tenancy, amount="200", date=datetime.date(2022, 4, 1
         today=RENT_TODAY,
         **extra,
     )
+
+
+def receipt_refused(work):
+    """The ValidationError `work` raises; and no receipt was written, no number used."""
+    receipts, series = Receipt.objects.count(), list(ReceiptSeries.objects.values_list("collector", "next_number"))
+    with pytest.raises(ValidationError) as error:
+        work()
+    assert Receipt.objects.count() == receipts
+    assert list(ReceiptSeries.objects.values_list("collector", "next_number")) == series
+    return error.value
 
 
 def make_void(receipt, *, on, reason="เขียนจำนวนเงินผิด"):

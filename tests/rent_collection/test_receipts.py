@@ -13,7 +13,7 @@ from django.db import IntegrityError, InternalError, connection, transaction
 from rent_collection import selectors, services
 from rent_collection.models import Receipt, ReceiptSeries, ReceiptVoid
 from songkhla_network.models import Role
-from tests.factories import RENT_TODAY, make_letter, make_receipt, make_tenancy, make_user
+from tests.factories import RENT_TODAY, make_letter, make_receipt, make_tenancy, make_user, receipt_refused
 from tests.helpers import at_once
 
 pytestmark = pytest.mark.django_db
@@ -21,14 +21,7 @@ pytestmark = pytest.mark.django_db
 APRIL_10 = datetime.date(2022, 4, 10)
 
 
-def refused(work):
-    """The ValidationError `work` raises; and nothing was written, no number used."""
-    receipts, series = Receipt.objects.count(), list(ReceiptSeries.objects.values_list("collector", "next_number"))
-    with pytest.raises(ValidationError) as error:
-        work()
-    assert Receipt.objects.count() == receipts
-    assert list(ReceiptSeries.objects.values_list("collector", "next_number")) == series
-    return error.value
+refused = receipt_refused
 
 
 def test_a_named_collector_takes_money_and_gets_numbers_1_2_3(collector, tenancy, letter):

@@ -13,7 +13,7 @@ from django.db import IntegrityError, InternalError, connection, transaction
 from rent_collection import selectors, services
 from rent_collection.models import PaymentMethod, Receipt, ReceiptSeries, TransferAccount
 from songkhla_network.models import Role
-from tests.factories import make_letter, make_receipt, make_tenancy, make_user, make_void
+from tests.factories import make_letter, make_receipt, make_tenancy, make_user, make_void, receipt_refused
 from tests.helpers import at_once
 
 pytestmark = pytest.mark.django_db
@@ -21,14 +21,7 @@ pytestmark = pytest.mark.django_db
 TRANSFER = PaymentMethod.TRANSFER
 
 
-def refused(work):
-    """The ValidationError `work` raises; and nothing was written, no number used."""
-    receipts, series = Receipt.objects.count(), list(ReceiptSeries.objects.values_list("collector", "next_number"))
-    with pytest.raises(ValidationError) as error:
-        work()
-    assert Receipt.objects.count() == receipts
-    assert list(ReceiptSeries.objects.values_list("collector", "next_number")) == series
-    return error.value
+refused = receipt_refused
 
 
 def test_a_receipt_is_cash_without_a_reference_unless_told(collector, tenancy, letter):

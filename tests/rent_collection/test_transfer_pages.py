@@ -22,7 +22,7 @@ from rent_collection.models import PaymentMethod, Receipt, TransferAccount
 from songkhla_network import promptpay
 from songkhla_network.models import Role
 from songkhla_network.thai import format_baht
-from tests.factories import make_letter, make_tenancy, make_user
+from tests.factories import make_tenancy, make_user
 from tests.helpers import pdf_text, squeezed
 
 pytestmark = pytest.mark.django_db
@@ -31,17 +31,6 @@ TODAY = timezone.localdate()
 LAST_YEAR = TODAY - datetime.timedelta(days=365)
 COLLECTOR_ID, CODI_ID = "0812345678", "0994000123456"
 REFERENCE_TAKEN_TH = "มีใบเสร็จที่ใช้เลขอ้างอิงนี้แล้ว"
-
-
-@pytest.fixture
-def current_letter(collector, railway_a):
-    return make_letter([(collector, [railway_a])], valid_from=LAST_YEAR, valid_to=TODAY + datetime.timedelta(days=200))
-
-
-@pytest.fixture
-def owing(railway_a):
-    """A household owing 1,000 baht a year ago, 200 a month since."""
-    return make_tenancy(railway_a, opening_on=LAST_YEAR - datetime.timedelta(days=1))
 
 
 @pytest.fixture

@@ -25,18 +25,6 @@ LAST_YEAR = TODAY - datetime.timedelta(days=365)
 
 
 @pytest.fixture
-def current_letter(collector, railway_a):
-    """A letter valid today naming the collector for community ก only."""
-    return make_letter([(collector, [railway_a])], valid_from=LAST_YEAR, valid_to=TODAY + datetime.timedelta(days=200))
-
-
-@pytest.fixture
-def owing(railway_a):
-    """A household in ก owing 1,000 baht a year ago, 200 a month since."""
-    return make_tenancy(railway_a, opening_on=LAST_YEAR - datetime.timedelta(days=1))
-
-
-@pytest.fixture
 def elsewhere(railway_b):
     return make_tenancy(railway_b, opening_on=LAST_YEAR - datetime.timedelta(days=1))
 
