@@ -81,16 +81,21 @@ def group_for_posting(user: User, pk: int) -> SavingsGroup:
 
 
 def member_for_reading(user: User, group_pk: int, member_pk: int) -> tuple[SavingsGroup, Member]:
-    """The group and one of its members, if the user may read the group; 404 otherwise. The
-    member with their person, by a statement written out (as group_for_reading)."""
+    """The group and one of its members, if the user may read the group; 404 otherwise."""
     group = group_for_reading(user, group_pk)
+    return group, _member_of(group, member_pk)
+
+
+def _member_of(group: SavingsGroup, member_pk: int) -> Member:
+    """One of the group's members with their person (404 for anyone else's), by a statement
+    written out (as group_for_reading)."""
     rows = sql.fetch(_member_sql(), [member_pk, group.pk])
     if not rows:
         raise Http404
     member = sql.instances(Member, rows)[0]
     Member.person.field.set_cached_value(member, sql.instances(Person, rows, sql.width(Member))[0])
     Member.group.field.set_cached_value(member, group)
-    return group, member
+    return member
 
 
 @functools.cache
@@ -104,8 +109,7 @@ def _member_sql() -> str:
 
 def member_for_posting(user: User, group_pk: int, member_pk: int) -> tuple[SavingsGroup, Member]:
     group = group_for_posting(user, group_pk)
-    member = get_object_or_404(Member.objects.select_related("person", "group"), pk=member_pk, group=group)
-    return group, member
+    return group, _member_of(group, member_pk)
 
 
 def any_member_for_posting(user: User, member_pk: int) -> Member:
