@@ -6,7 +6,8 @@ page.
 
 What the Django templates have, the Jinja2 ones have under the same names: the Thai filters
 (songkhla_network.templatetags.thai) and floatformat, `url(name, *args)`, `static(path)`,
-`as_crispy_field(field)` (a form's box as crispy-forms draws it), and the translations as
+`field_box(field)` (a form's box as crispy-forms' `as_crispy_field` draws it, written out:
+songkhla_network/boxes.py), and the translations as
 functions, which `make makemessages` finds through Jinja2's own extraction
 (songkhla_network/management/commands/makemessages.py): `_("…", name=value)`,
 `ngettext("…", "…", n, counter=n)`, `pgettext(context, "…")`. The request, csrf_input and the
@@ -15,7 +16,6 @@ context processors' names come from Django's Jinja2 backend."""
 import functools
 from typing import Any
 
-from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 from django.template.defaultfilters import floatformat
 from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
@@ -23,6 +23,7 @@ from django.utils.translation import gettext, ngettext, npgettext, pgettext
 
 from jinja2 import Environment
 
+from .boxes import box
 from .templatetags.thai import register
 
 
@@ -56,6 +57,6 @@ def environment(**options: Any) -> Environment:
     env.install_gettext_callables(  # type: ignore[attr-defined]  # added by the i18n extension
         _gettext, ngettext, newstyle=True, pgettext=_pgettext, npgettext=npgettext
     )
-    env.globals.update(url=url, static=static, as_crispy_field=as_crispy_field)
+    env.globals.update(url=url, static=static, field_box=box)
     env.filters.update(register.filters, floatformat=floatformat)
     return env

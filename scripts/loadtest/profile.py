@@ -52,6 +52,7 @@ def main():
     from . import pages
 
     call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)  # the pages name the built files
     this_month = month_start(timezone.localdate())
     dataset.ensure_dataset(this_month, args.ledger_scale)
     plan = pages.plan(this_month, sheet_posts=0)
