@@ -1,6 +1,7 @@
 """The treasurer's busiest pages are Jinja2 templates (jinja2/, songkhla_network/jinja.py), the
 rest Django's: both draw the same page around what they show, and every Jinja2 template compiles."""
 
+import datetime
 import html
 import re
 from pathlib import Path
@@ -76,3 +77,14 @@ def test_a_translation_with_a_per_cent_sign_of_its_own_reads_as_written():
         assert shown == translation.gettext("More than 30 days late (percent)") and "%" in shown
         levy = environment.from_string('{{ _("Levy 5 %%") }}').render()
         assert levy == translation.gettext("Levy 5 %%").replace("%%", "%")
+
+
+def test_a_row_given_as_a_dict_reads_as_jinja2_reads_it():
+    """PageEnvironment reads a dict's key at once; what it does not hold, and an object's
+    attributes, read as Jinja2 reads them."""
+    env = engines["jinja2"].env
+    row = {"name": "สมศรี", "items": "รายการ", "money": 0}
+    template = env.from_string("{{ row.name }}|{{ row.missing }}|{{ row.money }}|{{ row.items }}|{{ date.year }}")
+    assert template.render(row=row, date=datetime.date(2026, 12, 7)) == "สมศรี||0|รายการ|2026"
+    assert env.from_string("{{ row.keys()|list|length }}").render(row={"a": 1}) == "1"
+    assert env.from_string("{{ row.name.missing }}|{{ none.x }}").render(row=row, none=None) == "|"
