@@ -272,15 +272,23 @@ def months_due(member: Member, as_of: datetime.date) -> list[MonthDue]:
     ]
 
 
-def commitment_due(member: Member, as_of: datetime.date) -> Decimal:
-    """What the member has promised for the months due on `as_of` (due_spans)."""
-    return sum((span.commitment * span.count for span in due_spans(member, as_of)), ZERO)
+def commitment_due(member: Member, as_of: datetime.date, spans: Sequence[DueSpan] | None = None) -> Decimal:
+    """What the member has promised for the months due on `as_of` (due_spans). `spans`: their
+    due_spans on `as_of` or on any later day, when already worked out: the months due on a day are
+    those of a later day's spans before the month the day falls in."""
+    stop = month_start(as_of)
+    total = ZERO
+    for span in due_spans(member, as_of) if spans is None else spans:
+        if span.first >= stop:
+            break
+        total += span.commitment * min(span.count, months_between(span.first, stop) - 1)
+    return total
 
 
-def arrears(member: Member, *, as_of: datetime.date, paid: Decimal) -> Decimal:
+def arrears(member: Member, *, as_of: datetime.date, paid: Decimal, spans: Sequence[DueSpan] | None = None) -> Decimal:
     """Commitment due on `as_of` minus `paid`, the member's deposits for the months up to the one
-    shown (never negative)."""
-    return max(ZERO, commitment_due(member, as_of) - paid)
+    shown (never negative). `spans` as for commitment_due."""
+    return max(ZERO, commitment_due(member, as_of, spans) - paid)
 
 
 def due_as_of(month: datetime.date, today: datetime.date) -> datetime.date:
@@ -340,8 +348,9 @@ def _with_money(
         sums = totals.get(member.pk, (None,) * len(_SUMS))
         figures: dict[str, Decimal | None] = {name: sql.money(value) for name, value in zip(_SUMS, sums, strict=True)}
         paid_to_date, paid_this_month = figures["paid_to_date"] or ZERO, figures["paid_this_month"] or ZERO
-        figures["arrears"] = arrears(member, as_of=as_of, paid=paid_to_date)
-        figures["arrears_before"] = arrears(member, as_of=month, paid=paid_to_date - paid_this_month)
+        spans = due_spans(member, max(as_of, month))  # once for both
+        figures["arrears"] = arrears(member, as_of=as_of, paid=paid_to_date, spans=spans)
+        figures["arrears_before"] = arrears(member, as_of=month, paid=paid_to_date - paid_this_month, spans=spans)
         figures["commitment"] = commitment_in_force(member, month)
         for name, value in figures.items():
             setattr(member, name, value)

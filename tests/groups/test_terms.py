@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from groups import selectors, services
-from groups.models import GroupStatus
+from groups.models import Commitment, GroupStatus, GroupStatusChange, Member, SavingsGroup
 from songkhla_network.thai import add_months, be_month_slug, month_start
 from tests.factories import make_group
 from tests.helpers import rolled_back
@@ -253,3 +253,61 @@ def test_a_term_changed_from_a_month_never_changes_a_figure_of_the_months_before
                 after = figures_of_months(group, [*earlier, month], today)
                 # The month the change is made in is not over: what is owed today stays too.
                 assert after == before, (kind, number, month)
+
+
+# The rule month by month, against due_spans' stretches; and the months due on a day read from a
+# later day's spans (members_with_money works a member's spans out once for both its figures).
+
+START = datetime.date(2020, 1, 1)
+offsets = st.integers(0, 40)
+
+
+@st.composite
+def member_terms(draw):
+    """An unsaved member with their commitments and their group's steps loaded, as with_terms
+    leaves them, and a day to read their dues on."""
+    joined = draw(offsets)
+    left = draw(st.none() | st.integers(joined, 44))
+    group = SavingsGroup(name="ทดสอบ")
+    steps = sorted(draw(st.lists(st.tuples(offsets, st.integers(1, 28), st.sampled_from(GroupStatus.values)))))
+    setattr(
+        group,
+        selectors._STEPS,
+        [GroupStatusChange(date=add_months(START, k).replace(day=d), status=s) for k, d, s in steps],
+    )
+    member = Member(group=group, joined_on=add_months(START, joined).replace(day=draw(st.integers(1, 28))))
+    if left is not None:
+        member.left_on = add_months(START, left).replace(day=draw(st.integers(1, 28)))
+    promises = draw(st.dictionaries(offsets, st.sampled_from([Decimal("50"), Decimal("100.50"), Decimal("300")])))
+    setattr(
+        member,
+        selectors._COMMITMENTS,
+        [Commitment(from_month=add_months(START, k), amount=a) for k, a in sorted(promises.items())],
+    )
+    as_of = add_months(START, draw(st.integers(0, 48))).replace(day=draw(st.integers(1, 28)))
+    return member, as_of, draw(st.integers(0, 400))
+
+
+def due_month_by_month(member, as_of):
+    """The rule read month by month: each month over by `as_of` that the member belonged to the
+    group at its end, the group active then, at the commitment in force in it."""
+    total, month = Decimal(0), START
+    while add_months(month, 1) <= as_of:
+        end = add_months(month, 1) - datetime.timedelta(days=1)
+        steps = [step.status for step in getattr(member.group, selectors._STEPS) if step.date <= end]
+        promised = [c.amount for c in getattr(member, selectors._COMMITMENTS) if c.from_month <= month]
+        belongs = member.joined_on <= end and (member.left_on is None or member.left_on > end)
+        if belongs and steps and steps[-1] in selectors.ACTIVE_STATUSES and promised:
+            total += promised[-1]
+        month = add_months(month, 1)
+    return total
+
+
+@given(member_terms())
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+def test_the_months_due_are_the_rule_month_by_month_and_read_alike_from_a_later_day(terms):
+    member, as_of, later = terms
+    due_now = selectors.commitment_due(member, as_of)
+    assert due_now == due_month_by_month(member, as_of)
+    later_spans = selectors.due_spans(member, as_of + datetime.timedelta(days=later))
+    assert selectors.commitment_due(member, as_of, later_spans) == due_now
