@@ -40,6 +40,7 @@ class CollectionSheetForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.month = month
         self.members = members
+        self._typed: dict[str, str] = {}
         # {member id: [LoanPosition]}: a box for each loan of theirs still owed, beside their saving.
         self.loans = {m.pk: (loans or {}).get(m.pk, []) for m in members}
         # Each box a copy of one field of its kind: making forty fields one by one was a tenth of
@@ -89,8 +90,17 @@ class CollectionSheetForm(forms.Form):
             errors = self.errors.get(name) or []
         else:
             value = self.initial.get(name)
-            value, errors = (None if value is None else localize(value)), []
+            value, errors = (None if value is None else self.typed(value)), []
         return {"id": self.auto_id % name, "html_name": name, "value": "" if value is None else value, "errors": errors}
+
+    def typed(self, value: Decimal) -> str:
+        """An amount as Django writes it into a box (localize), each different amount worked out
+        once a sheet: a sheet's boxes hold a few commitments, and localize costs a tenth of its
+        rows' time."""
+        key = str(value)
+        if key not in self._typed:
+            self._typed[key] = localize(value)
+        return self._typed[key]
 
     def clean(self):
         cleaned = super().clean()

@@ -9,7 +9,6 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import localize
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -388,7 +387,7 @@ def _sheet_lines(form):
                 "commitment": format_baht(member.commitment) if member.commitment else "",
                 "paid": format_baht(member.paid_this_month) if member.paid_this_month else "",
                 "owes_before": format_baht(member.arrears_before) if member.arrears_before else "",
-                "prefill": "" if member.commitment is None else localize(member.commitment),
+                "prefill": "" if member.commitment is None else form.typed(member.commitment),
                 **box,
                 "loans": loans,
             }

@@ -88,3 +88,14 @@ def test_a_row_given_as_a_dict_reads_as_jinja2_reads_it():
     assert template.render(row=row, date=datetime.date(2026, 12, 7)) == "สมศรี||0|รายการ|2026"
     assert env.from_string("{{ row.keys()|list|length }}").render(row={"a": 1}) == "1"
     assert env.from_string("{{ row.name.missing }}|{{ none.x }}").render(row=row, none=None) == "|"
+
+
+def test_a_translation_takes_variables_of_any_name():
+    env = engines["jinja2"].env
+    with translation.override("th"):
+        text = env.from_string(
+            '{{ _("%(message)s and %(context)s", message="<b>", context=1) }}|'
+            '{{ pgettext("menu", "%(number)s of %(context)s", number=2, context=3) }}|'
+            '{{ ngettext("%(number)s day", "%(number)s days", 2, number="<i>") }}'
+        ).render()
+    assert text == "&lt;b&gt; and 1|2 of 3|&lt;i&gt; days"
