@@ -5,7 +5,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.db.models import Q
+from django.db.models import Q, signals
 
 from groups import selectors, services
 from groups.interest import schedule
@@ -14,6 +14,7 @@ from groups.selectors import _passbook_rows
 from songkhla_network import sql
 from songkhla_network.models import Person, Role
 from tests.factories import make_group, make_user
+from works.models import Photo
 
 pytestmark = pytest.mark.django_db
 
@@ -52,6 +53,32 @@ def test_instances_are_the_objects_the_orm_reads(group):
     assert [_fields(m) for m in members] == [_fields(m) for m in expected]
     assert [_fields(p) for p in people] == [_fields(m.person) for m in expected]
     assert all(not m._state.adding for m in members)  # as read from the database: saving updates
+    assert all(
+        m._state.db == "default" and vars(m).keys() == vars(e).keys() for m, e in zip(members, expected, strict=True)
+    )
+    assert members[0].group == expected[0].group  # a foreign key reads its object
+    members[0].number = 99
+    members[0].save(update_fields=["number"])
+    assert Member.objects.get(pk=members[0].pk).number == 99
+
+
+def test_a_model_built_otherwise_is_built_by_the_orm(group):
+    """A model with a receiver of post_init, or a field whose descriptor acts when set (a file),
+    is built through Model.from_db, as the ORM builds it."""
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(instance.pk)
+
+    signals.post_init.connect(receiver, sender=Person)
+    try:
+        people = sql.instances(
+            Person, sql.fetch(f"SELECT {sql.columns(Person, 'p')} FROM {Person._meta.db_table} p", [])
+        )
+    finally:
+        signals.post_init.disconnect(receiver, sender=Person)
+    assert seen == [p.pk for p in people] and people
+    assert sql._plain(Member) and sql._plain(Person) and not sql._plain(Photo)
 
 
 def test_a_rule_written_as_sql_picks_the_rows_the_orm_picks(group):
