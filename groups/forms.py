@@ -43,6 +43,10 @@ class CollectionSheetForm(forms.Form):
         self._typed: dict[str, str] = {}
         # {member id: [LoanPosition]}: a box for each loan of theirs still owed, beside their saving.
         self.loans = {m.pk: (loans or {}).get(m.pk, []) for m in members}
+        if not self.is_bound:
+            # The sheet opened: its boxes are written from `initial` (box), and nothing is cleaned.
+            # A field for each box is made only for a sheet sent (a tenth of the form's CPU).
+            return
         # Each box a copy of one field of its kind: making forty fields one by one was a tenth of
         # the sheet's CPU (issue 16). A field holds no figure of its own (its bound field does).
         amount = MoneyField(

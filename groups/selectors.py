@@ -1449,7 +1449,10 @@ def _late_months(schedule: list[Instalment], rows: Sequence[LoanEntry | EntryRow
 
 
 def loan_position(
-    loan: Loan, as_of: datetime.date, entries: Sequence[LoanEntry | EntryRow] | None = None
+    loan: Loan,
+    as_of: datetime.date,
+    entries: Sequence[LoanEntry | EntryRow] | None = None,
+    reschedules: Sequence[LoanReschedule] | None = None,
 ) -> LoanPosition | None:
     """A loan's position at the end of `as_of` from its money rows dated up to it (loaded with it,
     or one query), by its schedule (groups.interest, first instalment in the month after it was
@@ -1457,13 +1460,15 @@ def loan_position(
     (loaded with it, or one query; groups.interest.rescheduled, with what was repaid on the days
     before each one's month): a position on a day before a rescheduling's month is as it was
     without it. None before it was paid out. The one rule for what a borrower owes: the sheet,
-    the loan's page, the passbook and the group's fund read it."""
+    the loan's page, the passbook and the group's fund read it. `entries`, `reschedules`: the
+    loan's rows and reschedulings when read already."""
     rows = [e for e in (loan.entries.all() if entries is None else entries) if e.date <= as_of]
     payout = _standing(rows, LoanEntryKind.DISBURSEMENT)
     if payout is None:
         return None
     in_force = schedule(loan.amount, loan.monthly_rate, loan.months, loan.method, add_months(payout.month, 1))
-    for change in sorted(loan.reschedules.all(), key=lambda change: change.from_month):
+    changes = loan.reschedules.all() if reschedules is None else reschedules
+    for change in sorted(changes, key=lambda change: change.from_month):
         if change.from_month > as_of:
             break
         in_force = rescheduled(
@@ -1490,33 +1495,34 @@ def loan_position(
 
 def loan_positions(group: SavingsGroup, as_of: datetime.date) -> dict[int, list[LoanPosition]]:
     """{member id: the positions of their loans paid out and not repaid in full (nor written off)}
-    on `as_of`. Three queries; one when the group has no loan."""
+    on `as_of`. Two queries, three when a loan was rescheduled; one when the group has no loan."""
     positions: dict[int, list[LoanPosition]] = {}
     # Written out (songkhla_network.sql): the open sheet reads them on every visit.
-    loans = sql.instances(
-        Loan,
-        sql.fetch(
-            f"SELECT {sql.columns(Loan, 'l')} FROM {Loan._meta.db_table} l"
-            " WHERE l.group_id = %s ORDER BY l.applied_on, l.id",
-            [group.pk],
-        ),
+    found = sql.fetch(
+        f"SELECT {sql.columns(Loan, 'l')}, EXISTS (SELECT 1 FROM {LoanReschedule._meta.db_table} r"
+        " WHERE r.loan_id = l.id) FROM " + Loan._meta.db_table + " l WHERE l.group_id = %s ORDER BY l.applied_on, l.id",
+        [group.pk],
     )
-    if not loans:
+    if not found:
         return positions
-    reschedules = sql.instances(
-        LoanReschedule,
-        sql.fetch(
-            f"SELECT {sql.columns(LoanReschedule, 'r')} FROM {LoanReschedule._meta.db_table} r"
-            f" WHERE r.loan_id IN ({sql.placeholders(loans)}) ORDER BY r.id",
-            [loan.pk for loan in loans],
-        ),
-    )
+    loans = sql.instances(Loan, found)
+    rescheduled = [loan.pk for loan, row in zip(loans, found, strict=True) if row[-1]]
+    reschedules: dict[int, list[LoanReschedule]] = {loan.pk: [] for loan in loans}
+    if rescheduled:
+        for change in sql.instances(
+            LoanReschedule,
+            sql.fetch(
+                f"SELECT {sql.columns(LoanReschedule, 'r')} FROM {LoanReschedule._meta.db_table} r"
+                f" WHERE r.loan_id IN ({sql.placeholders(rescheduled)}) ORDER BY r.id",
+                rescheduled,
+            ),
+        ):
+            reschedules[change.loan_id].append(change)
     for loan in loans:
         Loan.group.field.set_cached_value(loan, group)
-        sql.prefetched(loan, "reschedules", [change for change in reschedules if change.loan_id == loan.pk])
     rows = _entry_rows_sql(group, as_of)
     for loan in loans:
-        position = loan_position(loan, as_of, rows.get(loan.pk, []))
+        position = loan_position(loan, as_of, rows.get(loan.pk, []), reschedules[loan.pk])
         if position is not None and position.outstanding > 0:
             positions.setdefault(loan.member_id, []).append(position)
     return positions

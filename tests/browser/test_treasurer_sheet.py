@@ -304,7 +304,7 @@ def test_bad_amounts_are_shown_next_to_their_boxes_and_nothing_is_written(
 
     # The same sheet comes back with what was typed, each error right under its own box.
     expect(page.locator("#sheet-form")).to_be_visible()
-    form = CollectionSheetForm(members=[second], month=this_month())
+    form = CollectionSheetForm({}, members=[second], month=this_month())  # sent: a field for each box
     with translation.override("th"):
         not_a_number = str(MoneyField.default_error_messages["invalid"])
         not_positive = str(form.fields[f"amount_{second.pk}"].error_messages["not_positive"])
