@@ -98,3 +98,17 @@ def test_the_tests_run_on_postgresql():
     from django.db import connection
 
     assert connection.vendor == "postgresql", "make test runs the suite against a real PostgreSQL server"
+
+
+def test_the_server_leaves_what_it_loaded_at_start_up_out_of_the_garbage_collectors_passes():
+    """config.wsgi imports every view and freezes what is loaded (gc.freeze): a worker's pages
+    then set off collections that walk only what they made."""
+    unset = ("SECRET_KEY", "DEBUG", "DEMO", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    environment = {k: v for k, v in os.environ.items() if k not in unset}
+    environment.update(DEBUG="0", SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="songkhla.example.org")
+    script = "import sys, gc, config.wsgi; print(gc.get_freeze_count(), 'groups.views' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
+    )
+    frozen, views_loaded = result.stdout.split()
+    assert int(frozen) > 50_000 and views_loaded == "True", result.stderr
