@@ -56,6 +56,8 @@ def main():
     this_month = month_start(timezone.localdate())
     dataset.ensure_dataset(this_month, args.ledger_scale)
     plan = pages.plan(this_month, sheet_posts=0)
+    import config.wsgi  # noqa: F401, PLC0415  # the server's start-up: what it loaded frozen (gc.freeze)
+
     # The pages a person opens (not /ping/, and the PDFs have their own timings in make bench).
     for page in [p for p in plan.pages if p.cookie and not p.path.endswith(".pdf") and "pdf" not in p.path]:
         client = Client(HTTP_HOST="127.0.0.1")
