@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from enterprise import selectors, services
+from enterprise import views as enterprise_views
 from enterprise.models import (
     Allocation,
     BuyingRound,
@@ -24,6 +25,7 @@ from enterprise.models import (
     StockMovement,
 )
 from groups.models import SavingsGroup
+from songkhla_network import pdf
 from songkhla_network.thai import format_baht
 from tests.factories import make_group, make_products
 from tests.helpers import assert_no_english, pdf_text, squeezed
@@ -514,6 +516,37 @@ def test_the_pickup_list_puts_each_surname_whole_on_a_line_of_its_own(client, cl
     # The surname on a line of its own, as every member's.
     assert not [line for line in text.splitlines() if "อับดุลเลาะ" in line and "หมัดอาดัม" in line]
     assert "สมาชิก2\nกลุ่มเอ" in text
+
+
+def test_the_pickup_list_keeps_its_five_columns_and_a_line_to_sign_on_under_every_member(
+    rf, closed_round, leader, group_a
+):
+    # A member's row has four cells and none in the signature column (fewer boxes for WeasyPrint
+    # to lay out): the row's own bottom border draws the line to sign on there, and the amounts
+    # stay right-aligned in their columns.
+    from weasyprint.formatting_structure.boxes import TableBox  # the PDF's layout, as pdf.py imports it: late
+
+    receive(closed_round, leader, rice=1, eggs=0)
+    request = rf.get("/")
+    request.user = leader
+    context = {**enterprise_views._pickup_context(request, closed_round), "printed_on": ""}
+    document = pdf.render_document("enterprise/pickup_list_pdf.html", context)
+    tables = [box for page in document.pages for box in page._page_box.descendants() if isinstance(box, TableBox)]
+    assert len(tables) == 2  # groups A and B, a table each
+    for table in tables:
+        assert [round(width / table.width * 100) for width in table.column_widths] == [30, 26, 15, 15, 14]
+        _, horizontal_borders = table.collapsed_border_grid
+        # Under the headings, under every member and under the total, across all five columns.
+        for line in horizontal_borders[1:]:
+            assert all(width > 0 for _, (_, width, _) in line), line
+        rows = [row for group in table.children if not (group.is_header or group.is_footer) for row in group.children]
+        assert rows
+        for row in rows:
+            assert len(row.children) == 4
+            for cell in row.children[2:]:
+                (line,) = cell.children
+                (amount,) = line.children
+                assert amount.position_x + amount.width == pytest.approx(cell.content_box_x() + cell.width)
 
 
 def test_stock_goes_out_spoils_and_is_counted_but_never_below_zero(client, closed_round, leader):
