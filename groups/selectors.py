@@ -1499,8 +1499,11 @@ def loan_positions(group: SavingsGroup, as_of: datetime.date) -> dict[int, list[
     positions: dict[int, list[LoanPosition]] = {}
     # Written out (songkhla_network.sql): the open sheet reads them on every visit.
     found = sql.fetch(
-        f"SELECT {sql.columns(Loan, 'l')}, EXISTS (SELECT 1 FROM {LoanReschedule._meta.db_table} r"
-        " WHERE r.loan_id = l.id) FROM " + Loan._meta.db_table + " l WHERE l.group_id = %s ORDER BY l.applied_on, l.id",
+        f"""
+        SELECT {sql.columns(Loan, "l")},
+            EXISTS (SELECT 1 FROM {LoanReschedule._meta.db_table} r WHERE r.loan_id = l.id)
+        FROM {Loan._meta.db_table} l WHERE l.group_id = %s ORDER BY l.applied_on, l.id
+        """,
         [group.pk],
     )
     if not found:
