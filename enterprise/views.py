@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 from groups import selectors as group_selectors
 from songkhla_network.excel import xlsx_response
 from songkhla_network.forms import MonthRangeForm, add_service_error
-from songkhla_network.pdf import pdf_response
+from songkhla_network.pdf import parts_of, pdf_response
 from songkhla_network.roles import group_reader_required, leader_required, staff_required, treasurer_required
 from songkhla_network.thai import be_date, be_date_input, be_month, be_month_slug, format_baht
 
@@ -363,7 +363,9 @@ def pickup_list(request, pk):
 def pickup_list_pdf(request, pk):
     buying_round = access.round_for_reading(request.user, pk, received=True)
     context = {**_pickup_context(request, buying_round), "printed_on": be_date(timezone.localdate())}
-    return pdf_response("enterprise/pickup_list_pdf.html", context, f"pickup-{buying_round.pk}.pdf")
+    # A long list (the whole network's) is laid out in parts, a run of groups each, side by side.
+    parts = [{"by_group": run} for run in parts_of(context["by_group"], lambda entry: len(entry["bills"]))]
+    return pdf_response("enterprise/pickup_list_pdf.html", context, f"pickup-{buying_round.pk}.pdf", parts)
 
 
 @treasurer_required

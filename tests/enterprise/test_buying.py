@@ -2,6 +2,8 @@
 the totals in whole supplier packs and decides what to buy."""
 
 import datetime
+import gc
+import io
 import itertools
 import re
 from decimal import Decimal
@@ -26,7 +28,7 @@ from enterprise.models import (
 )
 from groups.models import SavingsGroup
 from songkhla_network import pdf
-from songkhla_network.thai import format_baht
+from songkhla_network.thai import be_date, format_baht
 from tests.factories import make_group, make_products
 from tests.helpers import assert_no_english, pdf_text, squeezed
 
@@ -501,6 +503,99 @@ def test_a_long_pickup_list_prints_every_member_and_good_on_numbered_pages(clien
     assert all(f"หน้า {page} จาก {pages}" in text for page in range(1, pages + 1))
     # The column headings on every page the group's table runs over.
     assert text.count("ลายมือชื่อ") == pages
+
+
+def long_round(buying_round, leader, groups=3, members=30):
+    """`buying_round` ordered by `groups` new groups of `members` members each (rice and eggs),
+    closed and received with a sack of rice short: the groups, in the list's order."""
+    made = [make_group(f"กลุ่มส่วน{k}", f"ชุมชนส่วน{k}", members=members) for k in range(1, groups + 1)]
+    rice, eggs = (buying_round.items.get(product__name=name) for name in ("ข้าวสาร", "ไข่ไก่"))
+    for group in made:
+        quantities = {}
+        for member in group.members.all():
+            quantities[(member.pk, rice.pk)] = 1 + member.number % 3
+            quantities[(member.pk, eggs.pk)] = 1 + member.number % 2
+        services.orders_replace(buying_round=buying_round, group=group, quantities=quantities, user=leader, today=TODAY)
+    packs = {t.item.pk: t.packs_up for t in selectors.item_totals(buying_round)}
+    services.round_close(buying_round=buying_round, packs=packs, user=leader)
+    received = {**packs, rice.pk: packs[rice.pk] - 1}
+    services.round_receive(buying_round=buying_round, received=received, notes={}, date=TODAY, user=leader)
+    return sorted(made, key=lambda group: group.name)
+
+
+@pytest.fixture
+def two_cores(monkeypatch):
+    """Parts of 20 rows, on two cores whatever the machine's: a list of 90 members in two parts."""
+    monkeypatch.setattr(pdf, "ROWS_PER_PART", 20)
+    monkeypatch.setattr(pdf.os, "sched_getaffinity", lambda pid: {0, 1})
+
+
+def test_a_long_pickup_list_laid_out_in_two_processes_reads_as_one_document(
+    client, open_round, leader, two_cores, monkeypatch
+):
+    # The network's list of 500 members takes two cores: its groups are laid out in two parts at
+    # once, and joined. It must read as one document: every member once, the title once, the
+    # pages numbered 1 to N of N in order, the date on each, bookmarks to every group.
+    from pypdf import PdfReader
+
+    groups = long_round(open_round, leader)
+    client.force_login(leader)
+    url = reverse("enterprise:pickup_pdf", args=[open_round.pk])
+    laid = []
+    monkeypatch.setattr(pdf, "_part", lambda html, *args, _part=pdf._part: laid.append(html) or _part(html, *args))
+    content = client.get(url).content
+    assert len(laid) == 1  # this process's part: the other one in a forked process
+    text = pdf_text(content)
+    for group in groups:
+        assert_lists_every_member_and_good(text, open_round, group)
+    assert [text.index(group.name) for group in groups] == sorted(text.index(group.name) for group in groups)
+    assert text.count("รายการรับสินค้า: รอบทดสอบ") == 1 and text.count("รับสินค้าวันที่") == 1
+    reader = PdfReader(io.BytesIO(content))
+    pages = len(reader.pages)
+    assert pages >= 6
+    footers = [re.findall(r"หน้า (\d+) จาก (\d+)", page.extract_text()) for page in reader.pages]
+    assert footers == [[(str(n), str(pages))] for n in range(1, pages + 1)]
+    assert all(be_date(timezone.localdate()) in page.extract_text() for page in reader.pages)
+    assert reader.metadata.title == "รายการรับสินค้า รอบทดสอบ" and reader.root_object["/Lang"] == "th"
+    # One bookmark, the title, holding the groups' in order, each to the page its table begins on.
+    title, children = reader.outline
+    assert title.title == "รายการรับสินค้า: รอบทดสอบ" and reader.get_destination_page_number(title) == 0
+    assert [child.title for child in children] == [group.name for group in groups]
+    for child in children:
+        page = reader.pages[reader.get_destination_page_number(child)].extract_text()
+        assert child.title in page and f"1. {child.title}" not in page
+    # The same rows, in the same order, as the list laid out whole in this process.
+    monkeypatch.setattr(pdf, "ROWS_PER_PART", 1000)
+    whole = pdf_text(client.get(url).content)
+
+    def members(text):
+        return [line for line in text.splitlines() if re.match(r"\d+\. ", line)]
+
+    assert len(members(text)) == 90 and members(text) == members(whole)
+
+
+def test_a_part_that_fails_fails_the_document_and_leaves_no_process_behind(
+    rf, open_round, leader, two_cores, monkeypatch
+):
+    import multiprocessing
+
+    long_round(open_round, leader)
+    request = rf.get("/")
+    request.user = leader
+    context = {**enterprise_views._pickup_context(request, open_round), "printed_on": ""}
+    parts = [{"by_group": run} for run in pdf.parts_of(context["by_group"], lambda entry: len(entry["bills"]))]
+    assert len(parts) == 2
+
+    def layout(html, _layout=pdf._layout):
+        if "<h1>" not in html:  # the second part's, in the forked process
+            raise ValueError("ไม่มีหัวเรื่อง")
+        return _layout(html)
+
+    monkeypatch.setattr(pdf, "_layout", layout)
+    with pytest.raises(RuntimeError):
+        pdf.render_pdf_in_parts("enterprise/pickup_list_pdf.html", context, parts)
+    assert multiprocessing.active_children() == []
+    assert gc.isenabled()
 
 
 def test_the_pickup_list_puts_each_surname_whole_on_a_line_of_its_own(client, closed_round, leader, group_a):
