@@ -151,13 +151,15 @@ def _footers_html(context: Mapping[str, object], first_page: int, pages: int, to
 
 def _part(html: str, context: Mapping[str, object], numbered: Callable[[int], tuple[int, int]]) -> tuple[bytes, bytes]:
     """A part's pages laid out and written, and its footers once `numbered(its page count)` says
-    its first page's number and the document's pages: (pages' PDF, footers' PDF)."""
+    its first page's number and the document's pages: (pages' PDF, footers' PDF). The pages are
+    written before the parts tell each other their counts, so that none waits for the slowest's
+    layout with its own writing still to do."""
     with cyclic_gc_paused():
         document = _layout(html)
         pages = len(document.pages)
-        first_page, total_pages = numbered(pages)
         body = document.write_pdf()
         del document
+        first_page, total_pages = numbered(pages)
         footers = _layout(_footers_html(context, first_page, pages, total_pages)).write_pdf()
     return body, footers
 
