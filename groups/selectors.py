@@ -34,7 +34,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from songkhla_network import sql
-from songkhla_network.models import Person, User
+from songkhla_network.models import Community, Person, User
 from songkhla_network.thai import add_months, month_end, month_range, month_start, months_between, to_satang
 
 from .interest import Instalment, due_by, rescheduled, schedule
@@ -107,27 +107,32 @@ def levies_by_group_and_month(
     report gives its last day, so a deposit paid after it does not change it), or from every row
     the ledger holds now (as_of None: what the enterprise posts). A month whose deposits were all
     reversed is listed with 0. A balance a moving member carries across is no new saving and owes
-    no levy. One query, on the groups' savings by day paid (models.GroupSaving), not the ledger."""
-    return [
-        MonthLevy(group_id=group_id, month=month, deposits=total)
-        for group_id, month, total in _savings_rows(first, last, groups, as_of)
-        .order_by("group_id", "month")
-        .values_list("group", "month")
-        .annotate(total=Sum("deposits"))
-    ]
-
-
-def _savings_rows(
-    first: datetime.date, last: datetime.date, groups: Iterable[SavingsGroup] | None, as_of: datetime.date | None
-) -> QuerySet[GroupSaving]:
-    """The groups' savings by day paid for the months first..last, paid up to `as_of` (all if
-    None): what the deposits for a month are read from."""
-    rows = GroupSaving.objects.filter(month__range=(first, last))
-    if groups is not None:
-        rows = rows.filter(group__in=list(groups))
+    no levy. One query, on the groups' savings by day paid (models.GroupSaving), not the ledger,
+    written out (songkhla_network.sql: the ORM took longer to put it together than PostgreSQL to
+    answer it, on the network summary and the dashboard)."""
+    group_ids = None if groups is None else [group.pk for group in groups]
+    if group_ids == []:
+        return []
+    where = ["month BETWEEN %s AND %s"]
+    params: list[Any] = [first, last]
+    if group_ids is not None:
+        where.append(f"group_id IN ({sql.placeholders(group_ids)})")
+        params += group_ids
     if as_of is not None:
-        rows = rows.filter(paid_on__lte=as_of)
-    return rows
+        where.append("paid_on <= %s")
+        params.append(as_of)
+    rows = sql.fetch(
+        f"""
+        SELECT group_id, month, SUM(deposits) FROM {GroupSaving._meta.db_table}
+        WHERE {" AND ".join(where)} GROUP BY group_id, month ORDER BY group_id, month
+        """,
+        params,
+    )
+    as_month = sql.converter(GroupSaving, "month")
+    return [
+        MonthLevy(group_id=group_id, month=as_month(month), deposits=sql.money(total))
+        for group_id, month, total in rows
+    ]
 
 
 def levy_of(levies: Iterable[MonthLevy]) -> Decimal:
@@ -723,7 +728,7 @@ class NetworkMoney:
 
 
 def network_money(
-    first: datetime.date, last: datetime.date, groups: QuerySet[SavingsGroup] | None = None, *, levy: bool = True
+    first: datetime.date, last: datetime.date, groups: Iterable[SavingsGroup] | None = None, *, levy: bool = True
 ) -> NetworkMoney:
     """Per group and in total, for the months `first`..`last`, by payment date (the date on each
     row): the balance before the first day, deposits and withdrawals dated in the period (a
@@ -734,55 +739,74 @@ def network_money(
     network's deposits for each month, from the rows dated up to the end of the last month.
 
     Read from the month-end balances (models.GroupBalance, GroupSaving), never the ledger's rows:
-    a row per group and month of the period, and for each group the last month-end balance before
-    the period and in it. Five queries, whatever the length of the ledger. With `levy` False (a
-    page that shows neither) the levy and the deposits for the period's months are left out,
-    and the network's deposits for each month are summed by the database."""
+    the groups with their balances before the period and at its end, their members and what moved
+    in the period; what moved in each month; their savings for the months. Three queries whatever
+    the length of the ledger, written out (songkhla_network.sql): through the ORM, putting them
+    together and building a hundred groups took most of the network summary's CPU. With `levy`
+    False (a page that shows neither) the levy and the deposits for the period's months are left
+    out."""
     first, last = month_start(first), month_start(last)
     end = month_end(last)
-    balance_before = GroupBalance.objects.filter(group=OuterRef("pk")).order_by("-month").values("closing")
-    chosen = list(
-        (SavingsGroup.objects.all() if groups is None else groups)
-        .select_related("community")
-        .annotate(
-            balance_opening=Subquery(balance_before.filter(month__lt=first)[:1]),
-            balance_closing=Subquery(balance_before.filter(month__lte=last)[:1]),
+    group_ids = None if groups is None else [group.pk for group in groups]
+    summary = NetworkMoney(first=first, last=last, with_levy=levy)
+    if group_ids == []:
+        return summary
+    only, only_params = ("", []) if group_ids is None else (f"IN ({sql.placeholders(group_ids)})", group_ids)
+    balances, members = GroupBalance._meta.db_table, Member._meta.db_table
+    in_period = f"month BETWEEN %s AND %s {f'AND group_id {only}' if only else ''}"
+    rows = sql.fetch(
+        f"""
+        SELECT {sql.columns(SavingsGroup, "g")}, {sql.columns(Community, "c")},
+            (SELECT b.closing FROM {balances} b WHERE b.group_id = g.id AND b.month < %s
+                ORDER BY b.month DESC LIMIT 1),
+            (SELECT b.closing FROM {balances} b WHERE b.group_id = g.id AND b.month <= %s
+                ORDER BY b.month DESC LIMIT 1),
+            (SELECT COUNT(*) FROM {members} m WHERE m.group_id = g.id AND m.joined_on <= %s
+                AND (m.left_on IS NULL OR m.left_on > %s)),
+            moves.money_in, moves.money_out
+        FROM {SavingsGroup._meta.db_table} g JOIN {Community._meta.db_table} c ON c.id = g.community_id
+        LEFT JOIN (
+            SELECT group_id, SUM(money_in) AS money_in, SUM(money_out) AS money_out FROM {balances}
+            WHERE {in_period} GROUP BY group_id
+        ) moves ON moves.group_id = g.id
+        {f"WHERE g.id {only}" if only else ""}
+        ORDER BY g.name
+        """,
+        [first, last, end, end, first, last, *only_params, *only_params],
+    )
+    chosen = sql.instances(SavingsGroup, rows)
+    for group, community in zip(chosen, sql.instances(Community, rows, sql.width(SavingsGroup)), strict=True):
+        SavingsGroup.community.field.set_cached_value(group, community)
+    figures = sql.width(SavingsGroup) + sql.width(Community)
+    as_month = sql.converter(GroupBalance, "month")
+    summary.moved = {
+        as_month(month): sql.money(net)
+        for month, net in sql.fetch(
+            f"SELECT month, SUM(money_in - money_out) FROM {balances} WHERE {in_period} GROUP BY month",
+            [first, last, *only_params],
         )
-        .order_by("name")
-    )
-    in_period = GroupBalance.objects.filter(month__range=(first, last))
-    members = Member.objects.filter(joined_on__lte=end).filter(Q(left_on__isnull=True) | Q(left_on__gt=end))
-    if groups is not None:
-        in_period = in_period.filter(group__in=chosen)
-        members = members.filter(group__in=chosen)
-    in_period = in_period.order_by()
-    moves = {
-        group_id: (money_in, money_out)
-        for group_id, money_in, money_out in in_period.values_list("group")
-        .annotate(Sum("money_in"), Sum("money_out"))
-        .values_list("group", "money_in__sum", "money_out__sum")
     }
-    moved = dict(
-        in_period.values_list("month").annotate(net=Sum(F("money_in") - F("money_out"))).values_list("month", "net")
-    )
     levies: dict[int, list[MonthLevy]] = {}
-    by_month: dict[datetime.date, Decimal] = {}
     if levy:
-        for month_levy in levies_by_group_and_month(first, last, groups=None if groups is None else chosen, as_of=end):
+        for month_levy in levies_by_group_and_month(first, last, groups=chosen if only else None, as_of=end):
             levies.setdefault(month_levy.group_id, []).append(month_levy)
-            by_month[month_levy.month] = by_month.get(month_levy.month, ZERO) + month_levy.deposits
+            summary.months[month_levy.month] = summary.months.get(month_levy.month, ZERO) + month_levy.deposits
     else:
         # levies_by_group_and_month's rows, summed per month rather than per group and month.
-        savings = _savings_rows(first, last, None if groups is None else chosen, end)
-        by_month = dict(
-            savings.order_by().values_list("month").annotate(Sum("deposits")).values_list("month", "deposits__sum")
-        )
-    member_counts = dict(members.order_by().values_list("group").annotate(n=Count("id")).values_list("group", "n"))
-    summary = NetworkMoney(first=first, last=last, months=by_month, moved=moved, with_levy=levy)
-    for group in chosen:
-        opening, closing = group.balance_opening or ZERO, group.balance_closing or ZERO
-        deposits, withdrawals = moves.get(group.pk, (ZERO, ZERO))
-        if not any((opening, deposits, withdrawals, closing)) and not member_counts.get(group.pk):
+        summary.months = {
+            as_month(month): sql.money(total)
+            for month, total in sql.fetch(
+                f"""
+                SELECT month, SUM(deposits) FROM {GroupSaving._meta.db_table}
+                WHERE {in_period} AND paid_on <= %s GROUP BY month
+                """,
+                [first, last, *only_params, end],
+            )
+        }
+    for group, row in zip(chosen, rows, strict=True):
+        opening, closing, member_count, deposits, withdrawals = row[figures:]
+        opening, closing, deposits, withdrawals = map(sql.money, (opening, closing, deposits, withdrawals))
+        if not any((opening, deposits, withdrawals, closing)) and not member_count:
             continue
         months = levies.get(group.pk, [])
         summary.groups.append(
@@ -792,7 +816,7 @@ def network_money(
                 deposits=deposits,
                 withdrawals=withdrawals,
                 closing=closing,
-                members=member_counts.get(group.pk, 0),
+                members=member_count,
                 saved_for_months=sum((m.deposits for m in months), ZERO) if levy else None,
                 levy=levy_of(months) if levy else None,
             )
@@ -860,9 +884,24 @@ def status_counts(first: datetime.date, last: datetime.date) -> StatusCounts:
     """Groups founded and revived with a dated change inside first..end of last, and groups whose
     status at the end of the period is still 'forming', each with its community."""
     end = month_end(last)
-    changes = list(
-        GroupStatusChange.objects.filter(date__lte=end).select_related("group__community").order_by("date", "id")
+    # Written out (songkhla_network.sql): the ORM took longer to build two hundred changes with
+    # their groups and communities than PostgreSQL took to read them.
+    rows = sql.fetch(
+        f"""
+        SELECT {sql.columns(GroupStatusChange, "s")}, {sql.columns(SavingsGroup, "g")}, {sql.columns(Community, "c")}
+        FROM {GroupStatusChange._meta.db_table} s
+        JOIN {SavingsGroup._meta.db_table} g ON g.id = s.group_id
+        JOIN {Community._meta.db_table} c ON c.id = g.community_id
+        WHERE s.date <= %s ORDER BY s.date, s.id
+        """,
+        [end],
     )
+    changes = sql.instances(GroupStatusChange, rows)
+    groups = sql.instances(SavingsGroup, rows, sql.width(GroupStatusChange))
+    communities = sql.instances(Community, rows, sql.width(GroupStatusChange) + sql.width(SavingsGroup))
+    for change, group, community in zip(changes, groups, communities, strict=True):
+        GroupStatusChange.group.field.set_cached_value(change, group)
+        SavingsGroup.community.field.set_cached_value(group, community)
     latest: dict[int, GroupStatusChange] = {}
     founded: dict[int, SavingsGroup] = {}
     revived: dict[int, SavingsGroup] = {}
@@ -911,12 +950,20 @@ def annotate_overview(groups: list[SavingsGroup]) -> list[SavingsGroup]:
     return groups
 
 
-def current_statuses(groups: Iterable[SavingsGroup] | QuerySet[SavingsGroup]) -> dict[int, GroupStatusChange]:
-    """{group id: latest status change} for the groups, in one query."""
-    latest = {}
-    for change in GroupStatusChange.objects.filter(group__in=groups).order_by("date", "id"):
-        latest[change.group_id] = change
-    return latest
+def current_statuses(groups: Iterable[SavingsGroup] | None = None) -> dict[int, GroupStatusChange]:
+    """{group id: latest status change} for the groups (every group's when None), in one query,
+    written out (songkhla_network.sql: the dashboard's two hundred changes took the ORM longer
+    to build than PostgreSQL to read)."""
+    group_ids = None if groups is None else [group.pk for group in groups]
+    if group_ids == []:
+        return {}
+    only = "" if group_ids is None else f"WHERE s.group_id IN ({sql.placeholders(group_ids)})"
+    rows = sql.fetch(
+        f"SELECT {sql.columns(GroupStatusChange, 's')} FROM {GroupStatusChange._meta.db_table} s {only}"
+        " ORDER BY s.date, s.id",
+        group_ids or [],
+    )
+    return {change.group_id: change for change in sql.instances(GroupStatusChange, rows)}
 
 
 def is_active(status_change: GroupStatusChange | None) -> bool:

@@ -15,7 +15,7 @@ from typing import NamedTuple
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
-from groups.models import ACTIVE_STATUSES, GroupStatus, SavingsGroup
+from groups.models import ACTIVE_STATUSES, GroupStatus
 from groups.selectors import Portfolio, current_statuses
 from housing.models import Proposal
 from rent_collection import selectors as rent_selectors
@@ -129,5 +129,5 @@ def dashboard(today: datetime.date) -> Dashboard:
 
 
 def _groups_by_status() -> list[StatusCount]:
-    counts = Counter(change.status for change in current_statuses(SavingsGroup.objects.all()).values())
+    counts = Counter(change.status for change in current_statuses().values())
     return [StatusCount(status, str(status.label), counts.get(status, 0)) for status in STATUS_ORDER]

@@ -132,3 +132,81 @@ def test_a_schedule_worked_out_once_is_not_shared():
         schedule(Decimal("1000.00"), Decimal("1.00"), True, "flat", datetime.date(2022, 1, 1))
     with pytest.raises(ValueError):
         schedule(1000.0, Decimal("1.00"), 10, "flat", datetime.date(2022, 1, 1))
+
+
+def test_the_network_figures_written_out_are_the_orm_s(group):
+    """network_money, levies_by_group_and_month, status_counts and current_statuses read by hand
+    give what the ORM reads from the same rows: each group's balances, moves, members and levy,
+    the months, the groups' steps."""
+    from django.db.models import OuterRef, Subquery, Sum
+
+    from groups.models import GroupBalance, GroupSaving, GroupStatus, GroupStatusChange, SavingsGroup
+
+    other = make_group("กลุ่มที่สอง", "ชุมชนที่สอง", members=2)
+    services.group_status_change(
+        group=other, status=GroupStatus.DORMANT, date=datetime.date(2022, 1, 20), today=datetime.date(2022, 1, 20)
+    )
+    services.group_status_change(
+        group=other, status=GroupStatus.REVIVED, date=datetime.date(2022, 2, 3), today=datetime.date(2022, 2, 3)
+    )
+    leader = make_user("leader2", Role.LEADER)
+    member = other.members.get(number=1)
+    services.deposit_post(
+        member=member,
+        month=datetime.date(2022, 1, 1),
+        date=datetime.date(2022, 2, 5),
+        amount=Decimal("33.35"),
+        user=leader,
+    )
+    first, last = datetime.date(2022, 1, 1), datetime.date(2022, 2, 1)
+    for groups in (None, [other], []):
+        money = selectors.network_money(first, last, groups)
+        chosen = (
+            SavingsGroup.objects.all() if groups is None else SavingsGroup.objects.filter(pk__in=[g.pk for g in groups])
+        )
+        before = GroupBalance.objects.filter(group=OuterRef("pk")).order_by("-month").values("closing")
+        expected = {
+            g.pk: (g.opening or Decimal("0.00"), g.closing or Decimal("0.00"))
+            for g in chosen.annotate(
+                opening=Subquery(before.filter(month__lt=first)[:1]),
+                closing=Subquery(before.filter(month__lte=last)[:1]),
+            )
+        }
+        assert {m.group.pk: (m.opening, m.closing) for m in money.groups} == expected
+        assert [m.group.name for m in money.groups] == sorted(g.name for g in chosen)
+        assert all(m.group.community.name.startswith("ชุมชน") for m in money.groups)
+        in_period = GroupBalance.objects.filter(month__range=(first, last), group__in=chosen)
+        for m in money.groups:
+            rows = in_period.filter(group=m.group)
+            assert (m.deposits, m.withdrawals) == (
+                sum((r.money_in for r in rows), Decimal("0.00")),
+                sum((r.money_out for r in rows), Decimal("0.00")),
+            )
+            assert m.members == m.group.members.count() and m.reconciles
+        by_month = in_period.order_by().values_list("month").annotate(i=Sum("money_in"), o=Sum("money_out"))
+        assert money.moved == {month: money_in - money_out for month, money_in, money_out in by_month}
+        savings = GroupSaving.objects.filter(
+            month__range=(first, last), group__in=chosen, paid_on__lte=datetime.date(2022, 2, 28)
+        )
+        levies = selectors.levies_by_group_and_month(first, last, groups=groups, as_of=datetime.date(2022, 2, 28))
+        assert [(m.group_id, m.month, m.deposits) for m in levies] == list(
+            savings.order_by("group_id", "month").values_list("group", "month").annotate(Sum("deposits"))
+        )
+        lean = selectors.network_money(first, last, groups, levy=False)
+        assert (
+            lean.months
+            == money.months
+            == {month: total for month, total in savings.order_by().values_list("month").annotate(Sum("deposits"))}
+        )
+    # Paid in February for January: there by the end of February, not by the end of January.
+    assert [m.deposits for m in selectors.levies_by_group_and_month(first, last, groups=[other])] == [Decimal("33.35")]
+    assert selectors.levies_by_group_and_month(first, last, groups=[other], as_of=datetime.date(2022, 1, 31)) == []
+    latest = {}
+    for change in GroupStatusChange.objects.order_by("date", "id"):
+        latest[change.group_id] = change
+    assert selectors.current_statuses() == latest and selectors.current_statuses([other]) == {
+        other.pk: latest[other.pk]
+    }
+    assert selectors.current_statuses([]) == {}
+    counts = selectors.status_counts(first, last)
+    assert counts.revived == [other] and counts.revived[0].community.name == "ชุมชนที่สอง" and counts.founded == []
