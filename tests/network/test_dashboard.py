@@ -258,7 +258,8 @@ def test_par30_by_group_is_each_groups_own_portfolio_the_most_late_first(client,
 
     table = response.content.decode().split('id="dash-loans-by-group"')[1].split("</table>")[0]
     assert table.index(group_a.name) < table.index(group_b.name) and "กลุ่มไม่กู้" not in table
-    assert "700.00" in table and "85.71" in table and "1,000.00" in table
+    assert "700.00" in table and "85.71</td>" in table and "1,000.00" in table
+    assert "0.00</td></tr>" in table  # group B's PAR30, to two decimals as group A's
     assert f'href="{reverse("groups:loans", args=[group_a.pk])}"' in table
 
 
