@@ -33,6 +33,7 @@ from django.db.models import (
 from django.db.models.expressions import CombinedExpression
 
 from groups.selectors import groups_by_pk, levies_by_group_and_month, levy_of
+from songkhla_network import sql
 from songkhla_network.thai import month_start
 
 from .models import (
@@ -121,10 +122,30 @@ class CashLedger:
         )
 
 
+def _cash_by_kind(first: datetime.date, last: datetime.date) -> QuerySet:
+    """A row per kind of the cash book with four sums: cheaper to build than four sums and one per
+    kind."""
+    period = Q(date__range=(first, last))
+    return (
+        CashEntry.objects.order_by()
+        .values_list("kind")
+        .annotate(
+            opening=Sum("amount", filter=Q(date__lt=first)),
+            money_in=Sum("amount", filter=period & Q(amount__gt=0)),
+            money_out=Sum("amount", filter=period & Q(amount__lt=0)),
+            closing=Sum("amount", filter=Q(date__lte=last)),
+        )
+    )
+
+
+# The statement's reads are put together once (songkhla_network.sql.PreparedValues): the ORM took
+# longer to put each together than PostgreSQL to answer it, on every dashboard.
+_CASH_BY_KIND = sql.PreparedValues(_cash_by_kind, datetime.date, datetime.date)
+
+
 def cash_ledger(first: datetime.date, last: datetime.date) -> CashLedger:
     """The cash book over the days first..last: the balance before them, money in and out, the
     same by kind, and the balance at the end. One query."""
-    period = Q(date__range=(first, last))
     ledger = CashLedger(
         first=first,
         last=last,
@@ -134,17 +155,7 @@ def cash_ledger(first: datetime.date, last: datetime.date) -> CashLedger:
         closing=ZERO,
         by_kind=dict.fromkeys(CashKind.values, ZERO),
     )
-    # A row per kind with four sums: cheaper to build than four sums and one per kind.
-    for kind, opening, money_in, money_out, closing in (
-        CashEntry.objects.order_by()
-        .values_list("kind")
-        .annotate(
-            opening=Sum("amount", filter=Q(date__lt=first)),
-            money_in=Sum("amount", filter=period & Q(amount__gt=0)),
-            money_out=Sum("amount", filter=period & Q(amount__lt=0)),
-            closing=Sum("amount", filter=Q(date__lte=last)),
-        )
-    ):
+    for kind, opening, money_in, money_out, closing in _CASH_BY_KIND.rows(first, last):
         money_in, money_out = money_in or ZERO, money_out or ZERO
         ledger.opening += opening or ZERO
         ledger.money_in += money_in
@@ -536,33 +547,44 @@ class GoodsLedger:
         return self.opening + self.received - self.given_out - self.spoiled + self.counted == self.closing
 
 
+def _stock_moves(last: datetime.date) -> QuerySet:
+    """Each movement of goods dated up to `last`, product by product (by name) in date order."""
+    return (
+        StockMovement.objects.filter(date__lte=last)
+        .order_by("product__name", "date", "id")
+        .values_list("product", "date", "kind", "quantity", "unit_cost")
+    )
+
+
+_STOCK_MOVES = sql.PreparedValues(_stock_moves, datetime.date)
+
+
 def goods_ledgers(first: datetime.date, last: datetime.date) -> list[GoodsLedger]:
     """Per product with stock or movements in the days first..last, by name: its ledger for the
-    period. One query."""
+    period. Two queries, one when no goods ever moved."""
     ledgers: dict[int, GoodsLedger] = {}
     value = Decimal(0)
-    moves = (
-        StockMovement.objects.filter(date__lte=last).select_related("product").order_by("product__name", "date", "id")
-    )
-    for move in moves:
-        ledger = ledgers.get(move.product_id)
+    moves = _STOCK_MOVES.rows(last)
+    products = sql.by_pk(Product, {product_id for product_id, *_ in moves})
+    for product_id, date, kind, quantity, unit_cost in moves:
+        ledger = ledgers.get(product_id)
         if ledger is None:
-            ledger = ledgers[move.product_id] = GoodsLedger(product=move.product)
+            ledger = ledgers[product_id] = GoodsLedger(product=products[product_id])
             value = Decimal(0)
-        if move.date < first:
-            ledger.opening += move.quantity
-        elif move.kind == StockKind.IN:
-            ledger.received += move.quantity
-        elif move.kind == StockKind.OUT:
-            ledger.given_out -= move.quantity
-        elif move.kind == StockKind.SPOILED:
-            ledger.spoiled -= move.quantity
+        if date < first:
+            ledger.opening += quantity
+        elif kind == StockKind.IN:
+            ledger.received += quantity
+        elif kind == StockKind.OUT:
+            ledger.given_out -= quantity
+        elif kind == StockKind.SPOILED:
+            ledger.spoiled -= quantity
         else:
-            ledger.counted += move.quantity
-        if ledger.closing == 0 and move.quantity > 0:
-            ledger.since = move.date
-        ledger.closing += move.quantity
-        value += move.quantity * move.unit_cost
+            ledger.counted += quantity
+        if ledger.closing == 0 and quantity > 0:
+            ledger.since = date
+        ledger.closing += quantity
+        value += quantity * unit_cost
         if ledger.closing == 0:
             ledger.since, value = None, Decimal(0)
         ledger.value = value.quantize(CENT)
@@ -661,14 +683,11 @@ class MaterialLedger:
         return self.opening + came_in - went_out + self.counted == self.closing
 
 
-def material_ledgers(first: datetime.date, last: datetime.date) -> list[MaterialLedger]:
-    """Per raw material with stock or movements in the days first..last, by name: its ledger for
-    the period. Two queries, one when no material ever moved."""
+def _materials_by_kind(first: datetime.date, last: datetime.date) -> QuerySet:
+    """Per raw material and kind of movement, dated up to `last`: the quantity before `first`,
+    from it on, the value at cost and how many moved from `first` on."""
     period = Q(date__gte=first)
-    zero = Decimal(0)
-    # {material id: {"opening", "closing", "value", "moves", and each kind: the period's quantity}}
-    figures: dict[int, dict[str, Decimal]] = {}
-    for material_id, kind, before, during, value, moves in (
+    return (
         MaterialMovement.objects.filter(date__lte=last)
         .order_by()
         .values_list("material", "kind")
@@ -678,7 +697,19 @@ def material_ledgers(first: datetime.date, last: datetime.date) -> list[Material
             value=Sum("value"),
             moves=Count("id", filter=period),
         )
-    ):
+    )
+
+
+_MATERIALS_BY_KIND = sql.PreparedValues(_materials_by_kind, datetime.date, datetime.date)
+
+
+def material_ledgers(first: datetime.date, last: datetime.date) -> list[MaterialLedger]:
+    """Per raw material with stock or movements in the days first..last, by name: its ledger for
+    the period. Two queries, one when no material ever moved."""
+    zero = Decimal(0)
+    # {material id: {"opening", "closing", "value", "moves", and each kind: the period's quantity}}
+    figures: dict[int, dict[str, Decimal]] = {}
+    for material_id, kind, before, during, value, moves in _MATERIALS_BY_KIND.rows(first, last):
         before, during = before or zero, during or zero
         f = figures.setdefault(material_id, {"opening": zero, "closing": zero, "value": ZERO, "moves": zero})
         f["opening"] += before
@@ -687,7 +718,7 @@ def material_ledgers(first: datetime.date, last: datetime.date) -> list[Material
         f["moves"] += moves
         f[kind] = during
     ledgers = []
-    for material in RawMaterial.objects.filter(pk__in=figures).order_by("name") if figures else []:
+    for material in sql.by_pk(RawMaterial, figures).values():
         f = figures[material.pk]
         if f["moves"] or f["closing"] or f["opening"]:
             ledgers.append(
@@ -772,20 +803,41 @@ class LiquidLedger:
         return (self.cost_by_end * self.closing / self.made_by_end).quantize(CENT)
 
 
-def liquid_ledgers(first: datetime.date, last: datetime.date) -> list[LiquidLedger]:
-    """Per liquid (every recipe), by name: its ledger for the days first..last. Three queries."""
-    ledgers = {recipe.pk: LiquidLedger(recipe=recipe) for recipe in Recipe.objects.order_by("name")}
-    before = ExpressionWrapper(Q(date__lt=first), output_field=BooleanField())
-    # The batches made by the last day, summed by liquid, by whether they were made before the
-    # first day, and by the day they were reversed (few are): a batch's reversal is one row at
-    # most, so joining it adds no row to sum twice.
-    for recipe_id, made_before, reversed_on, litres, cost, count in (
+def _batches(first: datetime.date, last: datetime.date) -> QuerySet:
+    """The batches made by the last day, summed by liquid, by whether they were made before the
+    first day, and by the day they were reversed (few are): a batch's reversal is one row at
+    most, so joining it adds no row to sum twice."""
+    return (
         Batch.objects.filter(date__lte=last)
-        .annotate(made_before=before)
+        .annotate(made_before=ExpressionWrapper(Q(date__lt=first), output_field=BooleanField()))
         .order_by()
         .values_list("recipe", "made_before", "reversal__date")
         .annotate(litres=Sum("litres"), cost=Sum("cost"), count=Count("id"))
-    ):
+    )
+
+
+def _sales(first: datetime.date, last: datetime.date) -> QuerySet:
+    """The litres shared and sold by the last day, by liquid and by whether before the first day."""
+    return (
+        LiquidSale.objects.filter(date__lte=last)
+        .annotate(sold_before=ExpressionWrapper(Q(date__lt=first), output_field=BooleanField()))
+        .order_by()
+        .values_list("recipe", "sold_before")
+        .annotate(litres=Sum("litres"))
+    )
+
+
+_BATCHES = sql.PreparedValues(_batches, datetime.date, datetime.date)
+_SALES = sql.PreparedValues(_sales, datetime.date, datetime.date)
+
+
+def liquid_ledgers(first: datetime.date, last: datetime.date) -> list[LiquidLedger]:
+    """Per liquid (every recipe), by name: its ledger for the days first..last. Three queries, one
+    when there is no liquid."""
+    ledgers = {pk: LiquidLedger(recipe=recipe) for pk, recipe in sql.by_pk(Recipe).items()}
+    if not ledgers:
+        return []  # no liquid, no batch and no sale
+    for recipe_id, made_before, reversed_on, litres, cost, count in _BATCHES.rows(first, last):
         ledger = ledgers[recipe_id]
         ledger.made_by_end += litres
         ledger.cost_by_end += cost
@@ -805,13 +857,7 @@ def liquid_ledgers(first: datetime.date, last: datetime.date) -> list[LiquidLedg
             ledger.reversed += litres
             ledger.cost -= cost
             ledger.batches_reversed += count
-    for recipe_id, sold_before, litres in (
-        LiquidSale.objects.filter(date__lte=last)
-        .annotate(sold_before=before)
-        .order_by()
-        .values_list("recipe", "sold_before")
-        .annotate(litres=Sum("litres"))
-    ):
+    for recipe_id, sold_before, litres in _SALES.rows(first, last):
         if sold_before:
             ledgers[recipe_id].opening -= litres
         else:
@@ -904,17 +950,25 @@ def levy_owed_for(first: datetime.date, last: datetime.date) -> Decimal:
     return levy_of(levies_by_group_and_month(month_start(first), month_start(last), as_of=last))
 
 
+def _saved_by_round(first: datetime.date, last: datetime.date) -> QuerySet:
+    """What members saved against retail prices on each round picked up in the days first..last."""
+    return (
+        Allocation.objects.filter(order__item__round__pickup_on__range=(first, last))
+        .order_by()
+        .values_list("order__item__round")
+        .annotate(saved=Sum(saved_against_retail()))
+    )
+
+
+_SAVED_BY_ROUND = sql.PreparedValues(_saved_by_round, datetime.date, datetime.date)
+
+
 def statement(first: datetime.date, last: datetime.date, *, with_levy_owed: bool = True) -> Statement:
     """The enterprise for the days first..last, from the rows dated up to the last day: the cash
     book by kind, each stock's ledger, what members saved on the rounds picked up in the period
     (saved_against_retail), and the levy owed for its months unless `with_levy_owed` is False (a
     period "since the beginning" has no months to levy). A fixed number of queries."""
-    saved = (
-        Allocation.objects.filter(order__item__round__pickup_on__range=(first, last)).aggregate(
-            v=Sum(saved_against_retail())
-        )["v"]
-        or ZERO
-    )
+    saved = sum((saved for _round, saved in _SAVED_BY_ROUND.rows(first, last)), ZERO)
     return Statement(
         first=first,
         last=last,

@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils.translation import gettext as _
 
+from songkhla_network import sql
 from songkhla_network.models import Community, Person, PersonalDataConsent, Purpose
 
 from .models import BudgetLine, Household, Proposal, StatusStep, Step
@@ -29,14 +30,36 @@ def latest_steps(as_of: datetime.date | None = None) -> QuerySet[StatusStep]:
 def households_by_step(as_of: datetime.date | None = None) -> dict[str, int]:
     """{step: households standing at it} as the records stand, or on `as_of` (households surveyed
     by then, at their latest step dated by then). One query."""
-    households = Household.objects.all() if as_of is None else Household.objects.filter(surveyed_on__lte=as_of)
-    return dict(
+    if as_of is not None:
+        return dict(_BY_STEP_ON.rows(as_of))
+    return dict(_by_step(Household.objects.all(), as_of))
+
+
+def _by_step(households: QuerySet[Household], as_of: datetime.date | None) -> QuerySet:
+    return (
         households.annotate(status=Subquery(latest_steps(as_of).values("step")[:1]))
         .order_by()
         .values_list("status")
         .annotate(n=Count("id"))
         .values_list("status", "n")
     )
+
+
+# On a day (the dashboard's), put together once.
+_BY_STEP_ON = sql.PreparedValues(
+    lambda day: _by_step(Household.objects.filter(surveyed_on__lte=day), day), datetime.date
+)
+
+
+def proposal_counts() -> tuple[int, int]:
+    """(proposals, households named in at least one of them). One query."""
+    households = Proposal.households.through._meta
+    column = households.get_field("household").column
+    return sql.fetch(
+        f"SELECT (SELECT COUNT(*) FROM {Proposal._meta.db_table}),"
+        f' (SELECT COUNT(DISTINCT "{column}") FROM {households.db_table})',
+        [],
+    )[0]
 
 
 def households_with_status(households: QuerySet[Household], status: str | None = None) -> list[Household]:

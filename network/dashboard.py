@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from groups.models import ACTIVE_STATUSES, GroupStatus
 from groups.selectors import Portfolio, current_statuses
-from housing.models import Proposal
+from housing import selectors as housing_selectors
 from rent_collection import selectors as rent_selectors
 from rent_collection.models import CodiLetter
 from rent_collection.selectors import CashInHand
@@ -103,9 +102,7 @@ def dashboard(today: datetime.date) -> Dashboard:
     first_month = add_months(this_month, -(MONTHS - 1))
     savings = savings_section(first_month, this_month, levy=False)  # the dashboard shows no levy
     rent = rent_section(first_month, today)
-    proposals = Proposal.objects.aggregate(
-        proposals=Count("id", distinct=True), households=Count("households", distinct=True)
-    )
+    proposals, households_proposed = housing_selectors.proposal_counts()
     return Dashboard(
         today=today,
         first_month=first_month,
@@ -119,8 +116,8 @@ def dashboard(today: datetime.date) -> Dashboard:
         ),
         enterprise=enterprise_section(BEGINNING, today, with_levy_owed=False),
         housing=housing_section(today),
-        proposals=proposals["proposals"],
-        households_proposed=proposals["households"],
+        proposals=proposals,
+        households_proposed=households_proposed,
         rent=rent,
         rent_chart=rent_chart(rent, _("Rent collected in each month against the arrears outstanding at its end")),
         cash=rent_selectors.cash_in_hand(today),

@@ -27,6 +27,7 @@ from housing.models import Step
 from rent_collection import selectors as rent_selectors
 from rent_collection.models import Tenancy
 from rent_collection.selectors import ArrearsSummary, MonthProgress
+from songkhla_network import sql
 from songkhla_network.charts import GREEN, RED, BarChart, Series, bar_chart
 from songkhla_network.models import Community
 from songkhla_network.thai import be_month_short, month_end, month_range, month_start
@@ -119,7 +120,7 @@ class FundsSection:
 def funds_section(first: datetime.date, last: datetime.date) -> FundsSection:
     """The groups' loans on `last` and the welfare paid from `first` to `last`. Five queries."""
     portfolios = loan_portfolios(last)
-    groups = SavingsGroup.objects.filter(pk__in=list(portfolios)).order_by("name")
+    groups = sql.by_pk(SavingsGroup, portfolios).values()
     return FundsSection(
         loans=Portfolio.added_up(last, portfolios.values()),
         by_group=[GroupLoans(group, portfolios[group.pk]) for group in groups],

@@ -7,9 +7,11 @@ name their columns from the model (`columns`), so a field added to a model is re
 model instances built as the ORM builds them, each value through the same converters (the demo's
 SQLite gives dates as text and sums as floats)."""
 
+import datetime
 import functools
 import inspect
-from collections.abc import Callable, Sequence
+import operator
+from collections.abc import Callable, Collection, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -17,6 +19,7 @@ from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import Field, Model, Q, signals
 from django.db.models.base import ModelState
 from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.query import FlatValuesListIterable, ValuesIterable, ValuesListIterable
 from django.db.models.sql import Query
 
 M = TypeVar("M", bound=Model)
@@ -106,6 +109,19 @@ def instances(model: type[M], rows: Sequence[Sequence[Any]], start: int = 0) -> 
     return built
 
 
+def by_pk(model: type[M], pks: Collection[int] | None = None, *, order: str = "name") -> dict[int, M]:
+    """The model's rows (those of the ids, when given), by id in the order of the field `order`
+    (the database's order, as the ORM's order_by gives it), each as the ORM would give it. One
+    query; none for no ids."""
+    if pks is not None and not pks:
+        return {}
+    ids, key = list(pks or ()), model._meta.pk.column
+    where = f' WHERE t."{key}" IN ({placeholders(ids)})' if pks is not None else ""
+    column = next(field.column for field in _fields(model) if field.name == order)
+    statement = f'SELECT {columns(model, "t")} FROM {model._meta.db_table} t{where} ORDER BY t."{column}", t."{key}"'
+    return {row.pk: row for row in instances(model, fetch(statement, ids))}
+
+
 def converter(model: type[Model], name: str) -> Converter:
     """What turns a value of the model's field read by hand into what the ORM would give."""
     return _converter(model, model._meta.get_field(name)) or (lambda value: value)
@@ -144,42 +160,77 @@ def fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
 
 
 class PreparedValues:
-    """A .values() query the ORM puts together once per process and then runs with one value
-    changed (a member's id, say): for a read whose joins the ORM took longer to put together
-    than PostgreSQL to answer, written with the ORM all the same. `build(value)` gives the
-    queryset for a value; the statement is made from `build(MARKER)`, and the marker is the one
-    parameter that changes. Its rows are dicts, as .values() gives them."""
+    """A .values() or .values_list() query the ORM puts together once per process and then runs
+    with other values of its parameters: for a read the ORM took longer to put together than
+    PostgreSQL to answer (a passbook's joins, a summary's sums), still written with the ORM, so
+    its rules are stated once. `build(*values)` gives the queryset for the values, each an id
+    (int) or a day (datetime.date), of the types given after it. The statement is made once from
+    `build(*markers)`, a value no row has for each parameter, and each marker is found among the
+    statement's parameters (a day the query compares several times, several times). Its rows are
+    what the queryset gives: dicts for .values(), tuples for .values_list(), values when flat."""
 
-    MARKER = -770_000_000_007  # an id no row has, to be found among the statement's parameters
+    MARKER = -770_000_000_007  # the first id no row has; the next parameter's is one less
+    DAY = datetime.date(1234, 5, 6)  # the first day no row has; the next parameter's a day later
 
-    def __init__(self, build: Callable[[int], Any]) -> None:
+    def __init__(self, build: Callable[..., Any], *kinds: type) -> None:
+        kinds = kinds or (int,)  # one id, when no kinds are given
+        if any(kind not in (int, datetime.date) for kind in kinds):
+            raise ValueError("A prepared query's parameters are ids (int) or days (datetime.date).")
         self.build = build
-        self._made: dict[str, tuple[str, list[Any], int, list[str], Any, Any]] = {}
+        self.kinds = kinds
+        self.markers = [
+            self.MARKER - index if kind is int else self.DAY + datetime.timedelta(days=index)
+            for index, kind in enumerate(kinds)
+        ]
+        self._made: dict[str, tuple[str, list[Any], list[list[int]], Callable[..., Any], Any, Any]] = {}
 
-    def _make(self) -> tuple[str, list[Any], int, list[str], Any, Any]:
-        queryset = self.build(self.MARKER)
+    @staticmethod
+    def _adapted(value: Any) -> Any:
+        """The value as the ORM puts it among a statement's parameters."""
+        return connection.ops.adapt_datefield_value(value) if isinstance(value, datetime.date) else value
+
+    def _make(self) -> tuple[str, list[Any], list[list[int]], Callable[..., Any], Any, Any]:
+        queryset = self.build(*self.markers)
         compiler = queryset.query.get_compiler(DEFAULT_DB_ALIAS)
         statement, params = compiler.as_sql()
         params = list(params)
-        if params.count(self.MARKER) != 1:
-            raise ValueError("The queryset must hold the marker once among its parameters.")
+        places = [[i for i, param in enumerate(params) if param == self._adapted(m)] for m in self.markers]
+        if not all(places):
+            raise ValueError("The queryset must hold each marker among its parameters.")
         query = queryset.query
-        # As Django's ValuesIterable names the columns.
+        # As Django's ValuesIterable and ValuesListIterable name and give the columns.
         names = (
             list(query.selected)
             if query.selected
             else [*query.extra_select, *query.values_select, *query.annotation_select]
         )
+        iterable = queryset._iterable_class
+        shape: Callable[..., Any]
+        if iterable is ValuesIterable:
+            shape = lambda row: dict(zip(names, row, strict=True))  # noqa: E731
+        elif iterable is ValuesListIterable:
+            shape = tuple
+        elif iterable is FlatValuesListIterable:
+            shape = operator.itemgetter(0)
+        else:
+            raise ValueError("A prepared query gives .values() or .values_list() rows.")
         converters = compiler.get_converters([column for column, _, _ in compiler.select[: compiler.col_count]])
-        return statement, params, params.index(self.MARKER), names, compiler, converters
+        return statement, params, places, shape, compiler, converters
 
-    def rows(self, value: int) -> list[dict[str, Any]]:
+    def rows(self, *values: Any) -> list[Any]:
+        if len(values) != len(self.kinds) or not all(
+            type(value) is kind for value, kind in zip(values, self.kinds, strict=True)
+        ):
+            raise TypeError("A prepared query's values are of the types it was made for.")
         made = self._made.get(connection.vendor)
         if made is None:
             made = self._made[connection.vendor] = self._make()
-        statement, params, index, names, compiler, converters = made
-        params = [*params[:index], value, *params[index + 1 :]]
+        statement, params, places, shape, compiler, converters = made
+        params = list(params)
+        for value, indexes in zip(values, places, strict=True):
+            for index in indexes:
+                params[index] = self._adapted(value)
         found: Any = fetch(statement, params)
         if converters:
             found = compiler.apply_converters(found, converters)
-        return [dict(zip(names, row, strict=True)) for row in found]
+        return [shape(row) for row in found]

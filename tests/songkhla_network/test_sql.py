@@ -12,7 +12,7 @@ from groups.interest import schedule
 from groups.models import SAVING, LedgerEntry, Member
 from groups.selectors import _passbook_rows
 from songkhla_network import sql
-from songkhla_network.models import Person, Role
+from songkhla_network.models import Community, Person, Role
 from tests.factories import make_group, make_user
 from works.models import Photo
 
@@ -103,6 +103,78 @@ def test_a_prepared_query_without_its_marker_is_refused(group):
     prepared = sql.PreparedValues(lambda pk: LedgerEntry.objects.filter(member_id=1).values("id"))
     with pytest.raises(ValueError):
         prepared.rows(1)
+
+
+def _entries(first, last, member_pk):
+    return (
+        LedgerEntry.objects.filter(date__range=(first, last), member_id=member_pk)
+        .exclude(date=first)  # the first day twice among the parameters
+        .order_by("date", "id")
+    )
+
+
+def test_a_prepared_query_of_days_and_ids_runs_for_each_as_the_orm_would(group):
+    """Each parameter is put where the ORM puts it, a day compared twice in both places; the rows
+    come as the queryset gives them (tuples, values when flat, dicts)."""
+    kinds = (datetime.date, datetime.date, int)
+    as_tuples = sql.PreparedValues(lambda *a: _entries(*a).values_list("date", "amount"), *kinds)
+    as_values = sql.PreparedValues(lambda *a: _entries(*a).values_list("amount", flat=True), *kinds)
+    as_dicts = sql.PreparedValues(lambda *a: _entries(*a).values("id", "kind"), *kinds)
+    first, second, _third = group.members.order_by("number")
+    days = [
+        datetime.date(2021, 12, 31),
+        datetime.date(2022, 1, 5),
+        datetime.date(2022, 1, 6),
+        datetime.date(2022, 3, 1),
+    ]
+    found = 0
+    for start in days:
+        for end in days:
+            for member in (first, second):
+                args = (start, end, member.pk)
+                assert as_tuples.rows(*args) == list(_entries(*args).values_list("date", "amount"))
+                assert as_values.rows(*args) == list(_entries(*args).values_list("amount", flat=True))
+                assert as_dicts.rows(*args) == list(_entries(*args).values("id", "kind"))
+                found += len(as_tuples.rows(*args))
+    assert found > 10  # the days chosen find rows, and not always the same
+    assert as_tuples.rows(days[0], days[-1], first.pk) == [
+        (datetime.date(2022, 1, 5), Decimal("100.00")),
+        (datetime.date(2022, 2, 5), Decimal("150.50")),
+    ]
+    assert as_tuples.rows(days[1], days[-1], first.pk) == [(datetime.date(2022, 2, 5), Decimal("150.50"))]
+
+
+def test_a_prepared_query_refuses_values_of_other_types(group):
+    prepared = sql.PreparedValues(lambda *a: _entries(*a).values_list("id"), datetime.date, datetime.date, int)
+    day = datetime.date(2022, 1, 1)
+    for args in (
+        (datetime.datetime(2022, 1, 1, tzinfo=datetime.UTC), day, 1),  # a datetime is not a day
+        (day, day, True),  # nor a bool an id
+        (day, "2022-01-31", 1),
+        (day, day, None),
+        (day, day),
+    ):
+        with pytest.raises(TypeError):
+            prepared.rows(*args)
+    with pytest.raises(ValueError):
+        sql.PreparedValues(lambda *a: _entries(*a).values_list("id"), datetime.date, str)
+    objects = sql.PreparedValues(lambda *a: _entries(*a), datetime.date, datetime.date, int)
+    with pytest.raises(ValueError):
+        objects.rows(day, day, 1)  # model instances: not a prepared query's
+
+
+def test_rows_by_id_in_the_order_of_their_names(django_assert_num_queries):
+    for name in ("ชุมชนบ่อยาง", "ชุมชนเก้าแสน", "Community A", "ชุมชนกุโบร์"):
+        make_group(f"กลุ่ม{name}", name)
+    communities = Community.objects.order_by("name", "pk")
+    chosen = [c.pk for c in communities][1:3]
+    with django_assert_num_queries(1):
+        everyone = sql.by_pk(Community)
+    assert [_fields(c) for c in everyone.values()] == [_fields(c) for c in communities]
+    assert list(everyone) == [c.pk for c in communities]
+    assert list(sql.by_pk(Community, set(chosen))) == chosen
+    with django_assert_num_queries(0):
+        assert sql.by_pk(Community, []) == {}
 
 
 def test_members_with_money_as_the_rows_say(group):
