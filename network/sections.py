@@ -25,12 +25,11 @@ from groups.selectors import NetworkMoney, Portfolio, loan_portfolios, network_m
 from housing import selectors as housing_selectors
 from housing.models import Step
 from rent_collection import selectors as rent_selectors
-from rent_collection.models import Tenancy
 from rent_collection.selectors import ArrearsSummary, MonthProgress
 from songkhla_network import sql
 from songkhla_network.charts import GREEN, RED, BarChart, Series, bar_chart
 from songkhla_network.models import Community
-from songkhla_network.thai import be_month_short, month_end, month_range, month_start
+from songkhla_network.thai import be_month_short, month_range, month_start
 from works import selectors as works_selectors
 from works.models import Contest, Unit, Work
 from works.models import Entry as ContestEntry
@@ -234,21 +233,12 @@ class RentSection:
 
 
 def rent_section(first: datetime.date, last: datetime.date) -> RentSection:
-    """Railway-land rent over the months of `first`..`last`, the arrears on `last`. Three queries."""
-    recorded = Tenancy.objects.filter(opening_on__lte=last).values("community")
+    """Railway-land rent over the months of `first`..`last`, the arrears on `last`. Four queries;
+    one when no tenancy is counted."""
     # The tenancies of the months, read once with their balance on `last`: the arrears count
     # those opened by then (arrears_summary's), the months all of them (progress_by_month's).
-    balances = rent_selectors.tenancy_balances(
-        last, tenancies=Tenancy.objects.filter(opening_on__lte=month_end(last)), communities=recorded
-    )
-    return RentSection(
-        first=first,
-        last=last,
-        arrears=rent_selectors.arrears_of(last, balances),
-        months=rent_selectors.progress_by_month(
-            first, last, communities=recorded, tenancies=[balance.tenancy for balance in balances]
-        ).total,
-    )
+    balances, progress = rent_selectors.network_balances_and_progress(first, last)
+    return RentSection(first=first, last=last, arrears=rent_selectors.arrears_of(last, balances), months=progress.total)
 
 
 def rent_chart(rent: RentSection, title: str) -> BarChart | None:

@@ -23,16 +23,15 @@ import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property
 from typing import Any, Generic, TypeVar
 
 from django.db.models import Count, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, prefetch_related_objects
 from django.db.models.functions import Coalesce, TruncMonth
-from django.utils.functional import Promise
+from django.utils.functional import Promise, cached_property
 from django.utils.translation import gettext_lazy as _
 
-from songkhla_network import promptpay
-from songkhla_network.models import Community, User
+from songkhla_network import promptpay, sql
+from songkhla_network.models import Community, Person, User
 from songkhla_network.qr import qr_data_uri, qr_svg
 from songkhla_network.thai import month_end, month_range, month_start
 
@@ -73,7 +72,8 @@ class Balance:
     otherwise. The one place this arithmetic is written.
 
     The rent due and the balance are worked out once per Balance (a month-by-month table reads
-    each several times, for hundreds of tenancies)."""
+    each several times, for hundreds of tenancies). Django's cached_property, not Python 3.11's,
+    which takes a lock on each first read: 90,000 of them for a year's table of 300 households."""
 
     tenancy: Tenancy
     day: datetime.date
@@ -113,8 +113,13 @@ class Balance:
 def load_rents(tenancies: Sequence[Tenancy], *, among: QuerySet[Tenancy]) -> None:
     """Load the rent series of `tenancies`, read from `among`, in one query (one even when there
     are none: a page asks as many queries for a household with tenancies as for one without)."""
+    _set_rents(tenancies, RentChange.objects.filter(tenancy__in=among.values("pk")))
+
+
+def _set_rents(tenancies: Sequence[Tenancy], rents: Iterable[RentChange]) -> None:
+    """Give each of `tenancies` its rents among `rents` (in their order) as `loaded_rents`."""
     by_tenancy: dict[int, list[RentChange]] = {tenancy.pk: [] for tenancy in tenancies}
-    for rent in RentChange.objects.filter(tenancy__in=among.values("pk")):
+    for rent in rents:
         if rent.tenancy_id in by_tenancy:
             by_tenancy[rent.tenancy_id].append(rent)
     for tenancy in tenancies:
@@ -652,10 +657,11 @@ class CashInHand:
         return self.collected - self.remitted
 
 
-def cash_in_hand(day: datetime.date) -> list[CashInHand]:
-    """Per collector who ever took money (by name), at the end of `day`: collected, remitted, in
-    hand, and how many days the oldest receipt still in hand has waited. Two queries."""
-    rows = (
+def _cash_by_collector(day: datetime.date) -> QuerySet[Receipt, dict[str, Any]]:
+    """Per collector, of their receipts dated up to `day`: what they came to, what of it was
+    voided and what remitted by `day`, and how many are still in hand (_held_on) and the oldest's
+    date."""
+    return (
         Receipt.objects.filter(date__lte=day)
         .order_by()
         .values("collector")
@@ -667,7 +673,28 @@ def cash_in_hand(day: datetime.date) -> list[CashInHand]:
             oldest=Min("date", filter=_held_on(day)),
         )
     )
-    totals = {row.pop("collector"): row for row in rows}
+
+
+# Put together once (songkhla_network.sql.PreparedValues): the ORM took longer to put the
+# dashboard's sums together than PostgreSQL to answer them.
+_CASH_BY_COLLECTOR = sql.PreparedValues(_cash_by_collector, datetime.date)
+
+
+def _date(day: datetime.date) -> datetime.date:
+    """`day` as a prepared read takes it, a datetime.date: a datetime is refused (its time would
+    be dropped without a word), a date of a subclass of date made a plain date."""
+    if isinstance(day, datetime.datetime):
+        raise TypeError("A day is a date, not a datetime.")
+    return day if type(day) is datetime.date else datetime.date(day.year, day.month, day.day)
+
+
+def cash_in_hand(day: datetime.date) -> list[CashInHand]:
+    """Per collector who ever took money (by name), at the end of `day`: collected, remitted, in
+    hand, and how many days the oldest receipt still in hand has waited. Two queries, one when
+    no receipt is dated by `day`."""
+    totals = {row.pop("collector"): row for row in _CASH_BY_COLLECTOR.rows(_date(day))}
+    if not totals:
+        return []
     result = []
     for user in User.objects.filter(pk__in=totals).order_by("first_name", "last_name", "username"):
         row = totals[user.pk]
@@ -852,8 +879,7 @@ def progress_by_month(
     receipts and voids read here. Three queries; one when given the `tenancies` (those of
     `communities` opened by the end of the last month, each with its community and rents loaded,
     as tenancy_balances reads them)."""
-    months = list(month_range(month_start(first), month_start(last)))
-    first_index, end = month_index(months[0]), month_end(months[-1])
+    end = month_end(last)
     receipts = Receipt.objects.filter(date__lte=end)
     if communities is not None:
         receipts = receipts.filter(tenancy__community__in=communities)
@@ -863,15 +889,32 @@ def progress_by_month(
             known = known.filter(community__in=communities)
         tenancies = list(known)
         load_rents(tenancies, among=known)
-    # Per tenancy and month: the receipts dated in it, and those voided in it (by the void's date).
-    received: dict[tuple[int, int], Decimal] = {}
-    voided: dict[tuple[int, int], Decimal] = {}
-    for sums in (
+    return _progress(first, last, tenancies, _sums_by_month(receipts))
+
+
+def _sums_by_month(receipts: QuerySet[Receipt]) -> QuerySet[Receipt, dict[str, Any]]:
+    """What `receipts` add up to per tenancy, month of their date (`month`) and month of their
+    void (`void_month`, None if not voided), as rows of `tenancy`, `month`, `void_month`, `total`."""
+    return (
         receipts.order_by()
         .annotate(month=TruncMonth("date"), void_month=TruncMonth("void__date"))
         .values("tenancy", "month", "void_month")
         .annotate(total=Sum("amount"))
-    ):
+    )
+
+
+def _progress(
+    first: datetime.date, last: datetime.date, tenancies: Iterable[Tenancy], by_month: Iterable[dict[str, Any]]
+) -> Progress:
+    """`progress_by_month` of the months of `first`..`last`, of the `tenancies` (community and
+    rents loaded), from what their receipts dated by the end of the last month add up to
+    (`by_month`, as `_sums_by_month` gives it). No query but that of `by_month`."""
+    months = list(month_range(month_start(first), month_start(last)))
+    first_index, end = month_index(months[0]), month_end(months[-1])
+    # Per tenancy and month: the receipts dated in it, and those voided in it (by the void's date).
+    received: dict[tuple[int, int], Decimal] = {}
+    voided: dict[tuple[int, int], Decimal] = {}
+    for sums in by_month:
         key = (sums["tenancy"], max(first_index - 1, month_index(sums["month"])))
         received[key] = received.get(key, ZERO) + sums["total"]
         if sums["void_month"] is not None and sums["void_month"] <= end:
@@ -879,6 +922,7 @@ def progress_by_month(
             voided[key] = voided.get(key, ZERO) + sums["total"]
     by_community: dict[int, tuple[Community, dict[datetime.date, MonthProgress]]] = {}
     total = {month: MonthProgress(month=month) for month in months}
+    ends = [(month, month_end(month), month_index(month)) for month in months]
     for tenancy in tenancies:
         of_community = by_community.setdefault(
             tenancy.community_id, (tenancy.community, {m: MonthProgress(month=m) for m in months})
@@ -887,11 +931,9 @@ def progress_by_month(
         paid = received.get((tenancy.pk, first_index - 1), ZERO) - voided.get((tenancy.pk, first_index - 1), ZERO)
         before = Balance(tenancy=tenancy, day=months[0] - ONE_DAY, paid=paid)
         known_before = before.day >= tenancy.opening_on
-        for month in months:
-            end_of_month = month_end(month)
+        for month, end_of_month, index in ends:
             if end_of_month < tenancy.opening_on:
                 continue
-            index = month_index(month)
             in_month, out_month = received.get((tenancy.pk, index), ZERO), voided.get((tenancy.pk, index), ZERO)
             paid += in_month - out_month
             after = Balance(tenancy=tenancy, day=end_of_month, paid=paid)
@@ -917,6 +959,84 @@ def progress_by_month(
         ],
         total=[total[m] for m in months],
     )
+
+
+# The network's rent over months, as the dashboard and the CODI report show it.
+
+
+def _network_tenancies(last: datetime.date, end: datetime.date) -> QuerySet[Tenancy]:
+    """The tenancies the network's rent over months up to `last` counts: those opened by `end`
+    (the end of the month of `last`) in the communities with a tenancy opened by `last`."""
+    recorded = Tenancy.objects.filter(opening_on__lte=last).values("community")
+    return Tenancy.objects.filter(opening_on__lte=end, community__in=recorded)
+
+
+def _network_paid(last: datetime.date, end: datetime.date) -> QuerySet[Tenancy, tuple[int, Decimal]]:
+    """(id, `paid` of its balance on `last`) of each of the tenancies `_network_tenancies` counts."""
+    return _network_tenancies(last, end).order_by().values_list("pk").annotate(paid=_paid(last))
+
+
+def _network_sums(last: datetime.date, end: datetime.date) -> QuerySet[Receipt, dict[str, Any]]:
+    """`_sums_by_month` of the receipts dated by `end` of the tenancies `_network_tenancies` counts."""
+    return _sums_by_month(Receipt.objects.filter(date__lte=end, tenancy__in=_network_tenancies(last, end)))
+
+
+# Put together once (songkhla_network.sql.PreparedValues): the ORM took longer to put the
+# dashboard's sums together than PostgreSQL to answer them.
+_NETWORK_PAID = sql.PreparedValues(_network_paid, datetime.date, datetime.date)
+_NETWORK_SUMS = sql.PreparedValues(_network_sums, datetime.date, datetime.date)
+
+
+def _tenancies_written_out(pks: Sequence[int]) -> list[Tenancy]:
+    """The tenancies of `pks` by community, plot and id, each with its tenant, community and
+    rents loaded, as `tenancy_balances` reads them (the tenancies of a community share one
+    Community). Two queries, written out (songkhla_network.sql)."""
+    rows = sql.fetch(
+        f"""
+        SELECT {sql.columns(Tenancy, "t")}, {sql.columns(Person, "p")}, {sql.columns(Community, "c")}
+        FROM {Tenancy._meta.db_table} t
+        JOIN {Person._meta.db_table} p ON p.id = t.tenant_id
+        JOIN {Community._meta.db_table} c ON c.id = t.community_id
+        WHERE t.id IN ({sql.placeholders(pks)})
+        ORDER BY c.name, t.plot, t.id
+        """,
+        pks,
+    )
+    tenancies = sql.instances(Tenancy, rows)
+    people = sql.instances(Person, rows, sql.width(Tenancy))
+    first_rows: dict[int, Sequence[Any]] = {}
+    for tenancy, row in zip(tenancies, rows, strict=True):
+        first_rows.setdefault(tenancy.community_id, row)
+    start = sql.width(Tenancy) + sql.width(Person)
+    communities = dict(zip(first_rows, sql.instances(Community, list(first_rows.values()), start), strict=True))
+    for tenancy, person in zip(tenancies, people, strict=True):
+        Tenancy.tenant.field.set_cached_value(tenancy, person)
+        Tenancy.community.field.set_cached_value(tenancy, communities[tenancy.community_id])
+    rents = sql.fetch(
+        f"SELECT {sql.columns(RentChange, 'r')} FROM {RentChange._meta.db_table} r"
+        f" WHERE r.tenancy_id IN ({sql.placeholders(pks)}) ORDER BY r.tenancy_id, r.from_month",
+        pks,
+    )
+    _set_rents(tenancies, sql.instances(RentChange, rents))
+    return tenancies
+
+
+def network_balances_and_progress(first: datetime.date, last: datetime.date) -> tuple[list[Balance], Progress]:
+    """The network's rent over the months of `first`..`last`, as the dashboard and the CODI report
+    show it: the `tenancy_balances` on `last` of the tenancies opened by the end of the month of
+    `last` in the communities with a tenancy opened by `last` (`arrears_of` counts those opened by
+    `last` alone), and the `progress_by_month` of those communities. The same figures as those
+    two, read more cheaply: the paid of the balances and the receipts' sums put together once
+    (sql.PreparedValues), the tenancies with their tenants, communities and rents written out.
+    Four queries; one when no tenancy is counted."""
+    last = _date(last)
+    end = month_end(last)
+    paid: dict[int, Decimal] = dict(_NETWORK_PAID.rows(last, end))
+    if not paid:
+        return [], _progress(first, last, [], [])
+    tenancies = _tenancies_written_out(list(paid))
+    balances = [Balance(tenancy=tenancy, day=last, paid=paid[tenancy.pk]) for tenancy in tenancies]
+    return balances, _progress(first, last, tenancies, _NETWORK_SUMS.rows(last, end))
 
 
 class LineKind:
