@@ -405,6 +405,8 @@ RENT_OPENING_ON = datetime.date(2022, 3, 31)
 RENT_LETTER_FROM, RENT_LETTER_TO = datetime.date(2022, 4, 1), datetime.date(2023, 3, 31)
 RENT_TODAY = datetime.date(2022, 6, 30)
 _rent_numbers = itertools.count(1)
+# Letters numbered from 1000: the tests' own letter is "พอช. 0312/2565", and numbers are unique.
+_letter_numbers = itertools.count(1000)
 
 
 def make_tenancy(
@@ -427,7 +429,7 @@ def make_tenancy(
 def make_letter(assignments, *, number=None, valid_from=RENT_LETTER_FROM, valid_to=RENT_LETTER_TO):
     """A CODI letter naming each (collector, [communities]) of `assignments`."""
     return rent_services.letter_record(
-        number=number or f"พอช. {next(_rent_numbers):04d}/2565",
+        number=number or f"พอช. {next(_letter_numbers):04d}/2565",
         date=valid_from - datetime.timedelta(days=5),
         signed_by="ผู้อำนวยการสำนักงานภาคใต้",
         valid_from=valid_from,

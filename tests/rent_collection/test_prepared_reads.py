@@ -7,7 +7,6 @@ a rent is raised, a tenancy has ended and a new community has its first househol
 not grow with the households."""
 
 import datetime
-import itertools
 from decimal import Decimal
 
 import pytest
@@ -17,7 +16,7 @@ from rent_collection import selectors, services
 from rent_collection.models import Tenancy
 from songkhla_network.models import Community
 from songkhla_network.thai import add_months, month_end, month_start
-from tests.factories import RENT_LETTER_FROM, RENT_LETTER_TO, RENT_OPENING_ON, make_receipt, make_void
+from tests.factories import make_letter, make_receipt, make_tenancy, make_void
 
 pytestmark = pytest.mark.django_db
 
@@ -35,39 +34,6 @@ DAYS = [
     datetime.date(2022, 9, 30),
     datetime.date(2023, 2, 14),
 ]
-
-
-# Numbered here, not by tests.factories' shared counter: a letter it numbers 0312 would clash with
-# the `letter` fixture's of the tests that happen to run when the counter reaches it.
-_numbers = itertools.count(1)
-
-
-def household(community, *, rent="200", opening="1000", opening_on=RENT_OPENING_ON):
-    """A tenancy registered as tests.factories.make_tenancy registers it."""
-    number = next(_numbers)
-    return services.tenancy_register(
-        person={"first_name": f"ผู้เช่าอ่าน{number}", "last_name": community.name},
-        community=community,
-        plot=f"{number}/9",
-        contract_number=f"อ่าน {number:04d}",
-        monthly_rent=D(rent),
-        start_date=datetime.date(2012, 1, 1),
-        opening_balance=D(opening),
-        opening_on=opening_on,
-        opening_source="หนังสือแจ้งยอดค้างชำระ พอช. 31 มี.ค. 2565",
-    )
-
-
-def letter(assignments):
-    """A CODI letter for April 2565 – March 2566 naming each (collector, [communities])."""
-    return services.letter_record(
-        number=f"อ่าน {next(_numbers):04d}/2565",
-        date=RENT_LETTER_FROM - datetime.timedelta(days=5),
-        signed_by="ผู้อำนวยการสำนักงานภาคใต้",
-        valid_from=RENT_LETTER_FROM,
-        valid_to=RENT_LETTER_TO,
-        assignments=assignments,
-    )
 
 
 def receive(collector, tenancy, amount, day):
@@ -100,12 +66,12 @@ def history(collector, leader, railway_a, railway_b):
     """Three communities, five households (rents raised, one ended, one opened mid-month, one
     paid ahead), receipts by two collectors, voids in and after the receipt's month, remittances."""
     railway_c = Community.objects.create(name="ริมรางรถไฟ ค")
-    letter([(collector, [railway_a, railway_c]), (leader, [railway_b])])
-    first = household(railway_a, rent="200", opening="1000")
-    second = household(railway_a, rent="150", opening="300", opening_on=datetime.date(2022, 5, 15))
-    third = household(railway_b, rent="300", opening="0")
-    ahead = household(railway_b, rent="100", opening="50")
-    later = household(railway_c, rent="250", opening="700", opening_on=datetime.date(2022, 7, 20))
+    make_letter([(collector, [railway_a, railway_c]), (leader, [railway_b])])
+    first = make_tenancy(railway_a, rent="200", opening="1000")
+    second = make_tenancy(railway_a, rent="150", opening="300", opening_on=datetime.date(2022, 5, 15))
+    third = make_tenancy(railway_b, rent="300", opening="0")
+    ahead = make_tenancy(railway_b, rent="100", opening="50")
+    later = make_tenancy(railway_c, rent="250", opening="700", opening_on=datetime.date(2022, 7, 20))
     services.rent_change(tenancy=first, from_month=JUN, amount=D("250"), user=leader, today=MAY)
     services.rent_change(tenancy=first, from_month=datetime.date(2022, 9, 1), amount=D("300"), user=leader, today=AUG)
     services.rent_change(tenancy=third, from_month=JUN, amount=D("350"), user=leader, today=MAY)
@@ -232,12 +198,12 @@ def test_the_rent_section_takes_as_many_queries_however_many_households(
     first, last = datetime.date(2022, 4, 1), datetime.date(2022, 9, 30)
     with django_assert_num_queries(1):  # no household: nothing more to read
         rent_section(first, last)
-    letter([(collector, [railway_a]), (leader, [railway_b])])
-    make_receipt(collector, household(railway_a), "100")
+    make_letter([(collector, [railway_a]), (leader, [railway_b])])
+    make_receipt(collector, make_tenancy(railway_a), "100")
     with django_assert_max_num_queries(4):
         rent_section(first, last)
     for k in range(10):
-        tenancy = household(railway_a if k % 2 else railway_b)
+        tenancy = make_tenancy(railway_a if k % 2 else railway_b)
         user = collector if k % 2 else leader
         services.rent_change(tenancy=tenancy, from_month=JUN, amount=D("300"), user=leader, today=MAY)
         make_receipt(user, tenancy, "100")
