@@ -2,9 +2,11 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponseBase, HttpResponseNotAllowed
 from django.middleware.gzip import GZipMiddleware
 from django.utils.cache import add_never_cache_headers
+
+from .views import method_not_allowed
 
 if TYPE_CHECKING:
     from .models import User
@@ -53,6 +55,23 @@ class SecurityHeadersMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
         response.setdefault("Permissions-Policy", self.PERMISSIONS_POLICY)
+        return response
+
+
+class MethodNotAllowedPageMiddleware:
+    """A Thai page for an address opened that only a button sends to (a sign-out, an approval, a
+    posting: require_POST's 405, which Django answers with nothing, a blank page in the browser).
+    The answer stays the view's, status and headers, with the page as its content."""
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if not isinstance(response, HttpResponseNotAllowed) or response.content:
+            return response
+        page = method_not_allowed(request)
+        response.content, response["Content-Type"] = page.content, page["Content-Type"]
         return response
 
 

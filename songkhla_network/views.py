@@ -82,6 +82,16 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     return _error_page(404, _("Page not found"), _("There is no such page, or it is not yours to see."), request)
 
 
+def method_not_allowed(request: HttpRequest) -> HttpResponse:
+    """For an address that only a button on a page sends to (songkhla_network.middleware)."""
+    return _error_page(
+        405,
+        _("This page opens from a button"),
+        _("This address only takes what a button on the app's pages sends. Go back and use the button there."),
+        request,
+    )
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     return _error_page(
         500,

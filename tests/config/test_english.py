@@ -222,6 +222,7 @@ def test_the_error_pages_are_thai(leader, who):
         "400": views.bad_request(_request(user), Exception("bad")),
         "403": views.permission_denied(_request(user), PermissionDenied()),
         "404": views.page_not_found(_request(user), Http404()),
+        "405": views.method_not_allowed(_request(user)),
         "500": views.server_error(_request(user)),
         "403 (form expired)": views.csrf_failure(_request(user), reason="CSRF token missing."),
     }
@@ -230,6 +231,24 @@ def test_the_error_pages_are_thai(leader, who):
         assert _is_html(response) and response.content.strip(), page
         problems += _problems(response, known=known_data(), label=f"{who}: the {page} page")
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("who", ["leader", "anonymous"])
+def test_an_address_only_a_button_sends_to_opens_a_thai_page(leader, who):
+    """A sign-out opened by its address: the view's 405 and its Allow header, on the app's page
+    (Django's own answer is empty: a blank page), with the page's security headers."""
+    client = Client()
+    if who == "leader":
+        client.force_login(leader)
+    response = client.get(reverse("logout"))
+    assert response.status_code == 405
+    assert response["Allow"] == "POST, OPTIONS"  # LogoutView's: as the view gave it
+    assert "หน้านี้เปิดจากปุ่มเท่านั้น" in response.content.decode()
+    assert response.has_header("Content-Security-Policy") and response["X-Frame-Options"] == "DENY"
+    problems = _problems(response, known=known_data(), label=f"{who}: the 405 page")
+    assert not problems, "\n".join(problems)
+    posted = client.post(reverse("logout"))
+    assert posted.status_code == 302  # the button still signs out
 
 
 def test_the_lockout_page_is_thai(leader):
