@@ -21,7 +21,7 @@ to CODI; a receipt counts as remitted from the transfer date of the remittance t
 
 import datetime
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
@@ -844,6 +844,10 @@ class MonthProgress:
         )
 
 
+# What MonthProgress rows add up: all but the month.
+_SUMMED = [f.name for f in fields(MonthProgress) if f.name != "month"]
+
+
 @dataclass
 class CommunityProgress:
     community: Community
@@ -927,30 +931,36 @@ def _progress(
         of_community = by_community.setdefault(
             tenancy.community_id, (tenancy.community, {m: MonthProgress(month=m) for m in months})
         )[1]
+        pk, opening_on = tenancy.pk, tenancy.opening_on
         # Paid by the end of the month before the first, whatever the dates.
-        paid = received.get((tenancy.pk, first_index - 1), ZERO) - voided.get((tenancy.pk, first_index - 1), ZERO)
+        paid = received.get((pk, first_index - 1), ZERO) - voided.get((pk, first_index - 1), ZERO)
         before = Balance(tenancy=tenancy, day=months[0] - ONE_DAY, paid=paid)
-        known_before = before.day >= tenancy.opening_on
+        known_before = before.day >= opening_on
         for month, end_of_month, index in ends:
-            if end_of_month < tenancy.opening_on:
+            if end_of_month < opening_on:
                 continue
-            in_month, out_month = received.get((tenancy.pk, index), ZERO), voided.get((tenancy.pk, index), ZERO)
+            in_month, out_month = received.get((pk, index), ZERO), voided.get((pk, index), ZERO)
             paid += in_month - out_month
             after = Balance(tenancy=tenancy, day=end_of_month, paid=paid)
-            for row in (of_community[month], total[month]):
-                if known_before:
-                    row.opening += before.balance
-                    row.rent_due += after.rent_due - before.rent_due
-                else:
-                    row.brought_in += tenancy.opening_balance
-                    row.rent_due += after.rent_due
-                row.received += in_month
-                row.voided += out_month
-                row.balance += after.balance
-                row.arrears += after.arrears
-                row.credit += after.credit
-                row.tenancies += 1
+            row = of_community[month]
+            if known_before:
+                row.opening += before.balance
+                row.rent_due += after.rent_due - before.rent_due
+            else:
+                row.brought_in += tenancy.opening_balance
+                row.rent_due += after.rent_due
+            row.received += in_month
+            row.voided += out_month
+            row.balance += after.balance
+            row.arrears += after.arrears
+            row.credit += after.credit
+            row.tenancies += 1
             before, known_before = after, True
+    # The network's months: its communities' added up (a community's arrears are its households').
+    for _community, of_community in by_community.values():
+        for month, row in of_community.items():
+            for name in _SUMMED:
+                setattr(total[month], name, getattr(total[month], name) + getattr(row, name))
     return Progress(
         months=months,
         communities=[

@@ -105,8 +105,12 @@ def generic(first, last):
 
 
 def fields(instance):
-    """An instance's fields as read, without what the ORM keeps beside them."""
-    return {name: value for name, value in instance.__dict__.items() if name not in ("_state", "paid", "loaded_rents")}
+    """An instance's fields as read, without what the ORM and the figures keep beside them."""
+    return {
+        name: value
+        for name, value in instance.__dict__.items()
+        if name not in ("_state", "paid", "loaded_rents", "_rent_series")
+    }
 
 
 def read(balance):
