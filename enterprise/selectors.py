@@ -803,13 +803,18 @@ class LiquidLedger:
         return (self.cost_by_end * self.closing / self.made_by_end).quantize(CENT)
 
 
+def _before(first: datetime.date) -> ExpressionWrapper:
+    """Whether a row is dated before the first day, as a column to sum by."""
+    return ExpressionWrapper(Q(date__lt=first), output_field=BooleanField())
+
+
 def _batches(first: datetime.date, last: datetime.date) -> QuerySet:
     """The batches made by the last day, summed by liquid, by whether they were made before the
     first day, and by the day they were reversed (few are): a batch's reversal is one row at
     most, so joining it adds no row to sum twice."""
     return (
         Batch.objects.filter(date__lte=last)
-        .annotate(made_before=ExpressionWrapper(Q(date__lt=first), output_field=BooleanField()))
+        .annotate(made_before=_before(first))
         .order_by()
         .values_list("recipe", "made_before", "reversal__date")
         .annotate(litres=Sum("litres"), cost=Sum("cost"), count=Count("id"))
@@ -820,7 +825,7 @@ def _sales(first: datetime.date, last: datetime.date) -> QuerySet:
     """The litres shared and sold by the last day, by liquid and by whether before the first day."""
     return (
         LiquidSale.objects.filter(date__lte=last)
-        .annotate(sold_before=ExpressionWrapper(Q(date__lt=first), output_field=BooleanField()))
+        .annotate(sold_before=_before(first))
         .order_by()
         .values_list("recipe", "sold_before")
         .annotate(litres=Sum("litres"))

@@ -680,19 +680,11 @@ def _cash_by_collector(day: datetime.date) -> QuerySet[Receipt, dict[str, Any]]:
 _CASH_BY_COLLECTOR = sql.PreparedValues(_cash_by_collector, datetime.date)
 
 
-def _date(day: datetime.date) -> datetime.date:
-    """`day` as a prepared read takes it, a datetime.date: a datetime is refused (its time would
-    be dropped without a word), a date of a subclass of date made a plain date."""
-    if isinstance(day, datetime.datetime):
-        raise TypeError("A day is a date, not a datetime.")
-    return day if type(day) is datetime.date else datetime.date(day.year, day.month, day.day)
-
-
 def cash_in_hand(day: datetime.date) -> list[CashInHand]:
     """Per collector who ever took money (by name), at the end of `day`: collected, remitted, in
     hand, and how many days the oldest receipt still in hand has waited. Two queries, one when
     no receipt is dated by `day`."""
-    totals = {row.pop("collector"): row for row in _CASH_BY_COLLECTOR.rows(_date(day))}
+    totals = {row.pop("collector"): row for row in _CASH_BY_COLLECTOR.rows(day)}
     if not totals:
         return []
     result = []
@@ -1014,14 +1006,11 @@ def _tenancies_written_out(pks: Sequence[int]) -> list[Tenancy]:
     )
     tenancies = sql.instances(Tenancy, rows)
     people = sql.instances(Person, rows, sql.width(Tenancy))
-    first_rows: dict[int, Sequence[Any]] = {}
-    for tenancy, row in zip(tenancies, rows, strict=True):
-        first_rows.setdefault(tenancy.community_id, row)
-    start = sql.width(Tenancy) + sql.width(Person)
-    communities = dict(zip(first_rows, sql.instances(Community, list(first_rows.values()), start), strict=True))
-    for tenancy, person in zip(tenancies, people, strict=True):
+    read = sql.instances(Community, rows, sql.width(Tenancy) + sql.width(Person))
+    communities: dict[int, Community] = {}
+    for tenancy, person, community in zip(tenancies, people, read, strict=True):
         Tenancy.tenant.field.set_cached_value(tenancy, person)
-        Tenancy.community.field.set_cached_value(tenancy, communities[tenancy.community_id])
+        Tenancy.community.field.set_cached_value(tenancy, communities.setdefault(community.pk, community))
     rents = sql.fetch(
         f"SELECT {sql.columns(RentChange, 'r')} FROM {RentChange._meta.db_table} r"
         f" WHERE r.tenancy_id IN ({sql.placeholders(pks)}) ORDER BY r.tenancy_id, r.from_month",
@@ -1039,7 +1028,6 @@ def network_balances_and_progress(first: datetime.date, last: datetime.date) -> 
     two, read more cheaply: the paid of the balances and the receipts' sums put together once
     (sql.PreparedValues), the tenancies with their tenants, communities and rents written out.
     Four queries; one when no tenancy is counted."""
-    last = _date(last)
     end = month_end(last)
     paid: dict[int, Decimal] = dict(_NETWORK_PAID.rows(last, end))
     if not paid:

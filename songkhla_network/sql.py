@@ -217,11 +217,20 @@ class PreparedValues:
         converters = compiler.get_converters([column for column, _, _ in compiler.select[: compiler.col_count]])
         return statement, params, places, shape, compiler, converters
 
+    @staticmethod
+    def _checked(value: Any, kind: type) -> Any:
+        """The value as a parameter of the kind: an int that is not a bool, or a day that is not a
+        datetime (whose time the statement would drop without a word), made a plain date."""
+        if kind is int and type(value) is int:
+            return value
+        if kind is datetime.date and isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+            return value if type(value) is datetime.date else datetime.date(value.year, value.month, value.day)
+        raise TypeError("A prepared query's values are of the types it was made for.")
+
     def rows(self, *values: Any) -> list[Any]:
-        if len(values) != len(self.kinds) or not all(
-            type(value) is kind for value, kind in zip(values, self.kinds, strict=True)
-        ):
+        if len(values) != len(self.kinds):
             raise TypeError("A prepared query's values are of the types it was made for.")
+        values = tuple(self._checked(value, kind) for value, kind in zip(values, self.kinds, strict=True))
         made = self._made.get(connection.vendor)
         if made is None:
             made = self._made[connection.vendor] = self._make()

@@ -438,15 +438,15 @@ def make_letter(assignments, *, number=None, valid_from=RENT_LETTER_FROM, valid_
     )
 
 
-def make_receipt(collector, tenancy, amount="200", date=datetime.date(2022, 4, 10), **extra):
-    """The collector's receipt for `amount` baht, posted as on RENT_TODAY."""
+def make_receipt(collector, tenancy, amount="200", date=datetime.date(2022, 4, 10), *, today=RENT_TODAY, **extra):
+    """The collector's receipt for `amount` baht, posted as on `today` (RENT_TODAY)."""
     return rent_services.receipt_post(
         collector=collector,
         tenancy=tenancy,
         date=date,
         amount=Decimal(amount),
         user=collector,
-        today=RENT_TODAY,
+        today=today,
         **extra,
     )
 

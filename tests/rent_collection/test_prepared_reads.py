@@ -38,15 +38,7 @@ DAYS = [
 
 def receive(collector, tenancy, amount, day):
     """The collector's receipt for `amount` baht, posted on its day (ahead of what is owed if so)."""
-    return services.receipt_post(
-        collector=collector,
-        tenancy=tenancy,
-        date=day,
-        amount=D(amount),
-        user=collector,
-        accept_advance=True,
-        today=day,
-    )
+    return make_receipt(collector, tenancy, amount, day, today=day, accept_advance=True)
 
 
 def remit(collector, receipts, day):
