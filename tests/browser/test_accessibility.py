@@ -41,7 +41,7 @@ from groups.models import Officer
 from housing.models import BudgetLine
 from rent_collection.models import CodiLetter
 from songkhla_network.thai import be_month_slug, month_start
-from tests.helpers import EXPECTATIONS, PERSONAS, build_network, sign_in, url_for
+from tests.helpers import EXPECTATIONS, PERSONAS, build_network, settle, sign_in, url_for
 from works import services as works_services
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -110,7 +110,7 @@ class Audit:
         # Checked scrolled to the end, where a sticky bar (the sheet's total and save button) is
         # in its place: higher up it covers, for a moment, whichever row passes under it, and
         # axe would count that row's button as too small wherever the page happened to stop.
-        self.page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+        settle(self.page)
         results = AXE.run(self.page, options=AXE_OPTIONS).response
         self.checked += 1
         for violation in results["violations"]:

@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 from groups import services
 from groups.models import CollectionSheet, LedgerEntry
 from songkhla_network.thai import be_month_slug, month_start
-from tests.helpers import sign_in
+from tests.helpers import settle, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -69,6 +69,7 @@ def saved_sheets(page):
 def assert_readable(page):
     """axe-core finds nothing on the page as it is now, the sheet's notices shown (the audit of
     tests/browser/test_accessibility.py sees them hidden)."""
+    settle(page)
     violations = Axe().run(page, options={"resultTypes": ["violations"]}).response["violations"]
     assert not [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations]
 
