@@ -451,6 +451,22 @@ def make_receipt(collector, tenancy, amount="200", date=datetime.date(2022, 4, 1
     )
 
 
+def make_remittance(
+    collector, receipts, transfer_date=datetime.date(2022, 5, 5), *, amount=None, reference="KTB-0001", today=RENT_TODAY
+):
+    """The collector's transfer to CODI of `receipts`, of their total unless `amount` is given,
+    posted as on `today` (RENT_TODAY)."""
+    return rent_services.remittance_post(
+        collector=collector,
+        receipts=receipts,
+        transfer_date=transfer_date,
+        bank_reference=reference,
+        amount=Decimal(amount) if amount is not None else sum((r.amount for r in receipts), Decimal("0")),
+        user=collector,
+        today=today,
+    )
+
+
 def receipt_refused(work):
     """The ValidationError `work` raises; and no receipt was written, no number used."""
     receipts, series = Receipt.objects.count(), list(ReceiptSeries.objects.values_list("collector", "next_number"))

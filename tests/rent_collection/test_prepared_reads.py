@@ -16,7 +16,7 @@ from rent_collection import selectors, services
 from rent_collection.models import Tenancy
 from songkhla_network.models import Community
 from songkhla_network.thai import add_months, month_end, month_start
-from tests.factories import make_letter, make_receipt, make_tenancy, make_void
+from tests.factories import make_letter, make_receipt, make_remittance, make_tenancy, make_void
 
 pytestmark = pytest.mark.django_db
 
@@ -42,15 +42,7 @@ def receive(collector, tenancy, amount, day):
 
 
 def remit(collector, receipts, day):
-    return services.remittance_post(
-        collector=collector,
-        receipts=receipts,
-        transfer_date=day,
-        bank_reference=f"KTB-{day:%m%d}-{collector.pk}",
-        amount=sum((r.amount for r in receipts), D("0")),
-        user=collector,
-        today=day,
-    )
+    return make_remittance(collector, receipts, day, reference=f"KTB-{day:%m%d}-{collector.pk}", today=day)
 
 
 @pytest.fixture

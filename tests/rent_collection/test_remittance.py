@@ -11,7 +11,7 @@ from django.db import IntegrityError, InternalError, connection, transaction
 from rent_collection import selectors, services
 from rent_collection.models import Remittance, RemittanceLine
 from songkhla_network.models import Role
-from tests.factories import RENT_TODAY, make_letter, make_receipt, make_tenancy, make_user
+from tests.factories import RENT_TODAY, make_letter, make_receipt, make_remittance, make_tenancy, make_user
 from tests.helpers import at_once
 
 pytestmark = pytest.mark.django_db
@@ -20,15 +20,7 @@ TRANSFER = datetime.date(2022, 5, 5)
 
 
 def remit(collector, receipts, amount=None, reference="KTB-0001", transfer_date=TRANSFER):
-    return services.remittance_post(
-        collector=collector,
-        receipts=receipts,
-        transfer_date=transfer_date,
-        bank_reference=reference,
-        amount=Decimal(amount) if amount is not None else sum(r.amount for r in receipts),
-        user=collector,
-        today=RENT_TODAY,
-    )
+    return make_remittance(collector, receipts, transfer_date, amount=amount, reference=reference)
 
 
 def refused(work):
