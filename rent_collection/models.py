@@ -7,6 +7,7 @@ Arrears are never stored: they are the tenancy's opening balance plus the rent f
 Receipts, voids and remittances are money rows: written once, never edited or deleted."""
 
 import datetime
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.conf import settings
@@ -175,14 +176,22 @@ class Tenancy(models.Model):
     def rent_due(self, day: datetime.date) -> Decimal:
         """Rent fallen due after the opening balance, up to and including `day`: each month's due
         at the rent in force in that month."""
-        first, last = self._first_due_index(), self._last_due_index(day)
-        series, total = self.rent_series(), Decimal("0.00")
-        for k, (start, rent) in enumerate(series):
-            low = first if k == 0 else max(first, start)
-            high = min(last, series[k + 1][0] - 1) if k + 1 < len(series) else last
-            if high >= low:
-                total += rent * (high - low + 1)
-        return total
+        return self.rents_due_by([day])[0]
+
+    def rents_due_by(self, days: Iterable[datetime.date]) -> list[Decimal]:
+        """`rent_due` on each of `days`, the first month due and the rents worked out once for all
+        of them (a month-by-month table asks for each month's end)."""
+        first, series = self._first_due_index(), self.rent_series()
+        dues = []
+        for day in days:
+            last, total = self._last_due_index(day), Decimal("0.00")
+            for k, (start, rent) in enumerate(series):
+                low = first if k == 0 else max(first, start)
+                high = min(last, series[k + 1][0] - 1) if k + 1 < len(series) else last
+                if high >= low:
+                    total += rent * (high - low + 1)
+            dues.append(total)
+        return dues
 
     def rents_due(self, first: datetime.date, last: datetime.date) -> list[tuple[datetime.date, Decimal]]:
         """(month, rent) of each month whose rent fell due on a day of `first`..`last`, in order."""

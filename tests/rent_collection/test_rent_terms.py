@@ -11,6 +11,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rent_collection import selectors, services
 from rent_collection.models import Receipt, RentChange, Tenancy
@@ -356,3 +358,35 @@ def test_the_admin_adds_a_tenancy_only_with_its_rent(personas, railway_a, group_
     )
     assert added.status_code == 302
     assert rents(Tenancy.objects.get()) == [(datetime.date(2012, 1, 1), D("180"))]
+
+
+# The rent due on many days at once (the month-by-month tables) against the rents month by month.
+
+A_MONTH = st.integers(min_value=0, max_value=47).map(lambda k: add_months(datetime.date(2021, 1, 1), k))
+A_DAY = st.builds(lambda month, day: month.replace(day=day), A_MONTH, st.integers(min_value=1, max_value=28))
+
+
+@settings(max_examples=300, derandomize=True, deadline=None, database=None)
+@given(
+    opening_on=A_DAY,
+    start_later=st.integers(min_value=0, max_value=60),
+    ends_after=st.none() | st.integers(min_value=0, max_value=900),
+    changes=st.lists(st.tuples(A_MONTH, st.integers(min_value=0, max_value=90_000)), min_size=1, max_size=4),
+    days=st.lists(A_DAY, max_size=15),
+)
+def test_the_rent_due_on_many_days_is_each_months_rent_in_force_added_up(
+    opening_on, start_later, ends_after, changes, days
+):
+    """No database: an unsaved tenancy with its rents loaded. Rents of any months (out of order,
+    before the opening, two from one month), a contract starting after the opening arrears, an end,
+    days in any order and before anything fell due."""
+    tenancy = Tenancy(
+        opening_on=opening_on,
+        start_date=opening_on + datetime.timedelta(days=start_later),
+        ended_on=None if ends_after is None else opening_on + datetime.timedelta(days=ends_after),
+    )
+    tenancy.loaded_rents = [RentChange(from_month=month, amount=D(satang) / 100) for month, satang in changes]
+    first = tenancy.first_due_month
+    month_by_month = [sum((rent for _month, rent in tenancy.rents_due(first, day)), D("0.00")) for day in days]
+    assert tenancy.rents_due_by(days) == month_by_month
+    assert [tenancy.rent_due(day) for day in days] == month_by_month
