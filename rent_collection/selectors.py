@@ -942,9 +942,9 @@ def _progress(
     # The day before the first month, then each month's end: the days a tenancy's balance is taken on.
     days = [months[0] - ONE_DAY] + [end_of_month for _month, end_of_month, _index in ends]
     for tenancy in tenancies:
-        of_community = by_community.setdefault(
-            tenancy.community_id, (tenancy.community, {m: MonthProgress(month=m) for m in months})
-        )[1]
+        if tenancy.community_id not in by_community:
+            by_community[tenancy.community_id] = (tenancy.community, {m: MonthProgress(month=m) for m in months})
+        of_community = by_community[tenancy.community_id][1]
         pk, opening_on, opening = tenancy.pk, tenancy.opening_on, tenancy.opening_balance
         dues = tenancy.rents_due_by(days)
         # Paid by the end of the month before the first, whatever the dates.
