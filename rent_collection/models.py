@@ -122,8 +122,8 @@ class Tenancy(models.Model):
     def rent_series(self) -> list[tuple[int, Decimal]]:
         """(month index, monthly rent) of each rent of the tenancy, oldest first. The first applies
         to the months before it too; each other from its month until the next. Worked out once for
-        the rents a selector loaded (a year's table of 300 households asks 45,000 times), again
-        when other rents are loaded or one is added to them."""
+        the rents a selector loaded (a page asks for a household's rent of each month it shows),
+        again when other rents are loaded or one is added to them."""
         rents = self.__dict__.get("loaded_rents")
         kept = self.__dict__.get("_rent_series")
         if rents is not None and kept is not None and kept[0] is rents and kept[1] == len(rents):
