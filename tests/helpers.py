@@ -791,14 +791,20 @@ def sign_in(page, live_server, username, *, shoot=None):
 
 
 def settle(page):
-    """Waits until every CSS transition and animation that ends has ended, and puts the page at its
-    foot without a smooth scroll. A button's colours change over 0.15 s when it is pressed (.btn's
-    transition): axe-core, run in between, reads a colour half-way and finds its contrast too low."""
-    page.evaluate("window.scrollTo({top: document.documentElement.scrollHeight, behavior: 'instant'})")
+    """Puts the page at its foot without a smooth scroll, the pointer at its left edge (over no
+    button, so that the scroll hovers none), and waits until every CSS transition and animation
+    that ends has ended. A button's colours change over 0.15 s when it is pressed or hovered
+    (.btn's transition): axe-core, run in between, reads a colour half-way and finds its contrast
+    too low."""
+    page.mouse.move(0, 0)
     page.evaluate(
-        """() => Promise.all(document.getAnimations()
-            .filter(animation => animation.effect && animation.effect.getComputedTiming().endTime !== Infinity)
-            .map(animation => animation.finished.catch(() => null)))"""
+        """async () => {
+            window.scrollTo({top: document.documentElement.scrollHeight, behavior: "instant"});
+            await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
+            await Promise.all(document.getAnimations()
+                .filter(animation => animation.effect && animation.effect.getComputedTiming().endTime !== Infinity)
+                .map(animation => animation.finished.catch(() => null)));
+        }"""
     )
 
 
