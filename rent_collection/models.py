@@ -121,22 +121,12 @@ class Tenancy(models.Model):
 
     def rent_series(self) -> list[tuple[int, Decimal]]:
         """(month index, monthly rent) of each rent of the tenancy, oldest first. The first applies
-        to the months before it too; each other from its month until the next. Worked out once for
-        the rents a selector loaded (a page asks for a household's rent of each month it shows),
-        again when other rents are loaded or one is added to them."""
-        rents = self.__dict__.get("loaded_rents")
-        kept = self.__dict__.get("_rent_series")
-        if rents is not None and kept is not None and kept[0] is rents and kept[1] == len(rents):
-            return kept[2]
-        series = [(month_index(rent.from_month), rent.amount) for rent in self.rent_rows()]
-        if rents is not None:
-            self.__dict__["_rent_series"] = (rents, len(rents), series)
-        return series
+        to the months before it too; each other from its month until the next."""
+        return [(month_index(rent.from_month), rent.amount) for rent in self.rent_rows()]
 
     def forget_rents(self) -> None:
         """Drop the rents loaded on this instance, after one of them changed."""
         self.__dict__.pop("loaded_rents", None)
-        self.__dict__.pop("_rent_series", None)
         getattr(self, "_prefetched_objects_cache", {}).pop("rents", None)
 
     def rent_in(self, month: datetime.date) -> Decimal:

@@ -237,8 +237,9 @@ class PreparedValues:
         statement, params, places, shape, compiler, converters = made
         params = list(params)
         for value, indexes in zip(values, places, strict=True):
+            adapted = self._adapted(value)
             for index in indexes:
-                params[index] = self._adapted(value)
+                params[index] = adapted
         found: Any = fetch(statement, params)
         if converters:
             found = compiler.apply_converters(found, converters)

@@ -55,16 +55,16 @@ def test_the_rent_due_each_month_is_the_rent_in_force_in_it(collector, tenancy, 
     ]
 
 
-def test_the_rents_worked_out_once_follow_the_rents_loaded(collector, tenancy, letter, django_assert_num_queries):
-    """Tenancy.rent_series keeps what it worked out from the rents a selector loaded: a rent
-    changed, other rents loaded, or one added to those loaded, and it works them out again."""
+def test_the_rent_follows_the_rents_loaded(collector, tenancy, letter, django_assert_num_queries):
+    """Tenancy.rent_series works from the rents a selector loaded, with no query, and follows
+    them: a rent changed, other rents loaded, or one added to those loaded."""
     loaded = selectors.tenancy_balances(JUL)[0].tenancy
     with django_assert_num_queries(0):  # April to July at 200
         assert loaded.rent_due(JUL) == loaded.rent_due(JUL) == D("800.00")
     services.rent_change(tenancy=loaded, from_month=JUN, amount=D("300"), user=collector, today=MAY)
     assert loaded.rent_in(JUN) == D("300") and loaded.rent_due(JUL) == D("1000.00")
     again = selectors.tenancy_balances(JUL)[0].tenancy
-    again.rent_in(JUL)  # worked out from the rents loaded
+    again.rent_in(JUL)
     again.loaded_rents = [rent for rent in again.loaded_rents if rent.from_month < JUN]
     assert again.rent_in(JUL) == D("200")
     again.loaded_rents.append(RentChange(tenancy=again, from_month=JUL, amount=D("450")))
